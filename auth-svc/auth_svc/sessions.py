@@ -1,0 +1,50 @@
+"""Sessions: a random token per login, stored only as its SHA-256 with user and expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from vs_common.db import Database, as_datetime, utcnow
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_session(db: Database, username: str, ttl_seconds: int) -> tuple[str, datetime]:
+    """A new session for `username`; returns (token, expires_at)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + timedelta(seconds=ttl_seconds)
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO auth_sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (hash_token(token), username, now, expires),
+        )
+        # Old sessions go as new ones come: the table never grows without bound.
+        cur.execute("DELETE FROM auth_sessions WHERE expires_at < ?", (now - timedelta(days=1),))
+    return token, expires
+
+
+def session_user(db: Database, token: str) -> str | None:
+    """The user of a live session, or None (unknown, expired, revoked, malformed)."""
+    if not token or len(token) > 200:
+        return None
+    row = db.query_one(
+        "SELECT username, expires_at, revoked_at FROM auth_sessions WHERE token_hash = ?", (hash_token(token),)
+    )
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if as_datetime(row["expires_at"]) <= utcnow():
+        return None
+    return row["username"]
+
+
+def revoke_session(db: Database, token: str) -> None:
+    if token and len(token) <= 200:
+        db.execute(
+            "UPDATE auth_sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            (utcnow(), hash_token(token)),
+        )

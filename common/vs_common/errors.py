@@ -1,0 +1,61 @@
+"""One error shape for every service: JSON `{"error": "snake_case_code", "message"}`."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from .db import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(RuntimeError):
+    """A dependency (database, storage, another service) is down: answered with 503."""
+
+    def __init__(self, message: str, code: str = "service_unavailable"):
+        super().__init__(message)
+        self.code = code
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None):
+    """A JSON error response that every handler uses."""
+    response = jsonify(error=code, message=message)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _code_for(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error as JSON; dependencies down become 503, never a 500 page."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        response = error_response(exc.code or 500, _code_for(exc), exc.description or exc.name)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(DatabaseUnavailable)
+    def _db_down(exc: DatabaseUnavailable):
+        log.warning("database unavailable: %s", exc)
+        return error_response(
+            503, "database_unavailable", "The database is unavailable; try again shortly.", {"Retry-After": "5"}
+        )
+
+    @app.errorhandler(ServiceUnavailable)
+    def _dep_down(exc: ServiceUnavailable):
+        log.warning("dependency unavailable: %s", exc)
+        return error_response(503, exc.code, str(exc), {"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side; it has been logged.")

@@ -1,0 +1,103 @@
+"""Client of file-svc, used by both web apps. Raises its own exceptions; every call
+has a timeout; one pooled HTTP session per process (connection reuse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import requests
+from requests.adapters import HTTPAdapter
+
+CONNECT_TIMEOUT = 3.0
+
+
+class FileSvcError(RuntimeError):
+    """Base class of file-svc client errors."""
+
+
+class FileSvcUnavailable(FileSvcError):
+    """file-svc cannot be reached, or its storage is down (it answered 503)."""
+
+
+class FileSvcRejected(FileSvcError):
+    """file-svc refused the request (4xx): `status`, `code` and `message` say why."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class NotFound(FileSvcError):
+    """No such object."""
+
+
+def _error_of(resp: requests.Response) -> tuple[str, str]:
+    try:
+        body = resp.json()
+        return str(body.get("error", "error")), str(body.get("message", resp.reason))
+    except ValueError:
+        return "error", resp.reason or f"HTTP {resp.status_code}"
+
+
+class FileClient:
+    """Talks to file-svc with the internal token."""
+
+    def __init__(self, base_url: str, internal_token: str, pool_size: int = 32):
+        self.base = base_url.rstrip("/")
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["Authorization"] = f"Bearer {internal_token}"
+
+    def _check(self, resp: requests.Response) -> requests.Response:
+        if resp.status_code == 404:
+            resp.close()
+            raise NotFound("not found")
+        if resp.status_code >= 500:
+            code, message = _error_of(resp)
+            resp.close()
+            raise FileSvcUnavailable(f"file-svc answered {resp.status_code}: {message}")
+        if resp.status_code >= 400 and resp.status_code not in (304, 416):
+            code, message = _error_of(resp)
+            resp.close()
+            raise FileSvcRejected(resp.status_code, code, message)
+        return resp
+
+    def upload(self, body: Iterable[bytes], read_timeout: float = 3600.0) -> dict:
+        """Stream `body` to `POST /videos`; return file-svc's JSON (id, size_bytes, probe)."""
+        try:
+            resp = self.session.post(
+                f"{self.base}/videos",
+                data=body,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=(CONNECT_TIMEOUT, read_timeout),
+            )
+        except requests.ConnectionError as exc:
+            raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc
+        except requests.Timeout as exc:
+            raise FileSvcUnavailable("file-svc timed out") from exc
+        return self._check(resp).json()
+
+    def open(self, path: str, headers: dict[str, str] | None = None, read_timeout: float = 30.0) -> requests.Response:
+        """GET an object route (e.g. `videos/<id>/hls/master.m3u8`) as a streamed response."""
+        try:
+            resp = self.session.get(
+                f"{self.base}/{path.lstrip('/')}", headers=headers or {}, stream=True,
+                timeout=(CONNECT_TIMEOUT, read_timeout),
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc
+        return self._check(resp)
+
+    def delete_video(self, video_id: str) -> None:
+        """Remove every object of a video (idempotent)."""
+        try:
+            resp = self.session.delete(f"{self.base}/videos/{video_id}", timeout=(CONNECT_TIMEOUT, 120))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code == 404:
+            return
+        self._check(resp)

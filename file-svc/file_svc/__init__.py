@@ -1,0 +1,54 @@
+"""file-svc: stores uploads, serves HLS and posters, runs the packaging workers."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Flask, request
+
+from vs_common.db import Database
+from vs_common.errors import error_response, register_error_handlers
+from vs_common.health import health_blueprint
+from vs_common.logs import setup_logging
+from vs_common.settings import Settings
+
+from . import config
+from .storage import StorageUnavailable, make_storage
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the file-svc app. Every route but /healthz needs the internal token."""
+    settings = settings or config.load()
+    setup_logging("file-svc", settings.log_level)
+    app = Flask(__name__)
+    app.extensions["settings"] = settings
+    app.extensions["storage"] = make_storage(settings)
+    app.extensions["db"] = Database(settings)
+    expected = f"Bearer {settings.internal_token}".encode()
+
+    @app.before_request
+    def _internal_token():
+        if request.path == "/healthz":
+            return None
+        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            return error_response(401, "unauthorized", "file-svc is internal: the internal token is missing or wrong.")
+        return None
+
+    register_error_handlers(app)
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage_down(exc):
+        log.warning("storage unavailable: %s", exc)
+        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.",
+                              {"Retry-After": "5"})
+
+    from .routes import bp
+
+    app.register_blueprint(bp)
+    storage = app.extensions["storage"]
+    app.register_blueprint(health_blueprint({"storage": storage.check, "database": app.extensions["db"].ping}))
+    return app

@@ -1,0 +1,283 @@
+"""HLS packaging with ffmpeg (commands built by ffmpeg-python).
+
+- `plan_rungs`: which renditions a source gets, and which one is copied.
+- `remux_rung`: 8-bit 4:2:0 H.264 without rotation is repackaged, never re-encoded
+  (its audio copied when AAC, else re-encoded to AAC).
+- `transcode_rungs`: everything else, to 8-bit 4:2:0 H.264 + AAC, one decode for
+  several rungs, keyframes forced at the copied rung's segment boundaries (or every
+  SEGMENT_SECONDS) so that segments line up across renditions.
+- `master_playlist`: BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION, CODECS, FRAME-RATE.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import signal
+import re
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from .probe import INPUT_OPTIONS, Probe
+
+SEGMENT_SECONDS = 4
+COPYABLE_PIX_FMTS = {"yuv420p", "yuvj420p"}
+
+
+class PackagingError(RuntimeError):
+    """ffmpeg failed; the message carries its last error line."""
+
+
+class Cancelled(RuntimeError):
+    """The job lost its lease (or the video was deleted) while ffmpeg ran."""
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rendition: `label` is the short side (360 for 640x360 and for 360x640)."""
+
+    label: int
+    width: int
+    height: int
+    copy: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}p"
+
+
+def can_copy(probe: Probe) -> bool:
+    """H.264, 8-bit 4:2:0, no rotation: repackaged as it is."""
+    return probe.video_codec == "h264" and probe.pix_fmt in COPYABLE_PIX_FMTS and probe.rotation % 360 == 0
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def _size_for(label: int, dw: int, dh: int) -> tuple[int, int]:
+    if dw >= dh:
+        return _even(dw * label / dh), label
+    return label, _even(dh * label / dw)
+
+
+def plan_rungs(probe: Probe, ladder: tuple[int, ...]) -> list[Rung]:
+    """Rungs from smallest to largest. The source's own size is the top rung: copied
+    when possible, else transcoded; ladder heights below it are transcoded."""
+    dw, dh = probe.display_size
+    short = min(dw, dh)
+    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < short]
+    rungs.append(Rung(short, dw if can_copy(probe) else dw // 2 * 2, dh if can_copy(probe) else dh // 2 * 2, copy=can_copy(probe)))
+    return rungs
+
+
+def _maxrate_kbps(rung: Rung, fps: float) -> int:
+    fps = min(max(fps or 30.0, 15.0), 60.0)
+    return max(300, int(rung.width * rung.height * fps * 0.1 / 1000))
+
+
+def _die_with_parent() -> None:
+    """ffmpeg is killed if the packager dies (SIGKILL included): no orphan keeps working."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def run(cmd: list[str], log_path: Path, cancel: threading.Event | None = None, timeout: float = 6 * 3600) -> None:
+    """Run ffmpeg; kill it if `cancel` is set; raise PackagingError with its last line."""
+    with open(log_path, "ab") as err:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_die_with_parent
+        )
+        waited = 0.0
+        while True:
+            try:
+                code = proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                waited += 0.5
+                if (cancel is not None and cancel.is_set()) or waited > timeout:
+                    proc.kill()
+                    proc.wait()
+                    raise Cancelled("packaging stopped: the job was cancelled or timed out") from None
+    if code != 0:
+        lines = [ln for ln in log_path.read_text(errors="replace").splitlines() if ln.strip()]
+        raise PackagingError(f"ffmpeg exited with {code}: {(lines[-1] if lines else 'no output')[:300]}")
+
+
+def _hls_args(out_dir: Path, hls_time: float) -> dict:
+    return {
+        "f": "hls",
+        "hls_time": hls_time,
+        "hls_playlist_type": "vod",
+        "hls_segment_type": "mpegts",
+        "hls_segment_filename": str(out_dir / "seg_%05d.ts"),
+        "hls_flags": "independent_segments",
+        "max_muxing_queue_size": 4096,
+    }
+
+
+def _input(src: Path):
+    return ffmpeg.input(f"file:{src}", **INPUT_OPTIONS)
+
+
+def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
+    """Repackage the source's H.264 as HLS without re-encoding."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inp = _input(src)
+    streams = [inp["v:0"]]
+    opts = {"c:v": "copy", **_hls_args(out_dir, SEGMENT_SECONDS)}
+    if probe.has_audio:
+        streams.append(inp["a:0"])
+        if probe.audio_codec == "aac":
+            opts["c:a"] = "copy"
+        else:
+            opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
+    cmd = ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts).global_args(
+        "-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
+    run(cmd, log_path, cancel)
+
+
+def segment_boundaries(playlist: Path) -> list[float]:
+    """Start times of every segment after the first, from a media playlist's EXTINF."""
+    times, t = [], 0.0
+    for line in playlist.read_text().splitlines():
+        if line.startswith("#EXTINF:"):
+            t += float(line[8:].split(",")[0])
+            times.append(round(t, 3))
+    return times[:-1]
+
+
+def transcode_rungs(
+    src: Path, rungs: list[Rung], out_root: Path, probe: Probe, log_path: Path,
+    keyframes: list[float] | None = None, cancel=None,
+) -> None:
+    """Encode several rungs in one ffmpeg run (one decode, one scale per rung)."""
+    inp = _input(src)
+    split = inp["v:0"].filter_multi_output("split", len(rungs)) if len(rungs) > 1 else None
+    outputs = []
+    if keyframes is None:
+        force = f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"
+        hls_time = SEGMENT_SECONDS
+    else:
+        force = ",".join(f"{t:.3f}" for t in keyframes) or "0"
+        hls_time = 0.5  # cut at every (forced) keyframe: the copied rung's boundaries
+    for i, rung in enumerate(rungs):
+        out_dir = out_root / rung.name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        video = (split[i] if split is not None else inp["v:0"]).filter("scale", rung.width, rung.height)
+        video = video.filter("format", "yuv420p")
+        maxrate = _maxrate_kbps(rung, probe.frame_rate)
+        opts = {
+            "c:v": "libx264",
+            "preset": "veryfast",
+            "crf": 23,
+            "maxrate": f"{maxrate}k",
+            "bufsize": f"{2 * maxrate}k",
+            "profile:v": "high",
+            "g": 9999,
+            "keyint_min": 9999,
+            "sc_threshold": 0,
+            "force_key_frames": force,
+            "forced-idr": 1,
+            **_hls_args(out_dir, hls_time),
+        }
+        streams = [video]
+        if probe.has_audio:
+            streams.append(inp["a:0"])
+            opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
+        outputs.append(ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts))
+    cmd = ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
+    run(cmd, log_path, cancel)
+
+
+def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
+    """poster.jpg (up to 1280 wide) and thumbs/1..5.jpg (320 wide), upright."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "thumbs").mkdir(exist_ok=True)
+    at = min(probe.duration_s * 0.25, 5.0)
+    poster = (
+        _input(src)
+        .output(str(out_dir / "poster.jpg"), ss=at, vframes=1, vf="scale='min(1280,iw)':-2", **{"q:v": 3})
+        .global_args("-nostdin", "-v", "error", "-y")
+        .compile(cmd="ffmpeg")
+    )
+    # ss as an output option decodes from the start: exact and fine for a frame near it.
+    run(poster, log_path, cancel)
+    rate = 5 / max(probe.duration_s, 0.5)
+    thumbs = (
+        _input(src)
+        .output(str(out_dir / "thumbs" / "%d.jpg"), vf=f"fps={rate:.6f},scale=320:-2", vframes=5, **{"q:v": 5})
+        .global_args("-nostdin", "-v", "error", "-y")
+        .compile(cmd="ffmpeg")
+    )
+    run(thumbs, log_path, cancel)
+
+
+# -- master playlist ----------------------------------------------------------------
+
+_PROFILE_IDC = {"Baseline": (66, 0), "Constrained Baseline": (66, 0xE0), "Main": (77, 0x40), "High": (100, 0)}
+
+
+def avc_codec_string(profile: str, level: int) -> str:
+    idc, constraints = _PROFILE_IDC.get(profile, (100, 0))
+    return f"avc1.{idc:02x}{constraints:02x}{max(level, 10):02x}"
+
+
+@dataclass
+class RungStats:
+    rung: Rung
+    peak_bps: int
+    average_bps: int
+    codecs: str
+    frame_rate: float
+
+
+def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float) -> RungStats:
+    """Peak and average bitrate from the segment sizes; CODECS from the first segment."""
+    peak, total_bits, total_time = 0, 0, 0.0
+    duration = None
+    for line in (out_dir / "index.m3u8").read_text().splitlines():
+        if line.startswith("#EXTINF:"):
+            duration = float(line[8:].split(",")[0])
+        elif line and not line.startswith("#") and duration:
+            bits = (out_dir / line).stat().st_size * 8
+            peak = max(peak, int(bits / max(duration, 0.5)))
+            total_bits += bits
+            total_time += duration
+            duration = None
+    info = ffmpeg.probe(f"file:{out_dir / 'seg_00000.ts'}", select_streams="v:0", protocol_whitelist="file")
+    stream = info["streams"][0]
+    codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
+    if has_audio:
+        codecs += ",mp4a.40.2"
+    average = int(total_bits / total_time) if total_time else peak
+    return RungStats(rung, max(peak, average), average, codecs, frame_rate)
+
+
+def master_playlist(stats: list[RungStats]) -> str:
+    """The master playlist naming each ready rung by a relative URL, best first."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for s in sorted(stats, key=lambda s: s.rung.label, reverse=True):
+        attrs = [
+            f"BANDWIDTH={s.peak_bps}",
+            f"AVERAGE-BANDWIDTH={s.average_bps}",
+            f"RESOLUTION={s.rung.width}x{s.rung.height}",
+            f'CODECS="{s.codecs}"',
+        ]
+        if s.frame_rate and math.isfinite(s.frame_rate):
+            attrs.append(f"FRAME-RATE={s.frame_rate:.3f}")
+        lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
+        lines.append(f"{s.rung.name}/index.m3u8")
+    return "\n".join(lines) + "\n"
+
+
+_SEG = re.compile(r"^seg_\d{5}\.ts$")
+
+
+def rung_files(out_dir: Path) -> list[Path]:
+    """Segments first, then the media playlist (so a reader never sees a dangling name)."""
+    segs = sorted(p for p in out_dir.iterdir() if _SEG.match(p.name))
+    return [*segs, out_dir / "index.m3u8"]

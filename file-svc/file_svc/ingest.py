@@ -1,0 +1,93 @@
+"""Receiving an upload: the raw body streamed into the temp folder, probed, stored.
+
+The temp file is kept for the packager (it saves a download); everything else about a
+failed upload is removed before the error is answered.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from pathlib import Path
+
+from vs_common.videos import new_video_id
+
+from . import keys
+from .probe import NotAVideo, Probe, check_decodes, probe_file
+
+log = logging.getLogger(__name__)
+CHUNK = 1024 * 1024
+
+
+class TooLarge(ValueError):
+    """The body is larger than MAX_UPLOAD_BYTES."""
+
+
+class IncompleteUpload(ValueError):
+    """The client stopped sending before the body was complete."""
+
+
+class TempFull(OSError):
+    """The temp folder has no room left."""
+
+
+def sources_dir(temp_dir: str) -> Path:
+    path = Path(temp_dir) / "sources"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def source_path(temp_dir: str, video_id: str) -> Path | None:
+    """The upload as received, if it is still in the temp folder."""
+    for candidate in sources_dir(temp_dir).glob(f"{video_id}.*"):
+        if not candidate.name.endswith(".part"):
+            return candidate
+    return None
+
+
+def receive(stream, temp_dir: str, max_bytes: int, expected: int | None) -> tuple[str, Path, int]:
+    """Write the body to `<temp>/sources/<id>.part`; returns (id, path, size)."""
+    video_id = new_video_id()
+    part = sources_dir(temp_dir) / f"{video_id}.part"
+    size = 0
+    try:
+        with open(part, "wb", buffering=0) as out:
+            while True:
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
+                out.write(chunk)
+        if expected is not None and size != expected:
+            raise IncompleteUpload(f"The upload ended after {size} of {expected} bytes.")
+        if size == 0:
+            raise NotAVideo("The file is empty.")
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise TempFull("The server's temporary storage is full; try again later.") from exc
+        raise IncompleteUpload(f"The upload was interrupted ({exc.__class__.__name__}).") from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return video_id, part, size
+
+
+def validate(video_id: str, part: Path) -> tuple[Probe, Path]:
+    """Probe the received file; rename it to its real extension. Removes it if bad."""
+    try:
+        probe = probe_file(str(part))
+        check_decodes(str(part), probe)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    final = part.with_name(f"{video_id}{probe.ext}")
+    os.replace(part, final)
+    return probe, final
+
+
+def original_key(video_id: str, probe: Probe) -> str:
+    return keys.original(video_id, probe.ext)

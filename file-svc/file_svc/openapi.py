@@ -1,0 +1,72 @@
+"""OpenAPI document of file-svc (internal: served only with the internal token)."""
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+}
+_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_OBJ_RESPONSES = {
+    "200": {"description": "The object"},
+    "206": {"description": "A byte range"},
+    "304": {"description": "Not modified (ETag)"},
+    "404": {"description": "No such object", "content": {"application/json": {"schema": ERROR}}},
+    "416": {"description": "Range not satisfiable"},
+    "503": {"description": "Storage down", "content": {"application/json": {"schema": ERROR}}},
+}
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {"title": "file-svc", "version": "1.0.0", "description": "Internal object and packaging service."},
+    "components": {"securitySchemes": {"internal": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"internal": []}],
+    "paths": {
+        "/videos": {
+            "post": {
+                "summary": "Upload a video (raw body, streamed)",
+                "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {
+                    "201": {
+                        "description": "Stored",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["id", "size_bytes", "probe"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "size_bytes": {"type": "integer"},
+                                        "original_key": {"type": "string"},
+                                        "probe": {"type": "object"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": {"description": "Incomplete body", "content": {"application/json": {"schema": ERROR}}},
+                    "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
+                    "413": {"description": "Too large", "content": {"application/json": {"schema": ERROR}}},
+                    "415": {"description": "Not a video", "content": {"application/json": {"schema": ERROR}}},
+                    "503": {"description": "Storage down", "content": {"application/json": {"schema": ERROR}}},
+                    "507": {"description": "Temp full", "content": {"application/json": {"schema": ERROR}}},
+                },
+            }
+        },
+        "/videos/{video_id}": {
+            "delete": {
+                "summary": "Delete every object of a video",
+                "parameters": [_ID],
+                "responses": {"204": {"description": "Deleted"}, "404": {"description": "Bad id"}},
+            }
+        },
+        "/videos/{video_id}/hls/{path}": {
+            "get": {
+                "summary": "HLS playlist or segment",
+                "parameters": [_ID, {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _OBJ_RESPONSES,
+            }
+        },
+        "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJ_RESPONSES}},
+        "/videos/{video_id}/original": {"get": {"summary": "The upload", "parameters": [_ID], "responses": _OBJ_RESPONSES}},
+        "/healthz": {"get": {"summary": "Health", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
+    },
+}

@@ -1,0 +1,147 @@
+"""What an upload is, by content: ffprobe through ffmpeg-python, reading only the file.
+
+Only the `file` protocol and the container demuxers we accept are allowed, so a
+"video" that is really an HLS or concat playlist can never make ffmpeg read anything
+but the upload itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import asdict, dataclass
+
+import ffmpeg
+
+# Demuxers we accept: mp4/mov, Matroska/WebM, AVI. Everything else is not a video to us.
+FORMAT_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi"
+INPUT_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": FORMAT_WHITELIST}
+EXTENSIONS = {"mov": ".mp4", "matroska": ".mkv", "avi": ".avi"}
+PROBE_TIMEOUT = 60
+
+
+class NotAVideo(ValueError):
+    """The file is not a playable video; the message says why, in words."""
+
+
+@dataclass
+class Probe:
+    """The facts packaging needs about a source."""
+
+    format_name: str
+    ext: str
+    duration_s: float
+    width: int
+    height: int
+    rotation: int
+    video_codec: str
+    pix_fmt: str
+    profile: str
+    level: int
+    frame_rate: float
+    has_audio: bool
+    audio_codec: str | None
+    bit_rate: int | None
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown (rotation applied)."""
+        if self.rotation % 180:
+            return self.height, self.width
+        return self.width, self.height
+
+    def summary(self) -> dict:
+        return asdict(self)
+
+
+def _rotation(stream: dict) -> int:
+    rotate = stream.get("tags", {}).get("rotate")
+    if rotate is not None:
+        try:
+            return int(float(rotate)) % 360
+        except ValueError:
+            return 0
+    for side in stream.get("side_data_list", []) or []:
+        if "rotation" in side:
+            try:
+                return int(-float(side["rotation"])) % 360
+            except (TypeError, ValueError):
+                return 0
+    return 0
+
+
+def _rate(text: str | None) -> float:
+    try:
+        num, _, den = (text or "0/1").partition("/")
+        return float(num) / float(den or 1) if float(den or 1) else 0.0
+    except ValueError:
+        return 0.0
+
+
+def probe_file(path: str) -> Probe:
+    """Probe `path`; raise NotAVideo with a reason when it is not a playable video."""
+    try:
+        info = ffmpeg.probe(f"file:{path}", cmd="ffprobe", timeout=PROBE_TIMEOUT, **INPUT_OPTIONS)
+    except ffmpeg.Error as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+        reason = detail[-1] if detail else "unreadable"
+        raise NotAVideo(f"The file is not a video we can read ({reason[:160]}).") from None
+    except subprocess.TimeoutExpired:
+        raise NotAVideo("The file could not be read in time.") from None
+    fmt = info.get("format", {})
+    streams = info.get("streams", [])
+    format_name = fmt.get("format_name", "")
+    family = next((k for k in EXTENSIONS if k in format_name.split(",")), None)
+    if family is None:
+        raise NotAVideo(f"The container {format_name or 'unknown'!r} is not accepted; upload mp4, mov, mkv, webm or avi.")
+    video = next(
+        (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
+        None,
+    )
+    if video is None:
+        raise NotAVideo("The file has no video stream (audio only or an image); upload a video.")
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    try:
+        duration = float(fmt.get("duration") or video.get("duration") or 0)
+    except ValueError:
+        duration = 0.0
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    if width <= 0 or height <= 0:
+        raise NotAVideo("The video stream has no picture size; the file may be damaged.")
+    if duration <= 0:
+        raise NotAVideo("The video has no duration; the file may be truncated or damaged.")
+    ext = ".webm" if "webm" in format_name and video.get("codec_name") in {"vp8", "vp9", "av1"} else EXTENSIONS[family]
+    if family == "mov" and "quicktime" in str(fmt.get("tags", {}).get("major_brand", "")).lower():
+        ext = ".mov"
+    return Probe(
+        format_name=format_name,
+        ext=ext,
+        duration_s=round(duration, 3),
+        width=width,
+        height=height,
+        rotation=_rotation(video),
+        video_codec=video.get("codec_name", ""),
+        pix_fmt=video.get("pix_fmt", ""),
+        profile=video.get("profile", ""),
+        level=int(video.get("level") or 0),
+        frame_rate=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
+        has_audio=audio is not None,
+        audio_codec=audio.get("codec_name") if audio else None,
+        bit_rate=int(fmt["bit_rate"]) if str(fmt.get("bit_rate", "")).isdigit() else None,
+    )
+
+
+def check_decodes(path: str, probe: Probe) -> None:
+    """Decode a frame near the start and near the end: a truncated file fails here."""
+    for at in (0.0, max(0.0, probe.duration_s - 0.5)):
+        cmd = (
+            ffmpeg.input(f"file:{path}", ss=at, **INPUT_OPTIONS)
+            .output("-", map="0:v:0", vframes=1, f="framecrc")
+            .global_args("-v", "error", "-nostdin")
+            .compile(cmd="ffmpeg")
+        )
+        proc = subprocess.run(cmd, capture_output=True, timeout=PROBE_TIMEOUT)
+        frames = [ln for ln in proc.stdout.decode(errors="replace").splitlines() if ln and not ln.startswith("#")]
+        if proc.returncode != 0 or not frames:
+            err = proc.stderr.decode(errors="replace").strip()
+            line = err.splitlines()[-1] if err else "no picture could be decoded"
+            raise NotAVideo(f"The video cannot be decoded; the file may be truncated ({line[:160]}).")

@@ -1,0 +1,142 @@
+"""file-svc routes: POST /videos, object reads (HLS, poster, thumbnails, original), DELETE."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.wsgi import wrap_file
+
+from vs_common.errors import error_response
+
+from . import ingest, keys
+from .openapi import OPENAPI
+from .probe import NotAVideo
+from .storage import ObjectNotFound
+
+log = logging.getLogger(__name__)
+bp = Blueprint("files", __name__)
+
+
+def _settings():
+    return current_app.extensions["settings"]
+
+
+def _storage():
+    return current_app.extensions["storage"]
+
+
+@bp.post("/videos")
+def upload():
+    """Receive the raw file, probe it, store it as the original: 201 {id, size_bytes, probe}."""
+    s = _settings()
+    expected = request.content_length
+    if expected is not None and expected > s.max_upload_bytes:
+        return error_response(413, "file_too_large", f"The file is larger than the limit of {s.max_upload_bytes} bytes.")
+    try:
+        video_id, part, size = ingest.receive(request.stream, s.temp_dir, s.max_upload_bytes, expected)
+    except ingest.TooLarge as exc:
+        return error_response(413, "file_too_large", str(exc))
+    except ingest.TempFull as exc:
+        return error_response(507, "temp_storage_full", str(exc))
+    except ingest.IncompleteUpload as exc:
+        return error_response(400, "incomplete_upload", str(exc))
+    except NotAVideo as exc:
+        return error_response(415, "not_a_video", str(exc))
+    try:
+        probe, source = ingest.validate(video_id, part)
+    except NotAVideo as exc:
+        log.info("upload refused: %s", exc)
+        return error_response(415, "not_a_video", str(exc))
+    key = ingest.original_key(video_id, probe)
+    try:
+        _storage().put_file(key, str(source))
+    except BaseException:
+        source.unlink(missing_ok=True)
+        raise
+    log.info("stored %s (%d bytes, %s %dx%d)", key, size, probe.video_codec, probe.width, probe.height)
+    return jsonify(id=video_id, size_bytes=size, original_key=key, probe=probe.summary()), 201
+
+
+def _serve(key: str):
+    stream = _storage().open_object(key, request.headers.get("Range"), request.headers.get("If-None-Match"))
+    headers = dict(stream.headers)
+    headers["Cache-Control"] = keys.cache_control(key)
+    if stream.status in (304, 416):
+        headers.pop("Content-Length", None)
+        return Response(status=stream.status, headers=headers)
+    if request.method == "HEAD":
+        return Response(status=stream.status, headers=headers)
+    if stream.path is not None:
+        # Local file: sendfile through the WSGI file wrapper, no copy in Python.
+        fh = open(stream.path, "rb")
+        fh.seek(stream.offset)
+        body = wrap_file(request.environ, fh, 256 * 1024)
+        return Response(body, status=stream.status, headers=headers, direct_passthrough=True)
+    return Response(stream.body, status=stream.status, headers=headers, direct_passthrough=True)
+
+
+def _check_id(video_id: str):
+    if not keys.valid_id(video_id):
+        return error_response(404, "not_found", "No such video.")
+    return None
+
+
+@bp.route("/videos/<video_id>/hls/<path:path>", methods=["GET", "HEAD"])
+def hls(video_id: str, path: str):
+    if (bad := _check_id(video_id)) or not keys.valid_hls_path(path):
+        return bad or error_response(404, "not_found", "No such file.")
+    try:
+        return _serve(keys.hls(video_id, path))
+    except ObjectNotFound:
+        return error_response(404, "not_found", "No such file.")
+
+
+@bp.route("/videos/<video_id>/poster.jpg", methods=["GET", "HEAD"])
+def poster(video_id: str):
+    if bad := _check_id(video_id):
+        return bad
+    try:
+        return _serve(keys.poster(video_id))
+    except ObjectNotFound:
+        return error_response(404, "not_found", "No poster yet.")
+
+
+@bp.route("/videos/<video_id>/thumbs/<name>", methods=["GET", "HEAD"])
+def thumb(video_id: str, name: str):
+    if (bad := _check_id(video_id)) or not keys.valid_thumb(name):
+        return bad or error_response(404, "not_found", "No such thumbnail.")
+    try:
+        return _serve(keys.thumb(video_id, name))
+    except ObjectNotFound:
+        return error_response(404, "not_found", "No such thumbnail.")
+
+
+@bp.route("/videos/<video_id>/original", methods=["GET", "HEAD"])
+def original(video_id: str):
+    if bad := _check_id(video_id):
+        return bad
+    storage = _storage()
+    for key in storage.list_keys(keys.prefix(video_id)):
+        if key.startswith(f"videos/{video_id}/original"):
+            return _serve(key)
+    return error_response(404, "not_found", "No such video.")
+
+
+@bp.delete("/videos/<video_id>")
+def delete(video_id: str):
+    """Every object of the video, and its temp files: 204 (also when nothing was there)."""
+    if bad := _check_id(video_id):
+        return bad
+    s = _settings()
+    source = ingest.source_path(s.temp_dir, video_id)
+    if source is not None:
+        source.unlink(missing_ok=True)
+    removed = _storage().delete_prefix(keys.prefix(video_id))
+    log.info("deleted video %s (%d objects)", video_id, removed)
+    return Response(status=204)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)

@@ -1,0 +1,103 @@
+"""OpenAPI document of streaming-svc (served at /openapi.json)."""
+
+from vs_common.openapi_parts import ERROR, VIDEO, bearer_security
+
+
+def _err(text: str) -> dict:
+    return {"description": text, "content": {"application/json": {"schema": ERROR}}}
+
+
+_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_OBJECT = {
+    "200": {"description": "The file"},
+    "206": {"description": "A byte range"},
+    "304": {"description": "Not modified"},
+    "401": _err("Not logged in"),
+    "404": _err("No such file"),
+    "416": {"description": "Range not satisfiable"},
+    "503": _err("Storage down"),
+}
+
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {"title": "streaming-svc", "version": "1.0.0", "description": "Browse and watch videos."},
+    "components": {"securitySchemes": bearer_security()},
+    "security": [{"bearer": []}, {"cookie": []}],
+    "paths": {
+        "/api/videos": {
+            "get": {
+                "summary": "The library, newest first",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of videos",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["videos", "page", "pages", "total"],
+                                    "properties": {
+                                        "videos": {"type": "array", "items": VIDEO},
+                                        "page": {"type": "integer"},
+                                        "pages": {"type": "integer"},
+                                        "total": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _err("Malformed parameter"),
+                    "401": _err("Not logged in"),
+                    "503": _err("Down"),
+                },
+            }
+        },
+        "/api/videos/{video_id}": {
+            "get": {
+                "summary": "One video",
+                "parameters": [_ID],
+                "responses": {"200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                              "401": _err("Not logged in"), "404": _err("No such video"), "503": _err("Down")},
+            },
+            "patch": {
+                "summary": "Rename (owner only)",
+                "parameters": [_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["video_name"],
+                        "properties": {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}}}}},
+                },
+                "responses": {"200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                              "400": _err("Bad name"), "401": _err("Not logged in"), "403": _err("Not the owner"),
+                              "404": _err("No such video"), "503": _err("Down")},
+            },
+            "delete": {
+                "summary": "Delete the video and every object (owner only)",
+                "parameters": [_ID],
+                "responses": {"204": {"description": "Deleted"}, "401": _err("Not logged in"),
+                              "403": _err("Not the owner"), "404": _err("No such video"), "503": _err("Down")},
+            },
+        },
+        "/api/videos/{video_id}/retry": {
+            "post": {
+                "summary": "Re-queue a failed video (owner only)",
+                "parameters": [_ID],
+                "responses": {"202": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                              "401": _err("Not logged in"), "403": _err("Not the owner"),
+                              "404": _err("No such video"), "409": _err("Not failed"), "503": _err("Down")},
+            }
+        },
+        "/videos/{video_id}/hls/{path}": {
+            "get": {"summary": "HLS playlist or segment", "parameters": [
+                _ID, {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _OBJECT}
+        },
+        "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJECT}},
+        "/healthz": {"get": {"summary": "Health", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
+    },
+}

@@ -1,0 +1,183 @@
+"""streaming-svc routes: pages, the video API, and HLS/poster reads through file-svc."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+
+from vs_common import videos
+from vs_common.errors import error_response
+from vs_common.file_client import FileSvcUnavailable, NotFound
+from vs_common.settings import origin_of
+
+from .openapi import OPENAPI
+
+log = logging.getLogger(__name__)
+bp = Blueprint("streaming", __name__)
+PASS_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "ETag", "Cache-Control", "Accept-Ranges",
+                "Last-Modified")
+
+
+def _s():
+    return current_app.extensions["settings"]
+
+
+def _db():
+    return current_app.extensions["db"]
+
+
+def _page_context(current: str) -> dict:
+    s = _s()
+    return {
+        "user": g.user,
+        "logout_url": s.auth_public_url + "/api/logout",
+        "nav_upload_url": s.upload_public_url + "/",
+        "nav_links": [
+            ("Upload", s.upload_public_url + "/", current == "upload"),
+            ("Library", s.streaming_public_url + "/", current == "library"),
+        ],
+    }
+
+
+@bp.get("/")
+def library():
+    return render_template("library.html", **_page_context("library"))
+
+
+@bp.get("/videos/<video_id>")
+def player(video_id: str):
+    row = videos.get_video(_db(), video_id) if len(video_id) <= 64 else None
+    if row is None:
+        return render_template("notfound.html", **_page_context("")), 404
+    video = videos.to_json(row, _s().streaming_public_url)
+    # The player may be framed by the apps' own origins (embedding); nothing else.
+    request.frame_ancestors = " ".join(sorted({origin_of(_s().upload_public_url), origin_of(_s().streaming_public_url)}))
+    return render_template("player.html", video=video, **_page_context(""))
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        abort(error_response(400, "bad_parameter", f"'{name}' must be a whole number."))
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        limit = f"from {low} to {high}" if high is not None else f"at least {low}"
+        abort(error_response(400, "bad_parameter", f"'{name}' must be {limit}."))
+    return value
+
+
+@bp.get("/api/videos")
+def list_videos():
+    """Newest first, paged; `q` matches names case-insensitively as a literal substring."""
+    page = _int_arg("page", 1, 1)
+    per_page = _int_arg("per_page", 24, 1, 100)
+    q = request.args.get("q", "")
+    if len(q) > 200:
+        return error_response(400, "bad_parameter", "'q' is longer than 200 characters.")
+    rows, total = videos.list_videos(_db(), q=q, limit=per_page, offset=(page - 1) * per_page)
+    pages = (total + per_page - 1) // per_page
+    return jsonify(
+        videos=[videos.to_json(r, _s().streaming_public_url) for r in rows], page=page, pages=pages, total=total
+    )
+
+
+def _own_video(video_id: str):
+    row = videos.get_video(_db(), video_id) if len(video_id) <= 64 else None
+    if row is None:
+        abort(error_response(404, "not_found", "No such video."))
+    if row["owner"] != g.user:
+        abort(error_response(403, "forbidden", "Only the video's owner can change it."))
+    return row
+
+
+@bp.get("/api/videos/<video_id>")
+def get_video(video_id: str):
+    row = videos.get_video(_db(), video_id) if len(video_id) <= 64 else None
+    if row is None:
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(videos.to_json(row, _s().streaming_public_url))
+
+
+@bp.patch("/api/videos/<video_id>")
+def rename_video(video_id: str):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("video_name"), str):
+        return error_response(400, "bad_request", 'Send JSON {"video_name": "..."}.')
+    try:
+        name = videos.clean_name(body["video_name"])
+    except videos.InvalidName as exc:
+        return error_response(400, "invalid_name", str(exc))
+    _own_video(video_id)
+    videos.rename_video(_db(), video_id, name)
+    return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url))
+
+
+@bp.delete("/api/videos/<video_id>")
+def delete_video(video_id: str):
+    """Remove every object, then the row (so a failure never leaves a row without files
+    silently: the row stays and the delete can be tried again)."""
+    _own_video(video_id)
+    try:
+        current_app.extensions["files"].delete_video(video_id)
+    except FileSvcUnavailable as exc:
+        log.warning("delete of %s: %s", video_id, exc)
+        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    videos.delete_video_row(_db(), video_id)
+    log.info("video %s deleted by %s", video_id, g.user)
+    return Response(status=204)
+
+
+@bp.post("/api/videos/<video_id>/retry")
+def retry_video(video_id: str):
+    row = _own_video(video_id)
+    if row["status"] != "failed" or not videos.retry_video(_db(), video_id):
+        return error_response(409, "not_failed", "Only a failed video can be retried.")
+    return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url)), 202
+
+
+def _proxy(video_id: str, rest: str):
+    """Stream an object from file-svc: Range and ETag pass through, nothing is buffered."""
+    segments = rest.split("/")
+    if len(video_id) > 64 or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
+        return error_response(404, "not_found", "No such file.")
+    path = f"videos/{quote(video_id, safe='')}/" + "/".join(quote(seg, safe="") for seg in segments)
+    headers = {k: request.headers[k] for k in ("Range", "If-None-Match") if k in request.headers}
+    try:
+        upstream = current_app.extensions["files"].open(path, headers)
+    except NotFound:
+        return error_response(404, "not_found", "No such file.")
+    except FileSvcUnavailable as exc:
+        log.warning("file-svc unavailable for %s: %s", path, exc)
+        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    out = {k: upstream.headers[k] for k in PASS_HEADERS if k in upstream.headers}
+    if request.method == "HEAD" or upstream.status_code in (304, 416):
+        upstream.close()
+        return Response(status=upstream.status_code, headers=out)
+    body = upstream.raw.stream(256 * 1024, decode_content=False)
+    response = Response(body, status=upstream.status_code, headers=out, direct_passthrough=True)
+    response.call_on_close(upstream.close)
+    return response
+
+
+@bp.route("/videos/<video_id>/hls/<path:path>", methods=["GET", "HEAD"])
+def hls(video_id: str, path: str):
+    return _proxy(video_id, f"hls/{path}")
+
+
+@bp.route("/videos/<video_id>/poster.jpg", methods=["GET", "HEAD"])
+def poster(video_id: str):
+    return _proxy(video_id, "poster.jpg")
+
+
+@bp.route("/videos/<video_id>/thumbs/<name>", methods=["GET", "HEAD"])
+def thumb(video_id: str, name: str):
+    return _proxy(video_id, f"thumbs/{name}")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)

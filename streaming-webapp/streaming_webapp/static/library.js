@@ -1,0 +1,109 @@
+// The library: posters, names, durations, status; newest first, paged, searchable.
+// Owners can rename, delete (with confirmation) and retry failed videos.
+(function () {
+  "use strict";
+  const grid = document.getElementById("library");
+  const me = grid.dataset.user;
+  const message = document.getElementById("library-message");
+  const q = document.getElementById("q");
+  const prev = document.getElementById("prev");
+  const next = document.getElementById("next");
+  const info = document.getElementById("page-info");
+  const params = new URLSearchParams(location.search);
+  let page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
+  q.value = params.get("q") || "";
+  let timer = null;
+
+  function clock(s) {
+    if (s == null) return "";
+    s = Math.round(s);
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    const mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(sec).padStart(2, "0");
+  }
+  async function api(method, url, body) {
+    const opts = { method, headers: { Accept: "application/json" } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    const r = await fetch(url, opts);
+    if (r.status === 204) return null;
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(data.message || "Request failed (HTTP " + r.status + ")");
+    return data;
+  }
+  function button(label, cls, onclick) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = label; b.className = cls; b.addEventListener("click", onclick);
+    return b;
+  }
+  function tile(v) {
+    const li = document.createElement("li");
+    li.className = "tile"; li.dataset.id = v.id;
+    const link = document.createElement("a");
+    link.href = v.watch_url;
+    const img = document.createElement("img");
+    img.alt = ""; img.loading = "lazy";
+    if (v.status === "ready") img.src = v.poster_url;
+    link.append(img);
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const title = document.createElement("a");
+    title.className = "title"; title.href = v.watch_url; title.textContent = v.video_name;
+    const line = document.createElement("div");
+    line.className = "muted";
+    const status = document.createElement("span");
+    status.className = "status " + v.status; status.textContent = v.status;
+    line.append(status, " " + clock(v.duration_s) + " · " + v.owner);
+    meta.append(title, line);
+    if (v.status === "failed" && v.error) {
+      const e = document.createElement("div"); e.className = "error"; e.textContent = v.error; meta.append(e);
+    }
+    if (v.owner === me) {
+      const actions = document.createElement("div");
+      actions.className = "actions";
+      actions.append(button("Rename", "secondary rename", async () => {
+        const name = prompt("New name", v.video_name);
+        if (name === null) return;
+        try { await api("PATCH", "/api/videos/" + v.id, { video_name: name }); load(); }
+        catch (err) { message.textContent = err.message; message.className = "error"; }
+      }));
+      actions.append(button("Delete", "danger delete", async () => {
+        if (!confirm("Delete “" + v.video_name + "” for good?")) return;
+        try { await api("DELETE", "/api/videos/" + v.id); load(); }
+        catch (err) { message.textContent = err.message; message.className = "error"; }
+      }));
+      if (v.status === "failed") {
+        actions.append(button("Retry", "secondary retry", async () => {
+          try { await api("POST", "/api/videos/" + v.id + "/retry"); load(); }
+          catch (err) { message.textContent = err.message; message.className = "error"; }
+        }));
+      }
+      meta.append(actions);
+    }
+    li.append(link, meta);
+    return li;
+  }
+  async function load() {
+    clearTimeout(timer);
+    const url = "/api/videos?per_page=24&page=" + page + (q.value ? "&q=" + encodeURIComponent(q.value) : "");
+    try {
+      const data = await api("GET", url);
+      grid.replaceChildren(...data.videos.map(tile));
+      message.textContent = data.total ? "" : (q.value ? "No video matches “" + q.value + "”." : "No videos yet: upload one.");
+      message.className = "muted";
+      info.textContent = data.pages ? "Page " + data.page + " of " + data.pages : "";
+      prev.disabled = page <= 1;
+      next.disabled = page >= data.pages;
+      history.replaceState(null, "", "?" + new URLSearchParams({ q: q.value, page: String(page) }));
+      if (data.videos.some((v) => v.status === "processing")) timer = setTimeout(load, 2000);
+    } catch (err) {
+      message.textContent = err.message; message.className = "error";
+      timer = setTimeout(load, 5000);
+    }
+  }
+  let debounce = null;
+  q.addEventListener("input", () => { clearTimeout(debounce); debounce = setTimeout(() => { page = 1; load(); }, 250); });
+  document.getElementById("search-form").addEventListener("submit", (e) => { e.preventDefault(); page = 1; load(); });
+  prev.addEventListener("click", () => { if (page > 1) { page--; load(); } });
+  next.addEventListener("click", () => { page++; load(); });
+  load();
+})();

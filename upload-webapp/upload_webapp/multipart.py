@@ -1,0 +1,100 @@
+"""A streaming multipart/form-data reader: the file part is passed on as it arrives,
+never held in memory or spooled to disk here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+READ_CHUNK = 1024 * 1024
+FIELD_LIMIT = 64 * 1024
+
+
+class ClientGone(RuntimeError):
+    """The browser stopped sending before the body was complete."""
+
+
+class FileTooLarge(ValueError):
+    """The file part grew past the limit."""
+
+
+class BadForm(ValueError):
+    """The body is not well-formed multipart/form-data."""
+
+
+class MultipartStream:
+    """Iterates over the parts of a request body read from `stream`."""
+
+    def __init__(self, stream, boundary: bytes, max_file_bytes: int):
+        self.stream = stream
+        self.decoder = MultipartDecoder(boundary, max_form_memory_size=FIELD_LIMIT)
+        self.max_file_bytes = max_file_bytes
+        self.file_bytes = 0
+        self.failure: Exception | None = None  # what stopped a file part mid-way
+        self._events = self._all_events()
+
+    def _read(self) -> bytes:
+        try:
+            return self.stream.read(READ_CHUNK)
+        except Exception as exc:  # noqa: BLE001 - any read failure means the client is gone
+            raise ClientGone(f"the upload was interrupted ({exc.__class__.__name__})") from exc
+
+    def _all_events(self):
+        ended = False
+        while True:
+            try:
+                event = self.decoder.next_event()
+            except ValueError as exc:
+                raise BadForm(f"The request body is not valid multipart/form-data ({exc}).") from exc
+            if isinstance(event, NeedData):
+                if ended:
+                    raise BadForm("The request body ended before the multipart form was complete.")
+                chunk = self._read()
+                if not chunk:
+                    ended = True
+                    self.decoder.receive_data(None)
+                else:
+                    self.decoder.receive_data(chunk)
+                continue
+            if isinstance(event, Epilogue):
+                # Read what is left (the epilogue) so the connection stays usable.
+                while self._read():
+                    pass
+                return
+            yield event
+
+    def parts(self) -> Iterator[Field | File]:
+        """Each part's header event; read its content with `field_value` or `file_chunks`."""
+        for event in self._events:
+            if isinstance(event, Field | File):
+                yield event
+
+    def field_value(self) -> str:
+        buf = bytearray()
+        for event in self._events:
+            if not isinstance(event, Data):
+                raise BadForm("Unexpected part structure.")
+            buf += event.data
+            if len(buf) > FIELD_LIMIT:
+                raise BadForm("A form field is too large.")
+            if not event.more_data:
+                break
+        return buf.decode("utf-8", errors="replace")
+
+    def file_chunks(self, limit: bool = True) -> Iterator[bytes]:
+        """The file part's bytes as they arrive; raises FileTooLarge past the limit."""
+        try:
+            for event in self._events:
+                if not isinstance(event, Data):
+                    raise BadForm("Unexpected part structure.")
+                if event.data:
+                    self.file_bytes += len(event.data)
+                    if limit and self.file_bytes > self.max_file_bytes:
+                        raise FileTooLarge(f"The file is larger than the limit of {self.max_file_bytes} bytes.")
+                    yield bytes(event.data)
+                if not event.more_data:
+                    return
+        except (ClientGone, FileTooLarge, BadForm) as exc:
+            self.failure = exc
+            raise

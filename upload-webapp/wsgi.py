@@ -1,0 +1,5 @@
+"""gunicorn entry point: `gunicorn -c python:vs_common.gunicorn_conf wsgi:app`."""
+
+from upload_webapp import create_app
+
+app = create_app()

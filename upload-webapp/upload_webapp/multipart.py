@@ -28,7 +28,7 @@ class MultipartStream:
 
     def __init__(self, stream, boundary: bytes, max_file_bytes: int):
         self.stream = stream
-        self.decoder = MultipartDecoder(boundary, max_form_memory_size=FIELD_LIMIT)
+        self.decoder = MultipartDecoder(boundary)  # its buffer is bounded by READ_CHUNK
         self.max_file_bytes = max_file_bytes
         self.file_bytes = 0
         self.failure: Exception | None = None  # what stopped a file part mid-way

@@ -1,0 +1,67 @@
+# Reelhouse: `make run` (no Docker) and `make test` (the whole suite). See README.md.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REQS := auth-svc/requirements.txt file-svc/requirements.txt upload-webapp/requirements.txt \
+        streaming-webapp/requirements.txt requirements-dev.txt common/pyproject.toml
+HLSJS := streaming-webapp/streaming_webapp/static/vendor/hls.min.js
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: run test setup setup-system setup-test bench soak lint format clean compose-setup
+
+run: setup
+	@[ -f .env ] || { cp .env.example .env; echo "Created .env from .env.example (edit it to change the login)."; }
+	$(BIN)/python scripts/run.py
+
+test: setup setup-test
+	@bash scripts/pytest.sh
+
+setup: $(VENV)/.stamp $(HLSJS) setup-system
+
+$(VENV)/.stamp: $(REQS)
+	@command -v $(PY) >/dev/null || { echo "python3 is required"; exit 1; }
+	@[ -x $(BIN)/python ] || $(PY) -m venv $(VENV) || { \
+	  if [ "$(IS_ROOT)" = yes ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && apt-get install -y -q python3-venv && $(PY) -m venv $(VENV); \
+	  else echo "python3 -m venv failed: install python3-venv"; exit 1; fi; }
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(foreach r,$(filter %.txt,$(REQS)),-r $(r)) -e common
+	@touch $@
+
+$(HLSJS): streaming-webapp/package.json streaming-webapp/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$(IS_ROOT)" = yes ] && command -v apt-get >/dev/null; then apt-get update -q && apt-get install -y -q npm; \
+	  else echo "npm is required (to install hls.js)"; exit 1; fi; }
+	cd streaming-webapp && npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $@) && cp streaming-webapp/node_modules/hls.js/dist/hls.min.js $@
+
+# ffmpeg is needed to package videos; as root on Debian it is installed when missing.
+setup-system:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+	  if [ "$(IS_ROOT)" = yes ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ffmpeg; \
+	  else echo "ffmpeg is required: install it (e.g. sudo apt-get install ffmpeg)"; exit 1; fi; }
+
+# The test suite's real components: MariaDB, Chromium, nginx and wrk (bench), and the
+# compose stack (a Docker engine and locally built base images).
+setup-test:
+	@bash scripts/setup-test.sh
+
+compose-setup:
+	@bash tests/compose/setup.sh
+
+bench: setup setup-test
+	$(BIN)/python -m bench.run
+
+soak: setup setup-test
+	$(BIN)/python -m pytest -q -m soak tests/soak
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean:
+	rm -rf data .pytest_cache

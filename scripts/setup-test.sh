@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs and is missing. As root on Debian: apt packages;
+# then the compose tooling (Docker engine and local base images), cached between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v mariadbd >/dev/null || need+=(mariadb-server)
+command -v chromium >/dev/null || need+=(chromium)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+if ((${#need[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup-test: installing ${need[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" fonts-dejavu-core
+  else
+    echo "setup-test: missing ${need[*]}; install them (Debian: apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+if [ "${SKIP_COMPOSE:-0}" != 1 ] && [ -x tests/compose/setup.sh ]; then
+  bash tests/compose/setup.sh
+fi

@@ -1,0 +1,79 @@
+"""Session-wide real components: MariaDB, an S3 server, and two stacks of services
+(MariaDB + S3, and the embedded defaults: SQLite + local storage)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import MariaDB, S3Server, Stack
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    db = MariaDB(tmp_path_factory.mktemp("mariadb"))
+    db.install()
+    db.start()
+    db.bootstrap()
+    yield db
+    db.stop()
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory):
+    server = S3Server(tmp_path_factory.mktemp("s3"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def mariadb_env(mariadb: MariaDB, s3: S3Server) -> dict[str, str]:
+    return {
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(mariadb.port),
+        "DB_USER": mariadb.user,
+        "DB_PASS": mariadb.password,
+        "DB_NAME": mariadb.database,
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT_URL": s3.url,
+        "S3_BUCKET": s3.bucket,
+        "S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret,
+        "S3_ADDRESSING_STYLE": "path",
+        "S3_PART_SIZE_MB": "5",
+        "S3_TIMEOUT_SECONDS": "5",
+        "S3_MAX_ATTEMPTS": "2",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, mariadb, s3):
+    """The four services on MariaDB and the S3 server."""
+    st = Stack(tmp_path_factory.mktemp("stack"), mariadb_env(mariadb, s3))
+    st.mariadb, st.s3 = mariadb, s3
+    st.start()
+    yield st
+    st.stop()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):
+    """The four services with the embedded defaults: SQLite and a local storage folder."""
+    st = Stack(tmp_path_factory.mktemp("local"), {"STORAGE_BACKEND": "local"})
+    st.start()
+    yield st
+    st.stop()
+
+
+@pytest.fixture(scope="session")
+def token(stack):
+    return stack.login()
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """A small H.264/AAC clip shared by many tests."""
+    from harness import make_clip
+
+    base = tmp_path_factory.mktemp("clips")
+    return {"h264": make_clip(base / "h264.mp4", seconds=3)}

@@ -1,0 +1,425 @@
+"""Real components for the tests: a private MariaDB, an S3-protocol server (moto) behind
+a TCP proxy that a test can cut, and the four services as gunicorn processes.
+
+Everything listens on free loopback ports and logs into the test's temp folder; a
+service that does not come up fails with its log in the message.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERVICE_DIRS = {
+    "auth": ("auth-svc", "python:vs_common.gunicorn_conf"),
+    "file": ("file-svc", "gunicorn.conf.py"),
+    "upload": ("upload-webapp", "python:vs_common.gunicorn_conf"),
+    "streaming": ("streaming-webapp", "python:vs_common.gunicorn_conf"),
+}
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, what: str, log: Path | None = None, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    while time.monotonic() < deadline:
+        try:
+            result = predicate()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+            last_exc = exc
+        time.sleep(interval)
+    tail = ""
+    if log is not None and log.exists():
+        tail = "\n--- log tail ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-60:])
+    raise TimeoutError(f"{what} not ready after {timeout}s (last error: {last_exc}){tail}")
+
+
+class MariaDB:
+    """A private mariadbd on a free port, with `video_db` and an application user."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.datadir = base / "data"
+        self.socket = base / "mysqld.sock"
+        self.port = free_port()
+        self.log = base / "mariadb.log"
+        self.proc: subprocess.Popen | None = None
+        self.user, self.password, self.database = "reelhouse", "app-password", "video_db"
+
+    def install(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}", "--user=root",
+             "--auth-root-authentication-method=normal", "--skip-test-db"],
+            check=True, capture_output=True,
+        )
+
+    def start(self) -> None:
+        cmd = ["mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
+               f"--port={self.port}", "--bind-address=127.0.0.1", "--skip-log-bin",
+               "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2", "--max-connections=500"]
+        if os.geteuid() == 0:
+            cmd.append("--user=root")
+        self.proc = subprocess.Popen(cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        wait_until(lambda: self._can_connect(), 30, "mariadbd", self.log)
+
+    def _can_connect(self) -> bool:
+        import pymysql
+
+        pymysql.connect(unix_socket=str(self.socket), user="root", connect_timeout=1).close()
+        return True
+
+    def root(self):
+        import pymysql
+
+        return pymysql.connect(unix_socket=str(self.socket), user="root", autocommit=True,
+                               cursorclass=pymysql.cursors.DictCursor, charset="utf8mb4")
+
+    def bootstrap(self) -> None:
+        with self.root() as conn, conn.cursor() as c:
+            c.execute(f"CREATE DATABASE IF NOT EXISTS {self.database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            c.execute(f"CREATE USER IF NOT EXISTS '{self.user}'@'%' IDENTIFIED BY '{self.password}'")
+            c.execute(f"CREATE USER IF NOT EXISTS '{self.user}'@'localhost' IDENTIFIED BY '{self.password}'")
+            c.execute(f"GRANT ALL ON {self.database}.* TO '{self.user}'@'%'")
+            c.execute(f"GRANT ALL ON {self.database}.* TO '{self.user}'@'localhost'")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        with self.root() as conn, conn.cursor() as c:
+            c.execute(f"USE {self.database}")
+            c.execute(sql, params)
+            return list(c.fetchall())
+
+
+class TcpProxy:
+    """A loopback TCP proxy. `cut()` drops every connection and refuses new ones;
+    `restore()` lets traffic through again."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = free_port()
+        self._open = threading.Event()
+        self._open.set()
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._server = socket.socket()
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", self.port))
+        self._server.listen(128)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            if not self._open.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self._open.clear()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+
+    def restore(self) -> None:
+        self._open.set()
+
+    def close(self) -> None:
+        self.cut()
+        self._server.close()
+
+
+class S3Server:
+    """moto in server mode on a free port, with the test bucket, behind a TcpProxy."""
+
+    def __init__(self, base: Path, bucket: str = "reelhouse-test"):
+        self.base = base
+        self.port = free_port()
+        self.bucket = bucket
+        self.log = base / "moto.log"
+        self.proc: subprocess.Popen | None = None
+        self.proxy: TcpProxy | None = None
+        self.key, self.secret, self.region = "testing", "testing-secret", "us-east-1"
+
+    def start(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: requests.get(f"http://127.0.0.1:{self.port}/", timeout=1).status_code < 500,
+                   30, "moto_server", self.log)
+        self.client().create_bucket(Bucket=self.bucket)
+        self.proxy = TcpProxy(self.port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy.port}"
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name=self.region,
+                            aws_access_key_id=self.key, aws_secret_access_key=self.secret)
+
+    def keys(self, prefix: str = "videos/") -> list[str]:
+        out = []
+        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            out += [o["Key"] for o in page.get("Contents", [])]
+        return out
+
+    def multipart_uploads(self, prefix: str = "videos/") -> list[dict]:
+        return self.client().list_multipart_uploads(Bucket=self.bucket, Prefix=prefix).get("Uploads", [])
+
+    def stop(self) -> None:
+        if self.proxy:
+            self.proxy.close()
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+class Service:
+    """One service as a gunicorn process."""
+
+    def __init__(self, name: str, port: int, env: dict[str, str], logdir: Path):
+        self.name = name
+        self.port = port
+        self.env = env
+        self.log = logdir / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> None:
+        folder, conf = SERVICE_DIRS[self.name]
+        env = dict(self.env, PORT=str(self.port), BIND_HOST="127.0.0.1")
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", conf, "wsgi:app"], cwd=ROOT / folder, env=env,
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 40) -> None:
+        def ready():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            return requests.get(self.url + "/healthz", timeout=2).status_code == 200
+
+        wait_until(ready, timeout, self.name, self.log)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL the gunicorn master only (its children die with it or are orphaned)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+class Stack:
+    """The four services wired together, on free ports."""
+
+    def __init__(self, base: Path, env: dict[str, str]):
+        self.base = base
+        base.mkdir(parents=True, exist_ok=True)
+        self.ports = {name: free_port() for name in SERVICE_DIRS}
+        self.temp_dir = base / "temp"
+        self.storage_dir = base / "storage"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "S3_", "AWS_", "AUTH_", "STORAGE_"))},
+            "ENV_FILE": os.devnull,
+            "AUTH_USERNAME": "alice",
+            "AUTH_PASSWORD": TEST_PASSWORD,
+            "SECRET_KEY": "test-secret-key-0123456789",
+            "INTERNAL_TOKEN": "test-internal-token-0123456789",
+            "TEMP_DIR": str(self.temp_dir),
+            "STORAGE_DIR": str(self.storage_dir),
+            "DB_PATH": str(base / "video_db.sqlite3"),
+            "AUTH_SVC_URL": f"http://127.0.0.1:{self.ports['auth']}",
+            "FILE_SVC_URL": f"http://127.0.0.1:{self.ports['file']}",
+            "AUTH_PUBLIC_URL": f"http://127.0.0.1:{self.ports['auth']}",
+            "UPLOAD_PUBLIC_URL": f"http://127.0.0.1:{self.ports['upload']}",
+            "STREAMING_PUBLIC_URL": f"http://127.0.0.1:{self.ports['streaming']}",
+            "HLS_LADDER": "",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "8",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        self.services = {name: Service(name, port, self.env, base) for name, port in self.ports.items()}
+
+    def __getitem__(self, name: str) -> Service:
+        return self.services[name]
+
+    def start(self) -> None:
+        for name in ("auth", "file"):
+            self.services[name].start(wait=False)
+        for name in ("auth", "file"):
+            self.services[name].wait_ready()
+        for name in ("upload", "streaming"):
+            self.services[name].start(wait=False)
+        for name in ("upload", "streaming"):
+            self.services[name].wait_ready()
+
+    def stop(self) -> None:
+        for svc in self.services.values():
+            svc.stop()
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    # -- conveniences for tests --------------------------------------------------------
+    def login(self, username: str = "alice", password: str = TEST_PASSWORD) -> str:
+        resp = requests.post(self.url("auth") + "/api/login", data={"username": username, "password": password},
+                             headers={"Accept": "application/json"}, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["token"]
+
+    def upload(self, token: str, path: Path, name: str | None = None, timeout: float = 120) -> requests.Response:
+        data = {"name": name} if name is not None else {}
+        with open(path, "rb") as fh:
+            return requests.post(self.url("upload") + "/api/upload", files={"file": (path.name, fh)}, data=data,
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+
+    def video(self, token: str, video_id: str) -> dict:
+        resp = requests.get(f"{self.url('streaming')}/api/videos/{video_id}",
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
+    def wait_status(self, token: str, video_id: str, statuses=("ready", "failed"), timeout: float = 120) -> dict:
+        return wait_until(lambda: (v := self.video(token, video_id))["status"] in statuses and v,
+                          timeout, f"video {video_id} {statuses}", self["file"].log, interval=0.25)
+
+    def wait_all_renditions(self, token: str, video_id: str, timeout: float = 180) -> dict:
+        def done():
+            v = self.video(token, video_id)
+            return v["status"] in ("ready", "failed") and all(r["status"] != "pending" for r in v["renditions"]) and v
+
+        return wait_until(done, timeout, f"renditions of {video_id}", self["file"].log, interval=0.5)
+
+    def temp_files(self) -> list[str]:
+        if not self.temp_dir.exists():
+            return []
+        return sorted(str(p.relative_to(self.temp_dir)) for p in self.temp_dir.rglob("*") if p.is_file())
+
+
+def make_clip(path: Path, seconds: float = 2, size: str = "320x240", vcodec: str = "libx264",
+              acodec: str | None = "aac", extra: list[str] | None = None, rate: int = 25,
+              pix_fmt: str = "yuv420p", fmt: str | None = None) -> Path:
+    """A short test video from ffmpeg's lavfi sources (never committed)."""
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
+    if acodec:
+        cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    cmd += ["-c:v", vcodec]
+    if vcodec == "libx264":
+        cmd += ["-preset", "ultrafast", "-g", str(rate * 2)]
+    if pix_fmt:
+        cmd += ["-pix_fmt", pix_fmt]
+    if acodec:
+        cmd += ["-c:a", acodec, "-shortest"]
+    cmd += extra or []
+    if fmt:
+        cmd += ["-f", fmt]
+    cmd.append(str(path))
+    subprocess.run(cmd, check=True, capture_output=True)
+    return path
+
+
+def ffprobe_url(url: str, cookie: str) -> dict:
+    """ffprobe an HLS URL with the session cookie; returns its JSON."""
+    import json
+
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-headers", f"Cookie: auth_token={cookie}\r\n", "-show_format", "-show_streams",
+         "-of", "json", url],
+        check=True, capture_output=True, timeout=60,
+    )
+    return json.loads(out.stdout)
+
+
+__all__ = ["MariaDB", "S3Server", "Stack", "TcpProxy", "make_clip", "ffprobe_url", "free_port", "wait_until",
+           "shutil"]

@@ -327,6 +327,8 @@ class Stack:
             "GUNICORN_THREADS": "8",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            # This checkout's shared package first (worktrees share one virtualenv).
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "common"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
             **env,
         }
         self.services = {name: Service(name, port, self.env, base) for name, port in self.ports.items()}

@@ -77,3 +77,48 @@ def clips(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("clips")
     return {"h264": make_clip(base / "h264.mp4", seconds=3)}
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                               args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def browser_login(page, st, username: str = "alice", password: str | None = None) -> None:
+    """Log in through auth-svc's form, as a person would, landing on the upload page."""
+    from harness import TEST_PASSWORD
+
+    page.goto(st.url("upload") + "/")
+    page.wait_for_url(st.url("auth") + "/login*")
+    page.fill("#username", username)
+    page.fill("#password", password or TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(st.url("upload") + "/")
+
+
+def wait_playing(page, timeout_ms: int = 30000) -> float:
+    """Start the player and wait until currentTime advances; returns it."""
+    page.wait_for_selector("#video")
+    page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; v.play().catch(() => {}); }")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('video'); return v && v.currentTime > 0.5; }", timeout=timeout_ms
+    )
+    fatal = page.evaluate("() => window.__hlsFatal || null")
+    assert fatal is None, f"fatal hls.js error: {fatal}"
+    return page.evaluate("() => document.getElementById('video').currentTime")

@@ -86,17 +86,18 @@
       if (ev.loaded === ev.total) say("Checking the video…");
     });
     xhr.addEventListener("load", () => {
+      const status = xhr.status;
       let body = null;
       try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
       finish();
-      if (xhr.status === 201) {
+      if (status === 201) {
         say("Uploaded “" + body.video_name + "”. It will be ready to watch in a moment.", "ok");
         form.reset();
         choose(null);
         chosen.textContent = "";
         refresh();
       } else {
-        say(errorText(xhr.status, body), "error");
+        say(errorText(status, body), "error");
       }
     });
     xhr.addEventListener("error", () => { finish(); say("The connection failed; nothing was saved. Try again.", "error"); });

@@ -30,8 +30,8 @@ def _supervise(server):
         )
         _state["proc"] = proc
         code = proc.wait()
-        if _state["stopping"]:
-            return
+        if _state["stopping"] or code == 0:
+            return  # stopped on purpose (SIGTERM to the process group, or on_exit)
         server.log.error("packager exited with %s; restarting in 2 s", code)
         time.sleep(2)
 

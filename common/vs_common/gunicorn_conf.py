@@ -19,3 +19,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_field_size = 16384
+# gunicorn >= 25 opens a control socket at one fixed path per user: several services
+# on one machine would fight over it. Older versions ignore this setting.
+control_socket_disable = True

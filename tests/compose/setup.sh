@@ -129,7 +129,9 @@ if command -v docker >/dev/null 2>&1 && docker_ok; then
         use_trixie_client
     fi
 else
-    ensure_host_pkg runc
+    # iptables: the engine runs with --iptables=false, but its embedded DNS (service
+    # names on user-defined networks) still needs the iptables command in the container.
+    ensure_host_pkg runc iptables
     ensure_trixie_pkgs
     install_plugins
     use_trixie_client
@@ -221,13 +223,17 @@ rootfs() {
     fi
     log "importing $tar as $ref"
     docker import "$tar" "$ref" >/dev/null
+    # Drop rootfs images of other (older) keys.
+    docker images --format '{{.Repository}}:{{.Tag}}' "video-test/rootfs-$name" \
+        | grep -vxF "$ref" | xargs -r docker rmi >/dev/null 2>&1 || true
 }
 
 # build NAME DIR HASH [docker build args...]: build the stand-in unless the engine has it.
 build() {
-    local name=$1 dir=$2 hash=$3 t0=$SECONDS have
+    local name=$1 dir=$2 hash=$3 t0=$SECONDS have old_id
     shift 3
     have=$(image_hash "$name")
+    old_id=$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
     if [ "$have" = "$hash" ]; then
         log "$name: present (hash $hash)"
         return 0
@@ -240,6 +246,8 @@ build() {
         die "building $name failed (log: $STATE/logs/build-${name//[:\/]/_}.log)"
     fi
     log "$name: built in $((SECONDS - t0)) s"
+    # The image this one replaced, unless something still uses it.
+    [ -n "$old_id" ] && docker rmi "$old_id" >/dev/null 2>&1 || true
 }
 
 PY=python:3.12-slim-bookworm
@@ -259,9 +267,6 @@ build "$NODE" "$STANDINS/node" "$NODE_HASH" --build-arg "ROOTFS=$ROOTFS_REF"
 # These two are built FROM the python stand-in: its hash is part of theirs.
 build "$MARIADB" "$STANDINS/mariadb" "$(dir_hash "$STANDINS/mariadb" "$PY_HASH")"
 build "$SEAWEED" "$STANDINS/seaweedfs" "$(dir_hash "$STANDINS/seaweedfs" "$PY_HASH")"
-
-# Old rootfs images and dangling layers from rebuilt stand-ins.
-docker image prune -f >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------- summary
 echo

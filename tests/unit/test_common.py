@@ -1,0 +1,114 @@
+"""Fast unit tests of the shared package: settings, names, the VIDEO shape, byte ranges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from vs_common import videos
+from vs_common.settings import ConfigError, Settings, load_settings, origin_of
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in ("HLS_LADDER", "STORAGE_BACKEND", "MAX_UPLOAD_BYTES", "COOKIE_SECURE", "DB_HOST", "ENV_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_defaults_are_the_embedded_ones(clean_env):
+    s = load_settings()
+    assert s.storage_backend == "local" and not s.uses_mariadb
+    assert s.hls_ladder == (360, 720, 1080)
+    assert s.max_upload_bytes == 10 * 1024**3
+
+
+def test_environment_wins_over_env_file(clean_env, tmp_path):
+    (tmp_path / ".env").write_text("HLS_LADDER=240\nMAX_UPLOAD_BYTES=5\n")
+    clean_env.setenv("HLS_LADDER", "480,720")
+    s = load_settings()
+    assert s.hls_ladder == (480, 720)
+    assert s.max_upload_bytes == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("STORAGE_BACKEND", "ftp", "STORAGE_BACKEND"),
+        ("HLS_LADDER", "720,abc", "HLS_LADDER"),
+        ("HLS_LADDER", "721", "even"),
+        ("MAX_UPLOAD_BYTES", "lots", "integer"),
+        ("COOKIE_SECURE", "maybe", "true or false"),
+        ("S3_PART_SIZE_MB", "1", "at least 5"),
+    ],
+)
+def test_bad_settings_refuse_to_start_with_a_reason(clean_env, name, value, message):
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_origins():
+    assert origin_of("HTTP://LocalHost:3000/x?y") == "http://localhost:3000"
+    assert origin_of("https://example.org:443/") == "https://example.org"
+    s = Settings(upload_public_url="http://a:3000", streaming_public_url="http://a:3100", auth_public_url="http://a:8000")
+    assert s.webapp_origins == {"http://a:3000", "http://a:3100"}
+    assert "http://a:8000" in s.public_origins
+
+
+@pytest.mark.parametrize("raw", ["  ok  ", "é" * 200, "🎬 clip", "a\tb", "<script>alert(1)</script>"])
+def test_good_names_are_trimmed_and_kept(raw):
+    assert videos.clean_name(raw) == raw.strip()
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "x" * 201, "a\x00b", "line\nbreak"])
+def test_bad_names_are_refused(raw):
+    with pytest.raises(videos.InvalidName):
+        videos.clean_name(raw)
+
+
+def test_ids_are_random_and_url_safe():
+    ids = {videos.new_video_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(i) >= 12 and i.replace("-", "").replace("_", "").isalnum() for i in ids)
+
+
+def test_video_json_shape():
+    now = datetime(2026, 1, 2, 3, 4, 5, 678000)
+    row = {"id": "abcdefghijklmnop", "video_name": "n", "video_path": "local://videos/abcdefghijklmnop/hls/master.m3u8",
+           "owner": "alice", "status": "ready", "error": "stale", "duration_s": 3.0, "width": 320, "height": 240,
+           "size_bytes": 10, "renditions": '[{"height": 240, "status": "ready"}]', "created_at": now,
+           "updated_at": str(now)}
+    out = videos.to_json(row, "http://h:3100/")
+    assert out["error"] is None  # only failed videos carry an error
+    assert out["created_at"] == "2026-01-02T03:04:05.678Z" == out["updated_at"]
+    assert out["poster_url"] == "http://h:3100/videos/abcdefghijklmnop/poster.jpg"
+    assert out["watch_url"] == "http://h:3100/videos/abcdefghijklmnop"
+    assert out["renditions"] == [{"height": 240, "status": "ready"}]
+    assert set(out) == {"id", "video_name", "video_path", "owner", "status", "error", "duration_s", "width", "height",
+                        "size_bytes", "renditions", "created_at", "updated_at", "poster_url", "watch_url"}
+
+
+def test_video_path_per_backend():
+    assert videos.video_path_for(Settings(storage_backend="s3", s3_bucket="b"), "x" * 16) == (
+        "s3://b/videos/xxxxxxxxxxxxxxxx/hls/master.m3u8")
+    assert videos.video_path_for(Settings(), "y" * 16) == "local://videos/yyyyyyyyyyyyyyyy/hls/master.m3u8"
+
+
+def test_search_treats_percent_and_underscore_literally(tmp_path):
+    from vs_common.db import Database
+    from vs_common.schema import migrate
+
+    s = Settings(db_path=str(tmp_path / "v.sqlite3"))
+    db = Database(s)
+    migrate(db)
+    for i, name in enumerate(["100% fun", "100 fun", "a_b", "axb", "Case TEST"]):
+        videos.insert_video(db, s, video_id=f"id{i:014d}", name=name, owner="o", size_bytes=1, original_key="k")
+    names = lambda q: sorted(r["video_name"] for r in videos.list_videos(db, q=q)[0])  # noqa: E731
+    assert names("100%") == ["100% fun"]
+    assert names("a_b") == ["a_b"]
+    assert names("case test") == ["Case TEST"]
+    rows, total = videos.list_videos(db, limit=2, offset=0)
+    assert total == 5 and len(rows) == 2

@@ -2,17 +2,19 @@
 # Proves the engine and the stand-ins work (run after setup.sh):
 #  - mariadb:10.5: env contract, init SQL, user confined to its database, restart
 #    keeps data (init not rerun), healthcheck.sh
-#  - chrislusf/seaweedfs:3.80: bucket created at start, put/get from the host
+#  - chrislusf/seaweedfs:3.80: bucket created at start, put/get from the host; in
+#    compose, started like the real one (sh -c "... exec weed server ...")
 #  - compose v2: build with network host + additional_contexts, node stage with
 #    npm install hls.js, python stage with pip install flask, service-name DNS,
 #    healthchecks, depends_on service_healthy, --wait
-# Uses 127.0.0.1 ports 33306, 38333, 38080 (SELFTEST_*_PORT to change). Removes what
+# Uses 127.0.0.1 ports 33306, 38333, 39333, 38080 (SELFTEST_*_PORT to change). Removes what
 # it created; leaves the engine and the images.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . /var/tmp/docker-test/env.sh
 DB_PORT=${SELFTEST_DB_PORT:-33306}
 S3_PORT=${SELFTEST_S3_PORT:-38333}
+S3_MASTER_PORT=${SELFTEST_S3_MASTER_PORT:-39333}
 export SELFTEST_APP_PORT=${SELFTEST_APP_PORT:-38080}
 NET=standin-selftest-net
 TMP=$(mktemp -d /var/tmp/docker-test/selftest.XXXXXX)
@@ -39,6 +41,12 @@ wait_healthy() {   # wait_healthy CONTAINER SECONDS
     done
     docker logs --tail 30 "$1" >&2; return 1
 }
+
+# No mariadb client on the host: use the image's, in the host's network namespace.
+if [ -n "${SELFTEST_NO_HOST_CLIENT:-}" ] || ! command -v mariadb >/dev/null 2>&1; then
+    mariadb() { docker run --rm -i --network host -e MYSQL_PWD mariadb:10.5 mariadb "$@"; }
+    export -f mariadb
+fi
 
 echo "== mariadb:10.5"
 mkdir -p "$TMP/data"
@@ -77,6 +85,7 @@ docker rm -f -v standin-selftest-db >/dev/null
 
 echo "== chrislusf/seaweedfs:3.80"
 docker run -d --name standin-selftest-s3 --network "$NET" -p "127.0.0.1:$S3_PORT:8333" \
+    -p "127.0.0.1:$S3_MASTER_PORT:9333" \
     -e S3_BUCKET=selftest-bucket -e AWS_ACCESS_KEY_ID=key -e AWS_SECRET_ACCESS_KEY=secret \
     chrislusf/seaweedfs:3.80 server -s3 -s3.port=8333 -s3.config=/etc/seaweedfs/s3.json >/dev/null
 check "becomes healthy (its /healthz)" wait_healthy standin-selftest-s3 60
@@ -102,6 +111,7 @@ s3.complete_multipart_upload(Bucket="selftest-bucket", Key="videos/a/big", Uploa
 keys = [o["Key"] for o in s3.list_objects_v2(Bucket="selftest-bucket", Prefix="videos/")["Contents"]]
 assert keys == ["videos/a/big", "videos/a/original.mp4"], keys
 PYEOF
+check "its status page on 9333" curl -fsS "http://127.0.0.1:$S3_MASTER_PORT/cluster/status"
 check "ignores its command, logs so" bash -c "docker logs standin-selftest-s3 2>&1 | grep -q 'ignoring arguments: server -s3'"
 docker rm -f -v standin-selftest-s3 >/dev/null
 

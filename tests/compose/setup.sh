@@ -28,19 +28,23 @@ mkdir -p "$STATE/logs" "$STATE/bin"
 # ---------------------------------------------------------------- helpers
 # apt-get that waits for another apt/dpkg process instead of failing on its lock.
 apt_get() {
-    local i
-    for i in $(seq 1 60); do
+    local i out
+    out=$(mktemp)
+    for i in $(seq 1 90); do
         if DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 "$@" \
-                >>"$STATE/logs/apt.log" 2>&1; then
+                >"$out" 2>&1; then
+            cat "$out" >>"$STATE/logs/apt.log"; rm -f "$out"
             return 0
         fi
-        if ! fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock \
-                >/dev/null 2>&1; then
-            [ "$i" -ge 2 ] && { tail -20 "$STATE/logs/apt.log" >&2; return 1; }
+        cat "$out" >>"$STATE/logs/apt.log"
+        if ! grep -qiE 'could not get lock|unable to (acquire|lock)|is another process using it' "$out"; then
+            tail -20 "$out" >&2; rm -f "$out"
+            return 1
         fi
-        log "apt/dpkg busy (another install running?), retrying in 10 s"
+        log "apt/dpkg is locked (another install running?), retrying in 10 s"
         sleep 10
     done
+    rm -f "$out"
     return 1
 }
 

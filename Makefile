@@ -15,7 +15,7 @@ run: setup
 	$(BIN)/python scripts/run.py
 
 test: setup setup-test
-	@bash scripts/pytest.sh
+	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
 
 setup: $(VENV)/.stamp $(HLSJS) setup-system
 

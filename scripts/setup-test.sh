@@ -22,3 +22,14 @@ fi
 if [ "${SKIP_COMPOSE:-0}" != 1 ] && [ -x tests/compose/setup.sh ]; then
   bash tests/compose/setup.sh
 fi
+# Build the four service images now, so the compose test inside the suite hits the cache.
+if [ "${SKIP_COMPOSE:-0}" != 1 ] && [ -f /var/tmp/docker-test/env.sh ]; then
+  . /var/tmp/docker-test/env.sh
+  made_env=0
+  [ -f .env ] || { cp .env.example .env; made_env=1; }
+  echo "setup-test: building the service images (cached after the first run)"
+  docker compose -p reelhouse-test -f docker-compose.yml -f tests/compose/docker-compose.test.yml build -q \
+    || { [ "$made_env" = 1 ] && rm -f .env; exit 1; }
+  [ "$made_env" = 1 ] && rm -f .env
+fi
+exit 0

@@ -1,11 +1,13 @@
 """Who may log in: AUTH_USERNAME/AUTH_PASSWORD, plus lines `name:hash` in AUTH_USERS_FILE.
 
-Every comparison takes the same time whether the user exists or not.
+Every check costs one password-hash verification, whether the name exists or not, and
+the final comparison is werkzeug's constant-time one: neither the password nor which
+names exist can be learnt from timing. AUTH_PASSWORD is hashed once at start, so it is
+checked exactly like a users-file entry.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from pathlib import Path
 
@@ -33,29 +35,34 @@ def read_users_file(path: str) -> dict[str, str]:
 
 
 class UserDirectory:
-    """Checks a username and password against the configured users."""
+    """Checks a username and password against the configured users.
+
+    The users file is read on each check, so an edit takes effect without a restart.
+    AUTH_USERNAME wins over a line of the same name in the file.
+    """
 
     def __init__(self, username: str, password: str, users_file: str = ""):
-        self.env_user = (username, password) if username and password else None
+        self.env_user = (username, generate_password_hash(password)) if username and password else None
         self.users_file = users_file
 
-    def check(self, username: str, password: str) -> bool:
-        """True when the pair is valid; constant time with respect to the secrets."""
-        ok = False
-        matched_env = False
-        if self.env_user is not None:
-            name_ok = hmac.compare_digest(username.encode(), self.env_user[0].encode())
-            pass_ok = hmac.compare_digest(password.encode(), self.env_user[1].encode())
-            matched_env = name_ok
-            ok = name_ok and pass_ok
-        file_users = read_users_file(self.users_file) if self.users_file else {}
-        pw_hash = file_users.get(username)
-        if pw_hash is not None and not matched_env:
+    def _users(self) -> dict[str, str]:
+        users: dict[str, str] = {}
+        if self.users_file:
             try:
-                ok = check_password_hash(pw_hash, password)
-            except (ValueError, TypeError):
-                log.warning("AUTH_USERS_FILE hash for %r is malformed", username)
-                ok = False
-        elif not matched_env:
+                users = read_users_file(self.users_file)
+            except (OSError, UnicodeDecodeError) as exc:
+                log.error("AUTH_USERS_FILE %s cannot be read (only AUTH_USERNAME can log in): %s", self.users_file, exc)
+        if self.env_user is not None:
+            users[self.env_user[0]] = self.env_user[1]
+        return users
+
+    def check(self, username: str, password: str) -> bool:
+        """True when the pair is valid; the same work whether or not the name exists."""
+        pw_hash = self._users().get(username)
+        try:
+            ok = check_password_hash(pw_hash or _DUMMY_HASH, password)
+        except (ValueError, TypeError):
+            log.warning("AUTH_USERS_FILE hash for %r is malformed", username)
             check_password_hash(_DUMMY_HASH, password)
-        return ok
+            ok = False
+        return ok and pw_hash is not None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "auth-svc"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "auth-svc"))
 from auth_svc.users import UserDirectory, read_users_file  # noqa: E402
 
 
@@ -33,3 +36,22 @@ def test_users_file_and_env_together(tmp_path):
     assert not users.check("nobody", "bob pw:with colon")
     path.unlink()  # a file that disappears: the env user still logs in, nobody else
     assert users.check("alice", "env pw") and not users.check("bob", "bob pw:with colon")
+
+
+def _load_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ.get("PATH", ""), "ENV_FILE": os.devnull, "PYTHONPATH": str(ROOT / "common"),
+            "AUTH_USERNAME": "alice", "AUTH_PASSWORD": "a real password", "SECRET_KEY": "a real secret key 0123"}
+    return subprocess.run([sys.executable, "-c", "from auth_svc.config import load; load()"], cwd=ROOT / "auth-svc",
+                          env={**base, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_production_refuses_placeholders_and_missing_users(tmp_path):
+    assert _load_config({"APP_ENV": "production"}).returncode == 0
+    for env in ({"SECRET_KEY": "change-me-secret-key"}, {"SECRET_KEY": ""}, {"AUTH_PASSWORD": "change-me"}):
+        out = _load_config({"APP_ENV": "production", **env})
+        assert out.returncode != 0 and "refusing to start" in out.stderr, env
+        assert _load_config(env).returncode == 0  # a local trial only warns
+    out = _load_config({"AUTH_USERNAME": "", "AUTH_PASSWORD": ""})
+    assert out.returncode != 0 and "AUTH_USERNAME" in out.stderr
+    out = _load_config({"AUTH_USERS_FILE": str(tmp_path / "missing")})
+    assert out.returncode != 0 and "does not exist" in out.stderr

@@ -99,3 +99,22 @@ def until_status(url: str, token: str | None, expected: int, timeout: float = 10
     """Poll until `url` answers `expected` (used for the web apps' 2-second cache)."""
     return wait_until(lambda: status_of(url, token, **kw) == expected and expected, timeout,
                       f"{url} answering {expected}")
+
+
+def assert_html_security_headers(resp: requests.Response, frame_ancestors: str = "'none'") -> None:
+    assert resp.headers["Content-Type"].startswith("text/html"), resp.url
+    csp = {d.strip().split(" ", 1)[0]: d.strip() for d in resp.headers["Content-Security-Policy"].split(";")}
+    assert csp["script-src"] == "script-src 'self'", csp  # no inline script, no eval
+    assert "'unsafe-inline'" not in resp.headers["Content-Security-Policy"]
+    assert "blob:" in csp["media-src"] and "blob:" in csp["worker-src"]
+    assert csp["object-src"] == "object-src 'none'" and csp["base-uri"] == "base-uri 'none'"
+    assert csp["frame-ancestors"] == f"frame-ancestors {frame_ancestors}"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "same-origin"
+    if frame_ancestors == "'none'":
+        assert resp.headers["X-Frame-Options"] == "DENY"
+    else:
+        assert "X-Frame-Options" not in resp.headers
+    body = resp.text
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), "inline script"
+    assert not re.search(r"\son[a-z]+\s*=", body), "inline event handler"

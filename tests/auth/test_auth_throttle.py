@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from authkit import TEST_PASSWORD, database_env, extra_auth, login_json, lone_auth
+from authkit import TEST_PASSWORD, assert_html_security_headers, database_env, extra_auth, login_json, lone_auth
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,8 @@ def test_ten_failures_then_429_even_for_the_right_password(proxied):
     wrong = login_json(url, password="wrong password", headers={"X-Forwarded-For": client})
     assert wrong.status_code == 429
     page = _right(url, client, html=True)  # a browser gets the login page with the message
-    assert page.status_code == 429 and page.headers["Content-Type"].startswith("text/html")
+    assert page.status_code == 429
+    assert_html_security_headers(page)
     _retry_after(page)
     assert "Too many failed logins" in page.text and 'value="alice"' in page.text
     assert TEST_PASSWORD not in page.text and "set-cookie" not in {k.lower() for k in page.headers}

@@ -25,9 +25,9 @@ def test_env_credentials_only():
 
 def test_users_file_and_env_together(tmp_path):
     path = tmp_path / "users"
-    path.write_text("# comment\n\nbob:" + generate_password_hash("bob pw:with colon", method="pbkdf2:sha256:1000")
-                    + "\nbad-line\ncarol:not-a-hash\nalice:" + generate_password_hash("file pw", method="pbkdf2:sha256:1000")
-                    + "\n")
+    fast = "pbkdf2:sha256:1000"
+    path.write_text(f"# comment\n\nbob:{generate_password_hash('bob pw:with colon', method=fast)}\nbad-line\n"
+                    f"carol:not-a-hash\nalice:{generate_password_hash('file pw', method=fast)}\n")
     assert set(read_users_file(str(path))) == {"bob", "carol", "alice"}
     users = UserDirectory("alice", "env pw", str(path))
     assert users.check("bob", "bob pw:with colon") and users.check("alice", "env pw")

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 
+def _suspect_char(c: str) -> bool:
+    """Characters a browser might strip, fold or reinterpret: whitespace, controls,
+    invisible format characters, line separators, and the backslash (read as '/')."""
+    return c == "\\" or ord(c) <= 32 or unicodedata.category(c)[0] in "CZ"
+
+
 def safe_redirect(target: str | None, allowed_origins: frozenset[str], fallback: str) -> str:
-    """`target` if it is an absolute http(s) URL on an allowed origin, else `fallback`."""
+    """`target` if it is an absolute http(s) URL on an allowed origin, else `fallback`.
+
+    Relative paths go to `fallback` too (design.md). The check is an exact match of
+    `scheme://host[:port]`, so look-alike, encoded and userinfo forms cannot pass.
+    """
     if not target or len(target) > 2000:
         return fallback
-    # Anything a browser might strip or reinterpret makes the value suspect: refuse it.
-    if any(ord(c) <= 32 or ord(c) == 127 or c == "\\" for c in target):
+    if any(_suspect_char(c) for c in target):
         return fallback
     try:
         parts = urlsplit(target)
@@ -19,15 +29,15 @@ def safe_redirect(target: str | None, allowed_origins: frozenset[str], fallback:
         return fallback
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.username or parts.password:
         return fallback
-    if "@" in parts.netloc or "%" in parts.netloc:
+    if "@" in parts.netloc or "%" in parts.netloc or not parts.netloc.isascii():
         return fallback
     host = parts.hostname or ""
     if port is None or (parts.scheme, port) in {("http", 80), ("https", 443)}:
         origin = f"{parts.scheme}://{host}"
     else:
         origin = f"{parts.scheme}://{host}:{port}"
-    # The netloc must be exactly what the origin says (no mixed case tricks in the authority).
-    if origin.split("://", 1)[1] not in {parts.netloc, parts.netloc.lower()}:
+    # The authority must be exactly what the origin says (no "host:" or ":0080" tricks).
+    if origin.split("://", 1)[1] != parts.netloc.lower():
         return fallback
     if origin not in allowed_origins:
         return fallback

@@ -63,7 +63,7 @@ def login():
     form = request.get_json(silent=True) if request.is_json else request.form
     form = form if isinstance(form, dict) or hasattr(form, "get") else {}
     username = str(form.get("username") or "")[:190]
-    password = str(form.get("password") or "")[:1024]
+    password = str(form.get("password") or "")
     target = safe_redirect(form.get("redirect") or request.args.get("redirect"), s.webapp_origins, _home())
     client = throttle.client_address(s.trusted_proxies)
     wait = throttle.retry_after_seconds(db, client)
@@ -74,7 +74,8 @@ def login():
             return error_response(429, "too_many_attempts", message, {"Retry-After": str(wait)})
         body, _ = _login_page(429, error=message, username=username, redirect_to=target)
         return body, 429, {"Retry-After": str(wait)}
-    if not username or not password or not current_app.extensions["users"].check(username, password):
+    valid = bool(username) and 0 < len(password) <= 1024 and current_app.extensions["users"].check(username, password)
+    if not valid:
         throttle.record_failure(db, client, username)
         log.info("failed login for %r from %s", username, client)
         message = "Wrong username or password."
@@ -85,6 +86,7 @@ def login():
     log.info("login of %r from %s", username, client)
     if _wants_json():
         response = jsonify(token=token, user=username, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        response.headers["Cache-Control"] = "no-store"
     else:
         response = redirect(target, code=303)
     response.set_cookie(

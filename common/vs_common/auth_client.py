@@ -3,23 +3,36 @@
 `AuthClient.verify(token)` asks auth-svc's `/api/verify` (timeout 2 s) and caches a
 positive answer for at most 2 s, so a logout takes effect everywhere within 2 s.
 `install_auth(app, ...)` guards every route but the public ones: pages 303 to the login
-page, everything else 401 JSON, 503 when auth-svc cannot be reached. Never fails open.
+page, everything else 401 JSON, 503 when auth-svc cannot be reached. Never fails open:
+any answer from auth-svc but a well-formed 200 or a 401 is "unavailable".
+
+It also gives each app a same-origin `POST /logout`. The apps' pages send
+`Referrer-Policy: same-origin`, under which a browser posts a cross-origin form with
+`Origin: null`; a logout form aimed straight at auth-svc would be refused by the Origin
+rule. So the button posts to its own app, which revokes the session at auth-svc.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import threading
 import time
 from urllib.parse import quote
 
 import requests
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 
 from .errors import error_response
 
+log = logging.getLogger(__name__)
+
 CACHE_SECONDS = 2.0
 VERIFY_TIMEOUT = 2.0
+COOKIE_NAME = "auth_token"
+# auth-svc's tokens are secrets.token_urlsafe(32); anything else is refused unasked.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,200}")
 
 
 class AuthUnavailable(RuntimeError):
@@ -33,36 +46,51 @@ class InvalidToken(RuntimeError):
 def token_from_request() -> str | None:
     """The session token from `Authorization: Bearer` or the `auth_token` cookie."""
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        token = header[7:].strip()
-        return token or None
-    return request.cookies.get("auth_token") or None
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.cookies.get(COOKIE_NAME) or None
 
 
 class AuthClient:
-    """Verifies session tokens with auth-svc, with a 2-second positive cache."""
+    """Verifies session tokens with auth-svc, with a positive cache of at most 2 s."""
 
     def __init__(self, auth_svc_url: str, cache_seconds: float = CACHE_SECONDS):
-        self.url = auth_svc_url.rstrip("/") + "/api/verify"
+        self.base = auth_svc_url.rstrip("/")
         self.cache_seconds = min(cache_seconds, CACHE_SECONDS)
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._session = requests.Session()
 
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def _call(self, method: str, path: str, token: str) -> requests.Response:
+        """One request to auth-svc; a dropped pooled connection is retried once."""
+        for attempt in (1, 2):
+            try:
+                return self._session.request(
+                    method, self.base + path, headers={"Authorization": f"Bearer {token}"},
+                    timeout=VERIFY_TIMEOUT, allow_redirects=False,
+                )
+            except requests.ConnectionError as exc:
+                if attempt == 2 or isinstance(exc, requests.ConnectTimeout):
+                    raise AuthUnavailable(f"auth-svc unreachable: {exc.__class__.__name__}") from exc
+            except requests.RequestException as exc:
+                raise AuthUnavailable(f"auth-svc unreachable: {exc.__class__.__name__}") from exc
+        raise AssertionError("unreachable")
+
     def verify(self, token: str) -> str:
         """Return the user the token belongs to; raise InvalidToken or AuthUnavailable."""
-        key = hashlib.sha256(token.encode()).hexdigest()
+        if not TOKEN_SHAPE.fullmatch(token):
+            raise InvalidToken("malformed token")
+        key = self._key(token)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
             if hit and hit[0] > now:
                 return hit[1]
-        try:
-            resp = self._session.get(
-                self.url, headers={"Authorization": f"Bearer {token}"}, timeout=VERIFY_TIMEOUT
-            )
-        except requests.RequestException as exc:
-            raise AuthUnavailable(f"auth-svc unreachable: {exc.__class__.__name__}") from exc
+        resp = self._call("GET", "/api/verify", token)
         if resp.status_code == 401:
             raise InvalidToken("token refused")
         if resp.status_code != 200:
@@ -71,11 +99,30 @@ class AuthClient:
             user = resp.json()["user"]
         except (ValueError, KeyError, TypeError) as exc:
             raise AuthUnavailable("auth-svc answered malformed JSON") from exc
+        if not isinstance(user, str) or not user:
+            raise AuthUnavailable("auth-svc answered without a user")
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[key] = (now + self.cache_seconds, user)
         return user
+
+    def logout(self, token: str) -> None:
+        """Revoke the session at auth-svc (and forget it here); raise AuthUnavailable."""
+        with self._lock:
+            self._cache.pop(self._key(token), None)
+        if not TOKEN_SHAPE.fullmatch(token):
+            return  # no such session can exist
+        resp = self._call("POST", "/api/logout", token)
+        if resp.status_code >= 400:
+            raise AuthUnavailable(f"auth-svc answered {resp.status_code} to the logout")
+
+
+def _unavailable():
+    return error_response(
+        503, "auth_unavailable", "The authentication service is unavailable; try again shortly.",
+        {"Retry-After": "5"},
+    )
 
 
 def install_auth(
@@ -86,12 +133,16 @@ def install_auth(
     page_endpoints: set[str],
     public_prefixes: tuple[str, ...] = ("/static/", "/healthz", "/openapi.json"),
 ) -> None:
-    """Guard every route of `app` except the public prefixes; sets `g.user`."""
+    """Guard every route of `app` except the public prefixes; sets `g.user`.
+
+    Also registers `POST /logout` (endpoint `auth_logout`) for the page's logout button.
+    """
+    login_url = auth_public_url.rstrip("/") + "/login"
 
     @app.before_request
     def _require_auth():
         path = request.path
-        if any(path == p or path.startswith(p) for p in public_prefixes):
+        if request.endpoint == "auth_logout" or any(path == p or path.startswith(p) for p in public_prefixes):
             return None
         is_page = request.method == "GET" and request.endpoint in page_endpoints
         token = token_from_request()
@@ -103,11 +154,27 @@ def install_auth(
         except InvalidToken:
             if is_page:
                 target = public_base_url.rstrip("/") + request.full_path.rstrip("?")
-                login = f"{auth_public_url.rstrip('/')}/login?redirect={quote(target, safe='')}"
-                return redirect(login, code=303)
+                return redirect(f"{login_url}?redirect={quote(target, safe='')}", code=303)
             return error_response(401, "unauthorized", "Log in first: no valid session token.")
-        except AuthUnavailable:
-            return error_response(
-                503, "auth_unavailable", "The authentication service is unavailable; try again shortly.",
-                {"Retry-After": "5"},
-            )
+        except AuthUnavailable as exc:
+            log.warning("auth check failed closed: %s", exc)
+            return _unavailable()
+
+    def logout():
+        """Revoke the session at auth-svc, clear the cookie, 303 to the login page."""
+        token = token_from_request()
+        if token:
+            try:
+                client.logout(token)
+            except AuthUnavailable as exc:
+                log.warning("logout could not reach auth-svc: %s", exc)
+                return _unavailable()  # the cookie stays, so the person can try again
+        settings = current_app.extensions.get("settings")
+        response = redirect(login_url, code=303)
+        response.delete_cookie(
+            COOKIE_NAME, path="/", domain=(getattr(settings, "cookie_domain", "") or None),
+            secure=bool(getattr(settings, "cookie_secure", False)), httponly=True, samesite="Lax",
+        )
+        return response
+
+    app.add_url_rule("/logout", endpoint="auth_logout", view_func=logout, methods=["POST"])

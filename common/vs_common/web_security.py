@@ -1,56 +1,83 @@
 """Browser-facing protections shared by auth-svc and the two web apps.
 
-- The Origin/Referer rule: a cookie-carrying POST, PATCH or DELETE whose Origin (or,
-  without it, Referer) is not one of the three public origins is refused with 403.
-  Requests with neither header (scripts) and Bearer-token requests pass.
+- The Origin/Referer rule: a POST, PUT, PATCH or DELETE whose Origin (or, without it,
+  Referer) is not one of the three public origins is refused with 403, `Origin: null`
+  and unparsable values included. Requests with neither header (scripts) and
+  Bearer-token requests without the session cookie pass. design.md asks this of
+  cookie-carrying requests; we also apply it to cookie-less ones, so that a foreign page
+  cannot log a browser in to an account of its choosing (login CSRF: the login form has
+  no hidden token, the Origin rule protects it).
 - Security headers on every HTML page (CSP without inline script, nosniff,
   frame-ancestors, Referrer-Policy).
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, request
 
 from .errors import error_response
 from .settings import Settings, origin_of
 
+log = logging.getLogger(__name__)
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 COOKIE_NAME = "auth_token"
+
+
+def request_origin() -> str | None:
+    """The origin a browser says the request comes from: Origin, else Referer's origin.
+
+    None when neither header is present; "null" for `Origin: null`, opaque or
+    unparsable values (which never match a public origin).
+    """
+    raw = request.headers.get("Origin")
+    if raw is None:
+        raw = request.headers.get("Referer")
+        if raw is None:
+            return None
+    raw = raw.strip()
+    if "://" not in raw:
+        return "null"
+    try:
+        origin = origin_of(raw)
+    except ValueError:  # e.g. a port that is not a number: "http://host:3000.evil"
+        return "null"
+    return origin if origin.split("://", 1)[1] else "null"
 
 
 def cross_site_refusal(settings: Settings):
     """Return a 403 response when the current request breaks the Origin rule, else None."""
     if request.method not in UNSAFE_METHODS:
         return None
-    if request.headers.get("Authorization", "").startswith("Bearer ") and COOKIE_NAME not in request.cookies:
-        return None
-    if COOKIE_NAME not in request.cookies:
-        return None
-    origin = request.headers.get("Origin")
-    if origin is None:
-        referer = request.headers.get("Referer")
-        if referer is None:
-            return None  # a script: no browser sends a cookie-carrying POST without either
-        origin = origin_of(referer) if "://" in referer else "null"
-    else:
-        origin = origin.strip()
-        origin = "null" if origin.lower() == "null" or "://" not in origin else origin_of(origin)
-    if origin in settings.public_origins:
-        return None
-    return error_response(403, "cross_site_request", "Cross-site request refused: the Origin is not this application.")
+    has_cookie = COOKIE_NAME in request.cookies
+    if not has_cookie and request.headers.get("Authorization", "")[:7].lower() == "bearer ":
+        return None  # a script with a token: nothing ambient for another site to borrow
+    origin = request_origin()
+    if origin is None or origin in settings.public_origins:
+        return None  # no header at all: a script (browsers send Origin on every such request)
+    log.warning("refused cross-site %s %s from origin %r", request.method, request.path, origin[:200])
+    return error_response(
+        403, "cross_site_request", "Cross-site request refused: the Origin is not one of this application's sites."
+    )
 
 
-def content_security_policy(frame_ancestors: str = "'none'") -> str:
+def content_security_policy(form_targets: str, frame_ancestors: str = "'none'") -> str:
+    """The CSP of every HTML page: no inline script; blob: for media and workers (hls.js)."""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; "
-        f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' {{form_targets}}; "
+        f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' {form_targets}; "
         f"frame-ancestors {frame_ancestors}"
     )
 
 
 def install_web_security(app: Flask, settings: Settings) -> None:
-    """Register the Origin rule and the security headers on a browser-facing app."""
+    """Register the Origin rule and the security headers on a browser-facing app.
+
+    A view may set `request.frame_ancestors` (a CSP source list) to allow framing.
+    """
     form_targets = " ".join(sorted(settings.public_origins))
 
     @app.before_request
@@ -63,8 +90,7 @@ def install_web_security(app: Flask, settings: Settings) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
             ancestors = getattr(request, "frame_ancestors", None) or "'none'"
-            csp = content_security_policy(ancestors).replace("{form_targets}", form_targets)
-            response.headers.setdefault("Content-Security-Policy", csp)
+            response.headers.setdefault("Content-Security-Policy", content_security_policy(form_targets, ancestors))
             if ancestors == "'none'":
                 response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Cache-Control", "no-store")

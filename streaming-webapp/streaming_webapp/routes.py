@@ -32,7 +32,7 @@ def _page_context(current: str) -> dict:
     s = _s()
     return {
         "user": g.user,
-        "logout_url": s.auth_public_url + "/api/logout",
+        "logout_url": "/logout",
         "nav_upload_url": s.upload_public_url + "/",
         "nav_links": [
             ("Upload", s.upload_public_url + "/", current == "upload"),

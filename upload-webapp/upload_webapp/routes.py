@@ -34,7 +34,7 @@ def index():
     return render_template(
         "upload.html",
         user=g.user,
-        logout_url=s.auth_public_url + "/api/logout",
+        logout_url="/logout",
         max_bytes=s.max_upload_bytes,
         nav_upload_url=s.upload_public_url + "/",
         nav_links=[("Upload", s.upload_public_url + "/", True), ("Library", s.streaming_public_url + "/", False)],

@@ -1,0 +1,134 @@
+"""Cross-site writes: every POST, PATCH and DELETE of the three browser-facing services
+refuses a foreign Origin (or, without one, Referer) with 403, `Origin: null` included;
+scripts (neither header) and Bearer requests pass. Against the live MariaDB stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from authkit import ORIGIN_REFUSED, TEST_PASSWORD, token_for
+
+ROOT = Path(__file__).resolve().parents[2]
+NO_VIDEO = "abcdefghijklmnop"
+
+# (service, method, path, request kwargs, revokes the session when let through)
+UNSAFE_ROUTES = [
+    ("upload", "POST", "/api/upload", {"files": {"file": ("x.mp4", b"not a video")}}, False),
+    ("upload", "POST", "/logout", {}, True),
+    ("streaming", "PATCH", f"/api/videos/{NO_VIDEO}", {"json": {"video_name": "x"}}, False),
+    ("streaming", "DELETE", f"/api/videos/{NO_VIDEO}", {}, False),
+    ("streaming", "POST", f"/api/videos/{NO_VIDEO}/retry", {}, False),
+    ("streaming", "POST", "/logout", {}, True),
+    ("auth", "POST", "/api/login", {"data": {"username": "alice", "password": TEST_PASSWORD}}, False),
+    ("auth", "POST", "/api/logout", {}, True),
+]
+
+
+def hostile_headers(stack) -> list[dict[str, str]]:
+    up = stack.url("upload")
+    host_port = up.split("://", 1)[1]
+    return [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "NULL"},
+        {"Origin": up.replace("http://", "https://")},  # right host, wrong scheme
+        {"Origin": f"http://{host_port.split(':')[0]}:1"},  # same host, another port
+        {"Origin": f"{up}.evil.example"},  # unparsable port
+        {"Origin": f"http://{host_port.split(':')[0]}.evil.example:{host_port.split(':')[1]}"},
+        {"Origin": ""},
+        {"Referer": "https://evil.example/page"},  # no Origin: the Referer decides
+        {"Referer": f"http://evil.example/{up}/"},
+        {"Referer": "about:blank"},
+        {"Origin": "https://evil.example", "Referer": up + "/"},  # Origin wins over Referer
+    ]
+
+
+def _send(stack, route, token: str | None, headers: dict, bearer: bool = False) -> requests.Response:
+    service, method, path, kwargs, _ = route
+    cookies = {"auth_token": token} if token and not bearer else {}
+    if bearer:
+        headers = {**headers, "Authorization": f"Bearer {token}"}
+    return requests.request(method, stack.url(service) + path, headers=headers, cookies=cookies,
+                            allow_redirects=False, timeout=15, **kwargs)
+
+
+def _route_id(route) -> str:
+    return f"{route[0]}-{route[1]}-{route[2]}"
+
+
+@pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=_route_id)
+def test_cross_origin_write_refused(stack, token, route):
+    for headers in hostile_headers(stack):
+        resp = _send(stack, route, token, headers)
+        assert resp.status_code == 403, (headers, resp.status_code, resp.text[:200])
+        assert resp.json()["error"] == ORIGIN_REFUSED
+        assert "set-cookie" not in {k.lower() for k in resp.headers}
+    # Nothing was done on the refused requests: the session is still alive.
+    assert requests.get(stack.url("auth") + "/api/verify", cookies={"auth_token": token}, timeout=10).ok
+
+
+@pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=_route_id)
+def test_same_site_writes_scripts_and_bearer_pass(stack, token, route):
+    revokes = route[4]
+    allowed = [{"Origin": stack.url(s)} for s in ("upload", "streaming", "auth")]
+    allowed += [{"Referer": stack.url("streaming") + "/videos/x"}, {}]  # Referer fallback; a script
+    for headers in allowed:
+        used = token_for(stack.url("auth")) if revokes else token
+        resp = _send(stack, route, used, headers)
+        assert resp.status_code != 403, (headers, resp.text[:200])
+    used = token_for(stack.url("auth")) if revokes else token
+    resp = _send(stack, route, used, {"Origin": "https://evil.example"}, bearer=True)
+    assert resp.status_code != 403, resp.text[:200]
+
+
+def test_cross_site_login_without_cookie_refused(stack):
+    """Login CSRF: a foreign page posting the attacker's credentials gets no session."""
+    resp = requests.post(stack.url("auth") + "/api/login", headers={"Origin": "https://evil.example"},
+                         data={"username": "alice", "password": TEST_PASSWORD}, allow_redirects=False, timeout=10)
+    assert resp.status_code == 403 and "set-cookie" not in {k.lower() for k in resp.headers}
+
+
+UNSAFE_RULES_SCRIPT = """
+import json, sys
+from {package} import create_app
+app = create_app()
+rules = sorted({{(m, r.rule) for r in app.url_map.iter_rules() for m in r.methods
+                if m in ("POST", "PUT", "PATCH", "DELETE")}})
+print(json.dumps(rules))
+"""
+
+
+@pytest.mark.parametrize("service,folder,package", [
+    ("upload", "upload-webapp", "upload_webapp"),
+    ("streaming", "streaming-webapp", "streaming_webapp"),
+    ("auth", "auth-svc", "auth_svc"),
+])
+def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, package):
+    """The table above is every write route the app really has (read from its url_map)."""
+    env = dict(stack.env, DB_HOST="", DB_PATH=str(tmp_path / "routes.sqlite3"), LOG_LEVEL="ERROR")
+    out = subprocess.run([sys.executable, "-c", UNSAFE_RULES_SCRIPT.format(package=package)], cwd=ROOT / folder,
+                         env=env, capture_output=True, text=True, timeout=60, check=True)
+    actual = {(m, rule) for m, rule in json.loads(out.stdout.strip().splitlines()[-1])}
+    table = {(method, path.replace(NO_VIDEO, "<video_id>")) for s, method, path, _, _ in UNSAFE_ROUTES if s == service}
+    assert actual == table
+
+
+def test_internal_token_never_logged(stack, token, clips):
+    """file-svc's token travels on every internal call; no service writes it to its log."""
+    assert stack.upload(token, clips["h264"], name="log check").status_code == 201
+    secret = stack.env["INTERNAL_TOKEN"]
+    for name in ("auth", "file", "upload", "streaming"):
+        assert secret not in stack[name].log.read_text(errors="replace"), name
+    for bad in ("", "Bearer ", "Bearer " + secret[:-1], "Bearer " + secret + "x", "bearer " + secret.upper()):
+        resp = requests.get(stack.url("file") + "/openapi.json", headers={"Authorization": bad}, timeout=10)
+        assert resp.status_code == 401, bad
+    assert requests.get(stack.url("file") + "/openapi.json", headers={"Authorization": f"Bearer {secret}"},
+                        timeout=10).status_code == 200
+    assert os.path.getsize(stack["file"].log) > 0

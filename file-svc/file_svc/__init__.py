@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 
@@ -27,13 +28,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["storage"] = make_storage(settings)
     app.extensions["db"] = Database(settings)
-    expected = f"Bearer {settings.internal_token}".encode()
+    # Compare digests, so that neither the content nor the length of the token leaks.
+    expected = hashlib.sha256(f"Bearer {settings.internal_token}".encode()).digest()
 
     @app.before_request
     def _internal_token():
         if request.path == "/healthz":
             return None
-        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        given = hashlib.sha256(request.headers.get("Authorization", "").encode("utf-8", "replace")).digest()
         if not hmac.compare_digest(given, expected):
             return error_response(401, "unauthorized", "file-svc is internal: the internal token is missing or wrong.")
         return None

@@ -38,6 +38,11 @@ def sources_dir(temp_dir: str) -> Path:
     return path
 
 
+def temp_files_of(temp_dir: str, video_id: str) -> list[Path]:
+    """Every file an upload of `video_id` has in the temp folder (received or in progress)."""
+    return list(sources_dir(temp_dir).glob(f"{video_id}.*"))
+
+
 def source_path(temp_dir: str, video_id: str) -> Path | None:
     """The upload as received, if it is still in the temp folder."""
     for candidate in sources_dir(temp_dir).glob(f"{video_id}.*"):
@@ -46,13 +51,26 @@ def source_path(temp_dir: str, video_id: str) -> Path | None:
     return None
 
 
-def receive(stream, temp_dir: str, max_bytes: int, expected: int | None) -> tuple[str, Path, int]:
-    """Write the body to `<temp>/sources/<id>.part`; returns (id, path, size)."""
-    video_id = new_video_id()
-    part = sources_dir(temp_dir) / f"{video_id}.part"
+def part_path(temp_dir: str, video_id: str) -> Path:
+    """Where the body of an upload in progress is written."""
+    return sources_dir(temp_dir) / f"{video_id}.part"
+
+
+def receive(
+    stream, temp_dir: str, max_bytes: int, expected: int | None, video_id: str | None = None
+) -> tuple[str, Path, int]:
+    """Write the body to `<temp>/sources/<id>.part`; returns (id, path, size).
+
+    `video_id` is the caller's id for the upload (upload-webapp picks it, so that it
+    can remove whatever is left if it loses track of the request); else a new one.
+    The body is read and written in CHUNK pieces: memory use does not grow with it.
+    """
+    video_id = video_id or new_video_id()
+    part = part_path(temp_dir, video_id)
+    out = open(part, "xb", buffering=0)  # noqa: SIM115 - FileExistsError: that id is taken
     size = 0
     try:
-        with open(part, "wb", buffering=0) as out:
+        with out:
             while True:
                 chunk = stream.read(CHUNK)
                 if not chunk:
@@ -60,11 +78,13 @@ def receive(stream, temp_dir: str, max_bytes: int, expected: int | None) -> tupl
                 size += len(chunk)
                 if size > max_bytes:
                     raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
-                out.write(chunk)
+                view = memoryview(chunk)
+                while view:  # an unbuffered write may write less than asked
+                    view = view[out.write(view) :]
         if expected is not None and size != expected:
             raise IncompleteUpload(f"The upload ended after {size} of {expected} bytes.")
         if size == 0:
-            raise NotAVideo("The file is empty.")
+            raise NotAVideo("The file is empty: it is not a playable video.")
     except OSError as exc:
         part.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):

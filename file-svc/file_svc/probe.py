@@ -23,6 +23,75 @@ class NotAVideo(ValueError):
     """The file is not a playable video; the message says why, in words."""
 
 
+# What a refused file is, told by its first bytes, so the message can say so in words.
+_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+)
+_AUDIO = (
+    (b"ID3", "an MP3 audio file"),
+    (b"fLaC", "a FLAC audio file"),
+    (b"OggS", "an Ogg file"),
+)
+_VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3",)  # Matroska/WebM (mp4 and avi are checked below)
+
+
+def sniff(path: str) -> str | None:
+    """Say what a file is from its first bytes ("a PNG image", "text"...), or None."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        return "empty"
+    if head[4:8] == b"ftyp" or head.startswith(_VIDEO_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"AVI "):
+        return "video container"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "a WAV audio file"
+    for magic, what in _IMAGES:
+        if head.startswith(magic):
+            return what
+    for magic, what in _AUDIO:
+        if head.startswith(magic):
+            return what
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
+        return "an MP3 audio file"  # an MPEG audio frame header
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"#EXTM3U") or text.startswith(b"ffconcat"):
+        return "playlist"
+    decoded = ""
+    for cut in range(4):  # the read may have split the last UTF-8 character
+        try:
+            decoded = head[: len(head) - cut].decode("utf-8")
+            break
+        except UnicodeDecodeError:
+            continue
+    if decoded and sum(c.isprintable() or c in "\r\n\t" for c in decoded) >= 0.95 * len(decoded):
+        return "text"
+    return None
+
+
+def _refusal(path: str, reason: str) -> NotAVideo:
+    """The refusal of an unreadable file, in words: what it is when its bytes say."""
+    kind = sniff(path)
+    if kind == "empty":
+        return NotAVideo("The file is empty: it is not a playable video.")
+    if kind == "playlist":
+        return NotAVideo("The file is a playlist (M3U/HLS or concat), not a playable video; upload the video file itself.")
+    if kind == "text":
+        return NotAVideo("The file is text, not a playable video.")
+    if kind == "video container":
+        return NotAVideo(f"The video file is truncated or damaged, so it is not playable ({reason}).")
+    if kind is not None and ("image" in kind or "audio" in kind or "Ogg" in kind):
+        return NotAVideo(f"The file is {kind}, not a playable video.")
+    return NotAVideo(f"The file is not a playable video: its format is not recognised ({reason}).")
+
+
 @dataclass
 class Probe:
     """The facts packaging needs about a source."""
@@ -84,21 +153,26 @@ def probe_file(path: str) -> Probe:
     except ffmpeg.Error as exc:
         detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
         reason = detail[-1] if detail else "unreadable"
-        raise NotAVideo(f"The file is not a video we can read ({reason[:160]}).") from None
+        raise _refusal(path, reason[:160]) from None
     except subprocess.TimeoutExpired:
-        raise NotAVideo("The file could not be read in time.") from None
+        raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
     fmt = info.get("format", {})
     streams = info.get("streams", [])
     format_name = fmt.get("format_name", "")
     family = next((k for k in EXTENSIONS if k in format_name.split(",")), None)
     if family is None:
+        kind = sniff(path)
+        if kind is not None and kind != "video container":
+            raise _refusal(path, format_name)
         raise NotAVideo(f"The container {format_name or 'unknown'!r} is not accepted; upload mp4, mov, mkv, webm or avi.")
     video = next(
         (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
         None,
     )
     if video is None:
-        raise NotAVideo("The file has no video stream (audio only or an image); upload a video.")
+        if any(s.get("codec_type") == "audio" for s in streams):
+            raise NotAVideo("The file is audio only (it has no video stream), not a playable video.")
+        raise NotAVideo("The file has no video stream, so it is not a playable video.")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     try:
         duration = float(fmt.get("duration") or video.get("duration") or 0)
@@ -108,7 +182,7 @@ def probe_file(path: str) -> Probe:
     if width <= 0 or height <= 0:
         raise NotAVideo("The video stream has no picture size; the file may be damaged.")
     if duration <= 0:
-        raise NotAVideo("The video has no duration; the file may be truncated or damaged.")
+        raise NotAVideo("The video has no duration: the file is truncated or damaged.")
     ext = ".webm" if "webm" in format_name and video.get("codec_name") in {"vp8", "vp9", "av1"} else EXTENSIONS[family]
     if family == "mov" and "quicktime" in str(fmt.get("tags", {}).get("major_brand", "")).lower():
         ext = ".mov"
@@ -144,4 +218,4 @@ def check_decodes(path: str, probe: Probe) -> None:
         if proc.returncode != 0 or not frames:
             err = proc.stderr.decode(errors="replace").strip()
             line = err.splitlines()[-1] if err else "no picture could be decoded"
-            raise NotAVideo(f"The video cannot be decoded; the file may be truncated ({line[:160]}).")
+            raise NotAVideo(f"The video cannot be decoded: the file is truncated or damaged ({line[:160]}).")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.wsgi import wrap_file
-
 from vs_common.errors import error_response
+from werkzeug.wsgi import wrap_file
 
 from . import ingest, keys
 from .openapi import OPENAPI
@@ -33,8 +32,13 @@ def upload():
     expected = request.content_length
     if expected is not None and expected > s.max_upload_bytes:
         return error_response(413, "file_too_large", f"The file is larger than the limit of {s.max_upload_bytes} bytes.")
+    wanted = request.args.get("id")
+    if wanted is not None and not keys.valid_id(wanted):
+        return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
     try:
-        video_id, part, size = ingest.receive(request.stream, s.temp_dir, s.max_upload_bytes, expected)
+        video_id, part, size = ingest.receive(request.stream, s.temp_dir, s.max_upload_bytes, expected, wanted)
+    except FileExistsError:
+        return error_response(409, "id_taken", "An upload with this id is already in progress.")
     except ingest.TooLarge as exc:
         return error_response(413, "file_too_large", str(exc))
     except ingest.TempFull as exc:
@@ -129,10 +133,11 @@ def delete(video_id: str):
     if bad := _check_id(video_id):
         return bad
     s = _settings()
-    source = ingest.source_path(s.temp_dir, video_id)
-    if source is not None:
-        source.unlink(missing_ok=True)
+    # Objects first: if the store is down this fails (503) with the temp file still
+    # there, and the sweep, which keys on that file, removes the objects later.
     removed = _storage().delete_prefix(keys.prefix(video_id))
+    for path in ingest.temp_files_of(s.temp_dir, video_id):
+        path.unlink(missing_ok=True)  # an upload still being received fails and ends there
     log.info("deleted video %s (%d objects)", video_id, removed)
     return Response(status=204)
 

@@ -66,14 +66,25 @@ class FileClient:
             raise FileSvcRejected(resp.status_code, code, message)
         return resp
 
-    def upload(self, body: Iterable[bytes], read_timeout: float = 3600.0) -> dict:
-        """Stream `body` to `POST /videos`; return file-svc's JSON (id, size_bytes, probe)."""
+    def upload(
+        self, body: Iterable[bytes], read_timeout: float = 3600.0, video_id: str | None = None,
+        send_timeout: float = 120.0,
+    ) -> dict:
+        """Stream `body` to `POST /videos` (chunked: never held in memory); return
+        file-svc's JSON (id, size_bytes, original_key, probe).
+
+        `video_id` asks file-svc to store under that id (the caller can then remove
+        what is left if the answer is lost). urllib3 uses the connect timeout while
+        sending the body, so `send_timeout` bounds how long file-svc may stall a
+        write (a busy disk), not only the connect."""
+        params = {"id": video_id} if video_id else None
         try:
             resp = self.session.post(
                 f"{self.base}/videos",
                 data=body,
+                params=params,
                 headers={"Content-Type": "application/octet-stream"},
-                timeout=(CONNECT_TIMEOUT, read_timeout),
+                timeout=(send_timeout, read_timeout),
             )
         except requests.ConnectionError as exc:
             raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc

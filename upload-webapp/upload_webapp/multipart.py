@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+from werkzeug.sansio.multipart import (
+    Data,
+    Epilogue,
+    Field,
+    File,
+    MultipartDecoder,
+    NeedData,
+)
 
 READ_CHUNK = 1024 * 1024
 FIELD_LIMIT = 64 * 1024
@@ -26,19 +33,25 @@ class BadForm(ValueError):
 class MultipartStream:
     """Iterates over the parts of a request body read from `stream`."""
 
-    def __init__(self, stream, boundary: bytes, max_file_bytes: int):
+    def __init__(self, stream, boundary: bytes, max_file_bytes: int, max_body_bytes: int | None = None):
         self.stream = stream
         self.decoder = MultipartDecoder(boundary)  # its buffer is bounded by READ_CHUNK
         self.max_file_bytes = max_file_bytes
+        self.max_body_bytes = max_body_bytes  # the whole body: file, other parts, epilogue
         self.file_bytes = 0
+        self.body_bytes = 0
         self.failure: Exception | None = None  # what stopped a file part mid-way
         self._events = self._all_events()
 
     def _read(self) -> bytes:
         try:
-            return self.stream.read(READ_CHUNK)
-        except Exception as exc:  # noqa: BLE001 - any read failure means the client is gone
+            chunk = self.stream.read(READ_CHUNK)
+        except Exception as exc:
             raise ClientGone(f"the upload was interrupted ({exc.__class__.__name__})") from exc
+        self.body_bytes += len(chunk)
+        if self.max_body_bytes is not None and self.body_bytes > self.max_body_bytes:
+            raise FileTooLarge(f"The upload is larger than the limit of {self.max_file_bytes} bytes.")
+        return chunk
 
     def _all_events(self):
         ended = False
@@ -81,6 +94,11 @@ class MultipartStream:
             if not event.more_data:
                 break
         return buf.decode("utf-8", errors="replace")
+
+    def skip_file(self) -> None:
+        """Read past a file part we do not keep (it still counts against the body limit)."""
+        for _ in self.file_chunks(limit=False):
+            pass
 
     def file_chunks(self, limit: bool = True) -> Iterator[bytes]:
         """The file part's bytes as they arrive; raises FileTooLarge past the limit."""

@@ -7,9 +7,9 @@ import os
 import time
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
+from werkzeug.sansio.multipart import File
 
 from vs_common import videos
-from vs_common.db import DatabaseUnavailable
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 
@@ -66,6 +66,55 @@ def _early_error(status: int, code: str, message: str):
     return response
 
 
+def _default_name(filename: str) -> str:
+    """The file name without folders or extension, cut to the longest name allowed."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = os.path.splitext(base)[0].strip() or base.strip()
+    return stem[: videos.NAME_MAX].strip() or "Untitled video"
+
+
+def _discard(video_id: str) -> None:
+    """Remove whatever file-svc holds of a failed upload (objects, temp files).
+
+    Best effort: when file-svc or its store is down, the sweep removes it later."""
+    try:
+        current_app.extensions["files"].delete_video(video_id)
+    except Exception as exc:  # noqa: BLE001 - logged; the sweep is the safety net
+        log.error("could not remove the failed upload %s (the sweep will): %s", video_id, exc)
+
+
+def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, str | None, str]:
+    """Read the parts: stream the first `file` part to file-svc, keep `name`.
+
+    Returns (what file-svc stored or None, the name field or None, the file name)."""
+    files = current_app.extensions["files"]
+    stored: dict | None = None
+    started = False
+    name: str | None = None
+    filename = ""
+    for part in form.parts():
+        if isinstance(part, File) and part.name == "file" and not started:
+            filename = part.filename or ""
+            started = True
+            try:
+                stored = files.upload(form.file_chunks(), video_id=video_id)
+            except Exception:
+                # When the client (not file-svc) stopped the upload, requests reports our
+                # generator's exception, or its own: either way, say what really happened.
+                if form.failure is not None:
+                    raise form.failure from None
+                raise
+        elif isinstance(part, File):
+            form.skip_file()
+        elif part.name == "name":
+            name = form.field_value()
+            if name.strip():
+                videos.clean_name(name)  # refuse a bad name early, before storing if it comes first
+        else:
+            form.field_value()
+    return stored, name, filename
+
+
 @bp.post("/api/upload")
 def upload():
     """Stream the `file` part to file-svc, then insert the row and its job in one
@@ -76,75 +125,52 @@ def upload():
         return _early_error(413, "file_too_large", f"The file is larger than the limit of {limit} bytes.")
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
-    form = MultipartStream(request.stream, request.mimetype_params["boundary"].encode("latin-1"), limit)
-    files = current_app.extensions["files"]
-    name: str | None = None
-    filename = ""
-    stored: dict | None = None
+    boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
+    form = MultipartStream(request.stream, boundary, limit, max_body_bytes=limit + FORM_OVERHEAD)
+    # Our id for the upload: file-svc stores under it, so that whatever happens we can
+    # remove what it holds, even when its answer never reaches us.
+    video_id = videos.new_video_id()
     try:
-        for part in form.parts():
-            if part.name == "name" and not hasattr(part, "filename"):
-                name = form.field_value()
-                if name.strip():
-                    videos.clean_name(name)  # refuse a bad name before storing anything
-            elif part.name == "file" and hasattr(part, "filename") and stored is None:
-                filename = part.filename or ""
-                try:
-                    stored = files.upload(form.file_chunks())
-                except FileSvcRejected:
-                    raise
-                except Exception:
-                    if form.failure is not None:
-                        raise form.failure from None
-                    raise
-            elif hasattr(part, "filename"):
-                for _ in form.file_chunks(limit=False):
-                    pass
-            else:
-                form.field_value()
+        stored, name, filename = _read_form(form, video_id)
     except videos.InvalidName as exc:
-        if stored:
-            files.delete_video(stored["id"])
+        _discard(video_id)
         return _early_error(400, "invalid_name", str(exc))
     except FileTooLarge as exc:
+        _discard(video_id)
         return _early_error(413, "file_too_large", str(exc))
     except BadForm as exc:
-        if stored:
-            files.delete_video(stored["id"])
+        _discard(video_id)
         return _early_error(400, "bad_request", str(exc))
     except ClientGone as exc:
-        log.info("upload abandoned by the client: %s", exc)
-        if stored:
-            files.delete_video(stored["id"])
+        log.info("upload %s abandoned by the client: %s", video_id, exc)
+        _discard(video_id)
         return error_response(400, "incomplete_upload", "The upload was interrupted before it was complete.")
     except FileSvcRejected as exc:
+        _discard(video_id)
         status = exc.status if exc.status in (400, 413, 415) else 502
         return _early_error(status, exc.code, exc.message)
     except FileSvcUnavailable as exc:
-        log.warning("file-svc unavailable during upload: %s", exc)
+        log.warning("file-svc unavailable during upload %s: %s", video_id, exc)
+        _discard(video_id)
         return _early_error(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    except BaseException:
+        _discard(video_id)
+        raise
     if stored is None:
         return error_response(400, "missing_file", "The form has no 'file' part: choose a video to upload.")
     try:
-        video_name = videos.clean_name(name if name and name.strip() else os.path.splitext(filename)[0] or "Untitled video")
-    except videos.InvalidName as exc:
-        files.delete_video(stored["id"])
-        return error_response(400, "invalid_name", str(exc))
-    try:
+        video_name = videos.clean_name(name if name and name.strip() else _default_name(filename))
         row = videos.insert_video(
-            current_app.extensions["db"], s, video_id=stored["id"], name=video_name, owner=g.user,
+            current_app.extensions["db"], s, video_id=video_id, name=video_name, owner=g.user,
             size_bytes=stored["size_bytes"], original_key=stored["original_key"],
         )
-    except DatabaseUnavailable:
-        log.warning("database down after storing %s; removing the stored file", stored["id"])
-        try:
-            files.delete_video(stored["id"])
-        except FileSvcUnavailable as exc:
-            log.error("could not remove %s after a failed insert (the sweep will): %s", stored["id"], exc)
-        raise
-    except Exception:
-        files.delete_video(stored["id"])
-        raise
+    except videos.InvalidName as exc:
+        _discard(video_id)
+        return error_response(400, "invalid_name", str(exc))
+    except BaseException:
+        log.warning("could not record upload %s; removing the stored file", video_id)
+        _discard(video_id)
+        raise  # DatabaseUnavailable becomes a 503
     log.info("upload %s (%r, %d bytes) by %s", row["id"], video_name, stored["size_bytes"], g.user)
     return jsonify(id=row["id"], video_name=row["video_name"], status=row["status"]), 201
 

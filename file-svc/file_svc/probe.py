@@ -7,6 +7,7 @@ but the upload itself.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import asdict, dataclass
 
@@ -74,6 +75,11 @@ def sniff(path: str) -> str | None:
     if decoded and sum(c.isprintable() or c in "\r\n\t" for c in decoded) >= 0.95 * len(decoded):
         return "text"
     return None
+
+
+def _plain(line: str) -> str:
+    """An ffmpeg message without its `[demuxer @ 0x...]` prefix, cut to a sensible length."""
+    return re.sub(r"^\[[^\]]*@ 0x[0-9a-fA-F]+\]\s*", "", line.strip())[:160]
 
 
 def _refusal(path: str, reason: str) -> NotAVideo:
@@ -153,7 +159,7 @@ def probe_file(path: str) -> Probe:
     except ffmpeg.Error as exc:
         detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
         reason = detail[-1] if detail else "unreadable"
-        raise _refusal(path, reason[:160]) from None
+        raise _refusal(path, _plain(reason)) from None
     except subprocess.TimeoutExpired:
         raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
     fmt = info.get("format", {})
@@ -164,7 +170,8 @@ def probe_file(path: str) -> Probe:
         kind = sniff(path)
         if kind is not None and kind != "video container":
             raise _refusal(path, format_name)
-        raise NotAVideo(f"The container {format_name or 'unknown'!r} is not accepted; upload mp4, mov, mkv, webm or avi.")
+        raise NotAVideo(f"The container {format_name or 'unknown'!r} is not accepted, so it is not a playable video; "
+                        "upload mp4, mov, mkv, webm or avi.")
     video = next(
         (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
         None,
@@ -180,11 +187,11 @@ def probe_file(path: str) -> Probe:
         duration = 0.0
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
-        raise NotAVideo("The video stream has no picture size; the file may be damaged.")
+        raise NotAVideo("The video stream has no picture size, so it is not playable: the file is damaged.")
     if duration <= 0:
-        raise NotAVideo("The video has no duration: the file is truncated or damaged.")
+        raise NotAVideo("The video has no duration, so it is not playable: the file is truncated or damaged.")
     ext = ".webm" if "webm" in format_name and video.get("codec_name") in {"vp8", "vp9", "av1"} else EXTENSIONS[family]
-    if family == "mov" and "quicktime" in str(fmt.get("tags", {}).get("major_brand", "")).lower():
+    if family == "mov" and str(fmt.get("tags", {}).get("major_brand", "")).strip().lower() == "qt":
         ext = ".mov"
     return Probe(
         format_name=format_name,
@@ -218,4 +225,5 @@ def check_decodes(path: str, probe: Probe) -> None:
         if proc.returncode != 0 or not frames:
             err = proc.stderr.decode(errors="replace").strip()
             line = err.splitlines()[-1] if err else "no picture could be decoded"
-            raise NotAVideo(f"The video cannot be decoded: the file is truncated or damaged ({line[:160]}).")
+            raise NotAVideo(f"The video cannot be decoded, so it is not playable: the file is truncated or damaged "
+                            f"({_plain(line)}).")

@@ -121,7 +121,9 @@ class MariaDB:
 
 class TcpProxy:
     """A loopback TCP proxy. `cut()` drops every connection and refuses new ones;
-    `restore()` lets traffic through again."""
+    `restore()` lets traffic through again. `cut_after(n)` cuts once n more bytes
+    went upstream (mid-request), and `refuse_then_restore` reopens after that many
+    refused connections (a store that comes back)."""
 
     def __init__(self, target_port: int):
         self.target_port = target_port
@@ -130,6 +132,11 @@ class TcpProxy:
         self._open.set()
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._budget: int | None = None  # bytes upstream before an armed cut
+        self._refusals_left: int | None = None
+        self.upstream_bytes = 0
+        self.refused = 0
+        self.cut_done = threading.Event()
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", self.port))
@@ -144,6 +151,13 @@ class TcpProxy:
                 return
             if not self._open.is_set():
                 client.close()
+                with self._lock:
+                    self.refused += 1
+                    if self._refusals_left is not None:
+                        self._refusals_left -= 1
+                        if self._refusals_left <= 0:
+                            self._refusals_left = None
+                            self._open.set()
                 continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
@@ -153,15 +167,17 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            for a, b, up in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pipe, args=(a, b, up), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool = False) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if upstream and self._count(len(data)):
+                    return
                 dst.sendall(data)
         except OSError:
             pass
@@ -171,6 +187,28 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def _count(self, n: int) -> bool:
+        """Count bytes going upstream; True when an armed cut fired."""
+        with self._lock:
+            self.upstream_bytes += n
+            if self._budget is None:
+                return False
+            self._budget -= n
+            if self._budget > 0:
+                return False
+            self._budget = None
+        self.cut()
+        self.cut_done.set()
+        return True
+
+    def cut_after(self, nbytes: int, refuse_then_restore: int | None = None) -> None:
+        """Cut every connection once `nbytes` more bytes went upstream; with
+        `refuse_then_restore`, let traffic through again after that many refusals."""
+        with self._lock:
+            self.cut_done.clear()
+            self._budget = nbytes
+            self._refusals_left = refuse_then_restore
 
     def cut(self) -> None:
         self._open.clear()
@@ -184,6 +222,9 @@ class TcpProxy:
                 pass
 
     def restore(self) -> None:
+        with self._lock:
+            self._budget = None
+            self._refusals_left = None
         self._open.set()
 
     def close(self) -> None:
@@ -224,14 +265,15 @@ class S3Server:
         return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name=self.region,
                             aws_access_key_id=self.key, aws_secret_access_key=self.secret)
 
-    def keys(self, prefix: str = "videos/") -> list[str]:
+    def keys(self, prefix: str = "videos/", bucket: str | None = None) -> list[str]:
         out = []
-        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket or self.bucket, Prefix=prefix)
+        for page in pages:
             out += [o["Key"] for o in page.get("Contents", [])]
         return out
 
-    def multipart_uploads(self, prefix: str = "videos/") -> list[dict]:
-        return self.client().list_multipart_uploads(Bucket=self.bucket, Prefix=prefix).get("Uploads", [])
+    def multipart_uploads(self, prefix: str = "videos/", bucket: str | None = None) -> list[dict]:
+        return self.client().list_multipart_uploads(Bucket=bucket or self.bucket, Prefix=prefix).get("Uploads", [])
 
     def stop(self) -> None:
         if self.proxy:

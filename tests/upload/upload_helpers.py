@@ -1,0 +1,68 @@
+"""Helpers of the upload tests: counting what an upload may leave behind, raw bodies."""
+
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from harness import Stack, wait_until
+
+SMALL_LIMIT = 1024 * 1024  # MAX_UPLOAD_BYTES of the small stack
+SMALL_BUCKET = "reelhouse-small"
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def rows(st: Stack) -> list[dict]:
+    return st.mariadb.query("SELECT id, video_name, status FROM videos")
+
+
+def snapshot(st: Stack) -> dict:
+    """What an upload may leave behind: rows, objects, multipart uploads, temp files."""
+    bucket = getattr(st, "bucket", None)
+    return {
+        "rows": sorted(r["id"] for r in rows(st)),
+        "jobs": st.mariadb.query("SELECT COUNT(*) AS n FROM packaging_jobs")[0]["n"],
+        "objects": sorted(st.s3.keys("videos/", bucket=bucket)),
+        "multipart": [u["Key"] for u in st.s3.multipart_uploads("videos/", bucket=bucket)],
+        "temp": st.temp_files(),
+    }
+
+
+def quiesce(st: Stack) -> dict:
+    """Wait until every upload is packaged and the temp folder is empty; return the snapshot."""
+    def idle():
+        busy = st.mariadb.query("SELECT COUNT(*) AS n FROM videos WHERE status = 'processing'")[0]["n"]
+        return busy == 0 and st.temp_files() == [] and snapshot(st)
+
+    return wait_until(idle, 120, "the stack to be idle", st["file"].log, interval=0.2)
+
+
+def assert_nothing_left(st: Stack, before: dict) -> None:
+    """No new row, job, object, multipart upload or temp file since `before` (waits for
+    the temp folder: a failed upload's last file is removed by the thread that received it)."""
+    wait_until(lambda: st.temp_files() == before["temp"], 30, "the temp folder to be emptied", st["file"].log)
+    after = snapshot(st)
+    assert after == before
+
+
+def multipart_body(boundary: str, payload: bytes, filename: str = "clip.mp4", name: str | None = None) -> bytes:
+    parts = b""
+    if name is not None:
+        parts += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n{name}\r\n").encode()
+    parts += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
+              "Content-Type: application/octet-stream\r\n\r\n").encode()
+    return parts + payload + f"\r\n--{boundary}--\r\n".encode()
+
+
+def new_boundary() -> str:
+    return "----reelhouse" + uuid.uuid4().hex
+
+
+def upload_raw(st: Stack, token: str, body, boundary: str, headers: dict | None = None, timeout: float = 60):
+    """POST a prepared multipart body (bytes, or an iterator for a chunked body)."""
+    return requests.post(st.url("upload") + "/api/upload", data=body, timeout=timeout,
+                         headers={**auth(token), "Content-Type": f"multipart/form-data; boundary={boundary}",
+                                  **(headers or {})})

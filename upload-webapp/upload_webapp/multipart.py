@@ -33,8 +33,12 @@ class BadForm(ValueError):
 class MultipartStream:
     """Iterates over the parts of a request body read from `stream`."""
 
-    def __init__(self, stream, boundary: bytes, max_file_bytes: int, max_body_bytes: int | None = None):
+    def __init__(
+        self, stream, boundary: bytes, max_file_bytes: int, max_body_bytes: int | None = None,
+        expected_bytes: int | None = None,
+    ):
         self.stream = stream
+        self.expected_bytes = expected_bytes  # the Content-Length, if any
         self.decoder = MultipartDecoder(boundary)  # its buffer is bounded by READ_CHUNK
         self.max_file_bytes = max_file_bytes
         self.max_body_bytes = max_body_bytes  # the whole body: file, other parts, epilogue
@@ -48,6 +52,9 @@ class MultipartStream:
             chunk = self.stream.read(READ_CHUNK)
         except Exception as exc:
             raise ClientGone(f"the upload was interrupted ({exc.__class__.__name__})") from exc
+        if not chunk and self.expected_bytes is not None and self.body_bytes < self.expected_bytes:
+            # The server hands us EOF, not an error, when the connection closes early.
+            raise ClientGone(f"the body ended after {self.body_bytes} of {self.expected_bytes} bytes")
         self.body_bytes += len(chunk)
         if self.max_body_bytes is not None and self.body_bytes > self.max_body_bytes:
             raise FileTooLarge(f"The upload is larger than the limit of {self.max_file_bytes} bytes.")

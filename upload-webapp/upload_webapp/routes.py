@@ -126,7 +126,8 @@ def upload():
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
     boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
-    form = MultipartStream(request.stream, boundary, limit, max_body_bytes=limit + FORM_OVERHEAD)
+    form = MultipartStream(request.stream, boundary, limit, max_body_bytes=limit + FORM_OVERHEAD,
+                           expected_bytes=request.content_length)
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.
     video_id = videos.new_video_id()

@@ -32,6 +32,8 @@ def media(tmp_path_factory) -> dict[str, Path]:
     m["avi"] = make_clip(d / "clip.avi", **tiny, vcodec="mpeg4", acodec="libmp3lame")
     # Over five S3 parts' worth of bytes quickly: raw video in AVI (about 12 MiB).
     m["big"] = make_clip(d / "big.avi", seconds=4, size="320x240", rate=25, vcodec="rawvideo", acodec=None)
+    # Over the 1 MiB that upload-webapp reads at a time, under the small stack's limit.
+    m["medium"] = make_clip(d / "medium.avi", seconds=2, size="320x240", rate=10, vcodec="rawvideo", acodec=None)
     # Refused kinds.
     m["random"] = d / "random.mp4"
     m["random"].write_bytes(os.urandom(256 * 1024))
@@ -64,7 +66,7 @@ def upload_token(stack) -> str:
 
 @pytest.fixture(scope="session")
 def small_stack(tmp_path_factory, stack, s3):
-    """Its own MariaDB (stopped by a test), its own bucket, MAX_UPLOAD_BYTES = 1 MiB."""
+    """Its own MariaDB (stopped by a test), its own bucket, MAX_UPLOAD_BYTES = 3 MiB."""
     db = MariaDB(tmp_path_factory.mktemp("small-mariadb"))
     db.install()
     db.start()

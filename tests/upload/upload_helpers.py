@@ -8,7 +8,7 @@ import requests
 
 from harness import Stack, wait_until
 
-SMALL_LIMIT = 1024 * 1024  # MAX_UPLOAD_BYTES of the small stack
+SMALL_LIMIT = 3 * 1024 * 1024  # MAX_UPLOAD_BYTES of the small stack
 SMALL_BUCKET = "reelhouse-small"
 
 def auth(token: str) -> dict[str, str]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from upload_helpers import assert_nothing_left, quiesce
 
 from harness import ROOT, wait_until
-from upload_helpers import assert_nothing_left, quiesce
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import requests
-
 from upload_helpers import assert_nothing_left, auth, quiesce
 
 REFUSED = [

@@ -8,6 +8,7 @@ aborts incomplete multipart uploads that an unreachable S3 left behind.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import shutil
@@ -170,6 +171,49 @@ def _respond(key, size, etag, range_header, if_none_match, *, path=None, opener=
     return stream
 
 
+class FileWindow(io.RawIOBase):
+    """`length` bytes of an open file from `offset`, as a seekable read-only stream."""
+
+    def __init__(self, fh, offset: int, length: int):
+        super().__init__()
+        self.fh = fh
+        self.offset = offset
+        self.length = length
+        self.pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return self.length
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        self.pos = min(max(0, base + pos), self.length)
+        return self.pos
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.length - self.pos
+        size = left if size is None or size < 0 else min(size, left)
+        if size <= 0:
+            return b""
+        self.fh.seek(self.offset + self.pos)
+        data = self.fh.read(size)
+        self.pos += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 class S3Storage:
     """Objects in an S3 bucket. The boto3 client is built on first use, with explicit
     timeouts and retry counts."""
@@ -262,17 +306,15 @@ class S3Storage:
         try:
             parts = []
             with open(src, "rb") as fh:
-                number = 1
-                while True:
-                    data = fh.read(self.part_size)
-                    if not data:
-                        break
+                for number, offset in enumerate(range(0, size, self.part_size), start=1):
+                    # A window on the file, streamed by botocore (and rewound on a retry):
+                    # a part is never held in memory either.
+                    body = FileWindow(fh, offset, min(self.part_size, size - offset))
                     resp = self.client.upload_part(
-                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body,
+                        ContentLength=body.length,
                     )
                     parts.append({"PartNumber": number, "ETag": resp["ETag"]})
-                    number += 1
-                    del data
             self.client.complete_multipart_upload(
                 Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )

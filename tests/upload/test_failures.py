@@ -116,3 +116,22 @@ def test_client_gone_mid_body_leaves_nothing(stack, upload_token, media):
     log = stack["upload"].log
     wait_until(lambda: "abandoned by the client" in log.read_text(), 30, "upload-webapp to notice", log)
     assert_nothing_left(stack, before)
+
+
+def test_s3_dropping_a_connection_mid_part_is_retried_and_the_original_is_intact(stack, upload_token, media):
+    """One dropped connection and one refused retry: botocore's next retry rewinds the part
+    (read from the file, not memory) and the stored original is byte for byte the upload."""
+    quiesce(stack)
+    proxy = stack.s3.proxy
+    proxy.cut_after(7 * MiB, refuse_then_restore=1)
+    try:
+        resp = stack.upload(upload_token, media["big"], name="S3 blip")
+        assert proxy.cut_done.is_set()
+    finally:
+        proxy.restore()
+    assert resp.status_code == 201, resp.text
+    video_id = resp.json()["id"]
+    obj = stack.s3.client().get_object(Bucket=stack.s3.bucket, Key=f"videos/{video_id}/original.avi")
+    assert obj["Body"].read() == media["big"].read_bytes()
+    assert stack.s3.multipart_uploads() == []
+    assert stack.wait_status(upload_token, video_id)["status"] == "ready"

@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from upload_helpers import SMALL_BUCKET, SMALL_LIMIT
 
 from harness import MariaDB, Stack, make_clip
+from upload.upload_helpers import SMALL_BUCKET, SMALL_LIMIT
 
 
 def _ffmpeg(*args: str) -> None:

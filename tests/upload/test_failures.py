@@ -8,9 +8,8 @@ import socket
 import sys
 from datetime import timedelta
 
-from upload_helpers import assert_nothing_left, multipart_body, new_boundary, quiesce, snapshot, upload_raw
-
 from harness import ROOT, wait_until
+from upload.upload_helpers import assert_nothing_left, multipart_body, new_boundary, quiesce, snapshot, upload_raw
 
 MiB = 1024 * 1024
 

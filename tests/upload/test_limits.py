@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 import socket
 
-from upload_helpers import SMALL_LIMIT, assert_nothing_left, auth, multipart_body, new_boundary, quiesce, upload_raw
+from upload.upload_helpers import (
+    SMALL_LIMIT,
+    assert_nothing_left,
+    auth,
+    multipart_body,
+    new_boundary,
+    quiesce,
+    upload_raw,
+)
 
 GiB = 1024**3
 DRAIN_BYTES = 64 * 1024 * 1024  # upload-webapp reads at most this much after an early answer

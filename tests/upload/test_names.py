@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 
 import requests
-from upload_helpers import assert_nothing_left, auth, quiesce
+
+from upload.upload_helpers import assert_nothing_left, auth, quiesce
 
 
 def _upload(stack, token, path, name=None, filename=None, name_after_file=False):

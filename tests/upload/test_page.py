@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from upload_helpers import assert_nothing_left, quiesce
 
-from harness import ROOT, wait_until
+from conftest import browser_login
+from harness import wait_until
+from upload.upload_helpers import assert_nothing_left, quiesce
 
 pytestmark = pytest.mark.browser
 
@@ -18,12 +19,10 @@ HOSTILE = ('</title><script>window.__xss=1</script><img src=x onerror="window.__
 
 
 @pytest.fixture
-def page(request, browser, stack):
-    # tests/conftest.py's login helper (the name `conftest` is this folder's here).
-    root_conftest = request.config.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
+def page(browser, stack):
     context = browser.new_context()
     page = context.new_page()
-    root_conftest.browser_login(page, stack)
+    browser_login(page, stack)
     yield page
     context.close()
 

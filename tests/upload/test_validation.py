@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from upload_helpers import assert_nothing_left, auth, quiesce
+
+from upload.upload_helpers import assert_nothing_left, auth, quiesce
 
 REFUSED = [
     # (media key, uploaded as, words the message must contain)

@@ -23,6 +23,16 @@ OPENAPI = {
         "/videos": {
             "post": {
                 "summary": "Upload a video (raw body, streamed)",
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "query",
+                        "required": False,
+                        "description": "The caller's id for the video (12-32 URL-safe characters), so that it can "
+                        "DELETE whatever is left if it never sees the answer; a new one when absent.",
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{12,32}$"},
+                    }
+                ],
                 "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
                 "responses": {
                     "201": {
@@ -42,7 +52,8 @@ OPENAPI = {
                             }
                         },
                     },
-                    "400": {"description": "Incomplete body", "content": {"application/json": {"schema": ERROR}}},
+                    "400": {"description": "Incomplete body or bad id", "content": {"application/json": {"schema": ERROR}}},
+                    "409": {"description": "That id is in use", "content": {"application/json": {"schema": ERROR}}},
                     "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
                     "413": {"description": "Too large", "content": {"application/json": {"schema": ERROR}}},
                     "415": {"description": "Not a video", "content": {"application/json": {"schema": ERROR}}},

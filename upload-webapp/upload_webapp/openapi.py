@@ -50,7 +50,8 @@ OPENAPI = {
                             "401": "Not logged in",
                             "403": "Cross-site request",
                             "413": "File too large",
-                            "415": "Not a playable video",
+                            "415": "Not a playable video (the message says what the file is)",
+                            "502": "file-svc refused the file unexpectedly",
                             "503": "A dependency is down",
                         }.items()
                     },

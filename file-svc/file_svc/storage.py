@@ -14,14 +14,14 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from vs_common.settings import MiB, Settings
 
-from .keys import content_type
+from .keys import content_type, valid_id
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
@@ -399,13 +399,19 @@ class S3Storage:
             raise self._unavailable(exc, "list_multipart_uploads") from exc
         return resp.get("Uploads", [])
 
-    def abort_uploads(self, prefix: str = "videos/", older_than: timedelta | None = timedelta(hours=1)) -> int:
-        """Abort incomplete multipart uploads under `prefix` (older than `older_than`)."""
+    def abort_uploads(
+        self, prefix: str = "videos/", older_than: timedelta | None = timedelta(hours=1),
+        keep: Callable[[str], bool] | None = None,
+    ) -> int:
+        """Abort incomplete multipart uploads under `prefix` (older than `older_than`,
+        and not those whose key `keep` says are still wanted)."""
         aborted = 0
         now = datetime.now(UTC)
         for up in self.list_uploads(prefix):
             initiated = up.get("Initiated")
             if older_than is not None and initiated is not None and now - initiated < older_than:
+                continue
+            if keep is not None and keep(up["Key"]):
                 continue
             try:
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=up["Key"], UploadId=up["UploadId"])
@@ -415,7 +421,17 @@ class S3Storage:
         return aborted
 
     def sweep(self, older_than: timedelta = timedelta(hours=1)) -> int:
-        return self.abort_uploads("videos/", older_than)
+        """Abort the multipart uploads an unreachable S3 left behind: older than
+        `older_than`, and not of a video whose source is still in the temp folder (an
+        upload or a packaging job at work, however long it takes; a failed upload's
+        source is removed before it answers)."""
+        return self.abort_uploads("videos/", older_than, keep=self._source_in_temp)
+
+    def _source_in_temp(self, key: str) -> bool:
+        video_id = key.split("/")[1] if key.count("/") >= 2 else ""
+        if not valid_id(video_id):
+            return False
+        return any((Path(self.settings.temp_dir) / "sources").glob(f"{video_id}.*"))
 
 
 def _iter_body(body) -> Iterator[bytes]:

@@ -26,6 +26,7 @@ def _storage_of(st):
         storage_backend="s3", s3_bucket=e["S3_BUCKET"], s3_region=e["S3_REGION"], s3_endpoint_url=e["S3_ENDPOINT_URL"],
         s3_addressing_style="path", aws_access_key_id=e["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"], s3_timeout_seconds=5, s3_max_attempts=2,
+        temp_dir=e["TEMP_DIR"],
     ))
 
 
@@ -134,3 +135,23 @@ def test_s3_dropping_a_connection_mid_part_is_retried_and_the_original_is_intact
     assert obj["Body"].read() == media["big"].read_bytes()
     assert stack.s3.multipart_uploads() == []
     assert stack.wait_status(upload_token, video_id)["status"] == "ready"
+
+
+def test_the_sweep_leaves_an_upload_in_progress_alone(stack):
+    """A multipart upload whose source is still in the temp folder (being received, stored
+    or packaged, however long that takes) is not aborted; once the source is gone, it is.
+    (moto dates every upload 2010, so it is always "older than an hour" here.)"""
+    quiesce(stack)
+    video_id = "sweeptest" + "x" * 7
+    key = f"videos/{video_id}/original.mp4"
+    stack.s3.client().create_multipart_upload(Bucket=stack.s3.bucket, Key=key)
+    source = stack.temp_dir / "sources" / f"{video_id}.part"
+    source.write_bytes(b"arriving")
+    storage = _storage_of(stack)
+    try:
+        assert storage.sweep() == 0
+        assert [u["Key"] for u in stack.s3.multipart_uploads()] == [key]
+    finally:
+        source.unlink()
+    assert storage.sweep() == 1
+    assert stack.s3.multipart_uploads() == []

@@ -134,7 +134,6 @@ def test_s3_dropping_a_connection_mid_part_is_retried_and_the_original_is_intact
     obj = stack.s3.client().get_object(Bucket=stack.s3.bucket, Key=f"videos/{video_id}/original.avi")
     assert obj["Body"].read() == media["big"].read_bytes()
     assert stack.s3.multipart_uploads() == []
-    assert stack.wait_status(upload_token, video_id)["status"] == "ready"
 
 
 def test_the_sweep_leaves_an_upload_in_progress_alone(stack):

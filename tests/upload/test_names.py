@@ -74,9 +74,10 @@ def test_two_uploads_with_one_name_are_two_videos(stack, upload_token, media):
         assert resp.status_code == 201
         ids.append(resp.json()["id"])
     assert ids[0] != ids[1]
+    rows = stack.mariadb.query("SELECT id, video_name FROM videos WHERE id IN (%s, %s)", ids)
+    assert sorted(r["id"] for r in rows) == sorted(ids) and {r["video_name"] for r in rows} == {"Same name"}
     for video_id in ids:
-        assert stack.wait_status(upload_token, video_id)["status"] == "ready"
-        assert stack.s3.keys(f"videos/{video_id}/original")
+        assert stack.s3.keys(f"videos/{video_id}/original") == [f"videos/{video_id}/original.mp4"]
 
 
 def test_concurrent_uploads_both_land(stack, upload_token, media):
@@ -95,7 +96,9 @@ def test_concurrent_uploads_both_land(stack, upload_token, media):
     assert [results[k].status_code for k in ("A", "B")] == [201, 201], {k: r.text for k, r in results.items()}
     a, b = results["A"].json(), results["B"].json()
     assert a["id"] != b["id"]
+    size = media["big"].stat().st_size
     for body, label in ((a, "A"), (b, "B")):
-        video = stack.wait_status(upload_token, body["id"])
-        assert video["status"] == "ready" and video["video_name"] == f"Concurrent {label}"
-        assert video["size_bytes"] == media["big"].stat().st_size
+        video = stack.video(upload_token, body["id"])
+        assert video["video_name"] == f"Concurrent {label}" and video["size_bytes"] == size
+        head = stack.s3.client().head_object(Bucket=stack.s3.bucket, Key=f"videos/{body['id']}/original.avi")
+        assert head["ContentLength"] == size

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from vs_common.errors import error_response
 from werkzeug.wsgi import wrap_file
+
+from vs_common.errors import error_response
 
 from . import ingest, keys
 from .openapi import OPENAPI

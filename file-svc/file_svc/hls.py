@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-import signal
 import re
+import signal
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -69,9 +69,13 @@ def plan_rungs(probe: Probe, ladder: tuple[int, ...]) -> list[Rung]:
     """Rungs from smallest to largest. The source's own size is the top rung: copied
     when possible, else transcoded; ladder heights below it are transcoded."""
     dw, dh = probe.display_size
-    short = min(dw, dh)
-    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < short]
-    rungs.append(Rung(short, dw if can_copy(probe) else dw // 2 * 2, dh if can_copy(probe) else dh // 2 * 2, copy=can_copy(probe)))
+    copy = can_copy(probe)
+    # A copied rung keeps the source's size (odd ones included); an encoded one must be
+    # even in both directions for 4:2:0. The label is the short side actually delivered.
+    tw, th = (dw, dh) if copy else (max(2, dw // 2 * 2), max(2, dh // 2 * 2))
+    top = min(tw, th)
+    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < top]
+    rungs.append(Rung(top, tw, th, copy=copy))
     return rungs
 
 

@@ -198,26 +198,30 @@ def transcode_rungs(
 
 
 def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
-    """poster.jpg (up to 1280 wide) and thumbs/1..5.jpg (320 wide), upright."""
+    """poster.jpg (up to 1280 wide) and thumbs/1..5.jpg (320 wide), upright.
+
+    One ffmpeg run with six inputs, each seeked (input-side -ss: from the keyframe before
+    the time, still frame-exact) and decoding one frame: the cost does not grow with the
+    video's length, which matters since the video is `ready` only after its poster.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "thumbs").mkdir(exist_ok=True)
-    at = min(probe.duration_s * 0.25, 5.0)
-    poster = (
-        _input(src)
-        .output(str(out_dir / "poster.jpg"), ss=at, vframes=1, vf="scale='min(1280,iw)':-2", **{"q:v": 3})
-        .global_args("-nostdin", "-v", "error", "-y")
-        .compile(cmd="ffmpeg")
-    )
-    # ss as an output option decodes from the start: exact and fine for a frame near it.
-    run(poster, log_path, cancel)
-    rate = 5 / max(probe.duration_s, 0.5)
-    thumbs = (
-        _input(src)
-        .output(str(out_dir / "thumbs" / "%d.jpg"), vf=f"fps={rate:.6f},scale=320:-2", vframes=5, **{"q:v": 5})
-        .global_args("-nostdin", "-v", "error", "-y")
-        .compile(cmd="ffmpeg")
-    )
-    run(thumbs, log_path, cancel)
+    duration = max(probe.duration_s, 0.1)
+    shots = [(min(duration * 0.25, 5.0), out_dir / "poster.jpg", "scale='min(1280,iw)':-2", 3)]
+    shots += [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
+    outputs = [
+        ffmpeg.input(f"file:{src}", ss=f"{at:.3f}", **INPUT_OPTIONS)["v:0"].output(
+            str(path), vframes=1, vf=vf, **{"q:v": q})
+        for at, path, vf, q in shots
+    ]
+    run(ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"),
+        log_path, cancel)
+    if not (out_dir / "poster.jpg").is_file():
+        # No frame after that time (a video track shorter than the file): the first frame.
+        first = _input(src)["v:0"].output(str(out_dir / "poster.jpg"), vframes=1, vf=shots[0][2], **{"q:v": 3})
+        run(first.global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"), log_path, cancel)
+    if not (out_dir / "poster.jpg").is_file():
+        raise PackagingError("no picture could be decoded for the poster")
 
 
 # -- master playlist ----------------------------------------------------------------

@@ -127,6 +127,14 @@ def _input(src: Path):
     return ffmpeg.input(f"file:{src}", **INPUT_OPTIONS)
 
 
+def audio_is_aac_lc(src: Path) -> bool:
+    """AAC-LC can be copied as it is; HE-AAC would not match the master's `mp4a.40.2`."""
+    info = ffmpeg.probe(f"file:{src}", select_streams="a:0", protocol_whitelist="file",
+                        format_whitelist=INPUT_OPTIONS["format_whitelist"])
+    streams = info.get("streams") or [{}]
+    return streams[0].get("codec_name") == "aac" and streams[0].get("profile", "LC") == "LC"
+
+
 def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
     """Repackage the source's H.264 as HLS without re-encoding."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,7 +143,7 @@ def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=No
     opts = {"c:v": "copy", **_hls_args(out_dir, SEGMENT_SECONDS)}
     if probe.has_audio:
         streams.append(inp["a:0"])
-        if probe.audio_codec == "aac":
+        if probe.audio_codec == "aac" and audio_is_aac_lc(src):
             opts["c:a"] = "copy"
         else:
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
@@ -226,7 +234,13 @@ def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=N
 
 # -- master playlist ----------------------------------------------------------------
 
-_PROFILE_IDC = {"Baseline": (66, 0), "Constrained Baseline": (66, 0xE0), "Main": (77, 0x40), "High": (100, 0)}
+_PROFILE_IDC = {
+    "Baseline": (66, 0),
+    "Constrained Baseline": (66, 0xE0),
+    "Main": (77, 0x40),
+    "Extended": (88, 0),
+    "High": (100, 0),
+}
 
 
 def avc_codec_string(profile: str, level: int) -> str:
@@ -243,8 +257,9 @@ class RungStats:
     frame_rate: float
 
 
-def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float) -> RungStats:
-    """Peak and average bitrate from the segment sizes; CODECS from the first segment."""
+def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, probe: Probe | None = None) -> RungStats:
+    """Peak and average bitrate from the segment sizes; CODECS from the source's probe for
+    a copied rung (`probe`), else from the first segment."""
     peak, total_bits, total_time = 0, 0, 0.0
     duration = None
     for line in (out_dir / "index.m3u8").read_text().splitlines():
@@ -256,9 +271,12 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float) ->
             total_bits += bits
             total_time += duration
             duration = None
-    info = ffmpeg.probe(f"file:{out_dir / 'seg_00000.ts'}", select_streams="v:0", protocol_whitelist="file")
-    stream = info["streams"][0]
-    codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
+    if probe is not None and probe.profile in _PROFILE_IDC and probe.level > 0:
+        codecs = avc_codec_string(probe.profile, probe.level)
+    else:
+        info = ffmpeg.probe(f"file:{out_dir / 'seg_00000.ts'}", select_streams="v:0", protocol_whitelist="file")
+        stream = info["streams"][0]
+        codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
     if has_audio:
         codecs += ",mp4a.40.2"
     average = int(total_bits / total_time) if total_time else peak

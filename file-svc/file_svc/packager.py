@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from .probe import NotAVideo, probe_file
 from .storage import LocalStorage, ObjectNotFound, StorageUnavailable, make_storage
 
 log = logging.getLogger("file_svc.packager")
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 SWEEP_EVERY = 300
 
 
@@ -264,15 +265,23 @@ class Packager:
             self._unpublish(vid)
         self._update_video(job, duration_s=probe.duration_s, width=dw, height=dh, renditions=renditions())
         started = time.monotonic()
-        if first.copy:
-            hls.remux_rung(src, out / first.name, probe, log_path, cancel)
-            keyframes = hls.segment_boundaries(out / first.name / "index.m3u8")
-        else:
-            hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel)
-            keyframes = None
-        stats = {first.label: hls.rung_stats(first, out / first.name, probe.has_audio, probe.frame_rate)}
         images = work / "images"
-        hls.make_images(src, images, probe, log_path, cancel)
+        # The poster and thumbnails are made while the first rung is: both are needed for `ready`.
+        with ThreadPoolExecutor(1, thread_name_prefix=f"images-{vid[:6]}") as pool:
+            pictures = pool.submit(hls.make_images, src, images, probe, work / "images.log", cancel)
+            try:
+                if first.copy:
+                    hls.remux_rung(src, out / first.name, probe, log_path, cancel)
+                    keyframes = hls.segment_boundaries(out / first.name / "index.m3u8")
+                else:
+                    hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel)
+                    keyframes = None
+            except BaseException:
+                cancel.set()  # stop the pictures' ffmpeg too; this attempt is over
+                raise
+            pictures.result()
+        stats = {first.label: hls.rung_stats(first, out / first.name, probe.has_audio, probe.frame_rate,
+                                             probe if first.copy else None)}
         # Everything is made before anything is published; the master goes last.
         self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / first.name))
         for thumb in sorted((images / "thumbs").glob("*.jpg")):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from conftest import browser_login
+
 from .pb import auth, query, s3_keys
 
 
@@ -65,3 +67,37 @@ def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, own
     assert s3_keys(pb_stack, f"videos/{vid}/") == []
     assert query(pb_stack, "SELECT id FROM videos WHERE id = %s", (vid,)) == []
     assert query(pb_stack, "SELECT video_id FROM packaging_jobs WHERE video_id = %s", (vid,)) == []
+
+
+@pytest.mark.browser
+def test_rename_and_delete_from_the_library_in_chromium(browser, pb_stack, pb_tokens, inputs):
+    token = pb_tokens["alice"]
+    resp = pb_stack.upload(token, inputs["h264_silent"], name="Library actions")
+    assert resp.status_code == 201, resp.text
+    vid = resp.json()["id"]
+    assert pb_stack.wait_status(token, vid)["status"] == "ready"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        browser_login(page, pb_stack)
+        page.goto(pb_stack.url("streaming") + "/?q=Library%20actions")
+        tile = page.locator(f".tile[data-id='{vid}']")
+        tile.locator(".status.ready").wait_for()
+        page.once("dialog", lambda d: d.accept("Library renamed"))
+        tile.locator("button.rename").click()
+        page.goto(pb_stack.url("streaming") + "/?q=Library%20renamed")
+        tile.locator("a.title", has_text="Library renamed").wait_for()
+        assert pb_stack.video(token, vid)["video_name"] == "Library renamed"
+        # Delete asks first: dismissed, nothing happens; accepted, the video is gone.
+        page.once("dialog", lambda d: d.dismiss())
+        tile.locator("button.delete").click()
+        assert pb_stack.video(token, vid)["status"] == "ready"
+        page.once("dialog", lambda d: d.accept())
+        tile.locator("button.delete").click()
+        tile.wait_for(state="detached")
+        page.wait_for_selector("#library-message", state="attached")
+        assert requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=auth(token),
+                            timeout=10).status_code == 404
+        assert s3_keys(pb_stack, f"videos/{vid}/") == []
+    finally:
+        context.close()

@@ -77,6 +77,13 @@ INPUTS = {
     "h264_10bit": ("h264_10bit.mp4", _lavfi("320x240", 3, 25, True)
                    + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", "-c:a", "aac",
                       "-shortest"]),
+    "h264_444": ("h264_444.mp4", _lavfi("320x240", 3, 25, True)
+                 + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest"]),
+    "hevc_aac": ("hevc_aac.mp4", _lavfi("320x240", 3, 25, True)
+                 + ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]),
+    "prores_pcm": ("prores_pcm.mov", _lavfi("320x240", 3, 25, True)
+                   + ["-c:v", "prores_ks", "-profile:v", "0", "-c:a", "pcm_s16le", "-shortest"]),
     # 1080p, low frame rate, a keyframe every 1.5 s (so the copied rung's segments are
     # 4.5 s, not the 4 s asked for: the transcoded rungs must follow it), B-frames.
     "h264_1080p": ("h264_1080p.mp4", _lavfi("1920x1080", 10, 10, True)

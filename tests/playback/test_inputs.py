@@ -20,6 +20,9 @@ EXPECTED = {
     "vp9_opus": (320, 180, False, True),  # 321x181 source: odd sizes become even
     "mpeg4_mp3": (320, 240, False, True),
     "h264_10bit": (320, 240, False, True),  # 10-bit H.264 is transcoded to 8-bit
+    "h264_444": (320, 240, False, True),  # 4:4:4 H.264 too
+    "hevc_aac": (320, 240, False, True),
+    "prores_pcm": (320, 240, False, True),  # ProRes 4:2:2 10-bit with PCM audio
     "rotated": (180, 320, False, True),  # 320x180 turned 90 degrees: upright, taller than wide
 }
 

@@ -37,6 +37,7 @@ from harness import Stack  # noqa: E402
 
 BEGIN, END = "<!-- packaging -->", "<!-- /packaging -->"
 SECONDS = 60
+HLS = "-f hls -hls_time 4 -hls_playlist_type vod".split()
 
 
 def ffmpeg(*args: str) -> None:
@@ -51,10 +52,12 @@ def make_sources(base: Path) -> dict[str, Path]:
     rotated = base / "rotated_720p.mp4"
     if h264.is_file() and rotated.is_file():
         return {"h264": h264, "rotated": rotated}
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={SECONDS}",
-           "-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}",
-           "-c:v", "libx264", "-preset", "veryfast", "-g", "60", "-pix_fmt", "yuv420p",
-           "-c:a", "aac", "-b:a", "128k", "-shortest", str(h264))
+    ffmpeg(
+        *f"-f lavfi -i testsrc2=size=1280x720:rate=30:duration={SECONDS}".split(),
+        *f"-f lavfi -i sine=frequency=440:duration={SECONDS}".split(),
+        *"-c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest".split(),
+        str(h264),
+    )
     ffmpeg("-i", str(h264), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
     return {"h264": h264, "rotated": rotated}
 
@@ -67,35 +70,43 @@ def timed(fn) -> float:
 
 def bare_copy(src: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    ffmpeg("-i", str(src), "-c", "copy", "-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod",
-           "-hls_segment_filename", str(out / "seg_%05d.ts"), str(out / "index.m3u8"))
+    ffmpeg(
+        "-i", str(src), "-c", "copy", *HLS, "-hls_segment_filename", str(out / "seg_%05d.ts"), str(out / "index.m3u8")
+    )
 
 
 def x264(width: int, height: int) -> list[str]:
     """The packager's encoder settings (the same rate cap, profile and keyframe rhythm)."""
     rate = _maxrate_kbps(Rung(min(width, height), width, height, False), 30)
-    return ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-maxrate", f"{rate}k", "-bufsize",
-            f"{2 * rate}k", "-profile:v", "high", "-pix_fmt", "yuv420p", "-force_key_frames",
-            f"expr:gte(t,n_forced*{SEGMENT_SECONDS})", "-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+    return [
+        *f"-c:v libx264 -preset veryfast -crf 23 -maxrate {rate}k -bufsize {2 * rate}k".split(),
+        *f"-profile:v high -pix_fmt yuv420p -force_key_frames expr:gte(t,n_forced*{SEGMENT_SECONDS})".split(),
+        *"-c:a aac -b:a 128k -ac 2".split(),
+    ]
 
 
 def bare_transcode(src: Path, out: Path) -> None:
     """What the packager's transcode does, as one plain command (autorotate is ffmpeg's default)."""
     out.mkdir(parents=True, exist_ok=True)
-    ffmpeg("-i", str(src), *x264(720, 1280), "-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod",
-           "-hls_segment_filename", str(out / "seg_%05d.ts"), str(out / "index.m3u8"))
+    ffmpeg(
+        "-i",
+        str(src),
+        *x264(720, 1280),
+        *HLS,
+        "-hls_segment_filename",
+        str(out / "seg_%05d.ts"),
+        str(out / "index.m3u8"),
+    )
 
 
 def bare_ladder(src: Path, out: Path) -> None:
     """720p copied and 360p transcoded in one command."""
-    for rung in ("720p", "360p"):
+    outputs = []
+    for rung, codec in (("720p", ["-c", "copy"]), ("360p", ["-vf", "scale=640:360", *x264(640, 360)])):
         (out / rung).mkdir(parents=True, exist_ok=True)
-    hls = ["-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod"]
-    ffmpeg("-i", str(src),
-           "-map", "0:v", "-map", "0:a", "-c", "copy", *hls,
-           "-hls_segment_filename", str(out / "720p" / "seg_%05d.ts"), str(out / "720p" / "index.m3u8"),
-           "-map", "0:v", "-map", "0:a", "-vf", "scale=640:360", *x264(640, 360), *hls,
-           "-hls_segment_filename", str(out / "360p" / "seg_%05d.ts"), str(out / "360p" / "index.m3u8"))
+        outputs += ["-map", "0:v", "-map", "0:a", *codec, *HLS]
+        outputs += ["-hls_segment_filename", str(out / rung / "seg_%05d.ts"), str(out / rung / "index.m3u8")]
+    ffmpeg("-i", str(src), *outputs)
 
 
 def through_stack(st: Stack, token: str, src: Path) -> dict[str, float]:
@@ -115,7 +126,8 @@ def through_stack(st: Stack, token: str, src: Path) -> dict[str, float]:
     try:
         while True:
             status, error, renditions = db.execute(
-                "SELECT status, error, renditions FROM videos WHERE id = ?", (vid,)).fetchone()
+                "SELECT status, error, renditions FROM videos WHERE id = ?", (vid,)
+            ).fetchone()
             now = time.monotonic()
             if status == "failed":
                 raise RuntimeError(f"{src.name} failed: {error}")
@@ -128,8 +140,9 @@ def through_stack(st: Stack, token: str, src: Path) -> dict[str, float]:
         db.close()
     video = st.video(token, vid)  # and the API agrees
     assert video["status"] == "ready" and all(r["status"] == "ready" for r in video["renditions"]), video
-    requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers={"Authorization": f"Bearer {token}"},
-                    timeout=60).raise_for_status()
+    requests.delete(
+        f"{st.url('streaming')}/api/videos/{vid}", headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ).raise_for_status()
     return {"upload_request_s": uploaded - start, "to_ready_s": ready - uploaded, "to_all_renditions_s": now - uploaded}
 
 
@@ -173,29 +186,37 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-packaging-"))
-    results: dict[str, list] = {k: [] for k in ("copy", "transcode", "ladder", "bare_copy", "bare_transcode",
-                                                "bare_ladder")}
+    results: dict[str, list] = {
+        k: [] for k in ("copy", "transcode", "ladder", "bare_copy", "bare_transcode", "bare_ladder")
+    }
     stacks: dict[str, Stack] = {}
     try:
         load_before = load()
         print("making the 60 s 720p sources (once)...", flush=True)
         src = make_sources(Path(tempfile.gettempdir()) / "reelhouse-bench-sources")
         for name, ladder in (("single", ""), ("ladder", "360,720,1080")):
-            stacks[name] = Stack(base / f"stack-{name}", {"STORAGE_BACKEND": "local", "HLS_LADDER": ladder,
-                                                          "LOG_LEVEL": "WARNING"})
+            stacks[name] = Stack(
+                base / f"stack-{name}", {"STORAGE_BACKEND": "local", "HLS_LADDER": ladder, "LOG_LEVEL": "WARNING"}
+            )
             stacks[name].start()
         tokens = {name: st.login() for name, st in stacks.items()}
         # Each Reelhouse run right after its bare twin: a shared machine's load drifts.
-        plan = (("copy", "single", "h264", bare_copy), ("transcode", "single", "rotated", bare_transcode),
-                ("ladder", "ladder", "h264", bare_ladder))
+        plan = (
+            ("copy", "single", "h264", bare_copy),
+            ("transcode", "single", "rotated", bare_transcode),
+            ("ladder", "ladder", "h264", bare_ladder),
+        )
         for i in range(args.runs):
             for case, stack, source, bare in plan:
                 out = base / f"bare-{case}-{i}"
                 results[f"bare_{case}"].append(timed(lambda: bare(src[source], out)))  # noqa: B023
                 shutil.rmtree(out)
                 results[case].append(through_stack(stacks[stack], tokens[stack], src[source]))
-                print(f"run {i + 1} {case}: bare {results[f'bare_{case}'][-1]:.2f} s, "
-                      f"reelhouse {json.dumps({k: round(v, 2) for k, v in results[case][-1].items()})}", flush=True)
+                print(
+                    f"run {i + 1} {case}: bare {results[f'bare_{case}'][-1]:.2f} s, "
+                    f"reelhouse {json.dumps({k: round(v, 2) for k, v in results[case][-1].items()})}",
+                    flush=True,
+                )
     finally:
         for st in stacks.values():
             st.stop()
@@ -211,10 +232,18 @@ def main() -> None:
     bare_l = statistics.median(results["bare_ladder"])
     upload = median(results["copy"] + results["ladder"], "upload_request_s")
     summary = {
-        "copy_to_ready_s": copy_ready, "bare_copy_s": bare_c, "copy_ratio": copy_ready / bare_c,
-        "transcode_to_ready_s": tr_ready, "bare_transcode_s": bare_t, "transcode_ratio": tr_ready / bare_t,
-        "ladder_to_ready_s": ladder_ready, "ladder_to_all_s": ladder_all, "bare_ladder_s": bare_l,
-        "ladder_ratio": ladder_all / bare_l, "upload_request_s": upload, "runs": args.runs,
+        "copy_to_ready_s": copy_ready,
+        "bare_copy_s": bare_c,
+        "copy_ratio": copy_ready / bare_c,
+        "transcode_to_ready_s": tr_ready,
+        "bare_transcode_s": bare_t,
+        "transcode_ratio": tr_ready / bare_t,
+        "ladder_to_ready_s": ladder_ready,
+        "ladder_to_all_s": ladder_all,
+        "bare_ladder_s": bare_l,
+        "ladder_ratio": ladder_all / bare_l,
+        "upload_request_s": upload,
+        "runs": args.runs,
     }
     print(json.dumps(summary, indent=2))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

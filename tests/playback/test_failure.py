@@ -54,4 +54,5 @@ def test_failed_video_is_retried_from_the_library(browser, pb_stack, pb_tokens, 
     video = pb_stack.video(token, vid)
     assert video["status"] == "ready" and video["error"] is None
     assert query(pb_stack, "SELECT status, attempts FROM packaging_jobs WHERE video_id = %s", (vid,)) == [
-        {"status": "done", "attempts": 1}]
+        {"status": "done", "attempts": 1}
+    ]

@@ -84,8 +84,9 @@ def test_inputs_play_in_chromium(browser, pb_stack, packaged):
             page.goto(video["watch_url"])
             assert page.get_attribute("#video", "poster") == video["poster_url"]
             assert wait_playing(page) > 0.5, name
-            size = page.evaluate("() => { const v = document.getElementById('video');"
-                                 " return [v.videoWidth, v.videoHeight]; }")
+            size = page.evaluate(
+                "() => { const v = document.getElementById('video'); return [v.videoWidth, v.videoHeight]; }"
+            )
             assert tuple(size) == EXPECTED[name][:2], name
     finally:
         context.close()

@@ -73,8 +73,10 @@ def test_ladder_plays_with_a_quality_menu(browser, pb_stack, ladder_video):
         assert options == ["Auto", "1080p", "720p", "360p"]
         # Pick 360p by hand: hls.js switches to it and playback goes on.
         page.select_option("#quality", label="360p")
-        page.wait_for_function("() => window.__hls && window.__hls.levels[window.__hls.currentLevel]"
-                               " && window.__hls.levels[window.__hls.currentLevel].height === 360")
+        page.wait_for_function(
+            "() => window.__hls && window.__hls.levels[window.__hls.currentLevel]"
+            " && window.__hls.levels[window.__hls.currentLevel].height === 360"
+        )
         assert page.evaluate("() => window.__hlsFatal || null") is None
     finally:
         context.close()

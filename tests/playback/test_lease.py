@@ -33,8 +33,11 @@ def test_job_of_a_killed_packager_is_picked_up(pb_stack, pb_tokens, inputs):
     job = query(pb_stack, "SELECT status, attempts, claimed_by FROM packaging_jobs WHERE video_id = %s", (vid,))[0]
     assert job["status"] == "running" and job["attempts"] == 1 and str(killed) in job["claimed_by"]
     # Its ffmpeg does not outlive it.
-    wait_until(lambda: not any(os.path.exists(f"/proc/{pid}") and pid in _ffmpeg_of(vid) for pid in running),
-               10, "the killed packager's ffmpeg to exit")
+    wait_until(
+        lambda: not any(os.path.exists(f"/proc/{pid}") and pid in _ffmpeg_of(vid) for pid in running),
+        10,
+        "the killed packager's ffmpeg to exit",
+    )
 
     video = pb_stack.wait_all_renditions(token, vid, timeout=180)
     assert video["status"] == "ready", video

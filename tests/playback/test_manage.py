@@ -35,8 +35,10 @@ def test_rename_is_for_the_owner(pb_stack, pb_tokens, owned):
     refused = _api(pb_stack, "PATCH", pb_tokens["bob"], f"/api/videos/{vid}", json={"video_name": "Mine"})
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
     for bad in ("   ", "x" * 201):
-        assert _api(pb_stack, "PATCH", pb_tokens["alice"], f"/api/videos/{vid}",
-                    json={"video_name": bad}).status_code == 400
+        assert (
+            _api(pb_stack, "PATCH", pb_tokens["alice"], f"/api/videos/{vid}", json={"video_name": bad}).status_code
+            == 400
+        )
     assert pb_stack.video(pb_tokens["bob"], vid)["video_name"] == "Été 🎬"
 
 
@@ -96,8 +98,10 @@ def test_rename_and_delete_from_the_library_in_chromium(browser, pb_stack, pb_to
         tile.locator("button.delete").click()
         tile.wait_for(state="detached")
         page.wait_for_selector("#library-message", state="attached")
-        assert requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=auth(token),
-                            timeout=10).status_code == 404
+        assert (
+            requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=auth(token), timeout=10).status_code
+            == 404
+        )
         assert s3_keys(pb_stack, f"videos/{vid}/") == []
     finally:
         context.close()

@@ -16,9 +16,22 @@ LADDER = (360, 720, 1080)
 
 
 def probe(width, height, codec="h264", pix_fmt="yuv420p", rotation=0, profile="High", level=40) -> Probe:
-    return Probe(format_name="mov,mp4", ext=".mp4", duration_s=10.0, width=width, height=height, rotation=rotation,
-                 video_codec=codec, pix_fmt=pix_fmt, profile=profile, level=level, frame_rate=30.0, has_audio=True,
-                 audio_codec="aac", bit_rate=None)
+    return Probe(
+        format_name="mov,mp4",
+        ext=".mp4",
+        duration_s=10.0,
+        width=width,
+        height=height,
+        rotation=rotation,
+        video_codec=codec,
+        pix_fmt=pix_fmt,
+        profile=profile,
+        level=level,
+        frame_rate=30.0,
+        has_audio=True,
+        audio_codec="aac",
+        bit_rate=None,
+    )
 
 
 def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
@@ -34,14 +47,11 @@ def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
         # Between two ladder heights; a height equal to the source's is not repeated.
         (probe(1600, 900), [(360, 640, 360, False), (720, 1280, 720, False), (900, 1600, 900, True)]),
         # Anything else: the top rung transcoded too.
-        (probe(1920, 1080, codec="vp9"), [(360, 640, 360, False), (720, 1280, 720, False),
-                                          (1080, 1920, 1080, False)]),
-        (probe(1280, 720, pix_fmt="yuv420p10le", profile="High 10"), [(360, 640, 360, False),
-                                                                      (720, 1280, 720, False)]),
+        (probe(1920, 1080, codec="vp9"), [(360, 640, 360, False), (720, 1280, 720, False), (1080, 1920, 1080, False)]),
+        (probe(1280, 720, pix_fmt="yuv420p10le", profile="High 10"), [(360, 640, 360, False), (720, 1280, 720, False)]),
         (probe(1280, 720, pix_fmt="yuv444p"), [(360, 640, 360, False), (720, 1280, 720, False)]),
         # Rotated: transcoded, upright, taller than wide; labelled by the short side.
-        (probe(1920, 1080, rotation=90), [(360, 360, 640, False), (720, 720, 1280, False),
-                                          (1080, 1080, 1920, False)]),
+        (probe(1920, 1080, rotation=90), [(360, 360, 640, False), (720, 720, 1280, False), (1080, 1080, 1920, False)]),
         (probe(1280, 720, rotation=180), [(360, 640, 360, False), (720, 1280, 720, False)]),
         # Portrait by its pixels: copied as it is.
         (probe(720, 1280), [(360, 360, 640, False), (720, 720, 1280, True)]),

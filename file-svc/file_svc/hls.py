@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-import signal
 import re
+import signal
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -69,9 +69,13 @@ def plan_rungs(probe: Probe, ladder: tuple[int, ...]) -> list[Rung]:
     """Rungs from smallest to largest. The source's own size is the top rung: copied
     when possible, else transcoded; ladder heights below it are transcoded."""
     dw, dh = probe.display_size
-    short = min(dw, dh)
-    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < short]
-    rungs.append(Rung(short, dw if can_copy(probe) else dw // 2 * 2, dh if can_copy(probe) else dh // 2 * 2, copy=can_copy(probe)))
+    copy = can_copy(probe)
+    # A copied rung keeps the source's size (odd ones included); an encoded one must be
+    # even in both directions for 4:2:0. The label is the short side actually delivered.
+    tw, th = (dw, dh) if copy else (max(2, dw // 2 * 2), max(2, dh // 2 * 2))
+    top = min(tw, th)
+    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < top]
+    rungs.append(Rung(top, tw, th, copy=copy))
     return rungs
 
 
@@ -123,6 +127,14 @@ def _input(src: Path):
     return ffmpeg.input(f"file:{src}", **INPUT_OPTIONS)
 
 
+def audio_is_aac_lc(src: Path) -> bool:
+    """AAC-LC can be copied as it is; HE-AAC would not match the master's `mp4a.40.2`."""
+    info = ffmpeg.probe(f"file:{src}", select_streams="a:0", protocol_whitelist="file",
+                        format_whitelist=INPUT_OPTIONS["format_whitelist"])
+    streams = info.get("streams") or [{}]
+    return streams[0].get("codec_name") == "aac" and streams[0].get("profile", "LC") == "LC"
+
+
 def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
     """Repackage the source's H.264 as HLS without re-encoding."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +143,7 @@ def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=No
     opts = {"c:v": "copy", **_hls_args(out_dir, SEGMENT_SECONDS)}
     if probe.has_audio:
         streams.append(inp["a:0"])
-        if probe.audio_codec == "aac":
+        if probe.audio_codec == "aac" and audio_is_aac_lc(src):
             opts["c:a"] = "copy"
         else:
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
@@ -194,31 +206,41 @@ def transcode_rungs(
 
 
 def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
-    """poster.jpg (up to 1280 wide) and thumbs/1..5.jpg (320 wide), upright."""
+    """poster.jpg (up to 1280 wide) and thumbs/1..5.jpg (320 wide), upright.
+
+    One ffmpeg run with six inputs, each seeked (input-side -ss: from the keyframe before
+    the time, still frame-exact) and decoding one frame: the cost does not grow with the
+    video's length, which matters since the video is `ready` only after its poster.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "thumbs").mkdir(exist_ok=True)
-    at = min(probe.duration_s * 0.25, 5.0)
-    poster = (
-        _input(src)
-        .output(str(out_dir / "poster.jpg"), ss=at, vframes=1, vf="scale='min(1280,iw)':-2", **{"q:v": 3})
-        .global_args("-nostdin", "-v", "error", "-y")
-        .compile(cmd="ffmpeg")
-    )
-    # ss as an output option decodes from the start: exact and fine for a frame near it.
-    run(poster, log_path, cancel)
-    rate = 5 / max(probe.duration_s, 0.5)
-    thumbs = (
-        _input(src)
-        .output(str(out_dir / "thumbs" / "%d.jpg"), vf=f"fps={rate:.6f},scale=320:-2", vframes=5, **{"q:v": 5})
-        .global_args("-nostdin", "-v", "error", "-y")
-        .compile(cmd="ffmpeg")
-    )
-    run(thumbs, log_path, cancel)
+    duration = max(probe.duration_s, 0.1)
+    shots = [(min(duration * 0.25, 5.0), out_dir / "poster.jpg", "scale='min(1280,iw)':-2", 3)]
+    shots += [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
+    outputs = [
+        ffmpeg.input(f"file:{src}", ss=f"{at:.3f}", **INPUT_OPTIONS)["v:0"].output(
+            str(path), vframes=1, vf=vf, **{"q:v": q})
+        for at, path, vf, q in shots
+    ]
+    run(ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"),
+        log_path, cancel)
+    if not (out_dir / "poster.jpg").is_file():
+        # No frame after that time (a video track shorter than the file): the first frame.
+        first = _input(src)["v:0"].output(str(out_dir / "poster.jpg"), vframes=1, vf=shots[0][2], **{"q:v": 3})
+        run(first.global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"), log_path, cancel)
+    if not (out_dir / "poster.jpg").is_file():
+        raise PackagingError("no picture could be decoded for the poster")
 
 
 # -- master playlist ----------------------------------------------------------------
 
-_PROFILE_IDC = {"Baseline": (66, 0), "Constrained Baseline": (66, 0xE0), "Main": (77, 0x40), "High": (100, 0)}
+_PROFILE_IDC = {
+    "Baseline": (66, 0),
+    "Constrained Baseline": (66, 0xE0),
+    "Main": (77, 0x40),
+    "Extended": (88, 0),
+    "High": (100, 0),
+}
 
 
 def avc_codec_string(profile: str, level: int) -> str:
@@ -235,8 +257,9 @@ class RungStats:
     frame_rate: float
 
 
-def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float) -> RungStats:
-    """Peak and average bitrate from the segment sizes; CODECS from the first segment."""
+def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, probe: Probe | None = None) -> RungStats:
+    """Peak and average bitrate from the segment sizes; CODECS from the source's probe for
+    a copied rung (`probe`), else from the first segment."""
     peak, total_bits, total_time = 0, 0, 0.0
     duration = None
     for line in (out_dir / "index.m3u8").read_text().splitlines():
@@ -248,9 +271,12 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float) ->
             total_bits += bits
             total_time += duration
             duration = None
-    info = ffmpeg.probe(f"file:{out_dir / 'seg_00000.ts'}", select_streams="v:0", protocol_whitelist="file")
-    stream = info["streams"][0]
-    codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
+    if probe is not None and probe.profile in _PROFILE_IDC and probe.level > 0:
+        codecs = avc_codec_string(probe.profile, probe.level)
+    else:
+        info = ffmpeg.probe(f"file:{out_dir / 'seg_00000.ts'}", select_streams="v:0", protocol_whitelist="file")
+        stream = info["streams"][0]
+        codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
     if has_audio:
         codecs += ",mp4a.40.2"
     average = int(total_bits / total_time) if total_time else peak

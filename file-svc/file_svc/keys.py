@@ -61,7 +61,10 @@ def content_type(key: str) -> str:
 
 
 def cache_control(key: str) -> str:
-    """Segments never change; playlists do while renditions are added."""
+    """Segments never change; playlists do while renditions are added (revalidated with
+    the ETag every time); a poster or thumbnail is made again by a retry."""
     if key.endswith(".m3u8"):
         return "private, no-cache"
+    if key.endswith(".jpg"):
+        return "private, max-age=3600"
     return "private, max-age=31536000, immutable"

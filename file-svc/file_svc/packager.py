@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -28,10 +29,10 @@ from vs_common.settings import Settings
 
 from . import config, hls, ingest, keys
 from .probe import NotAVideo, probe_file
-from .storage import ObjectNotFound, StorageUnavailable, make_storage
+from .storage import LocalStorage, ObjectNotFound, StorageUnavailable, make_storage
 
 log = logging.getLogger("file_svc.packager")
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 SWEEP_EVERY = 300
 
 
@@ -114,6 +115,10 @@ class Packager:
             )
 
     def _give_up_or_retry(self, job: Job, reason: str) -> None:
+        row = self.db.query_one("SELECT status, renditions FROM videos WHERE id = ?", (job.video_id,))
+        if row is not None and row["status"] != "ready":
+            # Nothing of a video that is not playable stays published.
+            self._unpublish(job.video_id)
         if job.attempts >= self.s.job_max_attempts:
             log.error("video %s failed after %d attempts: %s", job.video_id, job.attempts, reason)
             with self.db.transaction() as cur:
@@ -121,6 +126,16 @@ class Packager:
                     "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
                     (reason[:1000], utcnow(), job.video_id),
                 )
+                if row is not None and row["status"] == "ready":
+                    # Playable already: the renditions still pending will never come.
+                    renditions = [
+                        {**r, "status": "failed" if r.get("status") == "pending" else r.get("status")}
+                        for r in json.loads(row["renditions"] or "[]")
+                    ]
+                    cur.execute(
+                        "UPDATE videos SET renditions = ?, updated_at = ? WHERE id = ?",
+                        (json.dumps(renditions), utcnow(), job.video_id),
+                    )
                 cur.execute(
                     "UPDATE packaging_jobs SET status = 'failed', last_error = ?, lease_until = NULL, updated_at = ? "
                     "WHERE video_id = ? AND claimed_by = ?",
@@ -136,6 +151,19 @@ class Packager:
                 "WHERE video_id = ? AND claimed_by = ?",
                 (backoff, reason[:1000], utcnow(), job.video_id, job.token),
             )
+
+    def _unpublish(self, video_id: str) -> None:
+        """Remove what packaging published (HLS, poster, thumbnails); the original stays."""
+        try:
+            self.storage.delete_prefix(f"videos/{video_id}/hls/")
+            self.storage.delete_prefix(f"videos/{video_id}/thumbs/")
+            if isinstance(self.storage, LocalStorage):
+                # delete_prefix removes folders on local storage; the poster is one file.
+                Path(self.storage.root, keys.poster(video_id)).unlink(missing_ok=True)
+            else:
+                self.storage.delete_prefix(keys.poster(video_id))
+        except (StorageUnavailable, OSError) as exc:
+            log.warning("could not remove the partial output of %s: %s", video_id, exc)
 
     def _drop_source(self, video_id: str) -> None:
         src = ingest.source_path(self.s.temp_dir, video_id)
@@ -224,30 +252,41 @@ class Packager:
         out = work / "hls"
         log_path = work / "ffmpeg.log"
         status = {r.label: "pending" for r in rungs}
+        first = rungs[-1] if rungs[-1].copy else rungs[0]
+        rest = [r for r in rungs if r is not first]
+        if row["status"] == "ready":
+            status[first.label] = "ready"  # a re-run after a crash: the first rung stays published
 
         def renditions() -> str:
             return json.dumps([{"height": label, "status": st} for label, st in sorted(status.items())])
 
         if row["status"] != "ready":
             # A fresh attempt: drop whatever an interrupted one published.
-            self.storage.delete_prefix(f"videos/{vid}/hls/")
+            self._unpublish(vid)
         self._update_video(job, duration_s=probe.duration_s, width=dw, height=dh, renditions=renditions())
-        first = rungs[-1] if rungs[-1].copy else rungs[0]
-        rest = [r for r in rungs if r is not first]
         started = time.monotonic()
-        if first.copy:
-            hls.remux_rung(src, out / first.name, probe, log_path, cancel)
-            keyframes = hls.segment_boundaries(out / first.name / "index.m3u8")
-        else:
-            hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel)
-            keyframes = None
-        stats = {first.label: hls.rung_stats(first, out / first.name, probe.has_audio, probe.frame_rate)}
-        self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / first.name))
         images = work / "images"
-        hls.make_images(src, images, probe, log_path, cancel)
-        self.storage.put_file(keys.poster(vid), str(images / "poster.jpg"))
+        # The poster and thumbnails are made while the first rung is: both are needed for `ready`.
+        with ThreadPoolExecutor(1, thread_name_prefix=f"images-{vid[:6]}") as pool:
+            pictures = pool.submit(hls.make_images, src, images, probe, work / "images.log", cancel)
+            try:
+                if first.copy:
+                    hls.remux_rung(src, out / first.name, probe, log_path, cancel)
+                    keyframes = hls.segment_boundaries(out / first.name / "index.m3u8")
+                else:
+                    hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel)
+                    keyframes = None
+            except BaseException:
+                cancel.set()  # stop the pictures' ffmpeg too; this attempt is over
+                raise
+            pictures.result()
+        stats = {first.label: hls.rung_stats(first, out / first.name, probe.has_audio, probe.frame_rate,
+                                             probe if first.copy else None)}
+        # Everything is made before anything is published; the master goes last.
+        self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / first.name))
         for thumb in sorted((images / "thumbs").glob("*.jpg")):
             self.storage.put_file(keys.thumb(vid, thumb.name), str(thumb))
+        self.storage.put_file(keys.poster(vid), str(images / "poster.jpg"))
         self._publish_master(job, out, stats)
         status[first.label] = "ready"
         self._update_video(job, status="ready", error=None, renditions=renditions())

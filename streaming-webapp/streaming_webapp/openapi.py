@@ -98,6 +98,12 @@ OPENAPI = {
                 "responses": _OBJECT}
         },
         "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJECT}},
+        "/videos/{video_id}/thumbs/{name}": {
+            "get": {"summary": "Thumbnail 1.jpg to 5.jpg, 320 wide, spread over the video", "parameters": [
+                _ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string",
+                                                                           "pattern": "^[1-5]\\.jpg$"}}],
+                "responses": _OBJECT}
+        },
         "/healthz": {"get": {"summary": "Health", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
     },
 }

@@ -42,7 +42,16 @@
     link.href = v.watch_url;
     const img = document.createElement("img");
     img.alt = ""; img.loading = "lazy";
-    if (v.status === "ready") img.src = v.poster_url;
+    if (v.status === "ready") {
+      img.src = v.poster_url;
+      // Hovering a poster runs through the video's thumbnails.
+      let shot = 0, flip = null;
+      const base = v.poster_url.replace(/poster\.jpg$/, "thumbs/");
+      link.addEventListener("mouseenter", () => {
+        flip = setInterval(() => { shot = shot % 5 + 1; img.src = base + shot + ".jpg"; }, 600);
+      });
+      link.addEventListener("mouseleave", () => { clearInterval(flip); img.src = v.poster_url; });
+    }
     link.append(img);
     const meta = document.createElement("div");
     meta.className = "meta";
@@ -54,6 +63,12 @@
     status.className = "status " + v.status; status.textContent = v.status;
     line.append(status, " " + clock(v.duration_s) + " · " + v.owner);
     meta.append(title, line);
+    const pending = (v.renditions || []).filter((r) => r.status === "pending").map((r) => r.height + "p");
+    if (v.status === "ready" && pending.length) {
+      const more = document.createElement("div");
+      more.className = "muted renditions"; more.textContent = "Preparing " + pending.join(", ") + "…";
+      meta.append(more);
+    }
     if (v.status === "failed" && v.error) {
       const e = document.createElement("div"); e.className = "error"; e.textContent = v.error; meta.append(e);
     }
@@ -94,7 +109,8 @@
       prev.disabled = page <= 1;
       next.disabled = page >= data.pages;
       history.replaceState(null, "", "?" + new URLSearchParams({ q: q.value, page: String(page) }));
-      if (data.videos.some((v) => v.status === "processing")) timer = setTimeout(load, 2000);
+      const busy = (v) => v.status === "processing" || (v.renditions || []).some((r) => r.status === "pending");
+      if (data.videos.some(busy)) timer = setTimeout(load, 2000);
     } catch (err) {
       message.textContent = err.message; message.className = "error";
       timer = setTimeout(load, 5000);

@@ -58,6 +58,9 @@
   video.addEventListener("timeupdate", () => {
     if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; localStorage.setItem(key, String(last)); }
   });
+  function save() { if (video.currentTime > 1) localStorage.setItem(key, String(video.currentTime)); }
+  video.addEventListener("pause", save);
+  window.addEventListener("pagehide", save);
   video.addEventListener("ended", () => localStorage.removeItem(key));
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -67,6 +70,8 @@
     else if (k === "ArrowLeft") { video.currentTime = Math.max(0, video.currentTime - 5); }
     else if (k === "ArrowUp") { e.preventDefault(); video.volume = Math.min(1, video.volume + 0.1); }
     else if (k === "ArrowDown") { e.preventDefault(); video.volume = Math.max(0, video.volume - 0.1); }
+    else if (k === "j" || k === "l") { video.currentTime = Math.max(0, Math.min(video.duration || 0, video.currentTime + (k === "l" ? 10 : -10))); }
+    else if (/^[0-9]$/.test(k) && isFinite(video.duration)) { video.currentTime = video.duration * parseInt(k, 10) / 10; }
     else if (k === "m") { video.muted = !video.muted; }
     else if (k === "f") { if (document.fullscreenElement) document.exitFullscreen(); else video.requestFullscreen(); }
   });

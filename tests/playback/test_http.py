@@ -1,0 +1,84 @@
+"""HLS, posters and thumbnails through streaming-svc: content types, caching headers,
+Range (206) and ETag (304)."""
+
+from __future__ import annotations
+
+import m3u8
+import pytest
+
+from .pb import get
+
+
+@pytest.fixture(scope="module")
+def video(pb_stack, pb_tokens, inputs):
+    token = pb_tokens["alice"]
+    resp = pb_stack.upload(token, inputs["h264_aac"], name="HTTP checks")
+    assert resp.status_code == 201, resp.text
+    v = pb_stack.wait_status(token, resp.json()["id"])
+    assert v["status"] == "ready", v
+    return v
+
+
+def _first_segment(st, token, vid) -> str:
+    master = m3u8.loads(get(st, token, f"/videos/{vid}/hls/master.m3u8").text)
+    rung = master.playlists[0].uri.rsplit("/", 1)[0]
+    media = m3u8.loads(get(st, token, f"/videos/{vid}/hls/{master.playlists[0].uri}").text)
+    return f"/videos/{vid}/hls/{rung}/{media.segments[0].uri}"
+
+
+def test_playlists_are_short_lived(pb_stack, pb_tokens, video):
+    token = pb_tokens["alice"]
+    for path in ("master.m3u8", f"{video['renditions'][0]['height']}p/index.m3u8"):
+        resp = get(pb_stack, token, f"/videos/{video['id']}/hls/{path}")
+        assert resp.status_code == 200
+        assert resp.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+        assert resp.headers["Cache-Control"] == "private, no-cache"
+        assert resp.text.startswith("#EXTM3U")
+        etag = resp.headers["ETag"]
+        again = get(pb_stack, token, f"/videos/{video['id']}/hls/{path}", {"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["ETag"] == etag
+
+
+def test_segments_are_immutable_with_range_and_etag(pb_stack, pb_tokens, video):
+    token = pb_tokens["alice"]
+    path = _first_segment(pb_stack, token, video["id"])
+    full = get(pb_stack, token, path)
+    assert full.status_code == 200
+    assert full.headers["Content-Type"] == "video/mp2t"
+    assert full.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert full.headers["Accept-Ranges"] == "bytes"
+    size = len(full.content)
+    assert int(full.headers["Content-Length"]) == size and full.content[:1] == b"\x47"
+
+    part = get(pb_stack, token, path, {"Range": "bytes=188-375"})
+    assert part.status_code == 206
+    assert part.headers["Content-Range"] == f"bytes 188-375/{size}"
+    assert part.content == full.content[188:376]
+    tail = get(pb_stack, token, path, {"Range": "bytes=-188"})
+    assert tail.status_code == 206 and tail.content == full.content[-188:]
+    beyond = get(pb_stack, token, path, {"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416
+
+    cached = get(pb_stack, token, path, {"If-None-Match": full.headers["ETag"]})
+    assert cached.status_code == 304 and cached.content == b""
+    stale = get(pb_stack, token, path, {"If-None-Match": '"not-the-etag"'})
+    assert stale.status_code == 200 and stale.content == full.content
+
+
+def test_poster_and_thumbnails(pb_stack, pb_tokens, video):
+    token = pb_tokens["alice"]
+    poster = get(pb_stack, token, f"/videos/{video['id']}/poster.jpg")
+    assert poster.status_code == 200
+    assert poster.headers["Content-Type"] == "image/jpeg"
+    assert poster.content[:2] == b"\xff\xd8"
+    assert "max-age" in poster.headers["Cache-Control"]
+    for n in range(1, 6):
+        thumb = get(pb_stack, token, f"/videos/{video['id']}/thumbs/{n}.jpg")
+        assert thumb.status_code == 200 and thumb.headers["Content-Type"] == "image/jpeg", n
+
+
+def test_unknown_files_are_404(pb_stack, pb_tokens, video):
+    token = pb_tokens["alice"]
+    for path in ("hls/nope.m3u8", "hls/../original", "hls/240p/seg_99999.ts", "thumbs/9.jpg"):
+        assert get(pb_stack, token, f"/videos/{video['id']}/{path}").status_code == 404, path

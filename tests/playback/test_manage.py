@@ -1,0 +1,107 @@
+"""Rename, delete and retry through streaming-svc's API: the owner only; the library
+listing newest first, paged and searchable."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from conftest import browser_login
+
+from .pb import auth, query, s3_keys
+
+
+@pytest.fixture(scope="module")
+def owned(pb_stack, pb_tokens, inputs):
+    """Two of alice's videos, ready."""
+    token = pb_tokens["alice"]
+    out = []
+    for name in ("Manage one", "Manage two"):
+        resp = pb_stack.upload(token, inputs["h264_silent"], name=name)
+        assert resp.status_code == 201, resp.text
+        out.append(resp.json()["id"])
+    return [pb_stack.wait_status(token, vid) for vid in out]
+
+
+def _api(st, method, token, path, **kw):
+    return requests.request(method, st.url("streaming") + path, headers=auth(token), timeout=15, **kw)
+
+
+def test_rename_is_for_the_owner(pb_stack, pb_tokens, owned):
+    vid = owned[0]["id"]
+    resp = _api(pb_stack, "PATCH", pb_tokens["alice"], f"/api/videos/{vid}", json={"video_name": "  Été 🎬  "})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["video_name"] == "Été 🎬"
+    refused = _api(pb_stack, "PATCH", pb_tokens["bob"], f"/api/videos/{vid}", json={"video_name": "Mine"})
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    for bad in ("   ", "x" * 201):
+        assert (
+            _api(pb_stack, "PATCH", pb_tokens["alice"], f"/api/videos/{vid}", json={"video_name": bad}).status_code
+            == 400
+        )
+    assert pb_stack.video(pb_tokens["bob"], vid)["video_name"] == "Été 🎬"
+
+
+def test_retry_is_for_failed_videos_of_the_owner(pb_stack, pb_tokens, owned):
+    vid = owned[0]["id"]
+    assert _api(pb_stack, "POST", pb_tokens["bob"], f"/api/videos/{vid}/retry").status_code == 403
+    resp = _api(pb_stack, "POST", pb_tokens["alice"], f"/api/videos/{vid}/retry")
+    assert resp.status_code == 409 and resp.json()["error"] == "not_failed"
+
+
+def test_library_lists_newest_first_paged_and_searched(pb_stack, pb_tokens, owned):
+    token = pb_tokens["bob"]  # the library is shared: bob sees alice's videos
+    first = _api(pb_stack, "GET", token, "/api/videos?per_page=1&page=1").json()
+    second = _api(pb_stack, "GET", token, "/api/videos?per_page=1&page=2").json()
+    assert first["total"] >= 2 and first["pages"] == first["total"]
+    assert first["videos"][0]["created_at"] >= second["videos"][0]["created_at"]
+    found = _api(pb_stack, "GET", token, "/api/videos?q=MANAGE%20TWO").json()
+    assert [v["id"] for v in found["videos"]] == [owned[1]["id"]]
+    assert _api(pb_stack, "GET", token, "/api/videos?page=0").status_code == 400
+
+
+def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, owned):
+    vid = owned[1]["id"]
+    assert s3_keys(pb_stack, f"videos/{vid}/")
+    assert _api(pb_stack, "DELETE", pb_tokens["bob"], f"/api/videos/{vid}").status_code == 403
+    assert _api(pb_stack, "DELETE", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 204
+    assert _api(pb_stack, "GET", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 404
+    assert s3_keys(pb_stack, f"videos/{vid}/") == []
+    assert query(pb_stack, "SELECT id FROM videos WHERE id = %s", (vid,)) == []
+    assert query(pb_stack, "SELECT video_id FROM packaging_jobs WHERE video_id = %s", (vid,)) == []
+
+
+@pytest.mark.browser
+def test_rename_and_delete_from_the_library_in_chromium(browser, pb_stack, pb_tokens, inputs):
+    token = pb_tokens["alice"]
+    resp = pb_stack.upload(token, inputs["h264_silent"], name="Library actions")
+    assert resp.status_code == 201, resp.text
+    vid = resp.json()["id"]
+    assert pb_stack.wait_status(token, vid)["status"] == "ready"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        browser_login(page, pb_stack)
+        page.goto(pb_stack.url("streaming") + "/?q=Library%20actions")
+        tile = page.locator(f".tile[data-id='{vid}']")
+        tile.locator(".status.ready").wait_for()
+        page.once("dialog", lambda d: d.accept("Library renamed"))
+        tile.locator("button.rename").click()
+        page.goto(pb_stack.url("streaming") + "/?q=Library%20renamed")
+        tile.locator("a.title", has_text="Library renamed").wait_for()
+        assert pb_stack.video(token, vid)["video_name"] == "Library renamed"
+        # Delete asks first: dismissed, nothing happens; accepted, the video is gone.
+        page.once("dialog", lambda d: d.dismiss())
+        tile.locator("button.delete").click()
+        assert pb_stack.video(token, vid)["status"] == "ready"
+        page.once("dialog", lambda d: d.accept())
+        tile.locator("button.delete").click()
+        tile.wait_for(state="detached")
+        page.wait_for_selector("#library-message", state="attached")
+        assert (
+            requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=auth(token), timeout=10).status_code
+            == 404
+        )
+        assert s3_keys(pb_stack, f"videos/{vid}/") == []
+    finally:
+        context.close()

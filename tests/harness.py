@@ -112,11 +112,19 @@ class MariaDB:
                 self.proc.wait()
         self.proc = None
 
-    def query(self, sql: str, params=()) -> list[dict]:
+    def query(self, sql: str, params=(), database: str | None = None) -> list[dict]:
         with self.root() as conn, conn.cursor() as c:
-            c.execute(f"USE {self.database}")
+            c.execute(f"USE {database or self.database}")
             c.execute(sql, params)
             return list(c.fetchall())
+
+    def create_database(self, name: str) -> str:
+        """Another database on this server, with the application user's rights (an isolated stack)."""
+        with self.root() as conn, conn.cursor() as c:
+            c.execute(f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'%'")
+            c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'localhost'")
+        return name
 
 
 class TcpProxy:
@@ -130,6 +138,7 @@ class TcpProxy:
         self._open.set()
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._cut_after: int | None = None  # bytes towards the target before an automatic cut
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", self.port))
@@ -153,15 +162,22 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            for a, b, up in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pipe, args=(a, b, up), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool = False) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if upstream and self._cut_after is not None:
+                    with self._lock:
+                        left = None if self._cut_after is None else self._cut_after - len(data)
+                        self._cut_after = left if left is None or left > 0 else None
+                    if left is not None and left <= 0:
+                        self.cut()
+                        break
                 dst.sendall(data)
         except OSError:
             pass
@@ -184,7 +200,12 @@ class TcpProxy:
                 pass
 
     def restore(self) -> None:
+        self._cut_after = None
         self._open.set()
+
+    def cut_after(self, nbytes: int) -> None:
+        """Cut (as `cut()`) once `nbytes` more bytes have gone towards the target: mid-transfer."""
+        self._cut_after = nbytes
 
     def close(self) -> None:
         self.cut()
@@ -224,14 +245,20 @@ class S3Server:
         return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name=self.region,
                             aws_access_key_id=self.key, aws_secret_access_key=self.secret)
 
-    def keys(self, prefix: str = "videos/") -> list[str]:
+    def keys(self, prefix: str = "videos/", bucket: str | None = None) -> list[str]:
         out = []
-        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket or self.bucket, Prefix=prefix)
+        for page in pages:
             out += [o["Key"] for o in page.get("Contents", [])]
         return out
 
-    def multipart_uploads(self, prefix: str = "videos/") -> list[dict]:
-        return self.client().list_multipart_uploads(Bucket=self.bucket, Prefix=prefix).get("Uploads", [])
+    def multipart_uploads(self, prefix: str = "videos/", bucket: str | None = None) -> list[dict]:
+        return self.client().list_multipart_uploads(Bucket=bucket or self.bucket, Prefix=prefix).get("Uploads", [])
+
+    def create_bucket(self, name: str) -> str:
+        """Another bucket on this server (an isolated stack)."""
+        self.client().create_bucket(Bucket=name)
+        return name
 
     def stop(self) -> None:
         if self.proxy:
@@ -387,6 +414,29 @@ class Stack:
         if not self.temp_dir.exists():
             return []
         return sorted(str(p.relative_to(self.temp_dir)) for p in self.temp_dir.rglob("*") if p.is_file())
+
+    def counts(self) -> dict[str, int]:
+        """What a failure could leave behind: rows, jobs, objects, multipart uploads, temp files.
+
+        Needs `self.mariadb` and `self.s3` (set by the fixtures) for the MariaDB + S3 stacks;
+        the embedded-defaults stack is counted from its SQLite file and storage folder."""
+        if self.env.get("STORAGE_BACKEND") == "s3":
+            db, bucket = self.env["DB_NAME"], self.env["S3_BUCKET"]
+            rows = self.mariadb.query("SELECT COUNT(*) AS n FROM videos", database=db)[0]["n"]
+            jobs = self.mariadb.query("SELECT COUNT(*) AS n FROM packaging_jobs", database=db)[0]["n"]
+            objects = len(self.s3.keys(bucket=bucket))
+            multipart = len(self.s3.multipart_uploads(bucket=bucket))
+        else:
+            import sqlite3
+
+            with sqlite3.connect(self.env["DB_PATH"]) as conn:
+                rows = conn.execute("SELECT COUNT(*) FROM videos").fetchone()[0]
+                jobs = conn.execute("SELECT COUNT(*) FROM packaging_jobs").fetchone()[0]
+            videos = self.storage_dir / "videos"
+            objects = sum(1 for p in videos.rglob("*") if p.is_file()) if videos.exists() else 0
+            multipart = 0
+        return {"rows": int(rows), "jobs": int(jobs), "objects": objects, "multipart_uploads": multipart,
+                "temp_files": len(self.temp_files())}
 
 
 def make_clip(path: Path, seconds: float = 2, size: str = "320x240", vcodec: str = "libx264",

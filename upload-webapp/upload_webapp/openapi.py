@@ -52,6 +52,7 @@ OPENAPI = {
                             "413": "File too large",
                             "415": "Not a playable video",
                             "503": "A dependency is down",
+                            "507": "The server's temporary storage is full (temp_storage_full); retry later",
                         }.items()
                     },
                 },

@@ -46,11 +46,23 @@ def stack_env(mariadb: MariaDB, s3: S3Server, database: str, bucket: str) -> dic
     }
 
 
+def _install(db: MariaDB) -> None:
+    """mariadb-install-db, tried twice: it has failed once, rarely, on a busy shared box."""
+    import shutil
+
+    try:
+        db.install()
+    except subprocess.CalledProcessError as exc:
+        print(f"mariadb-install-db failed ({exc.returncode}): {exc.stderr!r}; trying again")
+        shutil.rmtree(db.datadir, ignore_errors=True)
+        db.install()
+
+
 def servers(tmp_path_factory, config) -> tuple[MariaDB, S3Server]:
     """The fault suite's own MariaDB and S3 server (started once, stopped at the end)."""
     if "servers" not in _cache:
         db = MariaDB(tmp_path_factory.mktemp("fault-mariadb"))
-        db.install()
+        _install(db)
         db.start()
         db.bootstrap()
         config.add_cleanup(db.stop)

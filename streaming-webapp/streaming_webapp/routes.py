@@ -65,7 +65,7 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         abort(error_response(400, "bad_parameter", f"'{name}' must be a whole number."))
     value = int(raw)
     if value < low or (high is not None and value > high):

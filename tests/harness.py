@@ -162,10 +162,26 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._conns += [client, upstream]
+            pair = {"open_pipes": 2, "sockets": (client, upstream)}
             for a, b, up in ((client, upstream, True), (upstream, client, False)):
-                threading.Thread(target=self._pipe, args=(a, b, up), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(a, b, up, pair), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool = False) -> None:
+    def _release(self, pair: dict) -> None:
+        """Close a connection's two sockets once both directions are done (no fd leak)."""
+        with self._lock:
+            pair["open_pipes"] -= 1
+            if pair["open_pipes"]:
+                return
+            for s in pair["sockets"]:
+                if s in self._conns:
+                    self._conns.remove(s)
+        for s in pair["sockets"]:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool = False, pair: dict | None = None) -> None:
         try:
             while True:
                 data = src.recv(65536)
@@ -187,6 +203,8 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+            if pair is not None:
+                self._release(pair)
 
     def cut(self) -> None:
         self._open.clear()

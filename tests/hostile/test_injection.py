@@ -76,7 +76,7 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
             names = [v["video_name"] for v in resp.json()["videos"]]
             assert (SQLISH[3] in names) == expect_hit, (q, names)
             assert all(q.lower() in n.lower() for n in names), (q, names)
-    for bad_id in ("' OR 1=1 --", "1; DROP TABLE videos", "🎬🎬🎬🎬🎬🎬🎬🎬🎬🎬🎬🎬", "x" * 5000, "%27%20OR%20%271%27%3D%271",
+    for bad_id in ("' OR 1=1 --", "1; DROP TABLE videos", "🎬" * 12, "x" * 5000, "%27%20OR%20%271%27%3D%271",
                    "\u202e" * 12, video_id + "' --", "NULL", "0x41424344"):
         for method in ("GET", "PATCH", "DELETE"):
             kwargs = {"json": {"video_name": "x"}} if method == "PATCH" else {}
@@ -145,7 +145,7 @@ def test_malformed_multipart_and_lying_lengths(st, target, tmp_path_factory):
     before = st.counts()
     clip = make_clip(tmp_path_factory.mktemp("mp") / "ok.mp4", seconds=1).read_bytes()
     b = "hostile" + uuid.uuid4().hex
-    fpart = f'Content-Disposition: form-data; name="file"; filename="a.mp4"\r\nContent-Type: video/mp4'
+    fpart = 'Content-Disposition: form-data; name="file"; filename="a.mp4"\r\nContent-Type: video/mp4'
     cases = {
         "no boundary": ("multipart/form-data", _multipart(b, [(fpart, clip)])),
         "other boundary": (f"multipart/form-data; boundary={b}x", _multipart(b, [(fpart, clip)])),

@@ -71,7 +71,8 @@ def _corpus(bait: str, tmp) -> dict[str, bytes]:
         "mpeg-ts (not an accepted container)": ts.read_bytes(),
         "text": b"just some text\n" * 50,
         "empty": b"",
-        "ftyp then playlist": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"#EXTM3U\n" + f"{bait}/x.ts\n".encode(),
+        "ftyp then playlist": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2#EXTM3U\n"
+                              + f"{bait}/x.ts\n".encode(),
     }
 
 

@@ -154,7 +154,6 @@ def test_soak_viewers_and_uploads(soak_stack, tmp_path_factory):
     line = next((ln for ln in wrk.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     assert line, wrk.stdout + wrk.stderr
     load = json.loads(line[8:])
-    final = [st.video(token, u["id"]) for u in uploads]
     wait_until(lambda: all(st.video(token, u["id"])["status"] != "processing" for u in uploads), 300,
                "every upload packaged")
     final = [st.video(token, u["id"]) for u in uploads]

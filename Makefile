@@ -55,7 +55,7 @@ bench: setup setup-test
 	$(BIN)/python -m bench.run
 
 soak: setup setup-test
-	$(BIN)/python -m pytest -q -m soak tests/soak
+	$(BIN)/python -m pytest -q -s -m soak tests/soak
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -122,3 +122,14 @@ def wait_playing(page, timeout_ms: int = 30000) -> float:
     fatal = page.evaluate("() => window.__hlsFatal || null")
     assert fatal is None, f"fatal hls.js error: {fatal}"
     return page.evaluate("() => document.getElementById('video').currentTime")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Soak runs (marker `soak`) only when asked for with `-m soak` (make soak), never in
+    make test: deselected, not skipped."""
+    if "soak" in (config.getoption("markexpr") or ""):
+        return
+    keep = [item for item in items if item.get_closest_marker("soak") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("soak")])
+        items[:] = keep

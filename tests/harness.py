@@ -112,11 +112,19 @@ class MariaDB:
                 self.proc.wait()
         self.proc = None
 
-    def query(self, sql: str, params=()) -> list[dict]:
+    def query(self, sql: str, params=(), database: str | None = None) -> list[dict]:
         with self.root() as conn, conn.cursor() as c:
-            c.execute(f"USE {self.database}")
+            c.execute(f"USE {database or self.database}")
             c.execute(sql, params)
             return list(c.fetchall())
+
+    def create_database(self, name: str) -> str:
+        """Another database on this server, with the application user's rights (an isolated stack)."""
+        with self.root() as conn, conn.cursor() as c:
+            c.execute(f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'%'")
+            c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'localhost'")
+        return name
 
 
 class TcpProxy:
@@ -167,10 +175,26 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._conns += [client, upstream]
+            pair = {"open_pipes": 2, "sockets": (client, upstream)}
             for a, b, up in ((client, upstream, True), (upstream, client, False)):
-                threading.Thread(target=self._pipe, args=(a, b, up), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(a, b, up, pair), daemon=True).start()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool = False) -> None:
+    def _release(self, pair: dict) -> None:
+        """Close a connection's two sockets once both directions are done (no fd leak)."""
+        with self._lock:
+            pair["open_pipes"] -= 1
+            if pair["open_pipes"]:
+                return
+            for s in pair["sockets"]:
+                if s in self._conns:
+                    self._conns.remove(s)
+        for s in pair["sockets"]:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool = False, pair: dict | None = None) -> None:
         try:
             while True:
                 data = src.recv(65536)
@@ -187,6 +211,8 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+            if pair is not None:
+                self._release(pair)
 
     def _count(self, n: int) -> bool:
         """Count bytes going upstream; True when an armed cut fired."""
@@ -274,6 +300,11 @@ class S3Server:
 
     def multipart_uploads(self, prefix: str = "videos/", bucket: str | None = None) -> list[dict]:
         return self.client().list_multipart_uploads(Bucket=bucket or self.bucket, Prefix=prefix).get("Uploads", [])
+
+    def create_bucket(self, name: str) -> str:
+        """Another bucket on this server (an isolated stack)."""
+        self.client().create_bucket(Bucket=name)
+        return name
 
     def stop(self) -> None:
         if self.proxy:
@@ -429,6 +460,29 @@ class Stack:
         if not self.temp_dir.exists():
             return []
         return sorted(str(p.relative_to(self.temp_dir)) for p in self.temp_dir.rglob("*") if p.is_file())
+
+    def counts(self) -> dict[str, int]:
+        """What a failure could leave behind: rows, jobs, objects, multipart uploads, temp files.
+
+        Needs `self.mariadb` and `self.s3` (set by the fixtures) for the MariaDB + S3 stacks;
+        the embedded-defaults stack is counted from its SQLite file and storage folder."""
+        if self.env.get("STORAGE_BACKEND") == "s3":
+            db, bucket = self.env["DB_NAME"], self.env["S3_BUCKET"]
+            rows = self.mariadb.query("SELECT COUNT(*) AS n FROM videos", database=db)[0]["n"]
+            jobs = self.mariadb.query("SELECT COUNT(*) AS n FROM packaging_jobs", database=db)[0]["n"]
+            objects = len(self.s3.keys(bucket=bucket))
+            multipart = len(self.s3.multipart_uploads(bucket=bucket))
+        else:
+            import sqlite3
+
+            with sqlite3.connect(self.env["DB_PATH"]) as conn:
+                rows = conn.execute("SELECT COUNT(*) FROM videos").fetchone()[0]
+                jobs = conn.execute("SELECT COUNT(*) FROM packaging_jobs").fetchone()[0]
+            videos = self.storage_dir / "videos"
+            objects = sum(1 for p in videos.rglob("*") if p.is_file()) if videos.exists() else 0
+            multipart = 0
+        return {"rows": int(rows), "jobs": int(jobs), "objects": objects, "multipart_uploads": multipart,
+                "temp_files": len(self.temp_files())}
 
 
 def make_clip(path: Path, seconds: float = 2, size: str = "320x240", vcodec: str = "libx264",

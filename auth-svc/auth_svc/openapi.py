@@ -1,10 +1,18 @@
 """OpenAPI document of auth-svc's HTTP API (served at /openapi.json)."""
 
+from vs_common.openapi_parts import healthz_path, openapi_path
+
 ERROR = {
     "type": "object",
     "required": ["error", "message"],
     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
 }
+
+_CREDENTIALS = {
+    "type": "object",
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "redirect": {"type": "string"}},
+}
+_PAGE_OR_ERROR = {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ERROR}}
 
 OPENAPI = {
     "openapi": "3.0.3",
@@ -14,24 +22,17 @@ OPENAPI = {
             "get": {
                 "summary": "Login page",
                 "parameters": [{"name": "redirect", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "HTML login form", "content": {"text/html": {}}}},
+                "responses": {"200": {"description": "HTML login form", "content": {"text/html": {"schema": {"type": "string"}}}}},
             }
         },
         "/api/login": {
             "post": {
                 "summary": "Log in",
+                "parameters": [{"name": "redirect", "in": "query", "schema": {"type": "string"}}],
                 "requestBody": {
                     "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "username": {"type": "string"},
-                                    "password": {"type": "string"},
-                                    "redirect": {"type": "string"},
-                                },
-                            }
-                        }
+                        "application/x-www-form-urlencoded": {"schema": _CREDENTIALS},
+                        "application/json": {"schema": _CREDENTIALS},
                     }
                 },
                 "responses": {
@@ -52,12 +53,20 @@ OPENAPI = {
                         },
                     },
                     "303": {"description": "Logged in; redirect to `redirect`"},
-                    "401": {"description": "Wrong credentials", "content": {"application/json": {"schema": ERROR}}},
-                    "429": {"description": "Throttled", "content": {"application/json": {"schema": ERROR}}},
+                    "401": {"description": "Wrong credentials: the login page again with the message (HTML), "
+                                           "or JSON when asked for", "content": _PAGE_OR_ERROR},
+                    "429": {"description": "Too many failures from this address (Retry-After): HTML or JSON",
+                            "content": _PAGE_OR_ERROR, "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+                    "403": {"description": "Cross-site request (cookie and a foreign Origin)",
+                            "content": {"application/json": {"schema": ERROR}}},
+                    "503": {"description": "The database is down", "content": {"application/json": {"schema": ERROR}}},
                 },
             }
         },
-        "/api/logout": {"post": {"summary": "Log out", "responses": {"303": {"description": "To /login"}}}},
+        "/api/logout": {"post": {"summary": "Log out: revoke the session, clear the cookie", "responses": {
+            "303": {"description": "To /login"},
+            "403": {"description": "Cross-site request", "content": {"application/json": {"schema": ERROR}}},
+            "503": {"description": "The database is down", "content": {"application/json": {"schema": ERROR}}}}}},
         "/api/verify": {
             "get": {
                 "summary": "Verify a session token (cookie auth_token or Bearer)",
@@ -71,9 +80,12 @@ OPENAPI = {
                         },
                     },
                     "401": {"description": "Invalid", "content": {"application/json": {"schema": ERROR}}},
+                    "503": {"description": "The database is down", "content": {"application/json": {"schema": ERROR}}},
                 },
             }
         },
-        "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
+        "/": {"get": {"summary": "To the login page", "responses": {"303": {"description": "To /login"}}}},
+        "/healthz": healthz_path(),
+        "/openapi.json": openapi_path(),
     },
 }

@@ -56,7 +56,7 @@ class FileClient:
         if resp.status_code == 404:
             resp.close()
             raise NotFound("not found")
-        if resp.status_code >= 500:
+        if resp.status_code >= 500 and resp.status_code != 507:  # 507: temp full, a refusal with a reason
             code, message = _error_of(resp)
             resp.close()
             raise FileSvcUnavailable(f"file-svc answered {resp.status_code}: {message}")

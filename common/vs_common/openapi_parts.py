@@ -47,3 +47,55 @@ def bearer_security() -> dict:
         "bearer": {"type": "http", "scheme": "bearer"},
         "cookie": {"type": "apiKey", "in": "cookie", "name": "auth_token"},
     }
+
+
+def json_error(description: str) -> dict:
+    """A response documented as the JSON error shape."""
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+HEALTH = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
+def healthz_path() -> dict:
+    """`GET /healthz`: public on every service."""
+    return {"get": {"summary": "Health: 200 when every check passes, else 503 naming the failing one",
+                    "security": [],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": HEALTH}}},
+                                  "503": {"description": "a dependency is down",
+                                          "content": {"application/json": {"schema": HEALTH}}}}}}
+
+
+def openapi_path(public: bool = True) -> dict:
+    """`GET /openapi.json`: this document (public, except on file-svc)."""
+    op = {"summary": "This OpenAPI document",
+          "responses": {"200": {"description": "OpenAPI 3 document",
+                                "content": {"application/json": {"schema": {"type": "object"}}}}}}
+    if public:
+        op["security"] = []
+    else:
+        op["responses"]["401"] = json_error("No internal token")
+    return {"get": op}
+
+
+def html_page(summary: str, *, parameters: list | None = None, not_found: bool = False) -> dict:
+    """A page of a web app: HTML, or 303 to the login page without a valid session."""
+    responses = {
+        "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        "303": {"description": "No valid session: to the login page (Location)"},
+        "503": json_error("auth-svc or the database is down"),
+    }
+    if not_found:
+        responses["404"] = {"description": "No such video (an HTML page)",
+                            "content": {"text/html": {"schema": {"type": "string"}}}}
+    op = {"summary": summary, "responses": responses}
+    if parameters:
+        op["parameters"] = parameters
+    return {"get": op}

@@ -1,5 +1,7 @@
 """OpenAPI document of file-svc (internal: served only with the internal token)."""
 
+from vs_common.openapi_parts import healthz_path, openapi_path
+
 ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -78,6 +80,10 @@ OPENAPI = {
         },
         "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJ_RESPONSES}},
         "/videos/{video_id}/original": {"get": {"summary": "The upload", "parameters": [_ID], "responses": _OBJ_RESPONSES}},
-        "/healthz": {"get": {"summary": "Health", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
+        "/videos/{video_id}/thumbs/{name}": {"get": {"summary": "Thumbnail (1.jpg to 5.jpg)", "parameters": [
+            _ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": _OBJ_RESPONSES}},
+        "/healthz": healthz_path(),
+        "/openapi.json": openapi_path(public=False),
     },
 }

@@ -184,6 +184,10 @@ class Packager:
             self._give_up_or_retry(job, f"gave up after {self.s.job_max_attempts} attempts: {reason}")
             return
         work = self.work_root / f"{job.video_id}-{job.token[-8:]}"
+        for stale in self.work_root.glob(f"{job.video_id}-*"):
+            # An earlier attempt at this job that died (killed, lease expired): we hold it now.
+            if stale != work:
+                shutil.rmtree(stale, ignore_errors=True)
         cancel = threading.Event()
         renewer = threading.Thread(target=self._keep_lease, args=(job, cancel), daemon=True)
         renewer.start()

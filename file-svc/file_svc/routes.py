@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wsgi import wrap_file
@@ -16,6 +17,8 @@ from .storage import ObjectNotFound
 
 log = logging.getLogger(__name__)
 bp = Blueprint("files", __name__)
+DRAIN_BYTES = 64 * 1024 * 1024  # after a mid-body refusal, read at most this much before closing
+DRAIN_SECONDS = 10
 
 
 def _settings():
@@ -41,9 +44,9 @@ def upload():
     except FileExistsError:
         return error_response(409, "id_taken", "An upload with this id is already in progress.")
     except ingest.TooLarge as exc:
-        return error_response(413, "file_too_large", str(exc))
+        return _refuse_mid_body(413, "file_too_large", str(exc))
     except ingest.TempFull as exc:
-        return error_response(507, "temp_storage_full", str(exc))
+        return _refuse_mid_body(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
     except ingest.IncompleteUpload as exc:
         return error_response(400, "incomplete_upload", str(exc))
     except NotAVideo as exc:
@@ -61,6 +64,24 @@ def upload():
         raise
     log.info("stored %s (%d bytes, %s %dx%d)", key, size, probe.video_codec, probe.width, probe.height)
     return jsonify(id=video_id, size_bytes=size, original_key=key, probe=probe.summary()), 201
+
+
+def _refuse_mid_body(status: int, code: str, message: str, headers: dict | None = None):
+    """An error found while the body still arrives: read (and drop) the rest first, bounded,
+    so the sender, still writing, gets to read the answer instead of a reset connection."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    left = DRAIN_BYTES
+    try:
+        while left > 0 and time.monotonic() < deadline:
+            chunk = request.stream.read(min(left, 1024 * 1024))
+            if not chunk:
+                break
+            left -= len(chunk)
+    except Exception:  # noqa: BLE001 - the sender went away: nothing more to read
+        pass
+    response = error_response(status, code, message, headers)
+    response.headers["Connection"] = "close"
+    return response
 
 
 def _serve(key: str):

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .keys import content_type, valid_id
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
+ABORT_RETRY_SECONDS = 2.0
 
 
 class StorageUnavailable(RuntimeError):
@@ -224,6 +226,10 @@ class S3Storage:
         self.part_size = settings.s3_part_size_mb * MiB
         self._client = None
         self._lock = threading.Lock()
+        # Multipart uploads whose abort failed (S3 unreachable): retried until S3 answers,
+        # so they do not wait for the hourly sweep.
+        self._pending_aborts: set[tuple[str, str]] = set()
+        self._abort_retrier: threading.Thread | None = None
 
     @property
     def client(self):
@@ -321,9 +327,41 @@ class S3Storage:
         except BaseException:
             try:
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-            except Exception as exc:  # noqa: BLE001 - S3 is down; the sweep aborts it later
-                log.warning("could not abort multipart upload of %s (the sweep will): %s", key, exc)
+            except Exception as exc:  # noqa: BLE001 - S3 is down: retried in the background
+                log.warning("could not abort multipart upload of %s (retrying until S3 is back): %s", key, exc)
+                self._abort_later(key, upload_id)
             raise
+
+    def _abort_later(self, key: str, upload_id: str) -> None:
+        """Queue an abort that failed; one background thread retries the queue every few
+        seconds until S3 accepts (or no longer knows) each upload."""
+        with self._lock:
+            self._pending_aborts.add((key, upload_id))
+            if self._abort_retrier is None or not self._abort_retrier.is_alive():
+                self._abort_retrier = threading.Thread(target=self._retry_aborts, daemon=True, name="s3-abort-retry")
+                self._abort_retrier.start()
+
+    def _retry_aborts(self, interval: float = ABORT_RETRY_SECONDS) -> None:
+        from botocore.exceptions import ClientError
+
+        while True:
+            time.sleep(interval)
+            with self._lock:
+                pending = sorted(self._pending_aborts)
+                if not pending:
+                    self._abort_retrier = None
+                    return
+            for key, upload_id in pending:
+                try:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                        continue
+                except Exception:  # noqa: BLE001 - still unreachable: next round
+                    continue
+                log.info("aborted the multipart upload of %s left by an S3 outage", key)
+                with self._lock:
+                    self._pending_aborts.discard((key, upload_id))
 
     def open_object(self, key: str, range_header: str | None = None, if_none_match: str | None = None) -> ObjectStream:
         try:

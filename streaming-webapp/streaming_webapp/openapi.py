@@ -1,6 +1,6 @@
 """OpenAPI document of streaming-svc (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, VIDEO, bearer_security
+from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, openapi_path
 
 
 def _err(text: str) -> dict:
@@ -98,12 +98,12 @@ OPENAPI = {
                 "responses": _OBJECT}
         },
         "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJECT}},
-        "/videos/{video_id}/thumbs/{name}": {
-            "get": {"summary": "Thumbnail 1.jpg to 5.jpg, 320 wide, spread over the video", "parameters": [
-                _ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string",
-                                                                           "pattern": "^[1-5]\\.jpg$"}}],
-                "responses": _OBJECT}
-        },
-        "/healthz": {"get": {"summary": "Health", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
+        "/videos/{video_id}/thumbs/{name}": {"get": {"summary": "Thumbnail (1.jpg to 5.jpg)", "parameters": [
+            _ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": _OBJECT}},
+        "/": html_page("The library"),
+        "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
+        "/healthz": healthz_path(),
+        "/openapi.json": openapi_path(),
     },
 }

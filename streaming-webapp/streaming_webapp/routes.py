@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
@@ -16,6 +17,9 @@ from .openapi import OPENAPI
 
 log = logging.getLogger(__name__)
 bp = Blueprint("streaming", __name__)
+# Ids are URL-safe tokens. Checked before any query: the catalogue's collation ignores
+# characters such as NUL, so "<id>%00" would otherwise find the video "<id>".
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PASS_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "ETag", "Cache-Control", "Accept-Ranges",
                 "Last-Modified")
 
@@ -48,7 +52,7 @@ def library():
 
 @bp.get("/videos/<video_id>")
 def player(video_id: str):
-    row = videos.get_video(_db(), video_id) if len(video_id) <= 64 else None
+    row = videos.get_video(_db(), video_id) if _ID.fullmatch(video_id) else None
     if row is None:
         return render_template("notfound.html", **_page_context("")), 404
     video = videos.to_json(row, _s().streaming_public_url)
@@ -61,7 +65,7 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         abort(error_response(400, "bad_parameter", f"'{name}' must be a whole number."))
     value = int(raw)
     if value < low or (high is not None and value > high):
@@ -86,7 +90,7 @@ def list_videos():
 
 
 def _own_video(video_id: str):
-    row = videos.get_video(_db(), video_id) if len(video_id) <= 64 else None
+    row = videos.get_video(_db(), video_id) if _ID.fullmatch(video_id) else None
     if row is None:
         abort(error_response(404, "not_found", "No such video."))
     if row["owner"] != g.user:
@@ -96,7 +100,7 @@ def _own_video(video_id: str):
 
 @bp.get("/api/videos/<video_id>")
 def get_video(video_id: str):
-    row = videos.get_video(_db(), video_id) if len(video_id) <= 64 else None
+    row = videos.get_video(_db(), video_id) if _ID.fullmatch(video_id) else None
     if row is None:
         return error_response(404, "not_found", "No such video.")
     return jsonify(videos.to_json(row, _s().streaming_public_url))
@@ -142,7 +146,7 @@ def retry_video(video_id: str):
 def _proxy(video_id: str, rest: str):
     """Stream an object from file-svc: Range and ETag pass through, nothing is buffered."""
     segments = rest.split("/")
-    if len(video_id) > 64 or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
+    if not _ID.fullmatch(video_id) or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
         return error_response(404, "not_found", "No such file.")
     path = f"videos/{quote(video_id, safe='')}/" + "/".join(quote(seg, safe="") for seg in segments)
     headers = {k: request.headers[k] for k in ("Range", "If-None-Match") if k in request.headers}

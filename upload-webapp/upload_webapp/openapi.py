@@ -1,6 +1,6 @@
 """OpenAPI document of upload-webapp (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, VIDEO, bearer_security
+from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, openapi_path
 
 OPENAPI = {
     "openapi": "3.0.3",
@@ -53,6 +53,7 @@ OPENAPI = {
                             "415": "Not a playable video (the message says what the file is)",
                             "502": "file-svc refused the file unexpectedly",
                             "503": "A dependency is down",
+                            "507": "The server's temporary storage is full (temp_storage_full); retry later",
                         }.items()
                     },
                 },
@@ -79,6 +80,8 @@ OPENAPI = {
                 },
             }
         },
-        "/healthz": {"get": {"summary": "Health", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "down"}}}},
+        "/": html_page("The upload page"),
+        "/healthz": healthz_path(),
+        "/openapi.json": openapi_path(),
     },
 }

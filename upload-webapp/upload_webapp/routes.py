@@ -148,6 +148,10 @@ def upload():
         return error_response(400, "incomplete_upload", "The upload was interrupted before it was complete.")
     except FileSvcRejected as exc:
         _discard(video_id)
+        if exc.status == 507:  # file-svc's temp folder is full: a clear, retryable refusal
+            response = _early_error(507, "temp_storage_full", exc.message)
+            response.headers["Retry-After"] = "60"
+            return response
         status = exc.status if exc.status in (400, 413, 415) else 502
         return _early_error(status, exc.code, exc.message)
     except FileSvcUnavailable as exc:

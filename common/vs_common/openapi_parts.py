@@ -99,3 +99,12 @@ def html_page(summary: str, *, parameters: list | None = None, not_found: bool =
     if parameters:
         op["parameters"] = parameters
     return {"get": op}
+
+
+def logout_path() -> dict:
+    """`POST /logout` on each web app: revoke the session at auth-svc, clear the cookie."""
+    return {"post": {"summary": "Log out: revoke the session, clear the cookie, 303 to the login page",
+                     "security": [],
+                     "responses": {"303": {"description": "Logged out: to the login page (Location)"},
+                                   "403": json_error("Cross-site request"),
+                                   "503": json_error("auth-svc is down; the session is kept")}}}

@@ -1,6 +1,6 @@
 """OpenAPI document of streaming-svc (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, openapi_path
+from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, logout_path, openapi_path
 
 
 def _err(text: str) -> dict:
@@ -103,6 +103,7 @@ OPENAPI = {
             "responses": _OBJECT}},
         "/": html_page("The library"),
         "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
+        "/logout": logout_path(),
         "/healthz": healthz_path(),
         "/openapi.json": openapi_path(),
     },

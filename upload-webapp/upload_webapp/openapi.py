@@ -1,6 +1,6 @@
 """OpenAPI document of upload-webapp (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, openapi_path
+from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, logout_path, openapi_path
 
 OPENAPI = {
     "openapi": "3.0.3",
@@ -81,6 +81,7 @@ OPENAPI = {
             }
         },
         "/": html_page("The upload page"),
+        "/logout": logout_path(),
         "/healthz": healthz_path(),
         "/openapi.json": openapi_path(),
     },

@@ -48,6 +48,7 @@ class AuthClient:
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._session = requests.Session()
+        self._session.trust_env = False  # internal call: no proxy or .netrc lookups
 
     def verify(self, token: str) -> str:
         """Return the user the token belongs to; raise InvalidToken or AuthUnavailable."""

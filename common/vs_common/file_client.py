@@ -47,6 +47,9 @@ class FileClient:
     def __init__(self, base_url: str, internal_token: str, pool_size: int = 32):
         self.base = base_url.rstrip("/")
         self.session = requests.Session()
+        # An internal call: no HTTP(S)_PROXY, NO_PROXY or .netrc lookups (each costs CPU on
+        # every request, and a proxy meant for the outside would break the call).
+        self.session.trust_env = False
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

@@ -322,7 +322,9 @@ def tool_version(cmd: list[str]) -> str:
 def command_line(module: str, argv: list[str] | None) -> str:
     """The exact command that reproduces this run (from the repository root)."""
     args = sys.argv[1:] if argv is None else argv
-    return " ".join([".venv/bin/python", "-m", module, *map(shlex.quote, args)])
+    command = " ".join([".venv/bin/python", "-m", module, *map(shlex.quote, args)])
+    via = os.environ.get("BENCH_VIA")
+    return f"{command}` (run by `{via}`)" if via else command
 
 
 def machine_block(info: dict[str, str], command: str, started: dt.datetime, extra: dict[str, str] | None = None) -> str:

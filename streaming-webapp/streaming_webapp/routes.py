@@ -139,9 +139,10 @@ def retry_video(video_id: str):
     return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url)), 202
 
 
-def _relay(raw, size: int = 1 << 20):
+def _relay(raw, size: int = 256 * 1024):
     """The upstream body as it arrives: read1 puts each socket read straight into the bytes
-    handed to gunicorn (read(n) copies every chunk once more), up to 1 MiB at a time."""
+    handed to gunicorn (read(n) copies every chunk once more). 256 KiB: with 1 MiB a worker's
+    RSS grew by ~40 MB under load (a buffer per busy thread) for no measurable CPU gain."""
     while data := raw.read1(size, decode_content=False):
         yield data
 

@@ -169,6 +169,14 @@ def wrk(
     raise RuntimeError(f"wrk printed no result: {out.stdout}\n{out.stderr}")
 
 
+ERROR_KINDS = ("connect", "read", "write", "status", "timeout")
+
+
+def _error_kinds(r: dict) -> str:
+    """wrk's error counters that are not zero, e.g. 'status=1' (non-2xx answers)."""
+    return " ".join(f"{k}={r[k]}" for k in ERROR_KINDS if r[k])
+
+
 def _check_same_bytes(stack_url: str, nginx_url: str, path: str, cookie: dict) -> int:
     a = requests.get(stack_url + path, cookies=cookie, timeout=30)
     b = requests.get(nginx_url + path, timeout=30)
@@ -227,7 +235,7 @@ def run(args: argparse.Namespace) -> dict:
                                 print(
                                     f"segments c={conns:<3} {name:<5} {r['mb_s']:8.1f} MB/s {r['rps']:8.1f} req/s "
                                     f"p50 {r['p50_us'] / 1000:7.1f} ms p99 {r['p99_us'] / 1000:7.1f} ms "
-                                    f"errors {r['errors']}",
+                                    f"errors {r['errors']} {_error_kinds(r)}",
                                     flush=True,
                                 )
                     cpu1 = {n: cpu_seconds(pid) for n, pid in roots.items()}
@@ -265,6 +273,7 @@ def summarize(results: dict) -> dict:
             rs = runs[name]
             row[name] = {k: median([r[k] for r in rs]) for k in ("mb_s", "rps", "p50_us", "p99_us")}
             row[name]["errors"] = sum(r["errors"] for r in rs)
+            row[name]["kinds"] = _error_kinds({k: sum(r[k] for r in rs) for k in ERROR_KINDS})
         pairs = list(zip(runs["stack"], runs["nginx"], strict=True))
         row["ratio_mb_s"] = median([s["mb_s"] / n["mb_s"] for s, n in pairs if n["mb_s"]])
         row["ratio_p50"] = median([s["p50_us"] / n["p50_us"] for s, n in pairs if n["p50_us"]])
@@ -316,7 +325,7 @@ def render(results: dict, summary: dict, args: argparse.Namespace, command: str,
         lines.append(
             f"| {conns} | {s['mb_s']:.0f} | {n['mb_s']:.0f} | **{r['ratio_mb_s']:.2f}** | {s['rps']:.0f} "
             f"| {s['p50_us'] / 1000:.1f} | {n['p50_us'] / 1000:.1f} | {s['p99_us'] / 1000:.1f} "
-            f"| {n['p99_us'] / 1000:.1f} | {s['errors']}/{n['errors']} |"
+            f"| {n['p99_us'] / 1000:.1f} | {s['errors']}{' (' + s['kinds'] + ')' if s['kinds'] else ''}/{n['errors']} |"
         )
     p = summary["playlists"]
     lines += [

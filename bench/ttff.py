@@ -59,7 +59,7 @@ MILESTONES_JS = """
   const end = (re) => { const e = res.find((r) => re.test(r.name)); return e ? e.responseEnd : null; };
   return {
     html_ms: nav ? nav.responseEnd : null,
-    dom_ms: nav ? nav.domContentLoadedEventEnd : null,
+    hlsjs_ms: end(/hls(\\.min)?\\.js/),
     master_ms: end(/master\\.m3u8/),
     media_ms: end(/index\\.m3u8/),
     segment_ms: end(/\\.ts(\\?|$)/),
@@ -68,7 +68,7 @@ MILESTONES_JS = """
 """
 MILESTONES = (
     ("html_ms", "page HTML received"),
-    ("dom_ms", "DOM ready (hls.js loaded)"),
+    ("hlsjs_ms", "hls.js received"),
     ("master_ms", "master playlist received"),
     ("media_ms", "media playlist received"),
     ("segment_ms", "first segment received"),

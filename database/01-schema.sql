@@ -55,3 +55,14 @@ CREATE TABLE IF NOT EXISTS login_attempts (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (1, 'videos, packaging_jobs, auth_sessions, login_attempts', UTC_TIMESTAMP(6));
+
+-- migration 2: video ids compared byte for byte (ascii_nopad_bin), not case-insensitively
+ALTER TABLE packaging_jobs DROP FOREIGN KEY fk_jobs_video;
+
+ALTER TABLE videos MODIFY id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL;
+
+ALTER TABLE packaging_jobs MODIFY video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL;
+
+ALTER TABLE packaging_jobs ADD CONSTRAINT fk_jobs_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (2, 'video ids compared byte for byte (ascii_nopad_bin), not case-insensitively', UTC_TIMESTAMP(6));

@@ -68,6 +68,14 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     for table in TABLES:
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         assert cols == maria[table], table
+    # Ids are case-sensitive: a random id in other letter case is another (absent) video.
+    from vs_common import videos
+
+    videos.insert_video(db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1,
+                        original_key="k")
+    assert videos.get_video(db, "AbCdEfGhIjKlMnOp") is not None
+    assert videos.get_video(db, "abcdefghijklmnop") is None
+    assert videos.get_video(db, "AbCdEfGhIjKlMnOp ") is None
     db.close()
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")

@@ -120,6 +120,23 @@ MIGRATIONS: list[tuple[int, str, dict[str, list[str]]]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        "video ids compared byte for byte (ascii_nopad_bin), not case-insensitively",
+        {
+            "mariadb": [
+                "ALTER TABLE packaging_jobs DROP FOREIGN KEY fk_jobs_video",
+                "ALTER TABLE videos MODIFY id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL",
+                "ALTER TABLE packaging_jobs MODIFY video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL",
+                "ALTER TABLE packaging_jobs ADD CONSTRAINT fk_jobs_video FOREIGN KEY (video_id) "
+                "REFERENCES videos (id) ON DELETE CASCADE",
+            ],
+            "sqlite": [],  # SQLite compares TEXT byte for byte already
+        },
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

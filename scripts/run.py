@@ -63,14 +63,21 @@ def pump(name: str, color: str, stream) -> None:
 
 def main() -> int:
     env = service_env(ROOT / ".env")
-    ports = {"auth-svc": env.get("AUTH_PORT", "8000"), "file-svc": env.get("FILE_PORT", "4000"),
-             "upload-webapp": env.get("UPLOAD_PORT", "3000"), "streaming-svc": env.get("STREAMING_PORT", "3100")}
+    ports = {
+        "auth-svc": env.get("AUTH_PORT", "8000"),
+        "file-svc": env.get("FILE_PORT", "4000"),
+        "upload-webapp": env.get("UPLOAD_PORT", "3000"),
+        "streaming-svc": env.get("STREAMING_PORT", "3100"),
+    }
     procs: list[subprocess.Popen] = []
     for (name, folder, _, conf), color in zip(SERVICES, COLORS, strict=True):
         child_env = dict(env, PORT=ports[name])
         proc = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "-c", conf, "wsgi:app"],
-            cwd=ROOT / folder, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=ROOT / folder,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         procs.append(proc)
@@ -86,9 +93,11 @@ def main() -> int:
     upload = env.get("UPLOAD_PUBLIC_URL", "http://localhost:3000")
     user = env.get("AUTH_USERNAME", "")
     time.sleep(1.5)
-    print(f"\n  Reelhouse is running: open {upload}/\n  Log in as {user!r} with the AUTH_PASSWORD from .env."
-          f"\n  Library: {env.get('STREAMING_PUBLIC_URL', 'http://localhost:3100')}/  ·  Ctrl-C stops everything.\n",
-          flush=True)
+    print(
+        f"\n  Reelhouse is running: open {upload}/\n  Log in as {user!r} with the AUTH_PASSWORD from .env."
+        f"\n  Library: {env.get('STREAMING_PUBLIC_URL', 'http://localhost:3100')}/  ·  Ctrl-C stops everything.\n",
+        flush=True,
+    )
     code = 0
     while not stopping.wait(0.5):
         for proc, (name, *_rest) in zip(procs, SERVICES, strict=True):

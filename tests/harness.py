@@ -68,15 +68,31 @@ class MariaDB:
     def install(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}", "--user=root",
-             "--auth-root-authentication-method=normal", "--skip-test-db"],
-            check=True, capture_output=True,
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
         )
 
     def start(self) -> None:
-        cmd = ["mariadbd", "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
-               f"--port={self.port}", "--bind-address=127.0.0.1", "--skip-log-bin",
-               "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2", "--max-connections=500"]
+        cmd = [
+            "mariadbd",
+            "--no-defaults",
+            f"--datadir={self.datadir}",
+            f"--socket={self.socket}",
+            f"--port={self.port}",
+            "--bind-address=127.0.0.1",
+            "--skip-log-bin",
+            "--innodb-buffer-pool-size=64M",
+            "--innodb-flush-log-at-trx-commit=2",
+            "--max-connections=500",
+        ]
         if os.geteuid() == 0:
             cmd.append("--user=root")
         self.proc = subprocess.Popen(cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
@@ -91,8 +107,13 @@ class MariaDB:
     def root(self):
         import pymysql
 
-        return pymysql.connect(unix_socket=str(self.socket), user="root", autocommit=True,
-                               cursorclass=pymysql.cursors.DictCursor, charset="utf8mb4")
+        return pymysql.connect(
+            unix_socket=str(self.socket),
+            user="root",
+            autocommit=True,
+            cursorclass=pymysql.cursors.DictCursor,
+            charset="utf8mb4",
+        )
 
     def bootstrap(self) -> None:
         with self.root() as conn, conn.cursor() as c:
@@ -274,10 +295,15 @@ class S3Server:
         self.base.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: requests.get(f"http://127.0.0.1:{self.port}/", timeout=1).status_code < 500,
-                   30, "moto_server", self.log)
+        wait_until(
+            lambda: requests.get(f"http://127.0.0.1:{self.port}/", timeout=1).status_code < 500,
+            30,
+            "moto_server",
+            self.log,
+        )
         self.client().create_bucket(Bucket=self.bucket)
         self.proxy = TcpProxy(self.port)
 
@@ -288,8 +314,13 @@ class S3Server:
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name=self.region,
-                            aws_access_key_id=self.key, aws_secret_access_key=self.secret)
+        return boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.port}",
+            region_name=self.region,
+            aws_access_key_id=self.key,
+            aws_secret_access_key=self.secret,
+        )
 
     def keys(self, prefix: str = "videos/", bucket: str | None = None) -> list[str]:
         out = []
@@ -332,8 +363,12 @@ class Service:
         folder, conf = SERVICE_DIRS[self.name]
         env = dict(self.env, PORT=str(self.port), BIND_HOST="127.0.0.1")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", conf, "wsgi:app"], cwd=ROOT / folder, env=env,
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [str(BIN / "gunicorn"), "-c", conf, "wsgi:app"],
+            cwd=ROOT / folder,
+            env=env,
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         if wait:
             self.wait_ready()
@@ -428,26 +463,41 @@ class Stack:
 
     # -- conveniences for tests --------------------------------------------------------
     def login(self, username: str = "alice", password: str = TEST_PASSWORD) -> str:
-        resp = requests.post(self.url("auth") + "/api/login", data={"username": username, "password": password},
-                             headers={"Accept": "application/json"}, timeout=10)
+        resp = requests.post(
+            self.url("auth") + "/api/login",
+            data={"username": username, "password": password},
+            headers={"Accept": "application/json"},
+            timeout=10,
+        )
         resp.raise_for_status()
         return resp.json()["token"]
 
     def upload(self, token: str, path: Path, name: str | None = None, timeout: float = 120) -> requests.Response:
         data = {"name": name} if name is not None else {}
         with open(path, "rb") as fh:
-            return requests.post(self.url("upload") + "/api/upload", files={"file": (path.name, fh)}, data=data,
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+            return requests.post(
+                self.url("upload") + "/api/upload",
+                files={"file": (path.name, fh)},
+                data=data,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=timeout,
+            )
 
     def video(self, token: str, video_id: str) -> dict:
-        resp = requests.get(f"{self.url('streaming')}/api/videos/{video_id}",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        resp = requests.get(
+            f"{self.url('streaming')}/api/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
         resp.raise_for_status()
         return resp.json()
 
     def wait_status(self, token: str, video_id: str, statuses=("ready", "failed"), timeout: float = 120) -> dict:
-        return wait_until(lambda: (v := self.video(token, video_id))["status"] in statuses and v,
-                          timeout, f"video {video_id} {statuses}", self["file"].log, interval=0.25)
+        return wait_until(
+            lambda: (v := self.video(token, video_id))["status"] in statuses and v,
+            timeout,
+            f"video {video_id} {statuses}",
+            self["file"].log,
+            interval=0.25,
+        )
 
     def wait_all_renditions(self, token: str, video_id: str, timeout: float = 180) -> dict:
         def done():
@@ -481,13 +531,26 @@ class Stack:
             videos = self.storage_dir / "videos"
             objects = sum(1 for p in videos.rglob("*") if p.is_file()) if videos.exists() else 0
             multipart = 0
-        return {"rows": int(rows), "jobs": int(jobs), "objects": objects, "multipart_uploads": multipart,
-                "temp_files": len(self.temp_files())}
+        return {
+            "rows": int(rows),
+            "jobs": int(jobs),
+            "objects": objects,
+            "multipart_uploads": multipart,
+            "temp_files": len(self.temp_files()),
+        }
 
 
-def make_clip(path: Path, seconds: float = 2, size: str = "320x240", vcodec: str = "libx264",
-              acodec: str | None = "aac", extra: list[str] | None = None, rate: int = 25,
-              pix_fmt: str = "yuv420p", fmt: str | None = None) -> Path:
+def make_clip(
+    path: Path,
+    seconds: float = 2,
+    size: str = "320x240",
+    vcodec: str = "libx264",
+    acodec: str | None = "aac",
+    extra: list[str] | None = None,
+    rate: int = 25,
+    pix_fmt: str = "yuv420p",
+    fmt: str | None = None,
+) -> Path:
     """A short test video from ffmpeg's lavfi sources (never committed)."""
     cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
     if acodec:
@@ -512,12 +575,23 @@ def ffprobe_url(url: str, cookie: str) -> dict:
     import json
 
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-headers", f"Cookie: auth_token={cookie}\r\n", "-show_format", "-show_streams",
-         "-of", "json", url],
-        check=True, capture_output=True, timeout=60,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-headers",
+            f"Cookie: auth_token={cookie}\r\n",
+            "-show_format",
+            "-show_streams",
+            "-of",
+            "json",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return json.loads(out.stdout)
 
 
-__all__ = ["MariaDB", "S3Server", "Stack", "TcpProxy", "make_clip", "ffprobe_url", "free_port", "wait_until",
-           "shutil"]
+__all__ = ["MariaDB", "S3Server", "Stack", "TcpProxy", "make_clip", "ffprobe_url", "free_port", "wait_until", "shutil"]

@@ -69,8 +69,19 @@ def test_wiring_in_environment_not_in_env_example(compose):
     for wiring in ("DB_HOST", "STORAGE_BACKEND", "S3_ENDPOINT_URL", "AUTH_SVC_URL", "FILE_SVC_URL", "TEMP_DIR"):
         assert wiring not in active, f"{wiring} belongs in compose's environment:, not in .env"
         assert wiring in compose["services"]["file-svc"]["environment"]
-    for spec_var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_REGION", "S3_BUCKET", "DB_USER", "DB_PASS",
-                     "AUTH_USERNAME", "AUTH_PASSWORD", "MYSQL_ROOT_PASSWORD", "SECRET_KEY", "INTERNAL_TOKEN"):
+    for spec_var in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "S3_REGION",
+        "S3_BUCKET",
+        "DB_USER",
+        "DB_PASS",
+        "AUTH_USERNAME",
+        "AUTH_PASSWORD",
+        "MYSQL_ROOT_PASSWORD",
+        "SECRET_KEY",
+        "INTERNAL_TOKEN",
+    ):
         assert spec_var in active
 
 

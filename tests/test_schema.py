@@ -54,8 +54,9 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("CREATE USER IF NOT EXISTS 'schema_check'@'%' IDENTIFIED BY 'pw'")
         c.execute("GRANT ALL ON init_check.* TO 'schema_check'@'%'")
-    settings = Settings(db_host="127.0.0.1", db_port=mariadb.port, db_user="schema_check", db_pass="pw",
-                        db_name="init_check")
+    settings = Settings(
+        db_host="127.0.0.1", db_port=mariadb.port, db_user="schema_check", db_pass="pw", db_name="init_check"
+    )
     db = Database(settings)
     assert migrate(db) == LATEST  # already at the latest: nothing to do
     versions = mariadb.query("SELECT version FROM init_check.schema_migrations")
@@ -71,8 +72,7 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     # Ids are case-sensitive: a random id in other letter case is another (absent) video.
     from vs_common import videos
 
-    videos.insert_video(db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1,
-                        original_key="k")
+    videos.insert_video(db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1, original_key="k")
     assert videos.get_video(db, "AbCdEfGhIjKlMnOp") is not None
     assert videos.get_video(db, "abcdefghijklmnop") is None
     assert videos.get_video(db, "AbCdEfGhIjKlMnOp ") is None

@@ -22,7 +22,9 @@ OPENAPI = {
             "get": {
                 "summary": "Login page",
                 "parameters": [{"name": "redirect", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "HTML login form", "content": {"text/html": {"schema": {"type": "string"}}}}},
+                "responses": {
+                    "200": {"description": "HTML login form", "content": {"text/html": {"schema": {"type": "string"}}}}
+                },
             }
         },
         "/api/login": {
@@ -53,20 +55,34 @@ OPENAPI = {
                         },
                     },
                     "303": {"description": "Logged in; redirect to `redirect`"},
-                    "401": {"description": "Wrong credentials: the login page again with the message (HTML), "
-                                           "or JSON when asked for", "content": _PAGE_OR_ERROR},
-                    "429": {"description": "Too many failures from this address (Retry-After): HTML or JSON",
-                            "content": _PAGE_OR_ERROR, "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
-                    "403": {"description": "Cross-site request (cookie and a foreign Origin)",
-                            "content": {"application/json": {"schema": ERROR}}},
+                    "401": {
+                        "description": "Wrong credentials: the login page again with the message (HTML), "
+                        "or JSON when asked for",
+                        "content": _PAGE_OR_ERROR,
+                    },
+                    "429": {
+                        "description": "Too many failures from this address (Retry-After): HTML or JSON",
+                        "content": _PAGE_OR_ERROR,
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    },
+                    "403": {
+                        "description": "Cross-site request (cookie and a foreign Origin)",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
                     "503": {"description": "The database is down", "content": {"application/json": {"schema": ERROR}}},
                 },
             }
         },
-        "/api/logout": {"post": {"summary": "Log out: revoke the session, clear the cookie", "responses": {
-            "303": {"description": "To /login"},
-            "403": {"description": "Cross-site request", "content": {"application/json": {"schema": ERROR}}},
-            "503": {"description": "The database is down", "content": {"application/json": {"schema": ERROR}}}}}},
+        "/api/logout": {
+            "post": {
+                "summary": "Log out: revoke the session, clear the cookie",
+                "responses": {
+                    "303": {"description": "To /login"},
+                    "403": {"description": "Cross-site request", "content": {"application/json": {"schema": ERROR}}},
+                    "503": {"description": "The database is down", "content": {"application/json": {"schema": ERROR}}},
+                },
+            }
+        },
         "/api/verify": {
             "get": {
                 "summary": "Verify a session token (cookie auth_token or Bearer)",
@@ -75,7 +91,11 @@ OPENAPI = {
                         "description": "Valid",
                         "content": {
                             "application/json": {
-                                "schema": {"type": "object", "required": ["user"], "properties": {"user": {"type": "string"}}}
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["user"],
+                                    "properties": {"user": {"type": "string"}},
+                                }
                             }
                         },
                     },

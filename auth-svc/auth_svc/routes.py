@@ -28,9 +28,10 @@ def _db():
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes["application/json"] >= request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes["application/json"] >= request.accept_mimetypes["text/html"]
+    )
 
 
 def _home() -> str:

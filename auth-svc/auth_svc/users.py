@@ -24,7 +24,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 log = logging.getLogger(__name__)
 
 
-
 @functools.cache
 def _dummy_hash() -> str:
     """Checked when the user is unknown, so that an unknown name costs as much as a known one."""

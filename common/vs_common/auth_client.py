@@ -71,8 +71,11 @@ class AuthClient:
         for attempt in (1, 2):
             try:
                 return self._session.request(
-                    method, self.base + path, headers={"Authorization": f"Bearer {token}"},
-                    timeout=VERIFY_TIMEOUT, allow_redirects=False,
+                    method,
+                    self.base + path,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=VERIFY_TIMEOUT,
+                    allow_redirects=False,
                 )
             except requests.ConnectionError as exc:
                 if attempt == 2 or isinstance(exc, requests.ConnectTimeout):
@@ -121,7 +124,9 @@ class AuthClient:
 
 def _unavailable():
     return error_response(
-        503, "auth_unavailable", "The authentication service is unavailable; try again shortly.",
+        503,
+        "auth_unavailable",
+        "The authentication service is unavailable; try again shortly.",
         {"Retry-After": "5"},
     )
 
@@ -173,8 +178,12 @@ def install_auth(
         settings = current_app.extensions.get("settings")
         response = redirect(login_url, code=303)
         response.delete_cookie(
-            COOKIE_NAME, path="/", domain=(getattr(settings, "cookie_domain", "") or None),
-            secure=bool(getattr(settings, "cookie_secure", False)), httponly=True, samesite="Lax",
+            COOKIE_NAME,
+            path="/",
+            domain=(getattr(settings, "cookie_domain", "") or None),
+            secure=bool(getattr(settings, "cookie_secure", False)),
+            httponly=True,
+            samesite="Lax",
         )
         return response
 

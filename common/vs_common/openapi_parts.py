@@ -9,8 +9,21 @@ ERROR = {
 VIDEO = {
     "type": "object",
     "required": [
-        "id", "video_name", "video_path", "owner", "status", "error", "duration_s", "width", "height",
-        "size_bytes", "renditions", "created_at", "updated_at", "poster_url", "watch_url",
+        "id",
+        "video_name",
+        "video_path",
+        "owner",
+        "status",
+        "error",
+        "duration_s",
+        "width",
+        "height",
+        "size_bytes",
+        "renditions",
+        "created_at",
+        "updated_at",
+        "poster_url",
+        "watch_url",
     ],
     "properties": {
         "id": {"type": "string"},
@@ -66,18 +79,29 @@ HEALTH = {
 
 def healthz_path() -> dict:
     """`GET /healthz`: public on every service."""
-    return {"get": {"summary": "Health: 200 when every check passes, else 503 naming the failing one",
-                    "security": [],
-                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": HEALTH}}},
-                                  "503": {"description": "a dependency is down",
-                                          "content": {"application/json": {"schema": HEALTH}}}}}}
+    return {
+        "get": {
+            "summary": "Health: 200 when every check passes, else 503 naming the failing one",
+            "security": [],
+            "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": HEALTH}}},
+                "503": {"description": "a dependency is down", "content": {"application/json": {"schema": HEALTH}}},
+            },
+        }
+    }
 
 
 def openapi_path(public: bool = True) -> dict:
     """`GET /openapi.json`: this document (public, except on file-svc)."""
-    op = {"summary": "This OpenAPI document",
-          "responses": {"200": {"description": "OpenAPI 3 document",
-                                "content": {"application/json": {"schema": {"type": "object"}}}}}}
+    op = {
+        "summary": "This OpenAPI document",
+        "responses": {
+            "200": {
+                "description": "OpenAPI 3 document",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    }
     if public:
         op["security"] = []
     else:
@@ -93,8 +117,10 @@ def html_page(summary: str, *, parameters: list | None = None, not_found: bool =
         "503": json_error("auth-svc or the database is down"),
     }
     if not_found:
-        responses["404"] = {"description": "No such video (an HTML page)",
-                            "content": {"text/html": {"schema": {"type": "string"}}}}
+        responses["404"] = {
+            "description": "No such video (an HTML page)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
     op = {"summary": summary, "responses": responses}
     if parameters:
         op["parameters"] = parameters
@@ -103,8 +129,14 @@ def html_page(summary: str, *, parameters: list | None = None, not_found: bool =
 
 def logout_path() -> dict:
     """`POST /logout` on each web app: revoke the session at auth-svc, clear the cookie."""
-    return {"post": {"summary": "Log out: revoke the session, clear the cookie, 303 to the login page",
-                     "security": [],
-                     "responses": {"303": {"description": "Logged out: to the login page (Location)"},
-                                   "403": json_error("Cross-site request"),
-                                   "503": json_error("auth-svc is down; the session is kept")}}}
+    return {
+        "post": {
+            "summary": "Log out: revoke the session, clear the cookie, 303 to the login page",
+            "security": [],
+            "responses": {
+                "303": {"description": "Logged out: to the login page (Location)"},
+                "403": json_error("Cross-site request"),
+                "503": json_error("auth-svc is down; the session is kept"),
+            },
+        }
+    }

@@ -144,8 +144,7 @@ class Settings:
     def public_origins(self) -> frozenset[str]:
         """The three browser-facing origins (for the Origin/Referer rule)."""
         return frozenset(
-            origin_of(u)
-            for u in (self.auth_public_url, self.upload_public_url, self.streaming_public_url)
+            origin_of(u) for u in (self.auth_public_url, self.upload_public_url, self.streaming_public_url)
         )
 
     @property

@@ -45,8 +45,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(StorageUnavailable)
     def _storage_down(exc):
         log.warning("storage unavailable: %s", exc)
-        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.",
-                              {"Retry-After": "5"})
+        return error_response(
+            503, "storage_unavailable", "The video storage is unavailable; try again shortly.", {"Retry-After": "5"}
+        )
 
     from .routes import bp
 

@@ -129,8 +129,12 @@ def _input(src: Path):
 
 def audio_is_aac_lc(src: Path) -> bool:
     """AAC-LC can be copied as it is; HE-AAC would not match the master's `mp4a.40.2`."""
-    info = ffmpeg.probe(f"file:{src}", select_streams="a:0", protocol_whitelist="file",
-                        format_whitelist=INPUT_OPTIONS["format_whitelist"])
+    info = ffmpeg.probe(
+        f"file:{src}",
+        select_streams="a:0",
+        protocol_whitelist="file",
+        format_whitelist=INPUT_OPTIONS["format_whitelist"],
+    )
     streams = info.get("streams") or [{}]
     return streams[0].get("codec_name") == "aac" and streams[0].get("profile", "LC") == "LC"
 
@@ -147,8 +151,11 @@ def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=No
             opts["c:a"] = "copy"
         else:
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
-    cmd = ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts).global_args(
-        "-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
+    cmd = (
+        ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts)
+        .global_args("-nostdin", "-v", "error", "-y")
+        .compile(cmd="ffmpeg")
+    )
     run(cmd, log_path, cancel)
 
 
@@ -163,8 +170,13 @@ def segment_boundaries(playlist: Path) -> list[float]:
 
 
 def transcode_rungs(
-    src: Path, rungs: list[Rung], out_root: Path, probe: Probe, log_path: Path,
-    keyframes: list[float] | None = None, cancel=None,
+    src: Path,
+    rungs: list[Rung],
+    out_root: Path,
+    probe: Probe,
+    log_path: Path,
+    keyframes: list[float] | None = None,
+    cancel=None,
 ) -> None:
     """Encode several rungs in one ffmpeg run (one decode, one scale per rung)."""
     inp = _input(src)
@@ -219,11 +231,15 @@ def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=N
     shots += [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
     outputs = [
         ffmpeg.input(f"file:{src}", ss=f"{at:.3f}", **INPUT_OPTIONS)["v:0"].output(
-            str(path), vframes=1, vf=vf, **{"q:v": q})
+            str(path), vframes=1, vf=vf, **{"q:v": q}
+        )
         for at, path, vf, q in shots
     ]
-    run(ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"),
-        log_path, cancel)
+    run(
+        ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"),
+        log_path,
+        cancel,
+    )
     if not (out_dir / "poster.jpg").is_file():
         # No frame after that time (a video track shorter than the file): the first frame.
         first = _input(src)["v:0"].output(str(out_dir / "poster.jpg"), vframes=1, vf=shots[0][2], **{"q:v": 3})

@@ -35,7 +35,9 @@ OPENAPI = {
                         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{12,32}$"},
                     }
                 ],
-                "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                "requestBody": {
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+                },
                 "responses": {
                     "201": {
                         "description": "Stored",
@@ -54,7 +56,10 @@ OPENAPI = {
                             }
                         },
                     },
-                    "400": {"description": "Incomplete body or bad id", "content": {"application/json": {"schema": ERROR}}},
+                    "400": {
+                        "description": "Incomplete body or bad id",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
                     "409": {"description": "That id is in use", "content": {"application/json": {"schema": ERROR}}},
                     "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
                     "413": {"description": "Too large", "content": {"application/json": {"schema": ERROR}}},
@@ -78,11 +83,19 @@ OPENAPI = {
                 "responses": _OBJ_RESPONSES,
             }
         },
-        "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJ_RESPONSES}},
-        "/videos/{video_id}/original": {"get": {"summary": "The upload", "parameters": [_ID], "responses": _OBJ_RESPONSES}},
-        "/videos/{video_id}/thumbs/{name}": {"get": {"summary": "Thumbnail (1.jpg to 5.jpg)", "parameters": [
-            _ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": _OBJ_RESPONSES}},
+        "/videos/{video_id}/poster.jpg": {
+            "get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJ_RESPONSES}
+        },
+        "/videos/{video_id}/original": {
+            "get": {"summary": "The upload", "parameters": [_ID], "responses": _OBJ_RESPONSES}
+        },
+        "/videos/{video_id}/thumbs/{name}": {
+            "get": {
+                "summary": "Thumbnail (1.jpg to 5.jpg)",
+                "parameters": [_ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _OBJ_RESPONSES,
+            }
+        },
         "/healthz": healthz_path(),
         "/openapi.json": openapi_path(public=False),
     },

@@ -284,8 +284,11 @@ class Packager:
                 cancel.set()  # stop the pictures' ffmpeg too; this attempt is over
                 raise
             pictures.result()
-        stats = {first.label: hls.rung_stats(first, out / first.name, probe.has_audio, probe.frame_rate,
-                                             probe if first.copy else None)}
+        stats = {
+            first.label: hls.rung_stats(
+                first, out / first.name, probe.has_audio, probe.frame_rate, probe if first.copy else None
+            )
+        }
         # Everything is made before anything is published; the master goes last.
         self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / first.name))
         for thumb in sorted((images / "thumbs").glob("*.jpg")):
@@ -294,8 +297,13 @@ class Packager:
         self._publish_master(job, out, stats)
         status[first.label] = "ready"
         self._update_video(job, status="ready", error=None, renditions=renditions())
-        log.info("video %s ready in %.2fs (%s %s)", vid, time.monotonic() - started, first.name,
-                 "copied" if first.copy else "transcoded")
+        log.info(
+            "video %s ready in %.2fs (%s %s)",
+            vid,
+            time.monotonic() - started,
+            first.name,
+            "copied" if first.copy else "transcoded",
+        )
         if not rest:
             return
         try:
@@ -335,9 +343,10 @@ class Packager:
                 if path.stat().st_mtime > cutoff:
                     continue
                 video_id = path.name.split(".")[0]
-                if path.name.endswith(".part") or self.db.query_one(
-                    "SELECT id FROM videos WHERE id = ?", (video_id,)
-                ) is None:
+                if (
+                    path.name.endswith(".part")
+                    or self.db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is None
+                ):
                     log.info("sweep: removing orphaned temp file %s", path.name)
                     path.unlink(missing_ok=True)
                     if not path.name.endswith(".part"):

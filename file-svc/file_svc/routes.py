@@ -35,7 +35,9 @@ def upload():
     s = _settings()
     expected = request.content_length
     if expected is not None and expected > s.max_upload_bytes:
-        return error_response(413, "file_too_large", f"The file is larger than the limit of {s.max_upload_bytes} bytes.")
+        return error_response(
+            413, "file_too_large", f"The file is larger than the limit of {s.max_upload_bytes} bytes."
+        )
     wanted = request.args.get("id")
     if wanted is not None and not keys.valid_id(wanted):
         return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")

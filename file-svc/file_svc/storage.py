@@ -153,7 +153,9 @@ def _respond(key, size, etag, range_header, if_none_match, *, path=None, opener=
         "ETag": etag,
         "Accept-Ranges": "bytes",
     }
-    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")] + ([etag] if if_none_match.strip() == "*" else []):
+    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")] + (
+        [etag] if if_none_match.strip() == "*" else []
+    ):
         return ObjectStream(304, headers)
     rng = parse_range(range_header, size)
     if rng == "invalid":
@@ -317,7 +319,11 @@ class S3Storage:
                     # a part is never held in memory either.
                     body = FileWindow(fh, offset, min(self.part_size, size - offset))
                     resp = self.client.upload_part(
-                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body,
+                        Bucket=self.bucket,
+                        Key=key,
+                        UploadId=upload_id,
+                        PartNumber=number,
+                        Body=body,
                         ContentLength=body.length,
                     )
                     parts.append({"PartNumber": number, "ETag": resp["ETag"]})
@@ -438,7 +444,9 @@ class S3Storage:
         return resp.get("Uploads", [])
 
     def abort_uploads(
-        self, prefix: str = "videos/", older_than: timedelta | None = timedelta(hours=1),
+        self,
+        prefix: str = "videos/",
+        older_than: timedelta | None = timedelta(hours=1),
         keep: Callable[[str], bool] | None = None,
     ) -> int:
         """Abort incomplete multipart uploads under `prefix` (older than `older_than`,

@@ -39,7 +39,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     install_web_security(app, settings)
     install_auth(
-        app, auth, settings.auth_public_url, settings.streaming_public_url,
+        app,
+        auth,
+        settings.auth_public_url,
+        settings.streaming_public_url,
         page_endpoints={"streaming.library", "streaming.player"},
     )
     from .routes import bp

@@ -60,47 +60,78 @@ OPENAPI = {
             "get": {
                 "summary": "One video",
                 "parameters": [_ID],
-                "responses": {"200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                              "401": _err("Not logged in"), "404": _err("No such video"), "503": _err("Down")},
+                "responses": {
+                    "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                    "401": _err("Not logged in"),
+                    "404": _err("No such video"),
+                    "503": _err("Down"),
+                },
             },
             "patch": {
                 "summary": "Rename (owner only)",
                 "parameters": [_ID],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["video_name"],
-                        "properties": {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}}}}},
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["video_name"],
+                                "properties": {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}},
+                            }
+                        }
+                    },
                 },
-                "responses": {"200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                              "400": _err("Bad name"), "401": _err("Not logged in"), "403": _err("Not the owner"),
-                              "404": _err("No such video"), "503": _err("Down")},
+                "responses": {
+                    "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                    "400": _err("Bad name"),
+                    "401": _err("Not logged in"),
+                    "403": _err("Not the owner"),
+                    "404": _err("No such video"),
+                    "503": _err("Down"),
+                },
             },
             "delete": {
                 "summary": "Delete the video and every object (owner only)",
                 "parameters": [_ID],
-                "responses": {"204": {"description": "Deleted"}, "401": _err("Not logged in"),
-                              "403": _err("Not the owner"), "404": _err("No such video"), "503": _err("Down")},
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    "401": _err("Not logged in"),
+                    "403": _err("Not the owner"),
+                    "404": _err("No such video"),
+                    "503": _err("Down"),
+                },
             },
         },
         "/api/videos/{video_id}/retry": {
             "post": {
                 "summary": "Re-queue a failed video (owner only)",
                 "parameters": [_ID],
-                "responses": {"202": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                              "401": _err("Not logged in"), "403": _err("Not the owner"),
-                              "404": _err("No such video"), "409": _err("Not failed"), "503": _err("Down")},
+                "responses": {
+                    "202": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                    "401": _err("Not logged in"),
+                    "403": _err("Not the owner"),
+                    "404": _err("No such video"),
+                    "409": _err("Not failed"),
+                    "503": _err("Down"),
+                },
             }
         },
         "/videos/{video_id}/hls/{path}": {
-            "get": {"summary": "HLS playlist or segment", "parameters": [
-                _ID, {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": _OBJECT}
+            "get": {
+                "summary": "HLS playlist or segment",
+                "parameters": [_ID, {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _OBJECT,
+            }
         },
         "/videos/{video_id}/poster.jpg": {"get": {"summary": "Poster", "parameters": [_ID], "responses": _OBJECT}},
-        "/videos/{video_id}/thumbs/{name}": {"get": {"summary": "Thumbnail (1.jpg to 5.jpg)", "parameters": [
-            _ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": _OBJECT}},
+        "/videos/{video_id}/thumbs/{name}": {
+            "get": {
+                "summary": "Thumbnail (1.jpg to 5.jpg)",
+                "parameters": [_ID, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _OBJECT,
+            }
+        },
         "/": html_page("The library"),
         "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
         "/logout": logout_path(),

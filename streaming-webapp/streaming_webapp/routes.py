@@ -20,8 +20,15 @@ bp = Blueprint("streaming", __name__)
 # Ids are URL-safe tokens. Checked before any query: the catalogue's collation ignores
 # characters such as NUL, so "<id>%00" would otherwise find the video "<id>".
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-PASS_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "ETag", "Cache-Control", "Accept-Ranges",
-                "Last-Modified")
+PASS_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Range",
+    "ETag",
+    "Cache-Control",
+    "Accept-Ranges",
+    "Last-Modified",
+)
 
 
 def _s():
@@ -57,7 +64,9 @@ def player(video_id: str):
         return render_template("notfound.html", **_page_context("")), 404
     video = videos.to_json(row, _s().streaming_public_url)
     # The player may be framed by the apps' own origins (embedding); nothing else.
-    request.frame_ancestors = " ".join(sorted({origin_of(_s().upload_public_url), origin_of(_s().streaming_public_url)}))
+    request.frame_ancestors = " ".join(
+        sorted({origin_of(_s().upload_public_url), origin_of(_s().streaming_public_url)})
+    )
     return render_template("player.html", video=video, **_page_context(""))
 
 

@@ -29,8 +29,13 @@ def database_env(mariadb: MariaDB, name: str) -> dict[str, str]:
         c.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         for host in ("%", "localhost"):
             c.execute(f"GRANT ALL ON {name}.* TO '{mariadb.user}'@'{host}'")
-    return {"DB_HOST": "127.0.0.1", "DB_PORT": str(mariadb.port), "DB_USER": mariadb.user,
-            "DB_PASS": mariadb.password, "DB_NAME": name}
+    return {
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(mariadb.port),
+        "DB_USER": mariadb.user,
+        "DB_PASS": mariadb.password,
+        "DB_NAME": name,
+    }
 
 
 def lone_auth(base: Path, env: dict[str, str]) -> Stack:
@@ -48,10 +53,16 @@ def extra_auth(env: dict[str, str], logdir: Path) -> Service:
     return svc
 
 
-def login_json(auth_url: str, username: str = "alice", password: str = TEST_PASSWORD,
-               headers: dict | None = None, **data) -> requests.Response:
-    return requests.post(auth_url + "/api/login", data={"username": username, "password": password, **data},
-                         headers={"Accept": "application/json", **(headers or {})}, allow_redirects=False, timeout=15)
+def login_json(
+    auth_url: str, username: str = "alice", password: str = TEST_PASSWORD, headers: dict | None = None, **data
+) -> requests.Response:
+    return requests.post(
+        auth_url + "/api/login",
+        data={"username": username, "password": password, **data},
+        headers={"Accept": "application/json", **(headers or {})},
+        allow_redirects=False,
+        timeout=15,
+    )
 
 
 def token_for(auth_url: str) -> str:
@@ -91,14 +102,16 @@ def status_of(url: str, token: str | None = None, *, bearer: bool = False, metho
             headers["Authorization"] = f"Bearer {token}"
         else:
             cookies["auth_token"] = token
-    return requests.request(method, url, headers=headers, cookies=cookies, allow_redirects=False,
-                            timeout=15, **kw).status_code
+    return requests.request(
+        method, url, headers=headers, cookies=cookies, allow_redirects=False, timeout=15, **kw
+    ).status_code
 
 
 def until_status(url: str, token: str | None, expected: int, timeout: float = 10, **kw) -> int:
     """Poll until `url` answers `expected` (used for the web apps' 2-second cache)."""
-    return wait_until(lambda: status_of(url, token, **kw) == expected and expected, timeout,
-                      f"{url} answering {expected}")
+    return wait_until(
+        lambda: status_of(url, token, **kw) == expected and expected, timeout, f"{url} answering {expected}"
+    )
 
 
 def assert_html_security_headers(resp: requests.Response, frame_ancestors: str = "'none'") -> None:

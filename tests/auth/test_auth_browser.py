@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-
 from authkit import TEST_PASSWORD, until_status
+
 from conftest import browser_login
 
 pytestmark = pytest.mark.browser
@@ -26,8 +26,9 @@ def test_logout_button_in_each_app(browser, stack, app):
         page.wait_for_url(stack.url("auth") + "/login*")
         assert page.is_visible("#username")
         assert not [c for c in context.cookies() if c["name"] == "auth_token"]
-        assert requests.get(stack.url("auth") + "/api/verify", cookies={"auth_token": copy}, timeout=10).status_code \
-            == 401
+        assert (
+            requests.get(stack.url("auth") + "/api/verify", cookies={"auth_token": copy}, timeout=10).status_code == 401
+        )
         until_status(stack.url("streaming") + "/api/videos", copy, 401)
         page.goto(stack.url(app) + "/")  # back to the app: the login page again
         page.wait_for_url(stack.url("auth") + "/login*")

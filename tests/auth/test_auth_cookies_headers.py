@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from authkit import TEST_PASSWORD, assert_html_security_headers, login_json, lone_auth, set_cookie
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +19,15 @@ BOB_PASSWORD = "bob's long passphrase: with a colon"
 
 
 def make_hash_line(name: str, password: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "auth_svc.hashpw", name], input=password + "\n", text=True,
-                         capture_output=True, cwd=ROOT / "auth-svc", timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "auth_svc.hashpw", name],
+        input=password + "\n",
+        text=True,
+        capture_output=True,
+        cwd=ROOT / "auth-svc",
+        timeout=60,
+        check=True,
+    )
     return out.stdout.strip()
 
 
@@ -32,8 +38,15 @@ def configured(tmp_path_factory):
     base = tmp_path_factory.mktemp("auth-configured")
     users = base / "users.txt"
     users.write_text(f"# made by python -m auth_svc.hashpw\n{make_hash_line('bob', BOB_PASSWORD)}\n\nbroken line\n")
-    st = lone_auth(base, {"COOKIE_SECURE": "true", "COOKIE_DOMAIN": "reelhouse.test", "TOKEN_TTL_SECONDS": "600",
-                          "AUTH_USERS_FILE": str(users)})
+    st = lone_auth(
+        base,
+        {
+            "COOKIE_SECURE": "true",
+            "COOKIE_DOMAIN": "reelhouse.test",
+            "TOKEN_TTL_SECONDS": "600",
+            "AUTH_USERS_FILE": str(users),
+        },
+    )
     yield st
     st.stop()
 
@@ -45,14 +58,24 @@ def test_hashpw_command_makes_a_users_file_line():
     from werkzeug.security import check_password_hash
 
     assert check_password_hash(pw_hash, "a fine password")
-    bad = subprocess.run([sys.executable, "-m", "auth_svc.hashpw", "a:b"], input="a fine password\n", text=True,
-                         capture_output=True, cwd=ROOT / "auth-svc", timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "auth_svc.hashpw", "a:b"],
+        input="a fine password\n",
+        text=True,
+        capture_output=True,
+        cwd=ROOT / "auth-svc",
+        timeout=60,
+    )
     assert bad.returncode == 2 and bad.stdout == ""
 
 
 def test_default_cookie_flags(stack):
-    resp = requests.post(stack.url("auth") + "/api/login", data={"username": "alice", "password": TEST_PASSWORD},
-                         allow_redirects=False, timeout=10)
+    resp = requests.post(
+        stack.url("auth") + "/api/login",
+        data={"username": "alice", "password": TEST_PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 303
     value, attrs = set_cookie(resp)
     assert len(value) >= 40
@@ -72,8 +95,12 @@ def test_secure_domain_and_lifetime_from_settings(configured):
         assert attrs["domain"].lstrip(".") == "reelhouse.test" and attrs["max-age"] == "600"
         expires = datetime.strptime(resp.json()["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         assert timedelta(seconds=590) < expires - datetime.now(UTC) <= timedelta(seconds=600)
-    out = requests.post(url + "/api/logout", headers={"Authorization": f"Bearer {resp.json()['token']}"},
-                        allow_redirects=False, timeout=10)
+    out = requests.post(
+        url + "/api/logout",
+        headers={"Authorization": f"Bearer {resp.json()['token']}"},
+        allow_redirects=False,
+        timeout=10,
+    )
     value, attrs = set_cookie(out)
     assert attrs["max-age"] == "0" and "secure" in attrs and attrs["domain"].lstrip(".") == "reelhouse.test"
 
@@ -81,8 +108,12 @@ def test_secure_domain_and_lifetime_from_settings(configured):
 def test_failed_login_page_keeps_the_username_not_the_password(configured):
     url = configured.url("auth")
     target = configured.url("upload") + "/?from=test"
-    resp = requests.post(url + "/api/login", allow_redirects=False, timeout=10,
-                         data={"username": "bob <b>", "password": "Wrong-Secret-123", "redirect": target})
+    resp = requests.post(
+        url + "/api/login",
+        allow_redirects=False,
+        timeout=10,
+        data={"username": "bob <b>", "password": "Wrong-Secret-123", "redirect": target},
+    )
     assert resp.status_code == 401 and resp.headers["Content-Type"].startswith("text/html")
     page = resp.text
     assert 'role="alert"' in page and "Wrong username or password." in page
@@ -94,8 +125,10 @@ def test_failed_login_page_keeps_the_username_not_the_password(configured):
     assert f'value="{target}"' in page.replace("&amp;", "&").replace("&#x3D;", "=")
     assert "set-cookie" not in {k.lower() for k in resp.headers}
     resp = login_json(url, "bob", "Wrong-Secret-123")
-    assert resp.status_code == 401 and resp.json() == {"error": "invalid_credentials",
-                                                       "message": "Wrong username or password."}
+    assert resp.status_code == 401 and resp.json() == {
+        "error": "invalid_credentials",
+        "message": "Wrong username or password.",
+    }
     assert login_json(url, "nobody", BOB_PASSWORD).status_code == 401
     assert login_json(url, "broken line", "").status_code == 401
     assert login_json(url, "bob", BOB_PASSWORD + "x" * 2000).status_code == 401

@@ -4,7 +4,6 @@ recover by themselves when it is back. Uses the shared stack and restarts auth-s
 from __future__ import annotations
 
 import requests
-
 from authkit import status_of, token_for, until_status
 
 
@@ -18,18 +17,26 @@ def test_web_apps_answer_503_while_auth_svc_is_down(stack):
         until_status(up + "/api/uploads", token, 503)
         until_status(st + "/api/videos", token, 503)
         checks = [
-            ("GET", up + "/"), ("GET", st + "/"), ("GET", st + "/videos/abcdefghijkl"),  # pages
-            ("GET", up + "/api/uploads"), ("GET", st + "/api/videos"), ("GET", st + "/api/videos/abcdefghijkl"),
-            ("GET", st + "/videos/abcdefghijkl/hls/master.m3u8"), ("GET", st + "/videos/abcdefghijkl/poster.jpg"),
-            ("POST", up + "/api/upload"), ("DELETE", st + "/api/videos/abcdefghijkl"),
-            ("POST", up + "/logout"), ("POST", st + "/logout"),
+            ("GET", up + "/"),
+            ("GET", st + "/"),
+            ("GET", st + "/videos/abcdefghijkl"),  # pages
+            ("GET", up + "/api/uploads"),
+            ("GET", st + "/api/videos"),
+            ("GET", st + "/api/videos/abcdefghijkl"),
+            ("GET", st + "/videos/abcdefghijkl/hls/master.m3u8"),
+            ("GET", st + "/videos/abcdefghijkl/poster.jpg"),
+            ("POST", up + "/api/upload"),
+            ("DELETE", st + "/api/videos/abcdefghijkl"),
+            ("POST", up + "/logout"),
+            ("POST", st + "/logout"),
         ]
         for bearer in (False, True):
             for method, url in checks:
                 headers = {"Authorization": f"Bearer {token}"} if bearer else {}
                 cookies = {} if bearer else {"auth_token": token}
-                resp = requests.request(method, url, headers=headers, cookies=cookies, allow_redirects=False,
-                                        timeout=15)
+                resp = requests.request(
+                    method, url, headers=headers, cookies=cookies, allow_redirects=False, timeout=15
+                )
                 assert resp.status_code == 503, (method, url, resp.status_code)
                 assert resp.json()["error"] == "auth_unavailable" and "Retry-After" in resp.headers
                 assert "<html" not in resp.text and "set-cookie" not in {k.lower() for k in resp.headers}

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from authkit import ORIGIN_REFUSED, TEST_PASSWORD, token_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +54,9 @@ def _send(stack, route, token: str | None, headers: dict, bearer: bool = False) 
     cookies = {"auth_token": token} if token and not bearer else {}
     if bearer:
         headers = {**headers, "Authorization": f"Bearer {token}"}
-    return requests.request(method, stack.url(service) + path, headers=headers, cookies=cookies,
-                            allow_redirects=False, timeout=15, **kwargs)
+    return requests.request(
+        method, stack.url(service) + path, headers=headers, cookies=cookies, allow_redirects=False, timeout=15, **kwargs
+    )
 
 
 def _route_id(route) -> str:
@@ -90,8 +90,13 @@ def test_same_site_writes_scripts_and_bearer_pass(stack, token, route):
 
 def test_cross_site_login_without_cookie_refused(stack):
     """Login CSRF: a foreign page posting the attacker's credentials gets no session."""
-    resp = requests.post(stack.url("auth") + "/api/login", headers={"Origin": "https://evil.example"},
-                         data={"username": "alice", "password": TEST_PASSWORD}, allow_redirects=False, timeout=10)
+    resp = requests.post(
+        stack.url("auth") + "/api/login",
+        headers={"Origin": "https://evil.example"},
+        data={"username": "alice", "password": TEST_PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 403 and "set-cookie" not in {k.lower() for k in resp.headers}
 
 
@@ -105,16 +110,26 @@ print(json.dumps(rules))
 """
 
 
-@pytest.mark.parametrize("service,folder,package", [
-    ("upload", "upload-webapp", "upload_webapp"),
-    ("streaming", "streaming-webapp", "streaming_webapp"),
-    ("auth", "auth-svc", "auth_svc"),
-])
+@pytest.mark.parametrize(
+    "service,folder,package",
+    [
+        ("upload", "upload-webapp", "upload_webapp"),
+        ("streaming", "streaming-webapp", "streaming_webapp"),
+        ("auth", "auth-svc", "auth_svc"),
+    ],
+)
 def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, package):
     """The table above is every write route the app really has (read from its url_map)."""
     env = dict(stack.env, DB_HOST="", DB_PATH=str(tmp_path / "routes.sqlite3"), LOG_LEVEL="ERROR")
-    out = subprocess.run([sys.executable, "-c", UNSAFE_RULES_SCRIPT.format(package=package)], cwd=ROOT / folder,
-                         env=env, capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", UNSAFE_RULES_SCRIPT.format(package=package)],
+        cwd=ROOT / folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     actual = {(m, rule) for m, rule in json.loads(out.stdout.strip().splitlines()[-1])}
     table = {(method, path.replace(NO_VIDEO, "<video_id>")) for s, method, path, _, _ in UNSAFE_ROUTES if s == service}
     assert actual == table
@@ -129,6 +144,10 @@ def test_internal_token_never_logged(stack, token, clips):
     for bad in ("", "Bearer ", "Bearer " + secret[:-1], "Bearer " + secret + "x", "bearer " + secret.upper()):
         resp = requests.get(stack.url("file") + "/openapi.json", headers={"Authorization": bad}, timeout=10)
         assert resp.status_code == 401, bad
-    assert requests.get(stack.url("file") + "/openapi.json", headers={"Authorization": f"Bearer {secret}"},
-                        timeout=10).status_code == 200
+    assert (
+        requests.get(
+            stack.url("file") + "/openapi.json", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+        ).status_code
+        == 200
+    )
     assert os.path.getsize(stack["file"].log) > 0

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from authkit import TEST_PASSWORD, hidden_redirect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "auth-svc"))
@@ -97,8 +96,12 @@ def test_safe_redirect_refuses_missing_and_huge():
 
 
 def _login_location(stack, target: str) -> str:
-    resp = requests.post(stack.url("auth") + "/api/login", allow_redirects=False, timeout=15,
-                         data={"username": "alice", "password": TEST_PASSWORD, "redirect": target})
+    resp = requests.post(
+        stack.url("auth") + "/api/login",
+        allow_redirects=False,
+        timeout=15,
+        data={"username": "alice", "password": TEST_PASSWORD, "redirect": target},
+    )
     assert resp.status_code == 303, resp.text
     return resp.headers["Location"]
 
@@ -130,6 +133,10 @@ def test_live_login_follows_allowed_redirects(stack):
 
 
 def test_live_redirect_in_query_string_is_checked_too(stack):
-    resp = requests.post(stack.url("auth") + "/api/login?redirect=https://evil.example/", allow_redirects=False,
-                         data={"username": "alice", "password": TEST_PASSWORD}, timeout=15)
+    resp = requests.post(
+        stack.url("auth") + "/api/login?redirect=https://evil.example/",
+        allow_redirects=False,
+        data={"username": "alice", "password": TEST_PASSWORD},
+        timeout=15,
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == stack.url("upload") + "/"

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-
 from authkit import extra_auth, login_json, set_cookie, sha256, status_of, token_for, until_status
 
 
@@ -51,11 +50,13 @@ def test_login_gives_a_random_token_stored_only_as_its_hash(stack):
     expires = datetime.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert timedelta(hours=7, minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=8)
     assert body["token"] != token_for(stack.url("auth"))
-    rows = stack.mariadb.query("SELECT token_hash, username FROM auth_sessions WHERE token_hash = %s",
-                               (sha256(body["token"]),))
+    rows = stack.mariadb.query(
+        "SELECT token_hash, username FROM auth_sessions WHERE token_hash = %s", (sha256(body["token"]),)
+    )
     assert rows == [{"token_hash": sha256(body["token"]), "username": "alice"}]
-    leaked = stack.mariadb.query("SELECT COUNT(*) AS n FROM auth_sessions WHERE token_hash = %s OR username = %s",
-                                 (body["token"], body["token"]))
+    leaked = stack.mariadb.query(
+        "SELECT COUNT(*) AS n FROM auth_sessions WHERE token_hash = %s OR username = %s", (body["token"], body["token"])
+    )
     assert leaked[0]["n"] == 0
 
 
@@ -111,8 +112,9 @@ def test_expired_row_inserted_directly_is_refused(stack):
 def test_logout_at_auth_svc_revokes_the_copied_cookie(stack):
     token = token_for(stack.url("auth"))
     _assert_accepted(stack, token)  # now in the web apps' cache
-    resp = requests.post(stack.url("auth") + "/api/logout", cookies={"auth_token": token},
-                         allow_redirects=False, timeout=10)
+    resp = requests.post(
+        stack.url("auth") + "/api/logout", cookies={"auth_token": token}, allow_redirects=False, timeout=10
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == stack.url("auth") + "/login"
     value, attrs = set_cookie(resp)
     assert value in ("", '""') and attrs.get("max-age") == "0" and attrs.get("path") == "/"
@@ -126,8 +128,13 @@ def test_logout_button_of_each_web_app_revokes(stack, app):
     """The apps' logout (a same-origin form post to /logout) revokes at auth-svc."""
     token = token_for(stack.url("auth"))
     _assert_accepted(stack, token)
-    resp = requests.post(stack.url(app) + "/logout", cookies={"auth_token": token},
-                         headers={"Origin": stack.url(app)}, allow_redirects=False, timeout=10)
+    resp = requests.post(
+        stack.url(app) + "/logout",
+        cookies={"auth_token": token},
+        headers={"Origin": stack.url(app)},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == stack.url("auth") + "/login"
     value, attrs = set_cookie(resp)
     assert value in ("", '""') and attrs.get("max-age") == "0"
@@ -150,8 +157,9 @@ def test_two_auth_svc_processes_share_sessions(stack, tmp_path):
         token = token_for(stack.url("auth"))
         assert _verify(second.url, token) == 200
         _assert_accepted(stack, token)
-        resp = requests.post(second.url + "/api/logout", cookies={"auth_token": token},
-                             allow_redirects=False, timeout=10)
+        resp = requests.post(
+            second.url + "/api/logout", cookies={"auth_token": token}, allow_redirects=False, timeout=10
+        )
         assert resp.status_code == 303
         assert _verify(second.url, token) == 401
         _assert_refused_everywhere(stack, token)  # the first process and the apps behind it

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 import requests
-
 from authkit import TEST_PASSWORD, assert_html_security_headers, database_env, extra_auth, login_json, lone_auth
 
 
@@ -45,8 +44,13 @@ def _fail(url: str, xff: str | None = None, n: int = 1) -> None:
 def _right(url: str, xff: str | None = None, html: bool = False) -> requests.Response:
     headers = {"X-Forwarded-For": xff} if xff else {}
     if html:
-        return requests.post(url + "/api/login", data={"username": "alice", "password": TEST_PASSWORD},
-                             headers={"Accept": "text/html", **headers}, allow_redirects=False, timeout=15)
+        return requests.post(
+            url + "/api/login",
+            data={"username": "alice", "password": TEST_PASSWORD},
+            headers={"Accept": "text/html", **headers},
+            allow_redirects=False,
+            timeout=15,
+        )
     return login_json(url, headers=headers)
 
 
@@ -98,8 +102,10 @@ def test_forwarded_for_ignored_without_trusted_proxies_and_counts_are_shared(pro
     assert _right(proxied.url("auth"), "198.51.100.99").status_code == 200
     # Once the window has passed (the attempts moved 15 minutes back), the client may try again.
     with mariadb.root() as conn, conn.cursor() as c:
-        c.execute("UPDATE reelhouse_throttle.login_attempts SET attempted_at = attempted_at - INTERVAL 901 SECOND "
-                  "WHERE client = '127.0.0.1'")
+        c.execute(
+            "UPDATE reelhouse_throttle.login_attempts SET attempted_at = attempted_at - INTERVAL 901 SECOND "
+            "WHERE client = '127.0.0.1'"
+        )
     assert _right(direct.url).status_code == 200
 
 

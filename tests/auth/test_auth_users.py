@@ -17,8 +17,14 @@ from auth_svc.users import UserDirectory, read_users_file  # noqa: E402
 def test_env_credentials_only():
     users = UserDirectory("alice", "s3cret pass")
     assert users.check("alice", "s3cret pass")
-    for name, password in (("alice", "s3cret pas"), ("alice", "s3cret pass "), ("Alice", "s3cret pass"),
-                           ("bob", "s3cret pass"), ("", ""), ("alice", "")):
+    for name, password in (
+        ("alice", "s3cret pas"),
+        ("alice", "s3cret pass "),
+        ("Alice", "s3cret pass"),
+        ("bob", "s3cret pass"),
+        ("", ""),
+        ("alice", ""),
+    ):
         assert not users.check(name, password)
     assert not UserDirectory("", "").check("", "")
 
@@ -26,8 +32,10 @@ def test_env_credentials_only():
 def test_users_file_and_env_together(tmp_path):
     path = tmp_path / "users"
     fast = "pbkdf2:sha256:1000"
-    path.write_text(f"# comment\n\nbob:{generate_password_hash('bob pw:with colon', method=fast)}\nbad-line\n"
-                    f"carol:not-a-hash\nalice:{generate_password_hash('file pw', method=fast)}\n")
+    path.write_text(
+        f"# comment\n\nbob:{generate_password_hash('bob pw:with colon', method=fast)}\nbad-line\n"
+        f"carol:not-a-hash\nalice:{generate_password_hash('file pw', method=fast)}\n"
+    )
     assert set(read_users_file(str(path))) == {"bob", "carol", "alice"}
     users = UserDirectory("alice", "env pw", str(path))
     assert users.check("bob", "bob pw:with colon") and users.check("alice", "env pw")
@@ -39,10 +47,22 @@ def test_users_file_and_env_together(tmp_path):
 
 
 def _load_config(env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ.get("PATH", ""), "ENV_FILE": os.devnull, "PYTHONPATH": str(ROOT / "common"),
-            "AUTH_USERNAME": "alice", "AUTH_PASSWORD": "a real password", "SECRET_KEY": "a real secret key 0123"}
-    return subprocess.run([sys.executable, "-c", "from auth_svc.config import load; load()"], cwd=ROOT / "auth-svc",
-                          env={**base, **env}, capture_output=True, text=True, timeout=60)
+    base = {
+        "PATH": os.environ.get("PATH", ""),
+        "ENV_FILE": os.devnull,
+        "PYTHONPATH": str(ROOT / "common"),
+        "AUTH_USERNAME": "alice",
+        "AUTH_PASSWORD": "a real password",
+        "SECRET_KEY": "a real secret key 0123",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "from auth_svc.config import load; load()"],
+        cwd=ROOT / "auth-svc",
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_refuses_placeholders_and_missing_users(tmp_path):

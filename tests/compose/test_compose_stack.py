@@ -21,8 +21,19 @@ from harness import ffprobe_url, make_clip, wait_until
 pytestmark = pytest.mark.compose
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER_ENV = Path("/var/tmp/docker-test/env.sh")
-COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "data", "mariadb_data", "node_modules", "__pycache__",
-                                     ".pytest_cache", ".ruff_cache", "vendor", "bench", ".env")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "data",
+    "mariadb_data",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "vendor",
+    "bench",
+    ".env",
+)
 
 
 def _docker_env() -> dict[str, str]:
@@ -50,17 +61,31 @@ def compose_stack(tmp_path_factory):
     project = tmp_path_factory.mktemp("compose") / "reelhouse"
     shutil.copytree(ROOT, project, ignore=COPY_IGNORE, symlinks=False)
     shutil.copy(ROOT / ".env.example", project / ".env")
-    cmd = ["docker", "compose", "-p", "reelhouse-test", "-f", "docker-compose.yml", "-f",
-           "tests/compose/docker-compose.test.yml"]
+    cmd = [
+        "docker",
+        "compose",
+        "-p",
+        "reelhouse-test",
+        "-f",
+        "docker-compose.yml",
+        "-f",
+        "tests/compose/docker-compose.test.yml",
+    ]
     log = project / "compose.log"
 
     def run(*args, timeout=900, check=True):
         with open(log, "ab") as fh:
-            proc = subprocess.run([*cmd, *args], cwd=project, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                  timeout=timeout)
+            proc = subprocess.run(
+                [*cmd, *args], cwd=project, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout
+            )
         if check and proc.returncode != 0:
-            subprocess.run([*cmd, "logs", "--no-color", "--tail", "80"], cwd=project, env=env,
-                           stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+            subprocess.run(
+                [*cmd, "logs", "--no-color", "--tail", "80"],
+                cwd=project,
+                env=env,
+                stdout=open(log, "ab"),
+                stderr=subprocess.STDOUT,
+            )
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-150:])
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{tail}")
         return proc
@@ -79,20 +104,30 @@ def compose_stack(tmp_path_factory):
 
 def test_compose_flow_from_the_host(compose_stack, tmp_path):
     cfg = _env_example()
-    login = requests.post("http://127.0.0.1:8000/api/login", headers={"Accept": "application/json"},
-                          data={"username": cfg["AUTH_USERNAME"], "password": cfg["AUTH_PASSWORD"]}, timeout=10)
+    login = requests.post(
+        "http://127.0.0.1:8000/api/login",
+        headers={"Accept": "application/json"},
+        data={"username": cfg["AUTH_USERNAME"], "password": cfg["AUTH_PASSWORD"]},
+        timeout=10,
+    )
     assert login.status_code == 200, login.text
     token = login.json()["token"]
     clip = make_clip(tmp_path / "compose.mp4", seconds=3)
     with open(clip, "rb") as fh:
-        resp = requests.post("http://127.0.0.1:3000/api/upload", files={"file": ("compose.mp4", fh)},
-                             data={"name": "From compose"}, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+        resp = requests.post(
+            "http://127.0.0.1:3000/api/upload",
+            files={"file": ("compose.mp4", fh)},
+            data={"name": "From compose"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
     assert resp.status_code == 201, resp.text
     video_id = resp.json()["id"]
 
     def ready():
-        v = requests.get(f"http://127.0.0.1:3100/api/videos/{video_id}", headers={"Authorization": f"Bearer {token}"},
-                         timeout=10).json()
+        v = requests.get(
+            f"http://127.0.0.1:3100/api/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ).json()
         assert v["status"] != "failed", v
         return v["status"] == "ready" and v
 
@@ -108,8 +143,14 @@ def test_compose_flow_from_the_host(compose_stack, tmp_path):
     import pymysql
 
     deadline = time.monotonic() + 10
-    conn = pymysql.connect(host="127.0.0.1", port=3306, user=cfg["DB_USER"], password=cfg["DB_PASS"],
-                           database="video_db", cursorclass=pymysql.cursors.DictCursor)
+    conn = pymysql.connect(
+        host="127.0.0.1",
+        port=3306,
+        user=cfg["DB_USER"],
+        password=cfg["DB_PASS"],
+        database="video_db",
+        cursorclass=pymysql.cursors.DictCursor,
+    )
     with conn, conn.cursor() as c:
         c.execute("SELECT video_name, video_path FROM videos WHERE id = %s", (video_id,))
         assert c.fetchall() == [{"video_name": "From compose", "video_path": video["video_path"]}]

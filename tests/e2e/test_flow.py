@@ -17,13 +17,15 @@ def _flow(stack, token, clip):
     video = stack.wait_status(token, body["id"])
     assert video["status"] == "ready", video
     assert video["duration_s"] == pytest.approx(3, abs=0.2)
-    master = requests.get(f"{stack.url('streaming')}/videos/{body['id']}/hls/master.m3u8",
-                          cookies={"auth_token": token}, timeout=10)
+    master = requests.get(
+        f"{stack.url('streaming')}/videos/{body['id']}/hls/master.m3u8", cookies={"auth_token": token}, timeout=10
+    )
     assert master.status_code == 200
     assert master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     rung = next(line for line in master.text.splitlines() if line and not line.startswith("#"))
-    media = requests.get(f"{stack.url('streaming')}/videos/{body['id']}/hls/{rung}",
-                         cookies={"auth_token": token}, timeout=10)
+    media = requests.get(
+        f"{stack.url('streaming')}/videos/{body['id']}/hls/{rung}", cookies={"auth_token": token}, timeout=10
+    )
     seg = next(line for line in media.text.splitlines() if line and not line.startswith("#"))
     seg_url = f"{stack.url('streaming')}/videos/{body['id']}/hls/{rung.rsplit('/', 1)[0]}/{seg}"
     segment = requests.get(seg_url, cookies={"auth_token": token}, timeout=10)
@@ -38,8 +40,13 @@ def _flow(stack, token, clip):
 def test_flow_on_mariadb_and_s3(stack, token, clips):
     video_id, video = _flow(stack, token, clips["h264"])
     rows = stack.mariadb.query("SELECT video_name, video_path, status FROM videos WHERE id = %s", (video_id,))
-    assert rows == [{"video_name": "E2E clip", "video_path": f"s3://{stack.s3.bucket}/videos/{video_id}/hls/master.m3u8",
-                     "status": "ready"}]
+    assert rows == [
+        {
+            "video_name": "E2E clip",
+            "video_path": f"s3://{stack.s3.bucket}/videos/{video_id}/hls/master.m3u8",
+            "status": "ready",
+        }
+    ]
     keys = stack.s3.keys(f"videos/{video_id}/")
     assert f"videos/{video_id}/hls/master.m3u8" in keys
     assert f"videos/{video_id}/original.mp4" in keys
@@ -73,12 +80,17 @@ def test_pages_redirect_and_apis_refuse_without_token(stack):
 
 
 def test_file_svc_requires_internal_token(stack):
-    for method, path in (("POST", "/videos"), ("GET", "/videos/abcdefghijkl/hls/master.m3u8"),
-                         ("GET", "/videos/abcdefghijkl/poster.jpg"), ("DELETE", "/videos/abcdefghijkl"),
-                         ("GET", "/openapi.json")):
+    for method, path in (
+        ("POST", "/videos"),
+        ("GET", "/videos/abcdefghijkl/hls/master.m3u8"),
+        ("GET", "/videos/abcdefghijkl/poster.jpg"),
+        ("DELETE", "/videos/abcdefghijkl"),
+        ("GET", "/openapi.json"),
+    ):
         resp = requests.request(method, stack.url("file") + path, timeout=5)
         assert resp.status_code == 401, (method, path)
-        resp = requests.request(method, stack.url("file") + path, timeout=5,
-                                headers={"Authorization": "Bearer wrong-token"})
+        resp = requests.request(
+            method, stack.url("file") + path, timeout=5, headers={"Authorization": "Bearer wrong-token"}
+        )
         assert resp.status_code == 401, (method, path)
     assert requests.get(stack.url("file") + "/healthz", timeout=5).status_code == 200

@@ -73,14 +73,14 @@ def servers(tmp_path_factory, config) -> tuple[MariaDB, S3Server]:
     return _cache["servers"]
 
 
-def isolated_stack(tmp_path_factory, config, name: str, env: dict[str, str] | None = None,
-                   before_start=None) -> Stack:
+def isolated_stack(tmp_path_factory, config, name: str, env: dict[str, str] | None = None, before_start=None) -> Stack:
     """A stack with its own database and bucket on the fault servers, stopped at the end."""
     db, s3 = servers(tmp_path_factory, config)
     database = db.create_database(f"video_db_{name}")
     bucket = s3.bucket if name == "faults" else s3.create_bucket(f"reelhouse-{name}")
-    st = Stack(tmp_path_factory.mktemp(f"stack-{name}"), {**stack_env(db, s3, database, bucket), **FAULT_ENV,
-                                                           **(env or {})})
+    st = Stack(
+        tmp_path_factory.mktemp(f"stack-{name}"), {**stack_env(db, s3, database, bucket), **FAULT_ENV, **(env or {})}
+    )
     st.mariadb, st.s3 = db, s3
     if before_start is not None:
         before_start(st)
@@ -109,14 +109,37 @@ def clip(tmp_path_factory, kind: str) -> Path:
         elif kind == "big":
             path = base / "big.mp4"
             subprocess.run(
-                ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-                 "testsrc2=size=640x360:rate=25:duration=4,noise=alls=30:allf=t", "-c:v", "libx264",
-                 "-preset", "ultrafast", "-qp", "24", "-pix_fmt", "yuv420p", str(path)],
-                check=True, capture_output=True,
+                [
+                    "ffmpeg",
+                    "-v",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc2=size=640x360:rate=25:duration=4,noise=alls=30:allf=t",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-qp",
+                    "24",
+                    "-pix_fmt",
+                    "yuv420p",
+                    str(path),
+                ],
+                check=True,
+                capture_output=True,
             )
         elif kind == "long_vp9":
-            path = make_clip(base / "long.webm", seconds=20, size="640x360", vcodec="libvpx-vp9", acodec="libopus",
-                             extra=["-deadline", "realtime", "-cpu-used", "8", "-b:v", "400k"])
+            path = make_clip(
+                base / "long.webm",
+                seconds=20,
+                size="640x360",
+                vcodec="libvpx-vp9",
+                acodec="libopus",
+                extra=["-deadline", "realtime", "-cpu-used", "8", "-b:v", "400k"],
+            )
         else:
             raise ValueError(kind)
         _cache[key] = path

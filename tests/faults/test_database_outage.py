@@ -3,10 +3,10 @@ and every service working again afterwards without being restarted."""
 
 from __future__ import annotations
 
+import faultkit
 import pytest
 import requests
 
-import faultkit
 from harness import TEST_PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -41,16 +41,28 @@ def test_database_stopped_then_started(fault_stack, tmp_path_factory):
             assert body["status"] == "unavailable"
             assert body["checks"]["database"].startswith("unavailable"), body
         body = _assert_503(
-            requests.post(st.url("auth") + "/api/login", data={"username": "alice", "password": TEST_PASSWORD},
-                          headers={"Accept": "application/json"}, timeout=15), "login")
+            requests.post(
+                st.url("auth") + "/api/login",
+                data={"username": "alice", "password": TEST_PASSWORD},
+                headers={"Accept": "application/json"},
+                timeout=15,
+            ),
+            "login",
+        )
         assert body["error"] == "database_unavailable" and "database" in body["message"].lower()
         # The web apps ask auth-svc, which cannot check the session: 503, never a page or data.
-        for method, name, path in (("GET", "streaming", "/api/videos"), ("GET", "upload", "/api/uploads"),
-                                   ("GET", "streaming", f"/api/videos/{ready_id}"),
-                                   ("GET", "streaming", f"/videos/{ready_id}/hls/master.m3u8"),
-                                   ("GET", "streaming", "/"), ("GET", "upload", "/")):
-            body = _assert_503(requests.request(method, st.url(name) + path, headers=faultkit.auth(unseen),
-                                                timeout=15), f"{name} {path}")
+        for method, name, path in (
+            ("GET", "streaming", "/api/videos"),
+            ("GET", "upload", "/api/uploads"),
+            ("GET", "streaming", f"/api/videos/{ready_id}"),
+            ("GET", "streaming", f"/videos/{ready_id}/hls/master.m3u8"),
+            ("GET", "streaming", "/"),
+            ("GET", "upload", "/"),
+        ):
+            body = _assert_503(
+                requests.request(method, st.url(name) + path, headers=faultkit.auth(unseen), timeout=15),
+                f"{name} {path}",
+            )
             assert body["error"] in ("auth_unavailable", "database_unavailable") and body["message"]
         resp = st.upload(unseen, small, name="during the outage", timeout=60)
         body = _assert_503(resp, "upload")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import faultkit
 import pytest
 import requests
-
-import faultkit
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +23,15 @@ def test_auth_svc_stopped(fault_stack, tmp_path_factory):
     st["auth"].stop()
     try:
         protected = [
-            ("GET", "upload", "/"), ("GET", "upload", "/api/uploads"), ("POST", "upload", "/api/upload"),
-            ("GET", "streaming", "/"), ("GET", "streaming", f"/videos/{video_id}"),
-            ("GET", "streaming", "/api/videos"), ("GET", "streaming", f"/api/videos/{video_id}"),
-            ("PATCH", "streaming", f"/api/videos/{video_id}"), ("DELETE", "streaming", f"/api/videos/{video_id}"),
+            ("GET", "upload", "/"),
+            ("GET", "upload", "/api/uploads"),
+            ("POST", "upload", "/api/upload"),
+            ("GET", "streaming", "/"),
+            ("GET", "streaming", f"/videos/{video_id}"),
+            ("GET", "streaming", "/api/videos"),
+            ("GET", "streaming", f"/api/videos/{video_id}"),
+            ("PATCH", "streaming", f"/api/videos/{video_id}"),
+            ("DELETE", "streaming", f"/api/videos/{video_id}"),
             ("POST", "streaming", f"/api/videos/{video_id}/retry"),
             ("GET", "streaming", f"/videos/{video_id}/hls/master.m3u8"),
             ("GET", "streaming", f"/videos/{video_id}/poster.jpg"),
@@ -37,8 +41,10 @@ def test_auth_svc_stopped(fault_stack, tmp_path_factory):
             for method, name, path in protected:
                 resp = requests.request(method, st.url(name) + path, timeout=15, allow_redirects=False, **creds)
                 assert resp.status_code == 503, (method, name, path, resp.status_code)
-                assert resp.json() == {"error": "auth_unavailable",
-                                       "message": "The authentication service is unavailable; try again shortly."}
+                assert resp.json() == {
+                    "error": "auth_unavailable",
+                    "message": "The authentication service is unavailable; try again shortly.",
+                }
                 assert resp.headers.get("Retry-After") == "5"
                 assert "secret-name-7f3a" not in resp.text and b"#EXTM3U" not in resp.content
         # Without any token the pages still send people to the login page (no auth-svc needed).

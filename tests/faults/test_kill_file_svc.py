@@ -4,9 +4,9 @@ never stuck in `processing`."""
 
 from __future__ import annotations
 
+import faultkit
 import pytest
 
-import faultkit
 from harness import wait_until
 
 pytestmark = pytest.mark.slow
@@ -38,8 +38,9 @@ def test_sigkill_mid_transcode(fault_stack, tmp_path_factory):
     except TimeoutError:
         assert faultkit.processes_of(st) == [], f"orphans of file-svc (ffmpeg was {ffmpegs})"
     assert st.video(token, video_id)["status"] == "processing"
-    job = st.mariadb.query("SELECT status, attempts FROM packaging_jobs WHERE video_id = %s", (video_id,),
-                           database=st.env["DB_NAME"])
+    job = st.mariadb.query(
+        "SELECT status, attempts FROM packaging_jobs WHERE video_id = %s", (video_id,), database=st.env["DB_NAME"]
+    )
     assert job == [{"status": "running", "attempts": 1}]
 
     faultkit.wait_port_free(st["file"].port)
@@ -47,8 +48,9 @@ def test_sigkill_mid_transcode(fault_stack, tmp_path_factory):
     video = st.wait_status(token, video_id, timeout=120)
     assert video["status"] == "ready" or (video["status"] == "failed" and video["error"]), video
     assert video["status"] == "ready", video  # one kill is within the attempts allowed
-    job = st.mariadb.query("SELECT status, attempts FROM packaging_jobs WHERE video_id = %s", (video_id,),
-                           database=st.env["DB_NAME"])
+    job = st.mariadb.query(
+        "SELECT status, attempts FROM packaging_jobs WHERE video_id = %s", (video_id,), database=st.env["DB_NAME"]
+    )
     assert job == [{"status": "done", "attempts": 2}]
     faultkit.play(st, token, video_id)
     # The killed attempt's work folder and the source are gone once the job is done.

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import threading
 
+import faultkit
 import pytest
 import requests
-
-import faultkit
 
 pytestmark = pytest.mark.slow
 MiB = 1024 * 1024
@@ -51,19 +50,24 @@ def test_s3_cut_while_the_body_arrives(fault_stack, tmp_path_factory):
     def body():
         data = big.read_bytes()
         boundary = b"----reelhouse-fault"
-        yield b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\n' \
+        yield (
+            b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\n'
             b"Content-Type: video/mp4\r\n\r\n"
+        )
         for i in range(0, len(data), MiB):
             if i >= len(data) // 2 and not halfway.is_set():
                 st.s3.proxy.cut()
                 halfway.set()
-            yield data[i:i + MiB]
+            yield data[i : i + MiB]
         yield b"\r\n--" + boundary + b"--\r\n"
 
     try:
-        resp = requests.post(st.url("upload") + "/api/upload", data=body(), timeout=120,
-                             headers={**faultkit.auth(token),
-                                      "Content-Type": "multipart/form-data; boundary=----reelhouse-fault"})
+        resp = requests.post(
+            st.url("upload") + "/api/upload",
+            data=body(),
+            timeout=120,
+            headers={**faultkit.auth(token), "Content-Type": "multipart/form-data; boundary=----reelhouse-fault"},
+        )
         assert halfway.is_set()
         assert resp.status_code == 503, resp.text
         assert resp.json()["error"] == "storage_unavailable"
@@ -80,17 +84,26 @@ def test_s3_cut_during_playback(fault_stack, tmp_path_factory):
     before = faultkit.assert_clean(st, st.counts())
     st.s3.proxy.cut()
     try:
-        for path in ("/hls/master.m3u8", "/hls/240p/index.m3u8", "/hls/240p/seg_00000.ts", "/poster.jpg",
-                     "/thumbs/1.jpg"):
+        for path in (
+            "/hls/master.m3u8",
+            "/hls/240p/index.m3u8",
+            "/hls/240p/seg_00000.ts",
+            "/poster.jpg",
+            "/thumbs/1.jpg",
+        ):
             resp = requests.get(base + path, headers=faultkit.auth(token), timeout=30)
             assert resp.status_code == 503, (path, resp.status_code, resp.text[:200])
-            assert resp.json() == {"error": "storage_unavailable",
-                                   "message": "The video storage is unavailable; try again shortly."}
+            assert resp.json() == {
+                "error": "storage_unavailable",
+                "message": "The video storage is unavailable; try again shortly.",
+            }
         health = requests.get(st.url("file") + "/healthz", timeout=30)
         assert health.status_code == 503 and health.json()["checks"]["storage"].startswith("unavailable")
         # The catalogue does not need S3: the library still answers.
-        assert requests.get(st.url("streaming") + "/api/videos", headers=faultkit.auth(token),
-                            timeout=15).status_code == 200
+        assert (
+            requests.get(st.url("streaming") + "/api/videos", headers=faultkit.auth(token), timeout=15).status_code
+            == 200
+        )
     finally:
         st.s3.proxy.restore()
     faultkit.play(st, token, video_id)

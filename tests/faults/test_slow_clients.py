@@ -7,10 +7,10 @@ from __future__ import annotations
 import socket
 import threading
 
+import faultkit
 import pytest
 import requests
 
-import faultkit
 from harness import wait_until
 
 pytestmark = pytest.mark.slow
@@ -27,11 +27,17 @@ def _trickle_upload(port: int, token: str, stop: threading.Event) -> socket.sock
     """Headers and the start of a form promising 50 MB, then one byte every 0.2 s."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     boundary = "trickle-boundary"
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.mp4"\r\n'
-            "Content-Type: video/mp4\r\n\r\n").encode()
-    sock.sendall((f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-                  f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 50000000\r\n\r\n"
-                  ).encode() + head)
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.mp4"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    ).encode()
+    sock.sendall(
+        (
+            f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 50000000\r\n\r\n"
+        ).encode()
+        + head
+    )
 
     def trickle():
         while not stop.wait(0.2):
@@ -58,8 +64,9 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
     token = st.login()
     big_id = faultkit.upload_and_play(st, token, faultkit.clip(tmp_path_factory, "big"), "big for slow readers")
     seg = f"/videos/{big_id}/hls/360p/seg_00000.ts"
-    seg_size = int(requests.head(st.url("streaming") + seg, headers=faultkit.auth(token), timeout=15)
-                   .headers["Content-Length"])
+    seg_size = int(
+        requests.head(st.url("streaming") + seg, headers=faultkit.auth(token), timeout=15).headers["Content-Length"]
+    )
     assert seg_size > 8 * 1024 * 1024  # more than the socket buffers hold: the server's thread blocks
     before = faultkit.assert_clean(st, st.counts())
 
@@ -73,8 +80,9 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
         assert lib.status_code == 200 and lib.json()["total"] >= 1
         full = requests.get(st.url("streaming") + seg, headers=faultkit.auth(token), timeout=60)
         assert full.status_code == 200 and len(full.content) == seg_size
-        assert requests.get(st.url("upload") + "/api/uploads", headers=faultkit.auth(token),
-                            timeout=60).status_code == 200
+        assert (
+            requests.get(st.url("upload") + "/api/uploads", headers=faultkit.auth(token), timeout=60).status_code == 200
+        )
         new_id = faultkit.upload_and_play(st, token, faultkit.clip(tmp_path_factory, "small"), "beside slow ones")
         for name in ("auth", "file", "upload", "streaming"):
             assert requests.get(st.url(name) + "/healthz", timeout=60).status_code == 200
@@ -86,8 +94,11 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
     # The abandoned trickles leave nothing behind (only the finished upload stays).
     after = {**before, "rows": before["rows"] + 1, "jobs": before["jobs"] + 1}
     try:
-        wait_until(lambda: st.counts()["temp_files"] == 0 and st.counts()["rows"] == after["rows"], 30,
-                   "trickled uploads cleaned")
+        wait_until(
+            lambda: st.counts()["temp_files"] == 0 and st.counts()["rows"] == after["rows"],
+            30,
+            "trickled uploads cleaned",
+        )
     finally:
         counts = st.counts()
     assert counts["rows"] == after["rows"] and counts["temp_files"] == 0 and counts["multipart_uploads"] == 0

@@ -7,10 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 
+import faultkit
 import pytest
 import requests
-
-import faultkit
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +29,12 @@ def tiny_temp_stack(tmp_path_factory, request):
 
 def test_upload_into_a_full_temp_folder(tiny_temp_stack, tmp_path_factory):
     st = tiny_temp_stack
-    assert subprocess.run(["findmnt", "-n", "-o", "FSTYPE", str(st.temp_dir)], capture_output=True,
-                          text=True).stdout.strip() == "tmpfs"
+    assert (
+        subprocess.run(
+            ["findmnt", "-n", "-o", "FSTYPE", str(st.temp_dir)], capture_output=True, text=True
+        ).stdout.strip()
+        == "tmpfs"
+    )
     token = st.login()
     big = faultkit.clip(tmp_path_factory, "big")
     assert big.stat().st_size > 3 * 4 * 1024 * 1024
@@ -39,8 +42,10 @@ def test_upload_into_a_full_temp_folder(tiny_temp_stack, tmp_path_factory):
 
     resp = st.upload(token, big, name="does not fit", timeout=120)
     assert resp.status_code == 507, (resp.status_code, resp.text)
-    assert resp.json() == {"error": "temp_storage_full",
-                           "message": "The server's temporary storage is full; try again later."}
+    assert resp.json() == {
+        "error": "temp_storage_full",
+        "message": "The server's temporary storage is full; try again later.",
+    }
     assert resp.headers.get("Retry-After")
     assert faultkit.assert_clean(st, before) == before
     statvfs = os.statvfs(st.temp_dir)
@@ -48,8 +53,12 @@ def test_upload_into_a_full_temp_folder(tiny_temp_stack, tmp_path_factory):
 
     # file-svc itself answers the same to a raw body.
     with open(big, "rb") as fh:
-        direct = requests.post(st.url("file") + "/videos", data=fh, timeout=60,
-                               headers={"Authorization": f"Bearer {st.env['INTERNAL_TOKEN']}"})
+        direct = requests.post(
+            st.url("file") + "/videos",
+            data=fh,
+            timeout=60,
+            headers={"Authorization": f"Bearer {st.env['INTERNAL_TOKEN']}"},
+        )
     assert direct.status_code == 507 and direct.json()["error"] == "temp_storage_full"
     assert faultkit.assert_clean(st, before) == before
 

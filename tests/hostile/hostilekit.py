@@ -25,11 +25,21 @@ def hostile_stack(tmp_path_factory, config, mariadb, s3) -> Stack:
         database = mariadb.create_database("video_db_hostile")
         bucket = s3.create_bucket("reelhouse-hostile")
         env = {
-            "DB_HOST": "127.0.0.1", "DB_PORT": str(mariadb.port), "DB_USER": mariadb.user,
-            "DB_PASS": mariadb.password, "DB_NAME": database, "STORAGE_BACKEND": "s3",
-            "S3_ENDPOINT_URL": s3.url, "S3_BUCKET": bucket, "S3_REGION": s3.region,
-            "AWS_ACCESS_KEY_ID": s3.key, "AWS_SECRET_ACCESS_KEY": s3.secret, "S3_ADDRESSING_STYLE": "path",
-            "S3_PART_SIZE_MB": "5", "S3_TIMEOUT_SECONDS": "5", "S3_MAX_ATTEMPTS": "2",
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": str(mariadb.port),
+            "DB_USER": mariadb.user,
+            "DB_PASS": mariadb.password,
+            "DB_NAME": database,
+            "STORAGE_BACKEND": "s3",
+            "S3_ENDPOINT_URL": s3.url,
+            "S3_BUCKET": bucket,
+            "S3_REGION": s3.region,
+            "AWS_ACCESS_KEY_ID": s3.key,
+            "AWS_SECRET_ACCESS_KEY": s3.secret,
+            "S3_ADDRESSING_STYLE": "path",
+            "S3_PART_SIZE_MB": "5",
+            "S3_TIMEOUT_SECONDS": "5",
+            "S3_MAX_ATTEMPTS": "2",
         }
         st = Stack(tmp_path_factory.mktemp("stack-hostile"), env)
         st.mariadb, st.s3 = mariadb, s3
@@ -53,8 +63,14 @@ def ready_video(st: Stack, tmp_path_factory, name: str = "hostile target") -> tu
     return _cache[key]
 
 
-def raw_get(port: int, path: str, headers: dict[str, str] | None = None, method: str = "GET",
-            body: bytes | None = None, timeout: float = 15) -> tuple[int, bytes, dict[str, str]]:
+def raw_get(
+    port: int,
+    path: str,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
+    timeout: float = 15,
+) -> tuple[int, bytes, dict[str, str]]:
     """One request with the path sent byte for byte (no dot-segment removal, no quoting)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:

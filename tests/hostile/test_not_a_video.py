@@ -10,10 +10,10 @@ import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import hostilekit
 import pytest
 import requests
 
-import hostilekit
 from harness import make_clip
 
 PASSWD = "root:x:0:0"
@@ -52,27 +52,33 @@ def _corpus(bait: str, tmp) -> dict[str, bytes]:
     zbuf = io.BytesIO()
     with zipfile.ZipFile(zbuf, "w") as z:
         z.writestr("movie.mp4", make_clip(tmp / "inner.mp4", seconds=1).read_bytes())
-    png = make_clip(tmp / "still.png", seconds=1, vcodec="png", acodec=None, pix_fmt="rgb24",
-                    extra=["-frames:v", "1", "-update", "1"], fmt="image2")
+    png = make_clip(
+        tmp / "still.png",
+        seconds=1,
+        vcodec="png",
+        acodec=None,
+        pix_fmt="rgb24",
+        extra=["-frames:v", "1", "-update", "1"],
+        fmt="image2",
+    )
     ts = make_clip(tmp / "real.ts", seconds=1, fmt="mpegts")
     return {
         "zip": zbuf.getvalue(),
         "html": b"<!doctype html><html><body><video src='/etc/passwd'></video>" + b"<p>x</p>" * 100 + b"</body></html>",
         "png": png.read_bytes(),
         "hls local": b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXTINF:10,\n/etc/passwd\n"
-                     b"#EXT-X-ENDLIST\n",
+        b"#EXT-X-ENDLIST\n",
         "hls url": f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n{bait}/seg.ts\n#EXT-X-ENDLIST\n".encode(),
         "hls master url": f"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\n{bait}/media.m3u8\n".encode(),
         "concat local": b"ffconcat version 1.0\nfile '/etc/passwd'\nfile 'file:/etc/passwd'\n",
         "concat url": f"ffconcat version 1.0\nfile '{bait}/clip.mp4'\n".encode(),
         "concat subfile": b"ffconcat version 1.0\nfile 'subfile,,start,0,end,2000,,:/etc/passwd'\n",
         "sdp": f"v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=video {bait.rsplit(':', 1)[1]} "
-               "RTP/AVP 96\na=rtpmap:96 H264/90000\n".encode(),
+        "RTP/AVP 96\na=rtpmap:96 H264/90000\n".encode(),
         "mpeg-ts (not an accepted container)": ts.read_bytes(),
         "text": b"just some text\n" * 50,
         "empty": b"",
-        "ftyp then playlist": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2#EXTM3U\n"
-                              + f"{bait}/x.ts\n".encode(),
+        "ftyp then playlist": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2#EXTM3U\n" + f"{bait}/x.ts\n".encode(),
     }
 
 
@@ -81,13 +87,22 @@ def test_fake_videos_are_refused_and_nothing_is_read(st, bait, tmp_path_factory)
     before = st.counts()
     corpus = _corpus(bait, tmp_path_factory.mktemp("fakes"))
     for label, data in corpus.items():
-        resp = requests.post(st.url("upload") + "/api/upload", files={"file": ("movie.mp4", data, "video/mp4")},
-                             data={"name": label}, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        resp = requests.post(
+            st.url("upload") + "/api/upload",
+            files={"file": ("movie.mp4", data, "video/mp4")},
+            data={"name": label},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
         assert resp.status_code == 415, (label, resp.status_code, resp.text[:200])
         assert resp.json()["error"] == "not_a_video" and resp.json()["message"], label
         assert PASSWD not in resp.text
-        direct = requests.post(st.url("file") + "/videos", data=data, timeout=60,
-                               headers={"Authorization": f"Bearer {hostilekit.INTERNAL}"})
+        direct = requests.post(
+            st.url("file") + "/videos",
+            data=data,
+            timeout=60,
+            headers={"Authorization": f"Bearer {hostilekit.INTERNAL}"},
+        )
         assert direct.status_code == 415, (label, direct.status_code, direct.text[:200])
         assert PASSWD not in direct.text
     assert _Recorder.hits == [], "ffmpeg followed a URL in an upload"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
+import hostilekit
 import pytest
 import requests
 import schemathesis
@@ -17,14 +18,22 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks as st_checks
 from schemathesis.specs.openapi import checks as oa_checks
 
-import hostilekit
 from harness import ROOT, Stack
 
 MAX_EXAMPLES = 25
-CHECKS = [st_checks.not_a_server_error, oa_checks.status_code_conformance, oa_checks.content_type_conformance,
-          oa_checks.response_schema_conformance, oa_checks.response_headers_conformance]
-APPS = {"auth": ("auth-svc", "auth_svc"), "file": ("file-svc", "file_svc"),
-        "upload": ("upload-webapp", "upload_webapp"), "streaming": ("streaming-webapp", "streaming_webapp")}
+CHECKS = [
+    st_checks.not_a_server_error,
+    oa_checks.status_code_conformance,
+    oa_checks.content_type_conformance,
+    oa_checks.response_schema_conformance,
+    oa_checks.response_headers_conformance,
+]
+APPS = {
+    "auth": ("auth-svc", "auth_svc"),
+    "file": ("file-svc", "file_svc"),
+    "upload": ("upload-webapp", "upload_webapp"),
+    "streaming": ("streaming-webapp", "streaming_webapp"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +42,21 @@ def fuzz(tmp_path_factory, request, mariadb, s3):
     database = mariadb.create_database("video_db_fuzz")
     bucket = s3.create_bucket("reelhouse-fuzz")
     env = {
-        "DB_HOST": "127.0.0.1", "DB_PORT": str(mariadb.port), "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password, "DB_NAME": database, "STORAGE_BACKEND": "s3",
-        "S3_ENDPOINT_URL": s3.url, "S3_BUCKET": bucket, "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.key, "AWS_SECRET_ACCESS_KEY": s3.secret, "S3_ADDRESSING_STYLE": "path",
-        "S3_PART_SIZE_MB": "5", "S3_TIMEOUT_SECONDS": "5", "S3_MAX_ATTEMPTS": "2",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(mariadb.port),
+        "DB_USER": mariadb.user,
+        "DB_PASS": mariadb.password,
+        "DB_NAME": database,
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT_URL": s3.url,
+        "S3_BUCKET": bucket,
+        "S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret,
+        "S3_ADDRESSING_STYLE": "path",
+        "S3_PART_SIZE_MB": "5",
+        "S3_TIMEOUT_SECONDS": "5",
+        "S3_MAX_ATTEMPTS": "2",
     }
     st = Stack(tmp_path_factory.mktemp("stack-fuzz"), env)
     st.mariadb, st.s3 = mariadb, s3
@@ -63,9 +82,17 @@ def _app_routes(name: str, tmp) -> set[tuple[str, str]]:
     sys.path.insert(0, str(ROOT / folder))
     try:
         module = __import__(package)
-        app = module.create_app(Settings(db_path=str(tmp / f"{name}.sqlite3"), storage_dir=str(tmp / "storage"),
-                                         temp_dir=str(tmp / "temp"), internal_token="x" * 32,
-                                         secret_key="y" * 32, auth_username="a", auth_password="b"))
+        app = module.create_app(
+            Settings(
+                db_path=str(tmp / f"{name}.sqlite3"),
+                storage_dir=str(tmp / "storage"),
+                temp_dir=str(tmp / "temp"),
+                internal_token="x" * 32,
+                secret_key="y" * 32,
+                auth_username="a",
+                auth_password="b",
+            )
+        )
     finally:
         sys.path.remove(str(ROOT / folder))
     routes = set()
@@ -82,8 +109,12 @@ def test_openapi_is_complete(fuzz, name, tmp_path):
     st, token = fuzz
     resp = requests.get(st.url(name) + "/openapi.json", headers=_headers(st, token, name), timeout=15)
     assert resp.status_code == 200 and resp.json()["openapi"].startswith("3.")
-    documented = {(m.upper(), p) for p, ops in resp.json()["paths"].items() for m in ops
-                  if m in ("get", "post", "put", "patch", "delete")}
+    documented = {
+        (m.upper(), p)
+        for p, ops in resp.json()["paths"].items()
+        for m in ops
+        if m in ("get", "post", "put", "patch", "delete")
+    }
     actual = _app_routes(name, tmp_path)
     assert actual - documented == set(), f"routes missing from /openapi.json: {sorted(actual - documented)}"
     assert documented - actual == set(), f"documented routes the app does not have: {sorted(documented - actual)}"
@@ -92,8 +123,13 @@ def test_openapi_is_complete(fuzz, name, tmp_path):
 def _fuzzer(operation, headers: dict, calls: dict, label: str):
     """A Hypothesis test of one operation: each example sent and checked."""
 
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(operation.as_strategy())
     def run(case):
         calls[label] = calls.get(label, 0) + 1

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
-
 import hostilekit
+import pytest
 
 PASSWD = b"root:x:0:0"
 PATH_PAYLOADS = [
@@ -37,8 +36,19 @@ PATH_PAYLOADS = [
     "240p/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
 ]
 ID_PAYLOADS = [
-    "..", "%2e%2e", "..%2f..%2f..%2fetc", "%2e%2e%2f%2e%2e%2fetc", "%252e%252e%252f", "..%5c..%5c",
-    "..\\..\\etc", "{id}%2f..%2f..%2f..%2fetc", "{id}%00", "%00", "{id}/..", "*", "{id}'--",
+    "..",
+    "%2e%2e",
+    "..%2f..%2f..%2fetc",
+    "%2e%2e%2f%2e%2e%2fetc",
+    "%252e%252e%252f",
+    "..%5c..%5c",
+    "..\\..\\etc",
+    "{id}%2f..%2f..%2f..%2fetc",
+    "{id}%00",
+    "%00",
+    "{id}/..",
+    "*",
+    "{id}'--",
 ]
 
 
@@ -58,8 +68,10 @@ def _routes(video_id: str, file_svc: bool) -> list[str]:
 
 def _attack(st, token: str, video_id: str) -> dict[str, int]:
     seen: dict[str, int] = {}
-    for name, headers in (("streaming", {"Authorization": f"Bearer {token}"}),
-                          ("file", {"Authorization": f"Bearer {hostilekit.INTERNAL}"})):
+    for name, headers in (
+        ("streaming", {"Authorization": f"Bearer {token}"}),
+        ("file", {"Authorization": f"Bearer {hostilekit.INTERNAL}"}),
+    ):
         for path in _routes(video_id, name == "file"):
             status, body, got = hostilekit.raw_get(st[name].port, path, headers)
             if status == 308:
@@ -95,12 +107,15 @@ def test_traversal_on_local_storage(local_stack, tmp_path_factory):
     # A file outside the storage folder that a traversal would reach.
     secret = local_stack.storage_dir.parent / "outside-secret.txt"
     secret.write_bytes(PASSWD + b" outside the storage folder")
-    extra = ["../../../outside-secret.txt", "..%2f..%2f..%2foutside-secret.txt",
-             "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2foutside-secret.txt"]
+    extra = [
+        "../../../outside-secret.txt",
+        "..%2f..%2f..%2foutside-secret.txt",
+        "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2foutside-secret.txt",
+    ]
     PATH_PAYLOADS.extend(extra)
     try:
         seen = _attack(local_stack, token, video_id)
     finally:
-        del PATH_PAYLOADS[-len(extra):]
+        del PATH_PAYLOADS[-len(extra) :]
     assert set(seen.values()) <= {400, 401, 403, 404, 405}, sorted(set(seen.values()))
     hostilekit.all_alive(local_stack)

@@ -3,16 +3,18 @@ headless Chromium: no dialog, no script run, the name shown literally."""
 
 from __future__ import annotations
 
+import hostilekit
 import pytest
 import requests
 
-import hostilekit
 from conftest import browser_login
 from harness import make_clip
 
 pytestmark = pytest.mark.browser
-PAYLOAD = ("<img src=x onerror=\"window.__xss=1;alert(1)\"><script>window.__xss=2;alert(2)</script>"
-           "\"'><svg onload=alert(3)></svg>{{7*7}}${7*7}</title></textarea>&lt;b&gt;")
+PAYLOAD = (
+    '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2;alert(2)</script>'
+    "\"'><svg onload=alert(3)></svg>{{7*7}}${7*7}</title></textarea>&lt;b&gt;"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,5 +55,6 @@ def test_xss_name_is_shown_as_text_everywhere(st, browser, tmp_path_factory):
         assert dialogs == []
     finally:
         context.close()
-    requests.delete(f"{st.url('streaming')}/api/videos/{video_id}", headers={"Authorization": f"Bearer {token}"},
-                    timeout=30)
+    requests.delete(
+        f"{st.url('streaming')}/api/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )

@@ -76,13 +76,24 @@ def soak_stack(tmp_path_factory, request, mariadb, s3):
     database = mariadb.create_database("video_db_soak")
     bucket = s3.create_bucket("reelhouse-soak")
     env = {
-        "DB_HOST": "127.0.0.1", "DB_PORT": str(mariadb.port), "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password, "DB_NAME": database, "STORAGE_BACKEND": "s3",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(mariadb.port),
+        "DB_USER": mariadb.user,
+        "DB_PASS": mariadb.password,
+        "DB_NAME": database,
+        "STORAGE_BACKEND": "s3",
         # Straight to the S3 server: the cuttable proxy lives in the test process and is not under test.
-        "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}", "S3_BUCKET": bucket, "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.key, "AWS_SECRET_ACCESS_KEY": s3.secret, "S3_ADDRESSING_STYLE": "path",
-        "S3_PART_SIZE_MB": "5", "S3_TIMEOUT_SECONDS": "10", "S3_MAX_ATTEMPTS": "3",
-        "ACCESS_LOG": "0", "LOG_LEVEL": "WARNING",
+        "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}",
+        "S3_BUCKET": bucket,
+        "S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret,
+        "S3_ADDRESSING_STYLE": "path",
+        "S3_PART_SIZE_MB": "5",
+        "S3_TIMEOUT_SECONDS": "10",
+        "S3_MAX_ATTEMPTS": "3",
+        "ACCESS_LOG": "0",
+        "LOG_LEVEL": "WARNING",
     }
     st = Stack(tmp_path_factory.mktemp("stack-soak"), env)
     st.mariadb, st.s3 = mariadb, s3
@@ -103,11 +114,15 @@ def test_soak_viewers_and_uploads(soak_stack, tmp_path_factory):
         resp = st.upload(token, clip, name=f"soak seed {i}")
         assert resp.status_code == 201, resp.text
         vid = st.wait_status(token, resp.json()["id"])["id"]
-        master = requests.get(f"{st.url('streaming')}/videos/{vid}/hls/master.m3u8", headers={
-            "Authorization": f"Bearer {token}"}, timeout=15).text
+        master = requests.get(
+            f"{st.url('streaming')}/videos/{vid}/hls/master.m3u8",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=15,
+        ).text
         rung = next(ln for ln in master.splitlines() if ln and not ln.startswith("#"))
-        media = requests.get(f"{st.url('streaming')}/videos/{vid}/hls/{rung}",
-                             headers={"Authorization": f"Bearer {token}"}, timeout=15).text
+        media = requests.get(
+            f"{st.url('streaming')}/videos/{vid}/hls/{rung}", headers={"Authorization": f"Bearer {token}"}, timeout=15
+        ).text
         segs = [ln for ln in media.splitlines() if ln and not ln.startswith("#")]
         paths += [f"/videos/{vid}/hls/master.m3u8", f"/videos/{vid}/hls/{rung}", f"/videos/{vid}/poster.jpg"]
         paths += [f"/videos/{vid}/hls/{rung.rsplit('/', 1)[0]}/{s}" for s in segs]
@@ -143,9 +158,20 @@ def test_soak_viewers_and_uploads(soak_stack, tmp_path_factory):
         t.start()
     started = time.monotonic()
     wrk = subprocess.run(
-        ["wrk", "-t2", f"-c{VIEWERS}", f"-d{SOAK_SECONDS}s", "--timeout", "30s", "-s", str(script),
-         st.url("streaming")],
-        capture_output=True, text=True, timeout=SOAK_SECONDS + 120,
+        [
+            "wrk",
+            "-t2",
+            f"-c{VIEWERS}",
+            f"-d{SOAK_SECONDS}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            st.url("streaming"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SOAK_SECONDS + 120,
     )
     stop.set()
     for t in threads:
@@ -154,12 +180,13 @@ def test_soak_viewers_and_uploads(soak_stack, tmp_path_factory):
     line = next((ln for ln in wrk.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     assert line, wrk.stdout + wrk.stderr
     load = json.loads(line[8:])
-    wait_until(lambda: all(st.video(token, u["id"])["status"] != "processing" for u in uploads), 300,
-               "every upload packaged")
+    wait_until(
+        lambda: all(st.video(token, u["id"])["status"] != "processing" for u in uploads), 300, "every upload packaged"
+    )
     final = [st.video(token, u["id"]) for u in uploads]
     values = [kib for _, kib in rss]
     q = max(1, len(values) // 4)
-    second, last = values[q:2 * q] or values[:1], values[-q:]
+    second, last = values[q : 2 * q] or values[:1], values[-q:]
     report = {
         "seconds": round(elapsed, 1),
         "viewers": VIEWERS,

@@ -53,7 +53,9 @@ def test_bad_settings_refuse_to_start_with_a_reason(clean_env, name, value, mess
 def test_origins():
     assert origin_of("HTTP://LocalHost:3000/x?y") == "http://localhost:3000"
     assert origin_of("https://example.org:443/") == "https://example.org"
-    s = Settings(upload_public_url="http://a:3000", streaming_public_url="http://a:3100", auth_public_url="http://a:8000")
+    s = Settings(
+        upload_public_url="http://a:3000", streaming_public_url="http://a:3100", auth_public_url="http://a:8000"
+    )
     assert s.webapp_origins == {"http://a:3000", "http://a:3100"}
     assert "http://a:8000" in s.public_origins
 
@@ -77,23 +79,50 @@ def test_ids_are_random_and_url_safe():
 
 def test_video_json_shape():
     now = datetime(2026, 1, 2, 3, 4, 5, 678000)
-    row = {"id": "abcdefghijklmnop", "video_name": "n", "video_path": "local://videos/abcdefghijklmnop/hls/master.m3u8",
-           "owner": "alice", "status": "ready", "error": "stale", "duration_s": 3.0, "width": 320, "height": 240,
-           "size_bytes": 10, "renditions": '[{"height": 240, "status": "ready"}]', "created_at": now,
-           "updated_at": str(now)}
+    row = {
+        "id": "abcdefghijklmnop",
+        "video_name": "n",
+        "video_path": "local://videos/abcdefghijklmnop/hls/master.m3u8",
+        "owner": "alice",
+        "status": "ready",
+        "error": "stale",
+        "duration_s": 3.0,
+        "width": 320,
+        "height": 240,
+        "size_bytes": 10,
+        "renditions": '[{"height": 240, "status": "ready"}]',
+        "created_at": now,
+        "updated_at": str(now),
+    }
     out = videos.to_json(row, "http://h:3100/")
     assert out["error"] is None  # only failed videos carry an error
     assert out["created_at"] == "2026-01-02T03:04:05.678Z" == out["updated_at"]
     assert out["poster_url"] == "http://h:3100/videos/abcdefghijklmnop/poster.jpg"
     assert out["watch_url"] == "http://h:3100/videos/abcdefghijklmnop"
     assert out["renditions"] == [{"height": 240, "status": "ready"}]
-    assert set(out) == {"id", "video_name", "video_path", "owner", "status", "error", "duration_s", "width", "height",
-                        "size_bytes", "renditions", "created_at", "updated_at", "poster_url", "watch_url"}
+    assert set(out) == {
+        "id",
+        "video_name",
+        "video_path",
+        "owner",
+        "status",
+        "error",
+        "duration_s",
+        "width",
+        "height",
+        "size_bytes",
+        "renditions",
+        "created_at",
+        "updated_at",
+        "poster_url",
+        "watch_url",
+    }
 
 
 def test_video_path_per_backend():
     assert videos.video_path_for(Settings(storage_backend="s3", s3_bucket="b"), "x" * 16) == (
-        "s3://b/videos/xxxxxxxxxxxxxxxx/hls/master.m3u8")
+        "s3://b/videos/xxxxxxxxxxxxxxxx/hls/master.m3u8"
+    )
     assert videos.video_path_for(Settings(), "y" * 16) == "local://videos/yyyyyyyyyyyyyyyy/hls/master.m3u8"
 
 

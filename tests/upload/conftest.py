@@ -27,8 +27,9 @@ def media(tmp_path_factory) -> dict[str, Path]:
     m["mp4"] = make_clip(d / "clip.mp4", **tiny)
     m["mov"] = make_clip(d / "clip.mov", **tiny)
     m["mkv"] = make_clip(d / "clip.mkv", **tiny, acodec="libvorbis")
-    m["webm"] = make_clip(d / "clip.webm", **tiny, vcodec="libvpx", acodec="libopus",
-                          extra=["-deadline", "realtime", "-b:v", "200k"])
+    m["webm"] = make_clip(
+        d / "clip.webm", **tiny, vcodec="libvpx", acodec="libopus", extra=["-deadline", "realtime", "-b:v", "200k"]
+    )
     m["avi"] = make_clip(d / "clip.avi", **tiny, vcodec="mpeg4", acodec="libmp3lame")
     # Over five S3 parts' worth of bytes quickly: raw video in AVI (about 12 MiB).
     m["big"] = make_clip(d / "big.avi", seconds=4, size="320x240", rate=25, vcodec="rawvideo", acodec=None)
@@ -73,8 +74,16 @@ def small_stack(tmp_path_factory, stack, s3):
     db.bootstrap()
     s3.client().create_bucket(Bucket=SMALL_BUCKET)
     wiring = {k: v for k, v in stack.env.items() if k.startswith(("S3_", "AWS_", "STORAGE_"))}
-    env = {**wiring, "DB_HOST": "127.0.0.1", "DB_PORT": str(db.port), "DB_USER": db.user, "DB_PASS": db.password,
-           "DB_NAME": db.database, "S3_BUCKET": SMALL_BUCKET, "MAX_UPLOAD_BYTES": str(SMALL_LIMIT)}
+    env = {
+        **wiring,
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(db.port),
+        "DB_USER": db.user,
+        "DB_PASS": db.password,
+        "DB_NAME": db.database,
+        "S3_BUCKET": SMALL_BUCKET,
+        "MAX_UPLOAD_BYTES": str(SMALL_LIMIT),
+    }
     st = Stack(tmp_path_factory.mktemp("small"), env)
     st.mariadb, st.s3, st.bucket = db, s3, SMALL_BUCKET
     st.start()
@@ -82,4 +91,3 @@ def small_stack(tmp_path_factory, stack, s3):
     yield st
     st.stop()
     db.stop()
-

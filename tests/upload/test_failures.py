@@ -22,12 +22,20 @@ def _storage_of(st):
     from vs_common.settings import Settings
 
     e = st.env
-    return S3Storage(Settings(
-        storage_backend="s3", s3_bucket=e["S3_BUCKET"], s3_region=e["S3_REGION"], s3_endpoint_url=e["S3_ENDPOINT_URL"],
-        s3_addressing_style="path", aws_access_key_id=e["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"], s3_timeout_seconds=5, s3_max_attempts=2,
-        temp_dir=e["TEMP_DIR"],
-    ))
+    return S3Storage(
+        Settings(
+            storage_backend="s3",
+            s3_bucket=e["S3_BUCKET"],
+            s3_region=e["S3_REGION"],
+            s3_endpoint_url=e["S3_ENDPOINT_URL"],
+            s3_addressing_style="path",
+            aws_access_key_id=e["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"],
+            s3_timeout_seconds=5,
+            s3_max_attempts=2,
+            temp_dir=e["TEMP_DIR"],
+        )
+    )
 
 
 def test_s3_unreachable_mid_upload_leaves_nothing_and_the_sweep_aborts_the_rest(stack, upload_token, media):
@@ -104,8 +112,10 @@ def test_client_gone_mid_body_leaves_nothing(stack, upload_token, media):
     before = quiesce(stack)
     boundary = new_boundary()
     body = multipart_body(boundary, media["big"].read_bytes(), name="abandoned")
-    head = (f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {upload_token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {upload_token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     sock = socket.create_connection(("127.0.0.1", stack.ports["upload"]), timeout=30)
     try:
         sock.sendall(head.encode() + body[: len(body) // 2])

@@ -42,10 +42,12 @@ def test_content_length_over_the_limit_is_refused_readably_before_storing(stack,
     read it, the server reads at most a bounded amount more, then closes."""
     before = quiesce(stack)
     boundary = new_boundary()
-    head = (f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {upload_token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {20 * GiB}\r\n\r\n")
+    head = (
+        f"POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {upload_token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {20 * GiB}\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", stack.ports["upload"]), timeout=30) as sock:
-        sock.sendall(head.encode() + multipart_body(boundary, b"")[:-len(boundary) - 8])
+        sock.sendall(head.encode() + multipart_body(boundary, b"")[: -len(boundary) - 8])
         sock.sendall(b"\0" * (4 * 1024 * 1024))  # part of the body, as a client would
         status, body = _read_response(sock)
         assert status == 413
@@ -109,7 +111,7 @@ def test_a_second_file_part_counts_against_the_body_limit(small_stack):
     st = small_stack
     before = quiesce(st)
     boundary = new_boundary()
-    extra = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"other\"; filename=\"x.bin\"\r\n\r\n").encode()
+    extra = (f'--{boundary}\r\nContent-Disposition: form-data; name="other"; filename="x.bin"\r\n\r\n').encode()
     body = extra + b"\0" * (3 * SMALL_LIMIT) + b"\r\n" + multipart_body(boundary, b"tiny")
 
     def chunks():

@@ -42,8 +42,9 @@ def test_a_name_over_200_characters_is_400_and_nothing_stays(stack, upload_token
         assert resp.json()["error"] == "invalid_name" and "200" in resp.json()["message"]
     resp = _upload(stack, upload_token, media["mp4"], "  " + "a" * 200 + "  ")  # 200 once trimmed
     assert resp.status_code == 201
-    requests.delete(f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=auth(upload_token),
-                    timeout=30).raise_for_status()
+    requests.delete(
+        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=auth(upload_token), timeout=30
+    ).raise_for_status()
     assert_nothing_left(stack, before)
 
 

@@ -14,8 +14,9 @@ from upload.upload_helpers import assert_nothing_left, quiesce
 
 pytestmark = pytest.mark.browser
 
-HOSTILE = ('</title><script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-           "<svg onload=window.__xss=3>'\"&amp;")
+HOSTILE = (
+    '</title><script>window.__xss=1</script><img src=x onerror="window.__xss=2"><svg onload=window.__xss=3>\'"&amp;'
+)
 
 
 @pytest.fixture
@@ -34,14 +35,17 @@ def test_progress_cancel_and_nothing_left(page, stack, media):
     # A slow link, so the upload is still going when we look at it and cancel it.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 1024 * 1024})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 1024 * 1024},
+    )
     page.set_input_files("#file", str(media["big"]))
     assert "big.avi" in page.inner_text("#chosen")
     page.fill("#name", "Cancelled upload")
     page.click("#upload-button")
-    page.wait_for_function("() => { const b = document.getElementById('progress'); return b.value > 5; }",
-                           timeout=30000)
+    page.wait_for_function(
+        "() => { const b = document.getElementById('progress'); return b.value > 5; }", timeout=30000
+    )
     value = page.eval_on_selector("#progress", "b => b.value")
     text = page.inner_text("#progress-text")
     assert 5 < value < 100
@@ -51,8 +55,9 @@ def test_progress_cancel_and_nothing_left(page, stack, media):
     page.wait_for_function("() => document.getElementById('message').textContent.includes('cancelled')")
     assert page.is_hidden("#progress-box") and page.is_hidden("#cancel-button")
     assert "nothing was saved" in page.inner_text("#message")
-    wait_until(lambda: log.read_text().count("abandoned by the client") > abandoned, 30,
-               "upload-webapp to see the cancel", log)
+    wait_until(
+        lambda: log.read_text().count("abandoned by the client") > abandoned, 30, "upload-webapp to see the cancel", log
+    )
     assert_nothing_left(stack, before)
 
 
@@ -103,7 +108,9 @@ def test_hostile_names_are_shown_literally_and_never_run(page, stack, upload_tok
     video_id = resp.json()["id"]
     assert resp.json()["video_name"] == HOSTILE
     stack.wait_status(upload_token, video_id)
-    checks = "() => ({xss: window.__xss, injected: document.querySelectorAll('img[src=x], svg, script:not([src])').length})"
+    checks = (
+        "() => ({xss: window.__xss, injected: document.querySelectorAll('img[src=x], svg, script:not([src])').length})"
+    )
     # The upload page's recent uploads.
     page.reload()
     name = page.locator(f"#uploads li[data-id='{video_id}'] .upload-name")

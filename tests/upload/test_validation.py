@@ -27,8 +27,13 @@ REFUSED = [
 def test_not_a_playable_video_is_415_with_a_reason(stack, upload_token, media, kind, filename, words):
     before = quiesce(stack)
     with open(media[kind], "rb") as fh:
-        resp = requests.post(stack.url("upload") + "/api/upload", files={"file": (filename, fh, "video/mp4")},
-                             data={"name": f"bad {kind}"}, headers=auth(upload_token), timeout=60)
+        resp = requests.post(
+            stack.url("upload") + "/api/upload",
+            files={"file": (filename, fh, "video/mp4")},
+            data={"name": f"bad {kind}"},
+            headers=auth(upload_token),
+            timeout=60,
+        )
     assert resp.status_code == 415, resp.text
     body = resp.json()
     assert body["error"] == "not_a_video"
@@ -44,8 +49,13 @@ ACCEPTED = [("mp4", ".mp4"), ("mov", ".mov"), ("mkv", ".mkv"), ("webm", ".webm")
 def test_common_containers_are_accepted_and_play(stack, upload_token, media, kind, ext):
     # Uploaded under a misleading name: the container is found by probing, not by the name.
     with open(media[kind], "rb") as fh:
-        resp = requests.post(stack.url("upload") + "/api/upload", files={"file": ("upload.bin", fh)},
-                             data={"name": f"A {kind} clip"}, headers=auth(upload_token), timeout=60)
+        resp = requests.post(
+            stack.url("upload") + "/api/upload",
+            files={"file": ("upload.bin", fh)},
+            data={"name": f"A {kind} clip"},
+            headers=auth(upload_token),
+            timeout=60,
+        )
     assert resp.status_code == 201, resp.text
     video_id = resp.json()["id"]
     assert f"videos/{video_id}/original{ext}" in stack.s3.keys(f"videos/{video_id}/")

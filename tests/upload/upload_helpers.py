@@ -11,6 +11,7 @@ from harness import Stack, wait_until
 SMALL_LIMIT = 3 * 1024 * 1024  # MAX_UPLOAD_BYTES of the small stack
 SMALL_BUCKET = "reelhouse-small"
 
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -33,6 +34,7 @@ def snapshot(st: Stack) -> dict:
 
 def quiesce(st: Stack) -> dict:
     """Wait until every upload is packaged and the temp folder is empty; return the snapshot."""
+
     def idle():
         busy = st.mariadb.query("SELECT COUNT(*) AS n FROM videos WHERE status = 'processing'")[0]["n"]
         return busy == 0 and st.temp_files() == [] and snapshot(st)
@@ -51,9 +53,11 @@ def assert_nothing_left(st: Stack, before: dict) -> None:
 def multipart_body(boundary: str, payload: bytes, filename: str = "clip.mp4", name: str | None = None) -> bytes:
     parts = b""
     if name is not None:
-        parts += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n{name}\r\n").encode()
-    parts += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
-              "Content-Type: application/octet-stream\r\n\r\n").encode()
+        parts += (f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n{name}\r\n').encode()
+    parts += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     return parts + payload + f"\r\n--{boundary}--\r\n".encode()
 
 
@@ -63,6 +67,9 @@ def new_boundary() -> str:
 
 def upload_raw(st: Stack, token: str, body, boundary: str, headers: dict | None = None, timeout: float = 60):
     """POST a prepared multipart body (bytes, or an iterator for a chunked body)."""
-    return requests.post(st.url("upload") + "/api/upload", data=body, timeout=timeout,
-                         headers={**auth(token), "Content-Type": f"multipart/form-data; boundary={boundary}",
-                                  **(headers or {})})
+    return requests.post(
+        st.url("upload") + "/api/upload",
+        data=body,
+        timeout=timeout,
+        headers={**auth(token), "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
+    )

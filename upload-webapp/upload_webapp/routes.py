@@ -126,8 +126,9 @@ def upload():
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
     boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
-    form = MultipartStream(request.stream, boundary, limit, max_body_bytes=limit + FORM_OVERHEAD,
-                           expected_bytes=request.content_length)
+    form = MultipartStream(
+        request.stream, boundary, limit, max_body_bytes=limit + FORM_OVERHEAD, expected_bytes=request.content_length
+    )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.
     video_id = videos.new_video_id()
@@ -166,8 +167,13 @@ def upload():
     try:
         video_name = videos.clean_name(name if name and name.strip() else _default_name(filename))
         row = videos.insert_video(
-            current_app.extensions["db"], s, video_id=video_id, name=video_name, owner=g.user,
-            size_bytes=stored["size_bytes"], original_key=stored["original_key"],
+            current_app.extensions["db"],
+            s,
+            video_id=video_id,
+            name=video_name,
+            owner=g.user,
+            size_bytes=stored["size_bytes"],
+            original_key=stored["original_key"],
         )
     except videos.InvalidName as exc:
         _discard(video_id)

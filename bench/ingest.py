@@ -109,6 +109,19 @@ def _status(pid: int) -> dict[str, int]:
     return fields
 
 
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time of a process tree so far (reaped children included)."""
+    total = 0
+    for pid in _tree(root, _children()):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        total += sum(int(x) for x in stat[stat.rindex(b")") + 2 :].split()[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _name(pid: int, root: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
@@ -238,10 +251,10 @@ def run_cp(work: Path, src: Path) -> dict:
     return {"seconds": elapsed, **mem.result()}
 
 
-def start_stack(base: Path, env: dict[str, str]) -> Stack:
+def start_stack(base: Path, env: dict[str, str], stack_class=Stack) -> Stack:
     """The four services with gunicorn's production worker settings (gunicorn_conf's
     defaults, not the tests' WEB_CONCURRENCY=1), packager off: this measures ingest."""
-    st = Stack(base, {"PACKAGER": "0", "ACCESS_LOG": "0", "HLS_LADDER": "", "LOG_LEVEL": "WARNING", **env})
+    st = stack_class(base, {"PACKAGER": "0", "ACCESS_LOG": "0", "HLS_LADDER": "", "LOG_LEVEL": "WARNING", **env})
     for knob in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
         st.env.pop(knob, None)  # the Service objects share this dict
     st.start()
@@ -251,13 +264,30 @@ def start_stack(base: Path, env: dict[str, str]) -> Stack:
 
 def stack_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) -> tuple[dict, str]:
     roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
+    cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
     with MemorySampler({**roots, **(extra_roots or {})}) as mem:
         status, elapsed, body = curl_upload(st.url("upload") + "/api/upload", src,
                                             [f"Authorization: Bearer {st.token}"], ["name=bench"])
+    cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in roots.items()}
     assert status == 201, f"{status} {body}"
     video = json.loads(body)
     assert int(video.get("size_bytes", src.stat().st_size)) == src.stat().st_size, video
-    return {"seconds": elapsed, **mem.result()}, video["id"]
+    return {"seconds": elapsed, "cpu": cpu, **mem.result()}, video["id"]
+
+
+def old_stack_class(rev: str, work: Path):
+    """tests/harness.py's Stack of revision `rev` (exported with `git archive`): its
+    services run that revision's code, with this checkout's virtualenv."""
+    import importlib.util
+
+    tree = work / "old-tree"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    spec = importlib.util.spec_from_file_location("harness_old", tree / "tests" / "harness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Stack
 
 
 def delete_video(st: Stack, video_id: str) -> None:
@@ -419,6 +449,24 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
                   "| --- | ---: | ---: | ---: | ---: |",
                   f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {d:.1f} s"
                   f" ({rate / d:.0f} MiB/s) | **{t / d:.2f}x** |"]
+    if args.old:
+        rev = subprocess.run(["git", "rev-parse", "--short", args.old], cwd=ROOT, capture_output=True,
+                             text=True).stdout.strip()
+        now = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                             text=True).stdout.strip()
+        lines += ["", f"Before/after, local backend: revision {rev} (before) and this checkout {now} (after) as two"
+                  " stacks at once, runs alternating:", "",
+                  "| size | before | after | after / before | before / sink | after / sink |"
+                  " file-svc CPU s before -> after | upload-webapp CPU s before -> after |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        for label, _size in args.sizes:
+            r = results[label]
+            b, a, s = med(r["old"]), med(r["stack"]), med(r["sink"])
+            cpu = {k: {case: statistics.median(x["cpu"].get(k, 0) for x in r[case]) for case in ("old", "stack")}
+                   for k in ("file-svc", "upload-webapp")}
+            lines.append(f"| {label} | {b:.2f} s | {a:.2f} s | **{a / b:.2f}** | {b / s:.2f}x | {a / s:.2f}x |"
+                         f" {cpu['file-svc']['old']:.2f} -> {cpu['file-svc']['stack']:.2f} |"
+                         f" {cpu['upload-webapp']['old']:.2f} -> {cpu['upload-webapp']['stack']:.2f} |")
     lines.append("")
     trees = list(NAMES.values())
     for label, _size in args.sizes:
@@ -460,6 +508,7 @@ def main() -> None:
                         help="comma-separated file sizes for the local backend (default 1GiB,4GiB)")
     parser.add_argument("--s3-size", type=lambda t: (t, parse_size(t)), default=("1GiB", GiB),
                         help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)")
+    parser.add_argument("--old", metavar="REV", help="also upload through a stack of git revision REV (before/after)")
     parser.add_argument("--no-s3", action="store_true", help="skip the S3 backend")
     parser.add_argument("--runs", type=int, default=1, help="runs per case (default 1)")
     parser.add_argument("--dir", default="/var/tmp", help="where the temp folder goes (default /var/tmp)")
@@ -475,16 +524,24 @@ def main() -> None:
     try:
         local = start_stack(work / "stack-local", {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(64 * GiB)})
         stacks.append(local)
+        old = None
+        if args.old:
+            old = start_stack(work / "stack-old", {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(64 * GiB)},
+                              old_stack_class(args.old, work))
+            stacks.append(old)
         sink = Sink(work)
         try:
             for label, size in args.sizes:
-                src = work / "source.mkv"
+                src = work / f"source-{label}.mkv"
                 print(f"making a {label} video in {work} ...", flush=True)
                 make_video(src, size)
-                r = results[label] = {"stack": [], "sink": [], "cp": []}
+                r = results[label] = {"stack": [], "sink": [], "cp": [], "old": []}
                 for i in range(args.runs):
-                    for case, fn in (("stack", lambda: run_local(local, src)), ("sink", lambda: sink.run(src)),  # noqa: B023
-                                     ("cp", lambda: run_cp(work, src))):  # noqa: B023
+                    cases = [("stack", lambda: run_local(local, src)), ("sink", lambda: sink.run(src)),  # noqa: B023
+                             ("cp", lambda: run_cp(work, src))]  # noqa: B023
+                    if old is not None:  # before and after alternate which goes first
+                        cases.insert(0 if i % 2 else 1, ("old", lambda: run_local(old, src)))  # noqa: B023
+                    for case, fn in cases:
                         r[case].append(fn())
                         print(f"  {label} run {i + 1} {case}: {r[case][-1]['seconds']:.1f} s", flush=True)
                 if args.s3_size[0] == label and not args.no_s3:
@@ -495,7 +552,7 @@ def main() -> None:
             sink.stop()
         if not args.no_s3:
             label, size = args.s3_size
-            src = results.pop("s3-src", None) or work / "source.mkv"
+            src = results.pop("s3-src", None) or work / f"source-{label}.mkv"
             if not src.exists():
                 print(f"making a {label} video ...", flush=True)
                 make_video(src, size)

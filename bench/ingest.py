@@ -1,13 +1,21 @@
-"""Ingest benchmark: one large upload through the local stack (as `make run` runs it:
-SQLite, local storage), against the same file sent to a trivial sink on the same disk.
+"""Ingest benchmark: large uploads through the stack against the limits of the machine.
 
-    python -m bench.ingest [--size 2GiB] [--dir /var/tmp] [--no-write]
+    python -m bench.ingest [--sizes 1GiB,4GiB] [--s3-size 1GiB] [--runs 1] [--dir /var/tmp] [--no-s3] [--no-write]
 
-Records the wall time of each upload and the peak memory (RSS) of every process tree:
-each service's gunicorn master, workers and children, sampled from /proc every 50 ms,
-and each process's own high-water mark (VmHWM). The packager is off: this measures
-ingest (receive, probe, store), not packaging. Writes its table into BENCHMARKS.md.
-Everything goes to a temp folder under --dir, deleted afterwards.
+For each size, a raw-video Matroska file of that size is sent with `curl -F file=@...`
+(multipart, from the page cache), interleaved:
+  - through upload-webapp -> file-svc (local backend, SQLite, production gunicorn
+    settings, packager off) until the 201;
+  - to a trivial HTTP sink (bench/sink.py) writing the body to the same disk;
+  - and copied with `cp` on the same disk.
+With the S3 backend (moto's S3-protocol server, objects in its memory), one upload of
+--s3-size through the stack against a direct boto3 multipart upload of the same file to
+the same server, with the same part size and the same sequential parts as file-svc.
+
+Peak RSS of every process (sampled from /proc every 50 ms, and each one's own VmHWM) and
+of each process tree (service: gunicorn master + workers + ffmpeg/ffprobe children).
+Files go to a temp folder under --dir, removed afterwards; the stored videos and S3
+objects are deleted after each upload. Writes the `bench.ingest` section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,14 +35,19 @@ import threading
 import time
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import Stack, free_port, wait_until  # noqa: E402
+from harness import S3Server, Stack, free_port, wait_until  # noqa: E402
 
 MiB = 1024**2
 GiB = 1024**3
 WIDTH, HEIGHT = 1280, 720  # raw yuv420p frames of 1.32 MiB: a big valid video, quickly made
+S3_PART_MB = 16  # file-svc's default S3_PART_SIZE_MB
+RSS_LIMIT = 150_000_000  # the target: no process above 150 MB
+NAMES = {"upload": "upload-webapp", "file": "file-svc", "auth": "auth-svc", "streaming": "streaming-svc"}
 
 
 def parse_size(text: str) -> int:
@@ -42,6 +56,10 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r}")
     unit = m.group(2).upper().rstrip("B").rstrip("I")
     return int(float(m.group(1)) * {"": 1, "K": 1024, "M": MiB, "G": GiB, "T": 1024 * GiB}[unit])
+
+
+def parse_sizes(text: str) -> list[tuple[str, int]]:
+    return [(t.strip(), parse_size(t)) for t in text.split(",") if t.strip()]
 
 
 def make_video(path: Path, size: int) -> None:
@@ -60,8 +78,9 @@ def _children() -> dict[int, list[int]]:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+            ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         kids.setdefault(ppid, []).append(int(entry))
@@ -90,14 +109,42 @@ def _status(pid: int) -> dict[str, int]:
     return fields
 
 
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time of a process tree so far (reaped children included)."""
+    total = 0
+    for pid in _tree(root, _children()):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        total += sum(int(x) for x in stat[stat.rindex(b")") + 2 :].split()[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _name(pid: int, root: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            args = [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    words = [Path(a).name for a in args[:3]]
+    if words and words[0].startswith("python"):
+        words = ["python -c (boto3)"] if words[1:2] == ["-c"] else words[1:]
+    if words and words[0] == "gunicorn":
+        return "gunicorn master" if pid == root else "gunicorn worker"
+    return " ".join(words[:2])[:40] or "?"
+
+
 class MemorySampler:
-    """Peak RSS of each named process tree, sampled every `interval` seconds."""
+    """Peak RSS of each named process tree (sum, sampled every `interval` seconds) and of
+    every process in it (the larger of the sampled RSS and its own VmHWM)."""
 
     def __init__(self, roots: dict[str, int], interval: float = 0.05):
         self.roots = roots
         self.interval = interval
         self.peak_tree = dict.fromkeys(roots, 0)
-        self.peak_process = dict.fromkeys(roots, 0)
+        self.procs: dict[tuple[str, int], list] = {}  # (tree, pid) -> [peak bytes, name]
         self.start_tree = self.sample()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -105,15 +152,33 @@ class MemorySampler:
     def sample(self) -> dict[str, int]:
         kids = _children()
         now = {}
-        for name, pid in self.roots.items():
+        for tree, root in self.roots.items():
             total = 0
-            for p in _tree(pid, kids):
+            for p in _tree(root, kids):
                 st = _status(p)
                 total += st.get("VmRSS", 0)
-                self.peak_process[name] = max(self.peak_process.get(name, 0), st.get("VmHWM", 0))
-            now[name] = total
-            self.peak_tree[name] = max(self.peak_tree.get(name, 0), total)
+                peak = max(st.get("VmRSS", 0), st.get("VmHWM", 0))
+                entry = self.procs.get((tree, p))
+                if entry is None:
+                    self.procs[(tree, p)] = [peak, _name(p, root)]
+                else:
+                    entry[0] = max(entry[0], peak)
+            now[tree] = total
+            self.peak_tree[tree] = max(self.peak_tree[tree], total)
         return now
+
+    @property
+    def peak_process(self) -> dict[str, int]:
+        out = dict.fromkeys(self.roots, 0)
+        for (tree, _pid), (peak, _name) in self.procs.items():
+            out[tree] = max(out[tree], peak)
+        return out
+
+    def process_rows(self) -> list[tuple[str, int, str, int]]:
+        """(tree, pid, name, peak bytes) of every process seen, by tree then peak."""
+        rows = [(tree, pid, name, peak) for (tree, pid), (peak, name) in self.procs.items()]
+        order = list(self.roots)
+        return sorted(rows, key=lambda r: (order.index(r[0]), -r[3]))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -127,6 +192,10 @@ class MemorySampler:
         self._stop.set()
         self._thread.join()
         self.sample()
+
+    def result(self) -> dict:
+        return {"peak_tree": dict(self.peak_tree), "peak_process": self.peak_process, "idle": self.start_tree,
+                "processes": self.process_rows()}
 
 
 def curl_upload(url: str, src: Path, headers: list[str], fields: list[str]) -> tuple[int, float, str]:
@@ -142,43 +211,156 @@ def curl_upload(url: str, src: Path, headers: list[str], fields: list[str]) -> t
     return int(status), elapsed, body
 
 
-def run_sink(work: Path, src: Path) -> dict:
-    folder = work / "sink"
-    folder.mkdir()
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.sink", str(port), str(folder)], cwd=ROOT)
-    try:
-        wait_until(lambda: subprocess.run(["curl", "-s", f"http://127.0.0.1:{port}/"], capture_output=True).returncode
-                   == 0, 10, "the sink")
-        with MemorySampler({"sink": proc.pid}) as mem:
-            status, elapsed, _ = curl_upload(f"http://127.0.0.1:{port}/upload", src, [], ["name=bench"])
+def drop_written(path: Path) -> None:
+    """Remove a written copy (and let the kernel write back the rest before the next run)."""
+    path.unlink(missing_ok=True)
+
+
+class Sink:
+    def __init__(self, work: Path):
+        self.folder = work / "sink"
+        self.folder.mkdir(exist_ok=True)
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.sink", str(self.port), str(self.folder)], cwd=ROOT)
+        wait_until(lambda: subprocess.run(["curl", "-s", f"http://127.0.0.1:{self.port}/"],
+                                          capture_output=True).returncode == 0, 10, "the sink")
+
+    def run(self, src: Path) -> dict:
+        with MemorySampler({"sink": self.proc.pid}) as mem:
+            status, elapsed, _ = curl_upload(f"http://127.0.0.1:{self.port}/upload", src, [], ["name=bench"])
         assert status == 201, status
-        written = (folder / "upload.bin").stat().st_size
-    finally:
-        proc.terminate()
+        written = self.folder / "upload.bin"
+        assert written.stat().st_size > src.stat().st_size
+        drop_written(written)
+        return {"seconds": elapsed, **mem.result()}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def run_cp(work: Path, src: Path) -> dict:
+    dst = work / "copy.bin"
+    started = time.monotonic()
+    proc = subprocess.Popen(["cp", str(src), str(dst)])
+    with MemorySampler({"cp": proc.pid}) as mem:
         proc.wait()
-        shutil.rmtree(folder, ignore_errors=True)
-    return {"seconds": elapsed, "written": written, "peak_tree": mem.peak_tree, "peak_process": mem.peak_process,
-            "idle": mem.start_tree}
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0 and dst.stat().st_size == src.stat().st_size
+    drop_written(dst)
+    return {"seconds": elapsed, **mem.result()}
 
 
-def run_stack(work: Path, src: Path, size: int) -> dict:
-    st = Stack(work / "stack", {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(max(size * 2, 10 * GiB)),
-                                "PACKAGER": "0", "ACCESS_LOG": "0", "WEB_CONCURRENCY": "2"})
+def start_stack(base: Path, env: dict[str, str], stack_class=Stack) -> Stack:
+    """The four services with gunicorn's production worker settings (gunicorn_conf's
+    defaults, not the tests' WEB_CONCURRENCY=1), packager off: this measures ingest."""
+    st = stack_class(base, {"PACKAGER": "0", "ACCESS_LOG": "0", "HLS_LADDER": "", "LOG_LEVEL": "WARNING", **env})
+    for knob in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
+        st.env.pop(knob, None)  # the Service objects share this dict
     st.start()
-    try:
-        token = st.login()
-        roots = {name: svc.proc.pid for name, svc in st.services.items()}
-        with MemorySampler(roots) as mem:
-            status, elapsed, body = curl_upload(st.url("upload") + "/api/upload", src,
-                                                [f"Authorization: Bearer {token}"], ["name=bench"])
-        assert status == 201, f"{status} {body}"
-        video_id = json.loads(body)["id"]
-        stored = next((st.storage_dir / "videos" / video_id).glob("original*"))
-        assert stored.stat().st_size == src.stat().st_size
-    finally:
-        st.stop()
-    return {"seconds": elapsed, "peak_tree": mem.peak_tree, "peak_process": mem.peak_process, "idle": mem.start_tree}
+    st.token = st.login()
+    return st
+
+
+def stack_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) -> tuple[dict, str]:
+    roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
+    cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
+    with MemorySampler({**roots, **(extra_roots or {})}) as mem:
+        status, elapsed, body = curl_upload(st.url("upload") + "/api/upload", src,
+                                            [f"Authorization: Bearer {st.token}"], ["name=bench"])
+    cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in roots.items()}
+    assert status == 201, f"{status} {body}"
+    video = json.loads(body)
+    assert int(video.get("size_bytes", src.stat().st_size)) == src.stat().st_size, video
+    return {"seconds": elapsed, "cpu": cpu, **mem.result()}, video["id"]
+
+
+def old_stack_class(rev: str, work: Path):
+    """tests/harness.py's Stack of revision `rev` (exported with `git archive`): its
+    services run that revision's code, with this checkout's virtualenv."""
+    import importlib.util
+
+    tree = work / "old-tree"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    spec = importlib.util.spec_from_file_location("harness_old", tree / "tests" / "harness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Stack
+
+
+def delete_video(st: Stack, video_id: str) -> None:
+    requests.delete(f"{st.url('streaming')}/api/videos/{video_id}",
+                    headers={"Authorization": f"Bearer {st.token}"}, timeout=120).raise_for_status()
+
+
+def run_local(st: Stack, src: Path) -> dict:
+    result, video_id = stack_upload(st, src)
+    stored = next((st.storage_dir / "videos" / video_id).glob("original*"))
+    assert stored.stat().st_size == src.stat().st_size
+    delete_video(st, video_id)
+    return result
+
+
+# A direct multipart upload as file-svc's S3Storage does it: sequential parts of the
+# same size, each streamed from a window of the file; its own process, for its RSS.
+DIRECT_S3 = r"""
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+import boto3
+from botocore.config import Config
+from file_svc.storage import FileWindow
+endpoint, bucket, key, src, part = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing-secret",
+                      config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                                    request_checksum_calculation="when_required",
+                                    response_checksum_validation="when_required"))
+client.head_bucket(Bucket=bucket)
+sys.stdout.write("go\n"); sys.stdout.flush(); sys.stdin.readline()
+started = time.monotonic()
+size = os.path.getsize(src)
+uid = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+parts = []
+with open(src, "rb") as fh:
+    for n, off in enumerate(range(0, size, part), start=1):
+        body = FileWindow(fh, off, min(part, size - off))
+        r = client.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=n, Body=body, ContentLength=body.length)
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid, MultipartUpload={"Parts": parts})
+print(time.monotonic() - started)
+"""
+
+
+def run_direct_s3(s3: S3Server, endpoint: str, src: Path) -> dict:
+    key = "bench/direct.bin"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DIRECT_S3, str(ROOT / "file-svc"), endpoint, s3.bucket, key, str(src),
+         str(S3_PART_MB * MiB)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "common")},
+    )
+    assert proc.stdout.readline().strip() == "go"
+    with MemorySampler({"boto3 client": proc.pid, "moto S3 server": s3.proc.pid}) as mem:
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        out = proc.stdout.read()
+        proc.wait()
+    assert proc.returncode == 0, out
+    client = s3.client()
+    assert client.head_object(Bucket=s3.bucket, Key=key)["ContentLength"] == src.stat().st_size
+    client.delete_object(Bucket=s3.bucket, Key=key)
+    return {"seconds": float(out.split()[-1]), **mem.result()}
+
+
+def run_stack_s3(st: Stack, s3: S3Server, src: Path) -> dict:
+    result, video_id = stack_upload(st, src, {"moto S3 server": s3.proc.pid})
+    client = s3.client()
+    sizes = {o["Key"]: o["Size"] for o in client.list_objects_v2(Bucket=s3.bucket, Prefix=f"videos/{video_id}/")
+             .get("Contents", [])}
+    assert src.stat().st_size in sizes.values(), sizes
+    delete_video(st, video_id)
+    return result
 
 
 def machine() -> str:
@@ -189,39 +371,121 @@ def machine() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GiB
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}"
+    disk = subprocess.run(["df", "-h", "--output=source,fstype", "/var/tmp"], capture_output=True, text=True)
+    fs = " ".join(disk.stdout.split()[-2:]) if disk.returncode == 0 else "?"
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, "
+            f"Python {platform.python_version()}; disk {fs}")
 
 
-def mib(n: int) -> str:
-    return f"{n / MiB:.0f} MiB"
+def mib(n: float) -> str:
+    return f"{n / MiB:.0f}"
 
 
-def table(size: int, sink: dict, stack: dict, command: str) -> str:
-    rate = lambda s: f"{size / MiB / s:.0f} MiB/s"  # noqa: E731
+def med(runs: list[dict], key: str = "seconds") -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def worst(runs: list[dict]) -> dict:
+    """The run with the highest total peak (memory figures are reported from it)."""
+    return max(runs, key=lambda r: sum(r["peak_tree"].values()))
+
+
+def memory_table(label: str, run: dict, trees: list[str]) -> list[str]:
+    lines = [f"Memory, {label}:", "",
+             "| process tree | idle RSS MiB | peak RSS MiB (tree, sampled) | process | its peak RSS MiB |",
+             "| --- | ---: | ---: | --- | ---: |"]
+    by_tree: dict[str, list] = {}
+    for tree, _pid, name, peak in run["processes"]:
+        by_tree.setdefault(tree, []).append((name, peak))
+    for tree in trees:
+        procs = by_tree.get(tree, [("?", 0)])
+        first = True
+        for name, peak in procs:
+            flag = " **>150 MB**" if peak > RSS_LIMIT and tree in NAMES.values() else ""
+            if first:
+                lines.append(f"| {tree} | {mib(run['idle'][tree])} | {mib(run['peak_tree'][tree])} | `{name}` | "
+                             f"{mib(peak)}{flag} |")
+                first = False
+            else:
+                lines.append(f"| | | | `{name}` | {mib(peak)}{flag} |")
+    return lines + [""]
+
+
+def render(results: dict, args, command: str, started: datetime.datetime, load_before: str) -> str:
+    runs = args.runs
     lines = [
-        "## Ingest: one large upload, streamed",
+        "## Ingest: large uploads, streamed",
         "",
-        f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()} (shared with other work while it ran)",
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}; load average at start {load_before} (shared with other work while it ran)",
         f"- Command: `{command}`",
-        f"- File: {size / GiB:.2f} GiB raw-video Matroska, sent with `curl -F file=@...` (multipart, from the page cache)",
-        "- Reelhouse: upload-webapp -> file-svc -> temp folder -> probe -> local storage (a hard link), as `make run`"
-        " (SQLite, local storage), packager off; time until the 201.",
-        "- Baseline: the same curl command to a trivial Python sink (bench/sink.py) writing the body to the same disk.",
+        "- Files: raw-video Matroska of each size, sent with `curl -F file=@...` (multipart, from the page cache).",
+        "- Reelhouse (local): upload-webapp -> file-svc -> temp folder -> probe + two decode checks -> local storage"
+        " (a hard link), SQLite, gunicorn's production settings (2 workers x 16 threads), packager off; time until"
+        " the 201.",
+        "- Bare sink: the same curl command to a trivial Python HTTP server (bench/sink.py) writing the body in"
+        " 1 MiB pieces to the same disk. `cp`: the file copied on the same disk. Nothing is fsynced by any of the"
+        " three (the page cache absorbs the writes).",
+        f"- S3: the stack with STORAGE_BACKEND=s3 on moto's S3-protocol server (objects in its memory), against a"
+        f" direct boto3 multipart upload of the same file to the same server: sequential {S3_PART_MB} MiB parts,"
+        " each streamed from a window of the file, exactly as file-svc's S3Storage sends them.",
+        f"- {runs} run(s) per case, interleaved (stack, sink, cp); times are medians; memory is the run with"
+        " the highest total peak.",
         "",
-        "| upload | time | throughput |",
-        "| --- | ---: | ---: |",
-        f"| bare sink | {sink['seconds']:.1f} s | {rate(sink['seconds'])} |",
-        f"| Reelhouse | {stack['seconds']:.1f} s | {rate(stack['seconds'])} |",
-        "",
-        "| process tree | idle RSS | peak RSS (tree, sampled) | peak RSS (largest process, VmHWM) |",
-        "| --- | ---: | ---: | ---: |",
-        f"| sink | {mib(sink['idle']['sink'])} | {mib(sink['peak_tree']['sink'])} | {mib(sink['peak_process']['sink'])} |",
+        "| upload | size | Reelhouse | bare sink | `cp` | Reelhouse / sink | Reelhouse / cp |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name in ("upload", "file", "auth", "streaming"):
-        lines.append(f"| {name} ({'gunicorn master + 2 workers'}) | {mib(stack['idle'][name])} | "
-                     f"{mib(stack['peak_tree'][name])} | {mib(stack['peak_process'][name])} |")
-    lines += ["", "Memory does not grow with the file: each process reads and writes it in 1 MiB pieces. file-svc's tree peak includes the ffprobe/ffmpeg children that check the file (they read it, never all of it at once).", ""]
+    for label, size in args.sizes:
+        r = results[label]
+        t, s, c = med(r["stack"]), med(r["sink"]), med(r["cp"])
+        rate = size / MiB
+        lines.append(f"| local backend | {label} | {t:.2f} s ({rate / t:.0f} MiB/s) | {s:.2f} s ({rate / s:.0f} MiB/s)"
+                     f" | {c:.2f} s ({rate / c:.0f} MiB/s) | **{t / s:.2f}x** | {t / c:.2f}x |")
+    if "s3" in results:
+        r = results["s3"]
+        t, d = med(r["stack"]), med(r["direct"])
+        rate = args.s3_size[1] / MiB
+        lines += ["", "| upload | size | Reelhouse (S3 backend) | direct boto3 multipart | Reelhouse / direct |",
+                  "| --- | ---: | ---: | ---: | ---: |",
+                  f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {d:.1f} s"
+                  f" ({rate / d:.0f} MiB/s) | **{t / d:.2f}x** |"]
+    if args.old:
+        rev = subprocess.run(["git", "rev-parse", "--short", args.old], cwd=ROOT, capture_output=True,
+                             text=True).stdout.strip()
+        now = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                             text=True).stdout.strip()
+        lines += ["", f"Before/after, local backend: revision {rev} (before) and this checkout {now} (after) as two"
+                  " stacks at once, runs alternating:", "",
+                  "| size | before | after | after / before | before / sink | after / sink |"
+                  " file-svc CPU s before -> after | upload-webapp CPU s before -> after |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        for label, _size in args.sizes:
+            r = results[label]
+            b, a, s = med(r["old"]), med(r["stack"]), med(r["sink"])
+            cpu = {k: {case: statistics.median(x["cpu"].get(k, 0) for x in r[case]) for case in ("old", "stack")}
+                   for k in ("file-svc", "upload-webapp")}
+            lines.append(f"| {label} | {b:.2f} s | {a:.2f} s | **{a / b:.2f}** | {b / s:.2f}x | {a / s:.2f}x |"
+                         f" {cpu['file-svc']['old']:.2f} -> {cpu['file-svc']['stack']:.2f} |"
+                         f" {cpu['upload-webapp']['old']:.2f} -> {cpu['upload-webapp']['stack']:.2f} |")
+    lines.append("")
+    trees = list(NAMES.values())
+    for label, _size in args.sizes:
+        r = results[label]
+        lines += memory_table(f"Reelhouse, local backend, {label}", worst(r["stack"]), trees)
+        lines += memory_table(f"bare sink and `cp`, {label}", {
+            **{k: {**worst(r["sink"])[k], **worst(r["cp"])[k]} for k in ("idle", "peak_tree")},
+            "processes": worst(r["sink"])["processes"] + worst(r["cp"])["processes"]}, ["sink", "cp"])
+    if "s3" in results:
+        r = results["s3"]
+        lines += memory_table(f"Reelhouse, S3 backend, {args.s3_size[0]}", worst(r["stack"]),
+                              [*trees, "moto S3 server"])
+        lines += memory_table(f"direct boto3 multipart, {args.s3_size[0]}", worst(r["direct"]),
+                              ["boto3 client", "moto S3 server"])
+    over = [(lbl, tree, name, peak) for lbl, _ in args.sizes for tree, _pid, name, peak
+            in worst(results[lbl]["stack"])["processes"] if peak > RSS_LIMIT]
+    lines.append("No Reelhouse process went above 150 MB RSS." if not over else
+                 "Above 150 MB RSS: " + "; ".join(f"{n} ({t}, {lbl}) {mib(p)} MiB" for lbl, t, n, p in over) + ".")
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -240,29 +504,79 @@ def write_benchmarks(section: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=parse_size, default=2 * GiB, help="file size, e.g. 2GiB, 512MiB (default 2GiB)")
+    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("1GiB,4GiB"),
+                        help="comma-separated file sizes for the local backend (default 1GiB,4GiB)")
+    parser.add_argument("--s3-size", type=lambda t: (t, parse_size(t)), default=("1GiB", GiB),
+                        help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)")
+    parser.add_argument("--old", metavar="REV", help="also upload through a stack of git revision REV (before/after)")
+    parser.add_argument("--no-s3", action="store_true", help="skip the S3 backend")
+    parser.add_argument("--runs", type=int, default=1, help="runs per case (default 1)")
     parser.add_argument("--dir", default="/var/tmp", help="where the temp folder goes (default /var/tmp)")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
     args = parser.parse_args()
-    args.size_text = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2]
-                           for i, a in enumerate(sys.argv[1:]) if a.startswith("--size")), "2GiB")
+    command = " ".join([".venv/bin/python -m bench.ingest", *sys.argv[1:]])
+    started = datetime.datetime.now(datetime.UTC)
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     work = Path(tempfile.mkdtemp(prefix="reelhouse-bench-", dir=args.dir))
+    results: dict = {}
+    stacks: list[Stack] = []
+    s3 = None
     try:
-        src = work / "source.mkv"
-        print(f"making a {args.size / GiB:.2f} GiB video in {work} ...", flush=True)
-        make_video(src, args.size)
-        size = src.stat().st_size
-        print("uploading to the bare sink ...", flush=True)
-        sink = run_sink(work, src)
-        assert sink["written"] > size, sink
-        print(f"  {sink['seconds']:.1f} s", flush=True)
-        print("uploading through the local stack ...", flush=True)
-        stack = run_stack(work, src, size)
-        print(f"  {stack['seconds']:.1f} s", flush=True)
+        local = start_stack(work / "stack-local", {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(64 * GiB)})
+        stacks.append(local)
+        old = None
+        if args.old:
+            old = start_stack(work / "stack-old", {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(64 * GiB)},
+                              old_stack_class(args.old, work))
+            stacks.append(old)
+        sink = Sink(work)
+        try:
+            for label, size in args.sizes:
+                src = work / f"source-{label}.mkv"
+                print(f"making a {label} video in {work} ...", flush=True)
+                make_video(src, size)
+                r = results[label] = {"stack": [], "sink": [], "cp": [], "old": []}
+                for i in range(args.runs):
+                    cases = [("stack", lambda: run_local(local, src)), ("sink", lambda: sink.run(src)),  # noqa: B023
+                             ("cp", lambda: run_cp(work, src))]  # noqa: B023
+                    if old is not None:  # before and after alternate which goes first
+                        cases.insert(0 if i % 2 else 1, ("old", lambda: run_local(old, src)))  # noqa: B023
+                    for case, fn in cases:
+                        r[case].append(fn())
+                        print(f"  {label} run {i + 1} {case}: {r[case][-1]['seconds']:.1f} s", flush=True)
+                if args.s3_size[0] == label and not args.no_s3:
+                    results["s3-src"] = src  # reuse: same bytes
+                else:
+                    src.unlink()
+        finally:
+            sink.stop()
+        if not args.no_s3:
+            label, size = args.s3_size
+            src = results.pop("s3-src", None) or work / f"source-{label}.mkv"
+            if not src.exists():
+                print(f"making a {label} video ...", flush=True)
+                make_video(src, size)
+            s3 = S3Server(work / "s3")
+            s3.start()
+            endpoint = f"http://127.0.0.1:{s3.port}"  # moto itself, not the tests' TCP proxy
+            st3 = start_stack(work / "stack-s3", {
+                "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": s3.bucket, "S3_REGION": s3.region,
+                "AWS_ACCESS_KEY_ID": s3.key, "AWS_SECRET_ACCESS_KEY": s3.secret, "S3_ADDRESSING_STYLE": "path",
+                "S3_PART_SIZE_MB": str(S3_PART_MB), "MAX_UPLOAD_BYTES": str(64 * GiB)})
+            stacks.append(st3)
+            r = results["s3"] = {"stack": [], "direct": []}
+            for i in range(args.runs):
+                r["stack"].append(run_stack_s3(st3, s3, src))
+                print(f"  s3 {label} run {i + 1} stack: {r['stack'][-1]['seconds']:.1f} s", flush=True)
+                r["direct"].append(run_direct_s3(s3, endpoint, src))
+                print(f"  s3 {label} run {i + 1} direct: {r['direct'][-1]['seconds']:.1f} s", flush=True)
     finally:
+        for st in stacks:
+            st.stop()
+        if s3 is not None:
+            s3.stop()
         shutil.rmtree(work, ignore_errors=True)
-    command = "python -m bench.ingest" + ("" if args.size == 2 * GiB else f" --size {args.size_text}")
-    section = table(size, sink, stack, command)
+    section = render(results, args, command, started, load_before)
     print(section)
     if not args.no_write:
         print(f"written to {write_benchmarks(section)}")

@@ -5,7 +5,8 @@ processes, SQLite, local storage), the time from upload-complete (the 201 of
 `POST /api/upload`) to `ready`, against a bare `ffmpeg -c copy -f hls` of the same file;
 the transcode path (the same clip with rotation metadata, so it must be re-encoded)
 against the bare equivalent ffmpeg command; and the whole ladder's wall time
-(HLS_LADDER=360,720,1080: the 720p rung copied, 360p transcoded). Median of N runs each.
+(HLS_LADDER=360,720,1080: the 720p rung copied, 360p transcoded); and the copy path for a
+10 min clip (the 60 s one ten times over, joined without re-encoding). Median of N runs each.
 The figures go to BENCHMARKS.md between the `<!-- packaging -->` markers.
 """
 
@@ -45,14 +46,27 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
+def make_long(h264: Path, times: int) -> Path:
+    """The 60 s clip `times` times over, joined with the concat demuxer (no re-encoding):
+    a 10 min H.264/AAC clip in seconds instead of minutes of x264 on a small machine."""
+    long = h264.with_name(f"h264_720p_{times}min.mp4")
+    if not long.is_file():
+        listing = h264.with_name(f"concat_{times}.txt")
+        listing.write_text(f"file '{h264}'\n" * times)
+        ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(long))
+        listing.unlink()
+    return long
+
+
 def make_sources(base: Path) -> dict[str, Path]:
-    """A 60 s 720p30 H.264/AAC clip (a keyframe every 2 s), and the same with rotation
-    metadata; made once and kept in `base` (they take a while on a small machine)."""
+    """A 60 s 720p30 H.264/AAC clip (a keyframe every 2 s), the same with rotation
+    metadata, and a 10 min clip (the 60 s one ten times); made once and kept in `base`
+    (they take a while on a small machine)."""
     base.mkdir(parents=True, exist_ok=True)
     h264 = base / "h264_720p.mp4"
     rotated = base / "rotated_720p.mp4"
     if h264.is_file() and rotated.is_file():
-        return {"h264": h264, "rotated": rotated}
+        return {"h264": h264, "rotated": rotated, "h264_10min": make_long(h264, 10)}
     ffmpeg(
         *f"-f lavfi -i testsrc2=size=1280x720:rate=30:duration={SECONDS}".split(),
         *f"-f lavfi -i sine=frequency=440:duration={SECONDS}".split(),
@@ -60,7 +74,7 @@ def make_sources(base: Path) -> dict[str, Path]:
         str(h264),
     )
     ffmpeg("-i", str(h264), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
-    return {"h264": h264, "rotated": rotated}
+    return {"h264": h264, "rotated": rotated, "h264_10min": make_long(h264, 10)}
 
 
 def children_cpu() -> float:
@@ -220,7 +234,9 @@ def main() -> None:
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-packaging-"))
     results: dict[str, list] = {
-        k: [] for k in ("copy", "transcode", "ladder", "bare_copy", "bare_transcode", "bare_ladder")
+        k: []
+        for k in ("copy", "transcode", "ladder", "copy_10min", "bare_copy", "bare_transcode", "bare_ladder",
+                  "bare_copy_10min")
     }
     stacks: dict[str, Stack] = {}
     try:
@@ -238,6 +254,7 @@ def main() -> None:
             ("copy", "single", "h264", bare_copy),
             ("transcode", "single", "rotated", bare_transcode),
             ("ladder", "ladder", "h264", bare_ladder),
+            ("copy_10min", "single", "h264_10min", bare_copy),
         )
         for i in range(args.runs):
             for case, stack, source, bare in plan:
@@ -264,6 +281,10 @@ def main() -> None:
     ladder_all = median(results["ladder"], "to_all_renditions_s")
     bare_c, bare_t, bare_l = (bare[case]["wall_s"] for case in ("copy", "transcode", "ladder"))
     upload = median(results["copy"] + results["ladder"], "upload_request_s")
+    long_ready = median(results["copy_10min"], "to_ready_s")
+    bare_long = bare["copy_10min"]["wall_s"]
+    long_upload = median(results["copy_10min"], "upload_request_s")
+    long_mb = src["h264_10min"].stat().st_size / 1e6
     summary = {
         "copy_to_ready_s": copy_ready,
         "bare_copy_s": bare_c,
@@ -276,6 +297,10 @@ def main() -> None:
         "bare_ladder_s": bare_l,
         "ladder_ratio": ladder_all / bare_l,
         "upload_request_s": upload,
+        "copy_10min_to_ready_s": long_ready,
+        "bare_copy_10min_s": bare_long,
+        "copy_10min_ratio": long_ready / bare_long,
+        "upload_request_10min_s": long_upload,
         "cpu_s": cpu,
         "bare_cpu_s": {case: b["cpu_s"] for case, b in bare.items()},
         "runs": args.runs,
@@ -287,10 +312,11 @@ def main() -> None:
 `python -m bench.packaging --runs {args.runs}` on {when}; {machine()}.
 Source: a 60 s 1280x720 30 fps H.264 (x264 veryfast, keyframe every 2 s) + AAC clip made by
 ffmpeg; the transcode case is the same file with rotation metadata (so it must be
-re-encoded, to 720x1280). Through a local stack (gunicorn services, SQLite, local storage),
+re-encoded, to 720x1280); the 10 min clip is that 60 s clip ten times over, joined with
+ffmpeg's concat demuxer without re-encoding ({long_mb:.0f} MB). Through a local stack (gunicorn services, SQLite, local storage),
 timed from the upload's 201 to the row showing `ready` (read every 50 ms); the upload
 request itself (streaming, probe, decode check, storing the original) took a median
-{upload:.2f} s and is not included. Median of {args.runs} runs each, every Reelhouse run right
+{upload:.2f} s for the 60 s clip, {long_upload:.2f} s for the 10 min one, and is not included. Median of {args.runs} runs each, every Reelhouse run right
 after its bare twin. The bare transcodes use the packager's x264 settings (veryfast, crf 23,
 its maxrate/bufsize cap, High profile, a keyframe every 4 s). The machine was shared with
 other work (load average {load_before} before, {load_after} after, on {os.cpu_count()} cores):
@@ -301,6 +327,7 @@ Wall time, upload-complete to `ready` (and to every rendition for the ladder):
 | path | Reelhouse | bare ffmpeg | ratio |
 | --- | ---: | ---: | ---: |
 | copy (H.264/AAC, one rendition) | {copy_ready:.2f} s | {bare_c:.2f} s (`-c copy -f hls`) | {copy_ready / bare_c:.2f}x |
+| copy, 10 min clip | {long_ready:.2f} s | {bare_long:.2f} s (`-c copy -f hls`) | {long_ready / bare_long:.2f}x |
 | transcode (rotated H.264, one rendition) | {tr_ready:.2f} s | {bare_t:.2f} s (the same x264 and AAC settings) | {tr_ready / bare_t:.2f}x |
 | ladder 360,720,1080 (720p copied, 360p encoded), to `ready` | {ladder_ready:.2f} s | | |
 | ladder, to every rendition `ready` | {ladder_all:.2f} s | {bare_l:.2f} s (copy + 360p encode, one command) | {ladder_all / bare_l:.2f}x |
@@ -311,6 +338,7 @@ the 201 to the end), which a busy shared machine disturbs far less than wall tim
 | path | Reelhouse | bare ffmpeg | ratio |
 | --- | ---: | ---: | ---: |
 | copy | {cpu["copy"]:.2f} s | {bare["copy"]["cpu_s"]:.2f} s | {cpu["copy"] / max(bare["copy"]["cpu_s"], 0.01):.2f}x |
+| copy, 10 min clip | {cpu["copy_10min"]:.2f} s | {bare["copy_10min"]["cpu_s"]:.2f} s | {cpu["copy_10min"] / max(bare["copy_10min"]["cpu_s"], 0.01):.2f}x |
 | transcode | {cpu["transcode"]:.2f} s | {bare["transcode"]["cpu_s"]:.2f} s | {cpu["transcode"] / bare["transcode"]["cpu_s"]:.2f}x |
 | ladder, every rendition | {cpu["ladder"]:.2f} s | {bare["ladder"]["cpu_s"]:.2f} s | {cpu["ladder"] / bare["ladder"]["cpu_s"]:.2f}x |
 

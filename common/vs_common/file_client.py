@@ -11,6 +11,11 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 CONNECT_TIMEOUT = 3.0
+# The size of the HTTP chunks of an upload body: file-svc reads the body in pieces of
+# this size (file_svc.ingest.CHUNK). When the two match, gunicorn's chunked-body reader
+# hands each chunk over whole; when they do not (the multipart parser's pieces are a
+# few bytes short of 1 MiB), it slices and re-buffers almost every byte twice more.
+UPLOAD_CHUNK = 1024 * 1024
 
 
 class FileSvcError(RuntimeError):
@@ -33,6 +38,23 @@ class FileSvcRejected(FileSvcError):
 
 class NotFound(FileSvcError):
     """No such object."""
+
+
+def fixed_pieces(body: Iterable[bytes], size: int = UPLOAD_CHUNK) -> Iterable[bytes]:
+    """`body` again, in pieces of exactly `size` bytes (the last one may be shorter)."""
+    buf = bytearray()
+    for chunk in body:
+        if not buf and len(chunk) == size:
+            yield chunk
+            continue
+        buf += chunk
+        while len(buf) >= size:
+            with memoryview(buf) as view:
+                piece = bytes(view[:size])
+            del buf[:size]  # cheap: a bytearray drops its head without moving the rest
+            yield piece
+    if buf:
+        yield bytes(buf)
 
 
 def _error_of(resp: requests.Response) -> tuple[str, str]:
@@ -109,7 +131,7 @@ class FileClient:
         try:
             resp = self.session.post(
                 f"{self.base}/videos",
-                data=body,
+                data=fixed_pieces(body),
                 params=params,
                 headers={"Content-Type": "application/octet-stream"},
                 timeout=(send_timeout, read_timeout),

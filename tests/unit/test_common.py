@@ -145,3 +145,20 @@ def test_search_treats_percent_and_underscore_literally(tmp_path):
     assert names("case test") == ["Case TEST"]
     rows, total = videos.list_videos(db, limit=2, offset=0)
     assert total == 5 and len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[1024 * 1024 - 70] * 5, [3] * 100 + [2_000_000], [1024 * 1024] * 3 + [1], [], [5]],
+)
+def test_upload_body_goes_in_pieces_of_exactly_one_mib(sizes):
+    from vs_common.file_client import UPLOAD_CHUNK, fixed_pieces
+
+    data = bytes(range(256)) * (sum(sizes) // 256 + 1)
+    pieces, at = [], 0
+    for n in sizes:
+        pieces.append(data[at : at + n])
+        at += n
+    out = list(fixed_pieces(iter(pieces)))
+    assert b"".join(out) == b"".join(pieces)
+    assert all(len(p) == UPLOAD_CHUNK for p in out[:-1]) and all(0 < len(p) <= UPLOAD_CHUNK for p in out)

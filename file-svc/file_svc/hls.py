@@ -217,18 +217,10 @@ def transcode_rungs(
     run(cmd, log_path, cancel)
 
 
-def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
-    """poster.jpg (up to 1280 wide) and thumbs/1..5.jpg (320 wide), upright.
-
-    One ffmpeg run with six inputs, each seeked (input-side -ss: from the keyframe before
-    the time, still frame-exact) and decoding one frame: the cost does not grow with the
-    video's length, which matters since the video is `ready` only after its poster.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "thumbs").mkdir(exist_ok=True)
-    duration = max(probe.duration_s, 0.1)
-    shots = [(min(duration * 0.25, 5.0), out_dir / "poster.jpg", "scale='min(1280,iw)':-2", 3)]
-    shots += [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
+def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Path, cancel=None) -> None:
+    """One ffmpeg run, one seeked input per picture (input-side -ss: from the keyframe
+    before the time, still frame-exact), one decoded frame each: the cost does not grow
+    with the video's length."""
     outputs = [
         ffmpeg.input(f"file:{src}", ss=f"{at:.3f}", **INPUT_OPTIONS)["v:0"].output(
             str(path), vframes=1, vf=vf, **{"q:v": q}
@@ -240,12 +232,32 @@ def make_images(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=N
         log_path,
         cancel,
     )
-    if not (out_dir / "poster.jpg").is_file():
+
+
+POSTER_FILTER = "scale='min(1280,iw)':-2"
+
+
+def make_poster(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> Path:
+    """poster.jpg (up to 1280 wide, upright): needed before the video is `ready`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    poster = out_dir / "poster.jpg"
+    _pictures(src, [(min(max(probe.duration_s, 0.1) * 0.25, 5.0), poster, POSTER_FILTER, 3)], log_path, cancel)
+    if not poster.is_file():
         # No frame after that time (a video track shorter than the file): the first frame.
-        first = _input(src)["v:0"].output(str(out_dir / "poster.jpg"), vframes=1, vf=shots[0][2], **{"q:v": 3})
+        first = _input(src)["v:0"].output(str(poster), vframes=1, vf=POSTER_FILTER, **{"q:v": 3})
         run(first.global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"), log_path, cancel)
-    if not (out_dir / "poster.jpg").is_file():
+    if not poster.is_file():
         raise PackagingError("no picture could be decoded for the poster")
+    return poster
+
+
+def make_thumbnails(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> list[Path]:
+    """thumbs/1..5.jpg (320 wide, upright), spread over the video; made after `ready`."""
+    (out_dir / "thumbs").mkdir(parents=True, exist_ok=True)
+    duration = max(probe.duration_s, 0.1)
+    shots = [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
+    _pictures(src, shots, log_path, cancel)
+    return sorted(p for p in (out_dir / "thumbs").glob("*.jpg"))
 
 
 # -- master playlist ----------------------------------------------------------------

@@ -270,9 +270,10 @@ class Packager:
         self._update_video(job, duration_s=probe.duration_s, width=dw, height=dh, renditions=renditions())
         started = time.monotonic()
         images = work / "images"
-        # The poster and thumbnails are made while the first rung is: both are needed for `ready`.
+        # The poster is made while the first rung is: both are needed for `ready`. The
+        # thumbnails (for the library's hover) follow, after `ready`.
         with ThreadPoolExecutor(1, thread_name_prefix=f"images-{vid[:6]}") as pool:
-            pictures = pool.submit(hls.make_images, src, images, probe, work / "images.log", cancel)
+            pictures = pool.submit(hls.make_poster, src, images, probe, work / "images.log", cancel)
             try:
                 if first.copy:
                     hls.remux_rung(src, out / first.name, probe, log_path, cancel)
@@ -291,8 +292,6 @@ class Packager:
         }
         # Everything is made before anything is published; the master goes last.
         self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / first.name))
-        for thumb in sorted((images / "thumbs").glob("*.jpg")):
-            self.storage.put_file(keys.thumb(vid, thumb.name), str(thumb))
         self.storage.put_file(keys.poster(vid), str(images / "poster.jpg"))
         self._publish_master(job, out, stats)
         status[first.label] = "ready"
@@ -304,6 +303,11 @@ class Packager:
             first.name,
             "copied" if first.copy else "transcoded",
         )
+        try:
+            for thumb in hls.make_thumbnails(src, images, probe, work / "images.log", cancel):
+                self.storage.put_file(keys.thumb(vid, thumb.name), str(thumb))
+        except hls.PackagingError as exc:
+            log.warning("video %s: no thumbnails (the library shows the poster instead): %s", vid, exc)
         if not rest:
             return
         try:

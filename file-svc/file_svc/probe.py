@@ -88,7 +88,9 @@ def _refusal(path: str, reason: str) -> NotAVideo:
     if kind == "empty":
         return NotAVideo("The file is empty: it is not a playable video.")
     if kind == "playlist":
-        return NotAVideo("The file is a playlist (M3U/HLS or concat), not a playable video; upload the video file itself.")
+        return NotAVideo(
+            "The file is a playlist (M3U/HLS or concat), not a playable video; upload the video file itself."
+        )
     if kind == "text":
         return NotAVideo("The file is text, not a playable video.")
     if kind == "video container":
@@ -170,8 +172,10 @@ def probe_file(path: str) -> Probe:
         kind = sniff(path)
         if kind is not None and kind != "video container":
             raise _refusal(path, format_name)
-        raise NotAVideo(f"The container {format_name or 'unknown'!r} is not accepted, so it is not a playable video; "
-                        "upload mp4, mov, mkv, webm or avi.")
+        raise NotAVideo(
+            f"The container {format_name or 'unknown'!r} is not accepted, so it is not a playable video; "
+            "upload mp4, mov, mkv, webm or avi."
+        )
     video = next(
         (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
         None,
@@ -225,5 +229,7 @@ def check_decodes(path: str, probe: Probe) -> None:
         if proc.returncode != 0 or not frames:
             err = proc.stderr.decode(errors="replace").strip()
             line = err.splitlines()[-1] if err else "no picture could be decoded"
-            raise NotAVideo(f"The video cannot be decoded, so it is not playable: the file is truncated or damaged "
-                            f"({_plain(line)}).")
+            raise NotAVideo(
+                f"The video cannot be decoded, so it is not playable: the file is truncated or damaged "
+                f"({_plain(line)})."
+            )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import m3u8
 import pytest
 
+from harness import wait_until
+
 from .pb import get
 
 
@@ -74,8 +76,13 @@ def test_poster_and_thumbnails(pb_stack, pb_tokens, video):
     assert poster.content[:2] == b"\xff\xd8"
     assert "max-age" in poster.headers["Cache-Control"]
     for n in range(1, 6):
-        thumb = get(pb_stack, token, f"/videos/{video['id']}/thumbs/{n}.jpg")
-        assert thumb.status_code == 200 and thumb.headers["Content-Type"] == "image/jpeg", n
+        # Thumbnails follow `ready` (the poster comes with it).
+        thumb = wait_until(
+            lambda n=n: (r := get(pb_stack, token, f"/videos/{video['id']}/thumbs/{n}.jpg")).status_code == 200 and r,
+            30,
+            f"thumbnail {n}",
+        )
+        assert thumb.headers["Content-Type"] == "image/jpeg", n
 
 
 def test_unknown_files_are_404(pb_stack, pb_tokens, video):

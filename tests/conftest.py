@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import MariaDB, S3Server, Stack
+from harness import MariaDB, S3Server, Stack, stack_env
 
 
 @pytest.fixture(scope="session")
@@ -27,23 +27,7 @@ def s3(tmp_path_factory):
 
 
 def mariadb_env(mariadb: MariaDB, s3: S3Server) -> dict[str, str]:
-    return {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": mariadb.database,
-        "STORAGE_BACKEND": "s3",
-        "S3_ENDPOINT_URL": s3.url,
-        "S3_BUCKET": s3.bucket,
-        "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret,
-        "S3_ADDRESSING_STYLE": "path",
-        "S3_PART_SIZE_MB": "5",
-        "S3_TIMEOUT_SECONDS": "5",
-        "S3_MAX_ATTEMPTS": "2",
-    }
+    return stack_env(mariadb, s3)
 
 
 @pytest.fixture(scope="session")

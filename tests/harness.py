@@ -499,6 +499,32 @@ class Stack:
             interval=0.25,
         )
 
+    def job_status(self, video_id: str) -> str | None:
+        """The packaging job's status (queued, running, done, failed), from the database."""
+        if self.env.get("DB_HOST"):
+            rows = self.mariadb.query(
+                "SELECT status FROM packaging_jobs WHERE video_id = %s", (video_id,), database=self.env["DB_NAME"]
+            )
+            return rows[0]["status"] if rows else None
+        import sqlite3
+
+        with sqlite3.connect(self.env["DB_PATH"]) as conn:
+            row = conn.execute("SELECT status FROM packaging_jobs WHERE video_id = ?", (video_id,)).fetchone()
+        return row[0] if row else None
+
+    def wait_packaged(self, token: str, video_id: str, timeout: float = 120) -> dict:
+        """Ready (or failed), and the packaging job over: thumbnails and extra renditions
+        follow `ready`, so counts of what is stored settle only then."""
+        self.wait_status(token, video_id, timeout=timeout)
+        wait_until(
+            lambda: self.job_status(video_id) in ("done", "failed"),
+            timeout,
+            f"job of {video_id} over",
+            self["file"].log,
+            interval=0.25,
+        )
+        return self.video(token, video_id)
+
     def wait_all_renditions(self, token: str, video_id: str, timeout: float = 180) -> dict:
         def done():
             v = self.video(token, video_id)
@@ -538,6 +564,37 @@ class Stack:
             "multipart_uploads": multipart,
             "temp_files": len(self.temp_files()),
         }
+
+
+def stack_env(
+    mariadb: MariaDB,
+    s3: S3Server,
+    database: str | None = None,
+    bucket: str | None = None,
+    *,
+    direct: bool = False,
+    **overrides: str,
+) -> dict[str, str]:
+    """The environment of a stack on MariaDB and the S3 server (a database and bucket of
+    its own when given). `direct` skips the cuttable TCP proxy in front of S3."""
+    return {
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(mariadb.port),
+        "DB_USER": mariadb.user,
+        "DB_PASS": mariadb.password,
+        "DB_NAME": database or mariadb.database,
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}" if direct else s3.url,
+        "S3_BUCKET": bucket or s3.bucket,
+        "S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret,
+        "S3_ADDRESSING_STYLE": "path",
+        "S3_PART_SIZE_MB": "5",
+        "S3_TIMEOUT_SECONDS": "5",
+        "S3_MAX_ATTEMPTS": "2",
+        **overrides,
+    }
 
 
 def make_clip(

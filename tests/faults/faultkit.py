@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+import harness
 from harness import MariaDB, S3Server, Stack, make_clip, wait_until
 
 # A short lease, so that a job whose worker was killed is claimed again within seconds.
@@ -27,23 +28,7 @@ _cache: dict[str, object] = {}
 
 def stack_env(mariadb: MariaDB, s3: S3Server, database: str, bucket: str) -> dict[str, str]:
     """The environment of a stack on `database` and `bucket` of the given servers."""
-    return {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": database,
-        "STORAGE_BACKEND": "s3",
-        "S3_ENDPOINT_URL": s3.url,
-        "S3_BUCKET": bucket,
-        "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret,
-        "S3_ADDRESSING_STYLE": "path",
-        "S3_PART_SIZE_MB": "5",
-        "S3_TIMEOUT_SECONDS": "3",
-        "S3_MAX_ATTEMPTS": "2",
-    }
+    return harness.stack_env(mariadb, s3, database, bucket, S3_TIMEOUT_SECONDS="3")
 
 
 def _install(db: MariaDB) -> None:
@@ -183,7 +168,7 @@ def upload_and_play(st: Stack, token: str, path: Path, name: str) -> str:
     """The whole happy path: upload, wait for ready, play. Returns the id."""
     resp = st.upload(token, path, name=name, timeout=120)
     assert resp.status_code == 201, resp.text
-    video = st.wait_status(token, resp.json()["id"], timeout=120)
+    video = st.wait_packaged(token, resp.json()["id"], timeout=120)
     assert video["status"] == "ready", video
     play(st, token, video["id"])
     return video["id"]

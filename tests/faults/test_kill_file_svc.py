@@ -45,7 +45,7 @@ def test_sigkill_mid_transcode(fault_stack, tmp_path_factory):
 
     faultkit.wait_port_free(st["file"].port)
     st["file"].start()
-    video = st.wait_status(token, video_id, timeout=120)
+    video = st.wait_packaged(token, video_id, timeout=120)
     assert video["status"] == "ready" or (video["status"] == "failed" and video["error"]), video
     assert video["status"] == "ready", video  # one kill is within the attempts allowed
     job = st.mariadb.query(

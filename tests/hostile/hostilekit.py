@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from harness import Stack, make_clip
+from harness import Stack, make_clip, stack_env
 
 _cache: dict[str, object] = {}
 INTERNAL = "test-internal-token-0123456789"  # harness.Stack's INTERNAL_TOKEN
@@ -24,23 +24,7 @@ def hostile_stack(tmp_path_factory, config, mariadb, s3) -> Stack:
     if "stack" not in _cache:
         database = mariadb.create_database("video_db_hostile")
         bucket = s3.create_bucket("reelhouse-hostile")
-        env = {
-            "DB_HOST": "127.0.0.1",
-            "DB_PORT": str(mariadb.port),
-            "DB_USER": mariadb.user,
-            "DB_PASS": mariadb.password,
-            "DB_NAME": database,
-            "STORAGE_BACKEND": "s3",
-            "S3_ENDPOINT_URL": s3.url,
-            "S3_BUCKET": bucket,
-            "S3_REGION": s3.region,
-            "AWS_ACCESS_KEY_ID": s3.key,
-            "AWS_SECRET_ACCESS_KEY": s3.secret,
-            "S3_ADDRESSING_STYLE": "path",
-            "S3_PART_SIZE_MB": "5",
-            "S3_TIMEOUT_SECONDS": "5",
-            "S3_MAX_ATTEMPTS": "2",
-        }
+        env = stack_env(mariadb, s3, database, bucket)
         st = Stack(tmp_path_factory.mktemp("stack-hostile"), env)
         st.mariadb, st.s3 = mariadb, s3
         config.add_cleanup(st.stop)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks as st_checks
 from schemathesis.specs.openapi import checks as oa_checks
 
-from harness import ROOT, Stack
+from harness import ROOT, Stack, stack_env
 
 MAX_EXAMPLES = 25
 CHECKS = [
@@ -41,23 +41,7 @@ def fuzz(tmp_path_factory, request, mariadb, s3):
     """A stack with its own database and bucket, a session token and a ready video."""
     database = mariadb.create_database("video_db_fuzz")
     bucket = s3.create_bucket("reelhouse-fuzz")
-    env = {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": database,
-        "STORAGE_BACKEND": "s3",
-        "S3_ENDPOINT_URL": s3.url,
-        "S3_BUCKET": bucket,
-        "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret,
-        "S3_ADDRESSING_STYLE": "path",
-        "S3_PART_SIZE_MB": "5",
-        "S3_TIMEOUT_SECONDS": "5",
-        "S3_MAX_ATTEMPTS": "2",
-    }
+    env = stack_env(mariadb, s3, database, bucket)
     st = Stack(tmp_path_factory.mktemp("stack-fuzz"), env)
     st.mariadb, st.s3 = mariadb, s3
     request.config.add_cleanup(st.stop)

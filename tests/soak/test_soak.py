@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import Stack, make_clip, wait_until
+from harness import Stack, make_clip, stack_env, wait_until
 
 pytestmark = pytest.mark.soak
 SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "120"))
@@ -75,26 +75,18 @@ def _rss_kib(st: Stack) -> int:
 def soak_stack(tmp_path_factory, request, mariadb, s3):
     database = mariadb.create_database("video_db_soak")
     bucket = s3.create_bucket("reelhouse-soak")
-    env = {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": database,
-        "STORAGE_BACKEND": "s3",
-        # Straight to the S3 server: the cuttable proxy lives in the test process and is not under test.
-        "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}",
-        "S3_BUCKET": bucket,
-        "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret,
-        "S3_ADDRESSING_STYLE": "path",
-        "S3_PART_SIZE_MB": "5",
-        "S3_TIMEOUT_SECONDS": "10",
-        "S3_MAX_ATTEMPTS": "3",
-        "ACCESS_LOG": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    # Straight to the S3 server: the cuttable proxy lives in the test process and is not under test.
+    env = stack_env(
+        mariadb,
+        s3,
+        database,
+        bucket,
+        direct=True,
+        S3_TIMEOUT_SECONDS="10",
+        S3_MAX_ATTEMPTS="3",
+        ACCESS_LOG="0",
+        LOG_LEVEL="WARNING",
+    )
     st = Stack(tmp_path_factory.mktemp("stack-soak"), env)
     st.mariadb, st.s3 = mariadb, s3
     request.config.add_cleanup(st.stop)

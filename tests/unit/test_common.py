@@ -13,8 +13,15 @@ from vs_common.settings import ConfigError, Settings, load_settings, origin_of
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no .env here
-    for name in ("HLS_LADDER", "STORAGE_BACKEND", "MAX_UPLOAD_BYTES", "COOKIE_SECURE", "DB_HOST", "ENV_FILE",
-                 "S3_PART_SIZE_MB"):
+    for name in (
+        "HLS_LADDER",
+        "STORAGE_BACKEND",
+        "MAX_UPLOAD_BYTES",
+        "COOKIE_SECURE",
+        "DB_HOST",
+        "ENV_FILE",
+        "S3_PART_SIZE_MB",
+    ):
         # setenv first, so that monkeypatch restores the variable's absence even after
         # load_dotenv() put a value from a test's .env into os.environ.
         monkeypatch.setenv(name, "")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -206,27 +205,6 @@ def wait_port_free(port: int, timeout: float = 30) -> None:
             return True
 
     wait_until(free, timeout, f"port {port} free")
-
-
-def raw_request(port: int, data: bytes, timeout: float = 15) -> bytes:
-    """Send raw bytes to a service and read the answer until it closes or times out."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(data)
-        try:
-            sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        chunks = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                chunk = sock.recv(65536)
-            except (TimeoutError, ConnectionResetError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 __all__ = ["pytest"]

@@ -66,3 +66,60 @@ ALTER TABLE packaging_jobs MODIFY video_id VARCHAR(32) CHARACTER SET ascii COLLA
 ALTER TABLE packaging_jobs ADD CONSTRAINT fk_jobs_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (2, 'video ids compared byte for byte (ascii_nopad_bin), not case-insensitively', UTC_TIMESTAMP(6));
+
+-- migration 3: packaging stages as separate jobs; renditions as rows; the probe made at upload kept; delete tombstones
+CREATE TABLE renditions (
+  video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL,
+  label INT NOT NULL,
+  width INT NOT NULL,
+  height INT NOT NULL,
+  copied TINYINT NOT NULL DEFAULT 0,
+  status VARCHAR(16) NOT NULL,
+  error TEXT NULL,
+  bandwidth BIGINT NULL,
+  average_bandwidth BIGINT NULL,
+  codecs VARCHAR(100) NULL,
+  frame_rate DOUBLE NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (video_id, label),
+  CONSTRAINT fk_renditions_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE packaging_jobs_v3 (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL,
+  stage VARCHAR(16) NOT NULL,
+  label INT NOT NULL DEFAULT 0,
+  priority INT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  attempts INT NOT NULL DEFAULT 0,
+  claimed_by VARCHAR(100) NULL,
+  lease_until DATETIME(6) NULL,
+  last_error TEXT NULL,
+  payload MEDIUMTEXT NULL,
+  created_at DATETIME(6) NOT NULL,
+  started_at DATETIME(6) NULL,
+  finished_at DATETIME(6) NULL,
+  updated_at DATETIME(6) NOT NULL,
+  UNIQUE KEY uq_packaging_jobs_task (video_id, stage, label),
+  KEY idx_packaging_jobs_queue (status, priority, created_at),
+  CONSTRAINT fk_packaging_jobs_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT INTO packaging_jobs_v3 (video_id, stage, label, priority, status, attempts, claimed_by, lease_until, last_error, created_at, updated_at) SELECT video_id, 'first', 0, 0, status, attempts, claimed_by, lease_until, last_error, created_at, updated_at FROM packaging_jobs;
+
+DROP TABLE packaging_jobs;
+
+RENAME TABLE packaging_jobs_v3 TO packaging_jobs;
+
+ALTER TABLE videos DROP COLUMN renditions;
+
+ALTER TABLE videos ADD COLUMN probe TEXT NULL;
+
+CREATE TABLE deleted_videos (
+  video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL PRIMARY KEY,
+  deleted_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (3, 'packaging stages as separate jobs; renditions as rows; the probe made at upload kept; delete tombstones', UTC_TIMESTAMP(6));

@@ -1,5 +1,6 @@
 """The schema: database/ init SQL matches the migrations; MariaDB and SQLite reach the
-same tables and columns; migrations are idempotent."""
+same tables and columns; a migrated database is left alone by the next start; on SQLite
+migrations are serialised between processes; an older database's data is carried over."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from vs_common.schema import LATEST, init_sql, migrate
 from vs_common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"videos", "packaging_jobs", "auth_sessions", "login_attempts", "schema_migrations"}
+TABLES = {
+    "videos",
+    "packaging_jobs",
+    "renditions",
+    "deleted_videos",
+    "auth_sessions",
+    "login_attempts",
+    "schema_migrations",
+}
 
 
 def test_init_sql_is_generated_from_migrations():
@@ -80,3 +89,82 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")
         c.execute("DROP USER 'schema_check'@'%'")
+
+
+def _migrate_when_released(path: str, barrier, results) -> None:
+    db = Database(Settings(db_path=path))
+    barrier.wait()
+    try:
+        results.put(("ok", migrate(db)))
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(("error", repr(exc)))
+
+
+def test_sqlite_migrations_are_serialised_between_processes(tmp_path):
+    """Eight processes migrate one empty SQLite file at the same instant, as `make run`'s
+    five do: each succeeds, and every migration is applied once."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    path = str(tmp_path / "race.sqlite3")
+    barrier, results = ctx.Barrier(8), ctx.Queue()
+    procs = [ctx.Process(target=_migrate_when_released, args=(path, barrier, results)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert outcomes == [("ok", LATEST)] * 8
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == list(
+        range(1, LATEST + 1)
+    )
+
+
+def test_every_process_started_at_once_on_an_empty_database(tmp_path):
+    """The five processes of `make run` started together on a new SQLite file: all come up,
+    none logs a failed migration (a race seen before migrations were serialised)."""
+    from harness import Stack
+
+    st = Stack(tmp_path / "together", {"STORAGE_BACKEND": "local"})
+    try:
+        st.start(together=True)
+        logs = "\n".join(svc.log.read_text(errors="replace") for svc in st.services.values())
+    finally:
+        st.stop()
+    assert "UNIQUE constraint failed" not in logs
+    assert "migration failed" not in logs
+    assert "database is locked" not in logs
+
+
+def test_an_older_database_keeps_its_videos(tmp_path, monkeypatch):
+    """A database at version 2 (renditions as JSON, one job per video) migrated to the
+    latest: renditions become rows, the job becomes the video's first stage."""
+    from vs_common import schema
+
+    path = tmp_path / "old.sqlite3"
+    db = Database(Settings(db_path=str(path)))
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+    migrate(db)
+    monkeypatch.undo()
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO videos (id, video_name, video_path, owner, status, renditions, original_key, created_at, "
+            "updated_at) VALUES ('AAAAAAAAAAAAAAAA', 'old', 'p', 'alice', 'ready', "
+            '\'[{"height": 360, "status": "ready"}, {"height": 720, "status": "pending"}]\', '
+            "'videos/AAAAAAAAAAAAAAAA/original.mp4', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        cur.execute(
+            "INSERT INTO packaging_jobs (video_id, status, attempts, created_at, updated_at) "
+            "VALUES ('AAAAAAAAAAAAAAAA', 'running', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    assert migrate(db) == LATEST
+    from vs_common import videos
+
+    video = videos.to_json(videos.get_video(db, "AAAAAAAAAAAAAAAA"), "http://h")
+    assert video["renditions"] == [
+        {"height": 360, "status": "ready", "error": None},
+        {"height": 720, "status": "pending", "error": None},
+    ]
+    jobs = db.query("SELECT stage, label, status, attempts FROM packaging_jobs")
+    assert jobs == [{"stage": "first", "label": 0, "status": "running", "attempts": 1}]

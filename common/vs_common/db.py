@@ -147,6 +147,12 @@ class Database:
             return "unable to open" in text or "disk I/O" in text or "locked" in text
         return False
 
+    @property
+    def for_update(self) -> str:
+        """` FOR UPDATE` on MariaDB (a row lock until the transaction ends); nothing on
+        SQLite, whose BEGIN IMMEDIATE already holds the database's write lock."""
+        return " FOR UPDATE" if self.dialect == "mariadb" else ""
+
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
         with self.transaction() as cur:

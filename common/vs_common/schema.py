@@ -9,7 +9,9 @@ a test keeps the two in step).
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 
 from .db import Database, utcnow
 
@@ -18,7 +20,8 @@ log = logging.getLogger(__name__)
 _MARIADB_TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
 
 # (version, description, {dialect: [statements]}). Append only; never edit a released one.
-MIGRATIONS: list[tuple[int, str, dict[str, list[str]]]] = [
+# A statement is SQL, or a function of the cursor for a data step.
+MIGRATIONS: list[tuple[int, str, dict[str, list[str | Callable]]]] = [
     (
         1,
         "videos, packaging_jobs, auth_sessions, login_attempts",
@@ -137,6 +140,137 @@ MIGRATIONS.append(
     )
 )
 
+_ID_MARIADB = "VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL"
+
+
+def _renditions_from_json(cur) -> None:
+    """Data step of migration 3: the `videos.renditions` JSON lists become rows."""
+    now = utcnow()
+    for row in cur.execute("SELECT id, renditions FROM videos").fetchall():
+        try:
+            listed = json.loads(row["renditions"] or "[]")
+        except ValueError:
+            listed = []
+        for r in listed:
+            if not isinstance(r, dict) or not isinstance(r.get("height"), int):
+                continue
+            status = r.get("status") if r.get("status") in ("pending", "ready", "failed") else "failed"
+            cur.execute(
+                "INSERT INTO renditions (video_id, label, width, height, copied, status, error, created_at, updated_at) "
+                "VALUES (?, ?, 0, 0, 0, ?, ?, ?, ?)",
+                (row["id"], r["height"], status, None if status != "failed" else "interrupted by an upgrade", now, now),
+            )
+
+
+MIGRATIONS.append(
+    (
+        3,
+        "packaging stages as separate jobs; renditions as rows; the probe made at upload kept; delete tombstones",
+        {
+            "mariadb": [
+                f"""CREATE TABLE renditions (
+  video_id {_ID_MARIADB},
+  label INT NOT NULL,
+  width INT NOT NULL,
+  height INT NOT NULL,
+  copied TINYINT NOT NULL DEFAULT 0,
+  status VARCHAR(16) NOT NULL,
+  error TEXT NULL,
+  bandwidth BIGINT NULL,
+  average_bandwidth BIGINT NULL,
+  codecs VARCHAR(100) NULL,
+  frame_rate DOUBLE NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (video_id, label),
+  CONSTRAINT fk_renditions_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+                _renditions_from_json,
+                f"""CREATE TABLE packaging_jobs_v3 (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  video_id {_ID_MARIADB},
+  stage VARCHAR(16) NOT NULL,
+  label INT NOT NULL DEFAULT 0,
+  priority INT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  attempts INT NOT NULL DEFAULT 0,
+  claimed_by VARCHAR(100) NULL,
+  lease_until DATETIME(6) NULL,
+  last_error TEXT NULL,
+  payload MEDIUMTEXT NULL,
+  created_at DATETIME(6) NOT NULL,
+  started_at DATETIME(6) NULL,
+  finished_at DATETIME(6) NULL,
+  updated_at DATETIME(6) NOT NULL,
+  UNIQUE KEY uq_packaging_jobs_task (video_id, stage, label),
+  KEY idx_packaging_jobs_queue (status, priority, created_at),
+  CONSTRAINT fk_packaging_jobs_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+                "INSERT INTO packaging_jobs_v3 (video_id, stage, label, priority, status, attempts, claimed_by, "
+                "lease_until, last_error, created_at, updated_at) SELECT video_id, 'first', 0, 0, status, attempts, "
+                "claimed_by, lease_until, last_error, created_at, updated_at FROM packaging_jobs",
+                "DROP TABLE packaging_jobs",
+                "RENAME TABLE packaging_jobs_v3 TO packaging_jobs",
+                "ALTER TABLE videos DROP COLUMN renditions",
+                "ALTER TABLE videos ADD COLUMN probe TEXT NULL",
+                f"""CREATE TABLE deleted_videos (
+  video_id {_ID_MARIADB} PRIMARY KEY,
+  deleted_at DATETIME(6) NOT NULL
+) {_MARIADB_TABLE_OPTIONS}""",
+            ],
+            "sqlite": [
+                """CREATE TABLE renditions (
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  label INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  copied INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  error TEXT NULL,
+  bandwidth INTEGER NULL,
+  average_bandwidth INTEGER NULL,
+  codecs TEXT NULL,
+  frame_rate REAL NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (video_id, label)
+)""",
+                _renditions_from_json,
+                """CREATE TABLE packaging_jobs_v3 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  stage TEXT NOT NULL,
+  label INTEGER NOT NULL DEFAULT 0,
+  priority INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  claimed_by TEXT NULL,
+  lease_until TEXT NULL,
+  last_error TEXT NULL,
+  payload TEXT NULL,
+  created_at TEXT NOT NULL,
+  started_at TEXT NULL,
+  finished_at TEXT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (video_id, stage, label)
+)""",
+                "INSERT INTO packaging_jobs_v3 (video_id, stage, label, priority, status, attempts, claimed_by, "
+                "lease_until, last_error, created_at, updated_at) SELECT video_id, 'first', 0, 0, status, attempts, "
+                "claimed_by, lease_until, last_error, created_at, updated_at FROM packaging_jobs",
+                "DROP TABLE packaging_jobs",
+                "ALTER TABLE packaging_jobs_v3 RENAME TO packaging_jobs",
+                "CREATE INDEX idx_packaging_jobs_queue ON packaging_jobs (status, priority, created_at)",
+                "ALTER TABLE videos DROP COLUMN renditions",
+                "ALTER TABLE videos ADD COLUMN probe TEXT NULL",
+                """CREATE TABLE deleted_videos (
+  video_id TEXT NOT NULL PRIMARY KEY,
+  deleted_at TEXT NOT NULL
+)""",
+            ],
+        },
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {
@@ -147,36 +281,53 @@ _VERSIONS_TABLE = {
 }
 
 
+def _apply_missing(cur, dialect: str) -> None:
+    """Create the versions table, then apply every migration it does not list."""
+    cur.execute(_VERSIONS_TABLE[dialect])
+    done = {r["version"] for r in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, description, statements in MIGRATIONS:
+        if version in done:
+            continue
+        log.info("applying schema migration %d: %s", version, description)
+        for step in statements[dialect]:
+            if callable(step):
+                step(cur)  # a data step, in Python (portable where SQL is not)
+            else:
+                cur.execute(step)
+        cur.execute(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+            (version, description, utcnow()),
+        )
+
+
 def migrate(db: Database) -> int:
-    """Apply the migrations this database lacks; return the schema version."""
+    """Apply the migrations this database lacks; return the schema version.
+
+    Serialised between processes: on SQLite the whole run is one BEGIN IMMEDIATE
+    transaction (the versions are read under the same write lock that applies them, and
+    SQLite's DDL is transactional, so a failed migration leaves nothing half-done); on
+    MariaDB, whose DDL commits implicitly, a named lock (GET_LOCK) is held around it.
+    """
+    if db.dialect == "sqlite":
+        with db.transaction() as cur:
+            _apply_missing(cur, "sqlite")
+        return LATEST
     conn = db._conn()
-    if db.dialect == "mariadb":
-        with conn.cursor() as c:
-            c.execute("SELECT GET_LOCK('video_db_migrations', 60) AS got")
-            if c.fetchone()["got"] != 1:
-                raise RuntimeError("could not take the migration lock within 60 s")
+    with conn.cursor() as c:
+        c.execute("SELECT GET_LOCK('video_db_migrations', 60) AS got")
+        if c.fetchone()["got"] != 1:
+            raise RuntimeError("could not take the migration lock within 60 s")
     try:
         with db.transaction() as cur:
-            cur.execute(_VERSIONS_TABLE[db.dialect])
-        with db.transaction() as cur:
-            done = {r["version"] for r in cur.execute("SELECT version FROM schema_migrations").fetchall()}
-        for version, description, statements in MIGRATIONS:
-            if version in done:
-                continue
-            log.info("applying schema migration %d: %s", version, description)
-            # MariaDB commits DDL implicitly; each statement is idempotent (IF NOT EXISTS).
-            with db.transaction() as cur:
-                for sql in statements[db.dialect]:
-                    cur.execute(sql)
-                cur.execute(
-                    "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
-                    (version, description, utcnow()),
-                )
+            _apply_missing(cur, "mariadb")
         return LATEST
     finally:
-        if db.dialect == "mariadb":
-            with conn.cursor() as c:
-                c.execute("DO RELEASE_LOCK('video_db_migrations')")
+        with conn.cursor() as c:
+            c.execute("DO RELEASE_LOCK('video_db_migrations')")
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def init_sql() -> str:
@@ -192,11 +343,13 @@ def init_sql() -> str:
     for version, description, statements in MIGRATIONS:
         out.append(f"-- migration {version}: {description}")
         for sql in statements["mariadb"]:
+            if callable(sql):
+                continue  # a data step: an empty database has no data to move
             out.append(sql + ";")
             out.append("")
         out.append(
             "INSERT IGNORE INTO schema_migrations (version, description, applied_at) "
-            f"VALUES ({version}, '{description}', UTC_TIMESTAMP(6));"
+            f"VALUES ({version}, {_sql_string(description)}, UTC_TIMESTAMP(6));"
         )
         out.append("")
     return "\n".join(out)

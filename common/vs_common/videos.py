@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
 
+from . import jobs
 from .db import Cursor, Database, as_datetime, utcnow
 from .settings import Settings
 
@@ -48,11 +48,13 @@ def _iso(value) -> str | None:
 
 
 def to_json(row: dict, streaming_public_url: str) -> dict:
-    """A row as the VIDEO object of design.md."""
+    """A row (with its `renditions` and `phase` attached by get_video/list_videos) as the
+    VIDEO object of design.md."""
     base = streaming_public_url.rstrip("/")
-    renditions = row.get("renditions") or "[]"
-    if isinstance(renditions, str):
-        renditions = json.loads(renditions)
+    renditions = [
+        {"height": r["label"], "status": r["status"], "error": r["error"] if r["status"] == "failed" else None}
+        for r in row.get("renditions") or []
+    ]
     return {
         "id": row["id"],
         "video_name": row["video_name"],
@@ -65,6 +67,7 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "height": row["height"],
         "size_bytes": row["size_bytes"],
         "renditions": renditions,
+        "phase": row.get("phase") if row["status"] == "processing" else None,
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
         "poster_url": f"{base}/videos/{row['id']}/poster.jpg",
@@ -73,9 +76,18 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
 
 
 def insert_video(
-    db: Database, settings: Settings, *, video_id: str, name: str, owner: str, size_bytes: int, original_key: str
+    db: Database,
+    settings: Settings,
+    *,
+    video_id: str,
+    name: str,
+    owner: str,
+    size_bytes: int,
+    original_key: str,
+    probe: dict | None = None,
 ) -> dict:
-    """Insert the row and its packaging job in one transaction; return the row."""
+    """Insert the row and its first packaging job in one transaction; return the row.
+    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again."""
     now = utcnow()
     row = {
         "id": video_id,
@@ -88,8 +100,8 @@ def insert_video(
         "width": None,
         "height": None,
         "size_bytes": size_bytes,
-        "renditions": "[]",
         "original_key": original_key,
+        "probe": json.dumps(probe) if probe is not None else None,
         "created_at": now,
         "updated_at": now,
     }
@@ -97,22 +109,30 @@ def insert_video(
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         cur.execute(f"INSERT INTO videos ({cols}) VALUES ({marks})", list(row.values()))
-        enqueue_job(cur, video_id, now)
+        jobs.enqueue(cur, video_id, jobs.FIRST, now=now)
     return row
 
 
-def enqueue_job(cur: Cursor, video_id: str, now: datetime | None = None) -> None:
-    """(Re)queue the packaging job of a video, attempts reset."""
-    now = now or utcnow()
-    cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
-    cur.execute(
-        "INSERT INTO packaging_jobs (video_id, status, attempts, created_at, updated_at) VALUES (?, 'queued', 0, ?, ?)",
-        (video_id, now, now),
-    )
+def _attach(db: Database, rows: list[dict]) -> list[dict]:
+    """Each row with its renditions (smallest first) and, while processing, its phase."""
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ", ".join("?" for _ in ids)
+    by_video: dict[str, list[dict]] = {}
+    for r in db.query(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY label", ids):
+        by_video.setdefault(r["video_id"], []).append(r)
+    phase = jobs.phases(db, [r["id"] for r in rows if r["status"] == "processing"])
+    for row in rows:
+        row["renditions"] = by_video.get(row["id"], [])
+        row["phase"] = phase.get(row["id"])
+    return rows
 
 
 def get_video(db: Database, video_id: str) -> dict | None:
-    return db.query_one("SELECT * FROM videos WHERE id = ?", (video_id,))
+    """The row of a video, with its renditions and phase, or None."""
+    row = db.query_one("SELECT * FROM videos WHERE id = ?", (video_id,))
+    return _attach(db, [row])[0] if row else None
 
 
 def list_videos(
@@ -134,28 +154,121 @@ def list_videos(
             f"SELECT * FROM videos {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
-    return rows, int(total)
+    return _attach(db, rows), int(total)
 
 
 def rename_video(db: Database, video_id: str, name: str) -> None:
     db.execute("UPDATE videos SET video_name = ?, updated_at = ? WHERE id = ?", (name, utcnow(), video_id))
 
 
-def delete_video_row(db: Database, video_id: str) -> None:
+def delete_video_row(db: Database, video_id: str) -> bool:
+    """Remove the row (its jobs and renditions go with it) and leave a tombstone, so that
+    objects a racing packager wrote after the caller's first removal are removed too
+    (by the caller's second pass, else by the packager's sweep). False if it was gone."""
     with db.transaction() as cur:
+        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+            return False
         cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
-        cur.execute("DELETE FROM videos WHERE id = ?", (video_id,))
+        cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
+        gone = cur.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
+        if gone:
+            cur.execute("DELETE FROM deleted_videos WHERE video_id = ?", (video_id,))
+            cur.execute("INSERT INTO deleted_videos (video_id, deleted_at) VALUES (?, ?)", (video_id, utcnow()))
+    return bool(gone)
+
+
+def forget_deleted(db: Database, video_id: str) -> None:
+    """Every object of a deleted video is gone: drop its tombstone."""
+    db.execute("DELETE FROM deleted_videos WHERE video_id = ?", (video_id,))
 
 
 def retry_video(db: Database, video_id: str) -> bool:
-    """Re-queue a failed video's job; False if it is not failed (any more)."""
+    """Re-queue what failed: a failed video's whole packaging, or a ready video's failed
+    renditions (and thumbnails) alone. False if nothing of it has failed (any more)."""
     now = utcnow()
     with db.transaction() as cur:
-        changed = cur.execute(
-            "UPDATE videos SET status = 'processing', error = NULL, updated_at = ? WHERE id = ? AND status = 'failed'",
-            (now, video_id),
-        ).rowcount
-        if changed != 1:
+        row = cur.execute(f"SELECT status FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone()
+        if row is None:
             return False
-        enqueue_job(cur, video_id, now)
+        if row["status"] == "failed":
+            cur.execute(
+                "UPDATE videos SET status = 'processing', error = NULL, updated_at = ? WHERE id = ?", (now, video_id)
+            )
+            cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
+            cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
+            jobs.enqueue(cur, video_id, jobs.FIRST, now=now)
+            return True
+        if row["status"] != "ready":
+            return False
+        failed = cur.execute(
+            "SELECT label FROM renditions WHERE video_id = ? AND status = 'failed'", (video_id,)
+        ).fetchall()
+        thumbs = cur.execute(
+            "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND status = 'failed'",
+            (video_id, jobs.THUMBS),
+        ).fetchall()
+        if not failed and not thumbs:
+            return False
+        for r in failed:
+            cur.execute(
+                "UPDATE renditions SET status = 'pending', error = NULL, updated_at = ? WHERE video_id = ? AND label = ?",
+                (now, video_id, r["label"]),
+            )
+            jobs.enqueue(cur, video_id, jobs.RUNG, r["label"], now=now)
+        if thumbs:
+            jobs.enqueue(cur, video_id, jobs.THUMBS, now=now)
+        cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (now, video_id))
     return True
+
+
+# -- renditions (written by the packager) ---------------------------------------------
+
+
+def plan_renditions(cur: Cursor, video_id: str, rungs: list[tuple[int, int, int, bool]]) -> None:
+    """The renditions a video will have, all pending: (label, width, height, copied)."""
+    now = utcnow()
+    cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
+    for label, width, height, copied in rungs:
+        cur.execute(
+            "INSERT INTO renditions (video_id, label, width, height, copied, status, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (video_id, label, width, height, int(copied), now, now),
+        )
+
+
+def rendition_ready(cur: Cursor, video_id: str, label: int, stats: dict) -> None:
+    """A rendition is published: its playlist attributes (bandwidth, average_bandwidth,
+    codecs, frame_rate) go with it, for the master playlist's writer."""
+    cur.execute(
+        "UPDATE renditions SET status = 'ready', error = NULL, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
+        "frame_rate = ?, updated_at = ? WHERE video_id = ? AND label = ?",
+        (
+            stats["bandwidth"],
+            stats["average_bandwidth"],
+            stats["codecs"],
+            stats["frame_rate"],
+            utcnow(),
+            video_id,
+            label,
+        ),
+    )
+    cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
+
+
+def rendition_failed(cur: Cursor, video_id: str, label: int, reason: str) -> None:
+    cur.execute(
+        "UPDATE renditions SET status = 'failed', error = ?, updated_at = ? WHERE video_id = ? AND label = ?",
+        (reason[:1000], utcnow(), video_id, label),
+    )
+    cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
+
+
+def rendition(cur: Cursor, video_id: str, label: int) -> dict | None:
+    return cur.execute("SELECT * FROM renditions WHERE video_id = ? AND label = ?", (video_id, label)).fetchone()
+
+
+def ready_renditions(cur: Cursor, video_id: str) -> list[dict]:
+    """The published renditions of a video, best first (the master playlist's order)."""
+    return cur.execute(
+        "SELECT * FROM renditions WHERE video_id = ? AND status = 'ready' ORDER BY label DESC", (video_id,)
+    ).fetchall()

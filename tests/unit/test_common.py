@@ -102,7 +102,11 @@ def test_video_json_shape():
         "width": 320,
         "height": 240,
         "size_bytes": 10,
-        "renditions": '[{"height": 240, "status": "ready"}]',
+        "renditions": [
+            {"label": 240, "status": "ready", "error": None},
+            {"label": 120, "status": "failed", "error": "x"},
+        ],
+        "phase": "packaging",
         "created_at": now,
         "updated_at": str(now),
     }
@@ -111,7 +115,11 @@ def test_video_json_shape():
     assert out["created_at"] == "2026-01-02T03:04:05.678Z" == out["updated_at"]
     assert out["poster_url"] == "http://h:3100/videos/abcdefghijklmnop/poster.jpg"
     assert out["watch_url"] == "http://h:3100/videos/abcdefghijklmnop"
-    assert out["renditions"] == [{"height": 240, "status": "ready"}]
+    assert out["renditions"] == [
+        {"height": 240, "status": "ready", "error": None},
+        {"height": 120, "status": "failed", "error": "x"},
+    ]
+    assert out["phase"] is None  # only while processing
     # The shape design.md names, as the OpenAPI documents describe it.
     assert set(out) == set(VIDEO["required"]) == set(VIDEO["properties"])
 

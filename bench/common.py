@@ -264,9 +264,9 @@ def cpu_seconds(root: int) -> float:
 
 
 def stack_roots(st: Stack) -> dict[str, int]:
-    """Each service's gunicorn master pid (its tree: workers, the packager, ffmpeg)."""
+    """Each service's root pid (its tree: gunicorn workers; the packager's ffmpeg)."""
     names = {"auth": "auth-svc", "file": "file-svc", "upload": "upload-webapp", "streaming": "streaming-svc"}
-    return {names[n]: svc.proc.pid for n, svc in st.services.items() if svc.proc is not None}
+    return {names.get(n, n): svc.proc.pid for n, svc in st.services.items() if svc.proc is not None}
 
 
 # -- machine and report ----------------------------------------------------------------

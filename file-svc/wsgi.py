@@ -1,4 +1,4 @@
-"""gunicorn entry point: `gunicorn -c gunicorn.conf.py wsgi:app`."""
+"""gunicorn entry point: `gunicorn -c python:vs_common.gunicorn_conf wsgi:app`."""
 
 from file_svc import create_app
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make run`: the four services as local processes, no Docker.
+"""`make run`: the four services and the packager as local processes, no Docker.
 
 Embedded defaults (SQLite, a local storage folder under ./data), then `.env`, then the
 environment (which wins). Logs are prefixed by service; Ctrl-C stops them all.
@@ -19,14 +19,16 @@ from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+GUNICORN = [str(VENV_BIN / "gunicorn"), "-c", "python:vs_common.gunicorn_conf", "wsgi:app"]
 SERVICES = [
-    # (name, folder, port variable default, gunicorn config)
-    ("auth-svc", "auth-svc", 8000, "python:vs_common.gunicorn_conf"),
-    ("file-svc", "file-svc", 4000, "gunicorn.conf.py"),
-    ("upload-webapp", "upload-webapp", 3000, "python:vs_common.gunicorn_conf"),
-    ("streaming-svc", "streaming-webapp", 3100, "python:vs_common.gunicorn_conf"),
+    # (name, folder, command)
+    ("auth-svc", "auth-svc", GUNICORN),
+    ("file-svc", "file-svc", GUNICORN),
+    ("packager", "file-svc", [sys.executable, "-m", "file_svc.packager"]),
+    ("upload-webapp", "upload-webapp", GUNICORN),
+    ("streaming-svc", "streaming-webapp", GUNICORN),
 ]
-COLORS = ["\033[36m", "\033[33m", "\033[35m", "\033[32m"]
+COLORS = ["\033[36m", "\033[33m", "\033[34m", "\033[35m", "\033[32m"]
 RESET = "\033[0m"
 DEFAULTS = {
     "DB_PATH": "data/video_db.sqlite3",
@@ -66,14 +68,18 @@ def main() -> int:
     ports = {
         "auth-svc": env.get("AUTH_PORT", "8000"),
         "file-svc": env.get("FILE_PORT", "4000"),
+        "packager": env.get("PACKAGER_PORT", "4001"),
         "upload-webapp": env.get("UPLOAD_PORT", "3000"),
         "streaming-svc": env.get("STREAMING_PORT", "3100"),
     }
     procs: list[subprocess.Popen] = []
-    for (name, folder, _, conf), color in zip(SERVICES, COLORS, strict=True):
+    for (name, folder, command), color in zip(SERVICES, COLORS, strict=True):
         child_env = dict(env, PORT=ports[name])
+        if name == "packager":
+            # Internal: only the services on this machine reach it.
+            child_env["BIND_HOST"] = "127.0.0.1"
         proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", conf, "wsgi:app"],
+            command,
             cwd=ROOT / folder,
             env=child_env,
             stdout=subprocess.PIPE,

@@ -1,5 +1,5 @@
 """Real components for the tests: a private MariaDB, an S3-protocol server (moto) behind
-a TCP proxy that a test can cut, and the four services as gunicorn processes.
+a TCP proxy that a test can cut, the four services as gunicorn processes and the packager.
 
 Everything listens on free loopback ports and logs into the test's temp folder; a
 service that does not come up fails with its log in the message.
@@ -21,9 +21,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# name -> (folder, gunicorn config; None for the packager, `python -m file_svc.packager`)
 SERVICE_DIRS = {
     "auth": ("auth-svc", "python:vs_common.gunicorn_conf"),
-    "file": ("file-svc", "gunicorn.conf.py"),
+    "file": ("file-svc", "python:vs_common.gunicorn_conf"),
+    "packager": ("file-svc", None),
     "upload": ("upload-webapp", "python:vs_common.gunicorn_conf"),
     "streaming": ("streaming-webapp", "python:vs_common.gunicorn_conf"),
 }
@@ -346,10 +348,11 @@ class S3Server:
 
 
 class Service:
-    """One service as a gunicorn process."""
+    """One service as a gunicorn process (or the packager, as its own process)."""
 
-    def __init__(self, name: str, port: int, env: dict[str, str], logdir: Path):
+    def __init__(self, name: str, port: int, env: dict[str, str], logdir: Path, kind: str | None = None):
         self.name = name
+        self.kind = kind or name  # a key of SERVICE_DIRS ("packager" for a second packager too)
         self.port = port
         self.env = env
         self.log = logdir / f"{name}.log"
@@ -359,11 +362,19 @@ class Service:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
     def start(self, wait: bool = True) -> None:
-        folder, conf = SERVICE_DIRS[self.name]
-        env = dict(self.env, PORT=str(self.port), BIND_HOST="127.0.0.1")
+        folder, conf = SERVICE_DIRS[self.kind]
+        env = dict(self.env, PORT=str(self.port), PACKAGER_PORT=str(self.port), BIND_HOST="127.0.0.1")
+        if conf is None:
+            cmd = [sys.executable, "-m", "file_svc.packager"]
+        else:
+            cmd = [str(BIN / "gunicorn"), "-c", conf, "wsgi:app"]
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", conf, "wsgi:app"],
+            cmd,
             cwd=ROOT / folder,
             env=env,
             stdout=open(self.log, "ab"),
@@ -407,7 +418,7 @@ class Service:
 
 
 class Stack:
-    """The four services wired together, on free ports."""
+    """The four services and the packager wired together, on free ports."""
 
     def __init__(self, base: Path, env: dict[str, str]):
         self.base = base
@@ -440,19 +451,27 @@ class Stack:
             **env,
         }
         self.services = {name: Service(name, port, self.env, base) for name, port in self.ports.items()}
+        if self.env.get("PACKAGER") == "0":  # no packager (bench.ingest measures uploads alone)
+            del self.services["packager"]
 
     def __getitem__(self, name: str) -> Service:
         return self.services[name]
 
-    def start(self) -> None:
-        for name in ("auth", "file"):
-            self.services[name].start(wait=False)
-        for name in ("auth", "file"):
-            self.services[name].wait_ready()
-        for name in ("upload", "streaming"):
-            self.services[name].start(wait=False)
-        for name in ("upload", "streaming"):
-            self.services[name].wait_ready()
+    def start(self, together: bool = False) -> None:
+        """auth-svc, file-svc and the packager, then the web apps (or all five at once)."""
+        waves = [list(self.services)] if together else [["auth", "file", "packager"], ["upload", "streaming"]]
+        for wave in waves:
+            wave = [name for name in wave if name in self.services]
+            for name in wave:
+                self.services[name].start(wait=False)
+            for name in wave:
+                self.services[name].wait_ready()
+
+    def add_packager(self, name: str, **env: str) -> Service:
+        """Another packager process on this stack's database, store and temp folder."""
+        svc = Service(name, free_port(), {**self.env, **env}, self.base, kind="packager")
+        self.services[name] = svc
+        return svc
 
     def stop(self) -> None:
         for svc in self.services.values():
@@ -495,32 +514,33 @@ class Stack:
             lambda: (v := self.video(token, video_id))["status"] in statuses and v,
             timeout,
             f"video {video_id} {statuses}",
-            self["file"].log,
+            self["packager"].log,
             interval=0.25,
         )
 
-    def job_status(self, video_id: str) -> str | None:
-        """The packaging job's status (queued, running, done, failed), from the database."""
+    def query(self, sql: str, params=()) -> list[dict]:
+        """A query on this stack's database (MariaDB or SQLite): `?` placeholders."""
         if self.env.get("DB_HOST"):
-            rows = self.mariadb.query(
-                "SELECT status FROM packaging_jobs WHERE video_id = %s", (video_id,), database=self.env["DB_NAME"]
-            )
-            return rows[0]["status"] if rows else None
+            return self.mariadb.query(sql.replace("?", "%s"), params, database=self.env["DB_NAME"])
         import sqlite3
 
         with sqlite3.connect(self.env["DB_PATH"]) as conn:
-            row = conn.execute("SELECT status FROM packaging_jobs WHERE video_id = ?", (video_id,)).fetchone()
-        return row[0] if row else None
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(sql, params).fetchall()]
+
+    def jobs(self, video_id: str) -> list[dict]:
+        """The packaging jobs of a video (stage, label, status, attempts...), oldest first."""
+        return self.query("SELECT * FROM packaging_jobs WHERE video_id = ? ORDER BY id", (video_id,))
 
     def wait_packaged(self, token: str, video_id: str, timeout: float = 120) -> dict:
-        """Ready (or failed), and the packaging job over: thumbnails and extra renditions
+        """Ready (or failed), and every packaging job over: thumbnails and other renditions
         follow `ready`, so counts of what is stored settle only then."""
         self.wait_status(token, video_id, timeout=timeout)
         wait_until(
-            lambda: self.job_status(video_id) in ("done", "failed"),
+            lambda: all(j["status"] in ("done", "failed") for j in self.jobs(video_id)),
             timeout,
-            f"job of {video_id} over",
-            self["file"].log,
+            f"jobs of {video_id} over",
+            self["packager"].log,
             interval=0.25,
         )
         return self.video(token, video_id)
@@ -530,7 +550,7 @@ class Stack:
             v = self.video(token, video_id)
             return v["status"] in ("ready", "failed") and all(r["status"] != "pending" for r in v["renditions"]) and v
 
-        return wait_until(done, timeout, f"renditions of {video_id}", self["file"].log, interval=0.5)
+        return wait_until(done, timeout, f"renditions of {video_id}", self["packager"].log, interval=0.5)
 
     def temp_files(self) -> list[str]:
         if not self.temp_dir.exists():

@@ -36,6 +36,19 @@ def test_services_build_contexts_and_ports(compose):
         assert "/healthz" in " ".join(svc["healthcheck"]["test"])
 
 
+def test_packager_service(compose):
+    """The file-svc image with its own command; scalable (no fixed name, no published port)."""
+    packager = compose["services"]["packager"]
+    assert packager["build"] == compose["services"]["file-svc"]["build"]
+    assert packager["command"] == ["python", "-m", "file_svc.packager"]
+    assert packager["restart"] == "unless-stopped"
+    assert "myapp-temp:/usr/src/app/temp" in packager["volumes"]
+    assert "ports" not in packager and "container_name" not in packager
+    assert "127.0.0.1:4001/healthz" in " ".join(packager["healthcheck"]["test"])
+    assert packager["environment"]["PACKAGER_PORT"] == "4001"
+    assert packager["depends_on"]["database"] == {"condition": "service_healthy"}
+
+
 def test_database_service(compose):
     db = compose["services"]["database"]
     assert db["image"] == "mariadb:10.5"
@@ -51,7 +64,7 @@ def test_database_service(compose):
 
 def test_volumes_network_and_dependencies(compose):
     services = compose["services"]
-    for name in ("upload-webapp", "file-svc"):
+    for name in ("upload-webapp", "file-svc", "packager"):
         assert "myapp-temp:/usr/src/app/temp" in services[name]["volumes"]
     assert compose["volumes"]["myapp-temp"] == {"external": False}
     assert compose["networks"]["bridge-net"]["driver"] == "bridge"

@@ -36,7 +36,7 @@ def _env(name: str, default: str = "") -> str:
     return default if value is None else value.strip()
 
 
-def _int(name: str, default: int, minimum: int | None = None) -> int:
+def _int(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
     raw = _env(name)
     if raw == "":
         return default
@@ -46,6 +46,8 @@ def _int(name: str, default: int, minimum: int | None = None) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -132,6 +134,9 @@ class Settings:
     max_upload_bytes: int = 10 * GiB
     hls_ladder: tuple[int, ...] = (360, 720, 1080)
     packaging_workers: int = 1
+    packaging_first_workers: int = 2
+    packaging_background_nice: int = 19
+    packager_port: int = 4001
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
     extra: dict = field(default_factory=dict)
@@ -203,6 +208,9 @@ def load_settings(env_file: str | None = None) -> Settings:
         max_upload_bytes=_int("MAX_UPLOAD_BYTES", 10 * GiB, 1),
         hls_ladder=_ladder(os.environ.get("HLS_LADDER", "360,720,1080")),
         packaging_workers=_int("PACKAGING_WORKERS", 1, 1),
+        packaging_first_workers=_int("PACKAGING_FIRST_WORKERS", 2, 1),
+        packaging_background_nice=_int("PACKAGING_BACKGROUND_NICE", 19, 0, 19),
+        packager_port=_int("PACKAGER_PORT", 4001, 1, 65535),
         job_lease_seconds=_int("JOB_LEASE_SECONDS", 60, 2),
         job_max_attempts=_int("JOB_MAX_ATTEMPTS", 3, 1),
     )

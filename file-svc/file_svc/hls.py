@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import re
 import signal
 import subprocess
@@ -84,16 +85,29 @@ def _maxrate_kbps(rung: Rung, fps: float) -> int:
     return max(300, int(rung.width * rung.height * fps * 0.1 / 1000))
 
 
-def _die_with_parent() -> None:
-    """ffmpeg is killed if the packager dies (SIGKILL included): no orphan keeps working."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+def _child_setup(nice: int):
+    """In the ffmpeg child, before exec: die with the packager (SIGKILL included, so no
+    orphan keeps working), and take a lower CPU priority for background work."""
+
+    def setup() -> None:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if nice:
+            os.nice(nice)
+
+    return setup
 
 
-def run(cmd: list[str], log_path: Path, cancel: threading.Event | None = None, timeout: float = 6 * 3600) -> None:
-    """Run ffmpeg; kill it if `cancel` is set; raise PackagingError with its last line."""
+def run(
+    cmd: list[str],
+    log_path: Path,
+    cancel: threading.Event | None = None,
+    timeout: float = 6 * 3600,
+    nice: int = 0,
+) -> None:
+    """Run ffmpeg (at `nice`); kill it if `cancel` is set; raise PackagingError with its last line."""
     with open(log_path, "ab") as err:
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_die_with_parent
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_child_setup(nice)
         )
         waited = 0.0
         while True:
@@ -147,7 +161,8 @@ def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=No
     opts = {"c:v": "copy", **_hls_args(out_dir, SEGMENT_SECONDS)}
     if probe.has_audio:
         streams.append(inp["a:0"])
-        if probe.audio_codec == "aac" and audio_is_aac_lc(src):
+        aac = probe.audio_codec == "aac"
+        if aac and (probe.audio_profile == "LC" if probe.audio_profile is not None else audio_is_aac_lc(src)):
             opts["c:a"] = "copy"
         else:
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
@@ -177,6 +192,7 @@ def transcode_rungs(
     log_path: Path,
     keyframes: list[float] | None = None,
     cancel=None,
+    nice: int = 0,
 ) -> None:
     """Encode several rungs in one ffmpeg run (one decode, one scale per rung)."""
     inp = _input(src)
@@ -214,10 +230,10 @@ def transcode_rungs(
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
         outputs.append(ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts))
     cmd = ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
-    run(cmd, log_path, cancel)
+    run(cmd, log_path, cancel, nice=nice)
 
 
-def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Path, cancel=None) -> None:
+def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Path, cancel=None, nice: int = 0) -> None:
     """One ffmpeg run, one seeked input per picture (input-side -ss: from the keyframe
     before the time, still frame-exact), one decoded frame each: the cost does not grow
     with the video's length."""
@@ -231,6 +247,7 @@ def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Pa
         ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg"),
         log_path,
         cancel,
+        nice=nice,
     )
 
 
@@ -251,12 +268,12 @@ def make_poster(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=N
     return poster
 
 
-def make_thumbnails(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> list[Path]:
+def make_thumbnails(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None, nice: int = 0) -> list[Path]:
     """thumbs/1..5.jpg (320 wide, upright), spread over the video; made after `ready`."""
     (out_dir / "thumbs").mkdir(parents=True, exist_ok=True)
     duration = max(probe.duration_s, 0.1)
     shots = [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
-    _pictures(src, shots, log_path, cancel)
+    _pictures(src, shots, log_path, cancel, nice)
     return sorted(p for p in (out_dir / "thumbs").glob("*.jpg"))
 
 
@@ -276,18 +293,10 @@ def avc_codec_string(profile: str, level: int) -> str:
     return f"avc1.{idc:02x}{constraints:02x}{max(level, 10):02x}"
 
 
-@dataclass
-class RungStats:
-    rung: Rung
-    peak_bps: int
-    average_bps: int
-    codecs: str
-    frame_rate: float
-
-
-def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, probe: Probe | None = None) -> RungStats:
-    """Peak and average bitrate from the segment sizes; CODECS from the source's probe for
-    a copied rung (`probe`), else from the first segment."""
+def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, probe: Probe | None = None) -> dict:
+    """What the master says of a rung: peak and average bitrate from the segment sizes,
+    CODECS from the source's probe for a copied rung (`probe`), else from the first
+    segment, and the frame rate."""
     peak, total_bits, total_time = 0, 0, 0.0
     duration = None
     for line in (out_dir / "index.m3u8").read_text().splitlines():
@@ -308,23 +317,25 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, pr
     if has_audio:
         codecs += ",mp4a.40.2"
     average = int(total_bits / total_time) if total_time else peak
-    return RungStats(rung, max(peak, average), average, codecs, frame_rate)
+    rate = frame_rate if frame_rate and math.isfinite(frame_rate) else None
+    return {"bandwidth": max(peak, average), "average_bandwidth": average, "codecs": codecs, "frame_rate": rate}
 
 
-def master_playlist(stats: list[RungStats]) -> str:
-    """The master playlist naming each ready rung by a relative URL, best first."""
+def master_playlist(renditions: list[dict]) -> str:
+    """The master playlist naming each ready rendition (catalogue rows: label, width,
+    height, bandwidth, average_bandwidth, codecs, frame_rate) by a relative URL, best first."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for s in sorted(stats, key=lambda s: s.rung.label, reverse=True):
+    for r in sorted(renditions, key=lambda r: r["label"], reverse=True):
         attrs = [
-            f"BANDWIDTH={s.peak_bps}",
-            f"AVERAGE-BANDWIDTH={s.average_bps}",
-            f"RESOLUTION={s.rung.width}x{s.rung.height}",
-            f'CODECS="{s.codecs}"',
+            f"BANDWIDTH={r['bandwidth']}",
+            f"AVERAGE-BANDWIDTH={r['average_bandwidth']}",
+            f"RESOLUTION={r['width']}x{r['height']}",
+            f'CODECS="{r["codecs"]}"',
         ]
-        if s.frame_rate and math.isfinite(s.frame_rate):
-            attrs.append(f"FRAME-RATE={s.frame_rate:.3f}")
+        if r.get("frame_rate"):
+            attrs.append(f"FRAME-RATE={r['frame_rate']:.3f}")
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
-        lines.append(f"{s.rung.name}/index.m3u8")
+        lines.append(f"{r['label']}p/index.m3u8")
     return "\n".join(lines) + "\n"
 
 

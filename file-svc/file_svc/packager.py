@@ -1,9 +1,15 @@
-"""Packaging workers: claim jobs from the database with a lease, package to HLS in a
-temp folder, publish to storage, update the catalogue.
+"""The packager: claims packaging jobs from the database, packages to HLS with ffmpeg in
+a temp folder, publishes to storage, updates the catalogue.
 
-Run as its own process (`python -m file_svc.packager`), started by file-svc's
-gunicorn master (gunicorn.conf.py) and dying with it. PACKAGING_WORKERS threads each
-run one job at a time; ffmpeg does the heavy work in child processes.
+Its own process (`python -m file_svc.packager`: compose service `packager`, a fifth
+process under `make run`), any number of replicas on one database. Each job is one
+stage of one video (vs_common.jobs): the first playable rung, the thumbnails, or one
+other rung. Two lanes of threads:
+- PACKAGING_FIRST_WORKERS threads take first stages only: capacity that background work
+  can never occupy, so a new video never waits for another one's renditions;
+- PACKAGING_WORKERS threads take any stage, most urgent first.
+Background ffmpeg runs at nice PACKAGING_BACKGROUND_NICE, so that it yields the CPU to
+first stages. `/healthz` on PACKAGER_PORT names the jobs at work.
 """
 
 from __future__ import annotations
@@ -16,39 +22,35 @@ import signal
 import socket
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from vs_common.db import Database, DatabaseUnavailable, as_datetime, utcnow
+from flask import Flask, jsonify
+from werkzeug.serving import make_server
+
+from vs_common import jobs, videos
+from vs_common.db import Database, DatabaseUnavailable, utcnow
+from vs_common.health import run_checks
+from vs_common.jobs import Job, LeaseLost
 from vs_common.logs import setup_logging
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 
 from . import config, hls, ingest, keys
-from .probe import NotAVideo, probe_file
-from .storage import LocalStorage, ObjectNotFound, StorageUnavailable, make_storage
+from .master import publish_master
+from .probe import NotAVideo, Probe, probe_file
+from .storage import ObjectNotFound, StorageUnavailable, make_storage
 
 log = logging.getLogger("file_svc.packager")
 POLL_SECONDS = 0.25
 SWEEP_EVERY = 300
-
-
-@dataclass
-class Job:
-    video_id: str
-    token: str
-    attempts: int
-
-
-class LeaseLost(RuntimeError):
-    """Another worker owns the job now, or the video was deleted."""
+ORPHAN_AGE = 3600  # temp files and work folders older than this, that nothing will use, are removed
+TOMBSTONE_AGE = 60  # a deleted video's objects are removed again by the sweep after this
 
 
 class Packager:
-    """Claims and runs packaging jobs."""
+    """Claims and runs packaging jobs; serves /healthz."""
 
     def __init__(self, settings: Settings):
         self.s = settings
@@ -58,222 +60,94 @@ class Packager:
         self.stop = threading.Event()
         self.work_root = Path(settings.temp_dir) / "work"
         self.work_root.mkdir(parents=True, exist_ok=True)
-
-    # -- the queue -----------------------------------------------------------------
-    def claim(self) -> Job | None:
-        """Take one queued job, or one whose lease ran out. Portable: optimistic UPDATE."""
-        now = utcnow()
-        rows = self.db.query(
-            "SELECT video_id, attempts FROM packaging_jobs WHERE status = 'queued' "
-            "OR (status = 'running' AND lease_until < ?) ORDER BY created_at LIMIT 5",
-            (now,),
-        )
-        for row in rows:
-            token = f"{self.worker_id}-{uuid.uuid4().hex[:8]}"
-            lease = utcnow() + timedelta(seconds=self.s.job_lease_seconds)
-            changed = self.db.execute(
-                "UPDATE packaging_jobs SET status = 'running', claimed_by = ?, lease_until = ?, "
-                "attempts = attempts + 1, updated_at = ? WHERE video_id = ? AND (status = 'queued' "
-                "OR (status = 'running' AND lease_until < ?))",
-                (token, lease, utcnow(), row["video_id"], now),
-            )
-            if changed == 1:
-                return Job(row["video_id"], token, int(row["attempts"]) + 1)
-        return None
-
-    def renew(self, job: Job) -> None:
-        """Extend the lease; raise LeaseLost if the job is no longer ours."""
-        lease = utcnow() + timedelta(seconds=self.s.job_lease_seconds)
-        changed = self.db.execute(
-            "UPDATE packaging_jobs SET lease_until = ?, updated_at = ? WHERE video_id = ? AND claimed_by = ? "
-            "AND status = 'running'",
-            (lease, utcnow(), job.video_id, job.token),
-        )
-        if changed != 1:
-            raise LeaseLost(f"job {job.video_id} is no longer ours")
-
-    def _update_video(self, job: Job, **fields) -> None:
-        """Update the row only while we still hold the job (checked in the same transaction)."""
-        lease = utcnow() + timedelta(seconds=self.s.job_lease_seconds)
-        fields["updated_at"] = utcnow()
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        with self.db.transaction() as cur:
-            owned = cur.execute(
-                "UPDATE packaging_jobs SET lease_until = ? WHERE video_id = ? AND claimed_by = ? AND status = 'running'",
-                (lease, job.video_id, job.token),
-            ).rowcount
-            if owned != 1:
-                raise LeaseLost(f"job {job.video_id} is no longer ours")
-            cur.execute(f"UPDATE videos SET {sets} WHERE id = ?", [*fields.values(), job.video_id])
-
-    def _finish(self, job: Job, status: str, error: str | None = None) -> None:
-        with self.db.transaction() as cur:
-            cur.execute(
-                "UPDATE packaging_jobs SET status = ?, last_error = ?, lease_until = NULL, updated_at = ? "
-                "WHERE video_id = ? AND claimed_by = ?",
-                (status, error, utcnow(), job.video_id, job.token),
-            )
-
-    def _give_up_or_retry(self, job: Job, reason: str) -> None:
-        row = self.db.query_one("SELECT status, renditions FROM videos WHERE id = ?", (job.video_id,))
-        if row is not None and row["status"] != "ready":
-            # Nothing of a video that is not playable stays published.
-            self._unpublish(job.video_id)
-        if job.attempts >= self.s.job_max_attempts:
-            log.error("video %s failed after %d attempts: %s", job.video_id, job.attempts, reason)
-            with self.db.transaction() as cur:
-                cur.execute(
-                    "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
-                    (reason[:1000], utcnow(), job.video_id),
-                )
-                if row is not None and row["status"] == "ready":
-                    # Playable already: the renditions still pending will never come.
-                    renditions = [
-                        {**r, "status": "failed" if r.get("status") == "pending" else r.get("status")}
-                        for r in json.loads(row["renditions"] or "[]")
-                    ]
-                    cur.execute(
-                        "UPDATE videos SET renditions = ?, updated_at = ? WHERE id = ?",
-                        (json.dumps(renditions), utcnow(), job.video_id),
-                    )
-                cur.execute(
-                    "UPDATE packaging_jobs SET status = 'failed', last_error = ?, lease_until = NULL, updated_at = ? "
-                    "WHERE video_id = ? AND claimed_by = ?",
-                    (reason[:1000], utcnow(), job.video_id, job.token),
-                )
-            self._drop_source(job.video_id)
-        else:
-            backoff = utcnow() + timedelta(seconds=2 * job.attempts)
-            log.warning("video %s attempt %d failed (will retry): %s", job.video_id, job.attempts, reason)
-            # Left 'running' with a short lease and no owner: claimed again when it expires.
-            self.db.execute(
-                "UPDATE packaging_jobs SET claimed_by = NULL, lease_until = ?, last_error = ?, updated_at = ? "
-                "WHERE video_id = ? AND claimed_by = ?",
-                (backoff, reason[:1000], utcnow(), job.video_id, job.token),
-            )
-
-    def _unpublish(self, video_id: str) -> None:
-        """Remove what packaging published (HLS, poster, thumbnails); the original stays."""
-        try:
-            self.storage.delete_prefix(f"videos/{video_id}/hls/")
-            self.storage.delete_prefix(f"videos/{video_id}/thumbs/")
-            if isinstance(self.storage, LocalStorage):
-                # delete_prefix removes folders on local storage; the poster is one file.
-                Path(self.storage.root, keys.poster(video_id)).unlink(missing_ok=True)
-            else:
-                self.storage.delete_prefix(keys.poster(video_id))
-        except (StorageUnavailable, OSError) as exc:
-            log.warning("could not remove the partial output of %s: %s", video_id, exc)
-
-    def _drop_source(self, video_id: str) -> None:
-        src = ingest.source_path(self.s.temp_dir, video_id)
-        if src is not None:
-            src.unlink(missing_ok=True)
+        self.current: dict[str, dict] = {}  # lane thread -> the job it works on (for /healthz)
+        self._cancels: dict[int, threading.Event] = {}
 
     # -- one job ---------------------------------------------------------------------
     def process(self, job: Job) -> None:
+        """Run one claimed job; a failure is a failed attempt, retried or given up."""
         row = self.db.query_one("SELECT * FROM videos WHERE id = ?", (job.video_id,))
         if row is None:
-            self._drop_source(job.video_id)
-            return
+            return  # deleted meanwhile (its jobs went with it)
         if job.attempts > self.s.job_max_attempts:
             # Crashed or lost the lease on every attempt: give up with the last reason.
-            last = self.db.query_one("SELECT last_error FROM packaging_jobs WHERE video_id = ?", (job.video_id,))
-            reason = (last or {}).get("last_error") or "packaging was interrupted on every attempt"
-            job.attempts = self.s.job_max_attempts
-            self._give_up_or_retry(job, f"gave up after {self.s.job_max_attempts} attempts: {reason}")
+            reason = jobs.last_error(self.db, job) or "packaging was interrupted on every attempt"
+            self._give_up(job, f"gave up after {self.s.job_max_attempts} attempts: {reason}")
             return
-        work = self.work_root / f"{job.video_id}-{job.token[-8:]}"
-        for stale in self.work_root.glob(f"{job.video_id}-*"):
-            # An earlier attempt at this job that died (killed, lease expired): we hold it now.
-            if stale != work:
+        tag = f"{job.video_id}-{job.stage}{job.label}-"
+        work = self.work_root / f"{tag}{job.token[-8:]}"
+        for stale in self.work_root.glob(f"{tag}*"):
+            if stale != work:  # an earlier attempt at this job that died: we hold it now
                 shutil.rmtree(stale, ignore_errors=True)
         cancel = threading.Event()
+        self._cancels[job.id] = cancel
         renewer = threading.Thread(target=self._keep_lease, args=(job, cancel), daemon=True)
         renewer.start()
+        stage = {jobs.FIRST: self._first, jobs.RUNG: self._rung, jobs.THUMBS: self._thumbs}[job.stage]
         try:
             work.mkdir(parents=True, exist_ok=True)
-            self._package(job, row, work, cancel)
-            self._finish(job, "done")
-            self._drop_source(job.video_id)
-        except LeaseLost as exc:
-            log.warning("%s; abandoning", exc)
-            if self.db.query_one("SELECT id FROM videos WHERE id = ?", (job.video_id,)) is None:
-                self._cleanup_deleted(job.video_id)
-        except hls.Cancelled as exc:
-            log.warning("video %s: %s", job.video_id, exc)
-            if self.db.query_one("SELECT id FROM videos WHERE id = ?", (job.video_id,)) is None:
-                self._cleanup_deleted(job.video_id)
+            stage(job, row, work, cancel)
+        except (LeaseLost, hls.Cancelled) as exc:
+            if self.stop.is_set() and isinstance(exc, hls.Cancelled):
+                log.info("%s handed back: the packager is stopping", job.describe())
+                jobs.release(self.db, job)
+            else:
+                log.warning("%s: %s; abandoning", job.describe(), exc)
+                self._cleanup_if_deleted(job.video_id)
         except (NotAVideo, hls.PackagingError, StorageUnavailable, ObjectNotFound, OSError) as exc:
-            self._give_up_or_retry(job, str(exc) or exc.__class__.__name__)
+            self._failed_attempt(job, str(exc) or exc.__class__.__name__)
         except DatabaseUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - counted as a failed attempt, logged in full
-            log.exception("video %s: unexpected packaging error", job.video_id)
-            self._give_up_or_retry(job, f"internal error: {exc.__class__.__name__}: {exc}")
+            log.exception("%s: unexpected packaging error", job.describe())
+            self._failed_attempt(job, f"internal error: {exc.__class__.__name__}: {exc}")
         finally:
             cancel.set()
+            self._cancels.pop(job.id, None)
             renewer.join(timeout=5)
             shutil.rmtree(work, ignore_errors=True)
-
-    def _cleanup_deleted(self, video_id: str) -> None:
-        self._drop_source(video_id)
-        try:
-            self.storage.delete_prefix(keys.prefix(video_id))
-        except StorageUnavailable as exc:
-            log.warning("could not remove objects of deleted video %s: %s", video_id, exc)
 
     def _keep_lease(self, job: Job, cancel: threading.Event) -> None:
         interval = max(1.0, self.s.job_lease_seconds / 3)
         while not cancel.wait(interval):
             try:
-                self.renew(job)
+                jobs.renew(self.db, job, self.s.job_lease_seconds)
             except LeaseLost:
-                cancel.set()
+                cancel.set()  # stops this job's ffmpeg: the work is someone else's now
                 return
             except Exception as exc:  # noqa: BLE001 - database blip: try again next tick
-                log.warning("lease renewal of %s failed: %s", job.video_id, exc)
+                log.warning("lease renewal of %s failed: %s", job.describe(), exc)
 
-    def _source(self, row: dict, work: Path) -> Path:
-        local = ingest.source_path(self.s.temp_dir, row["id"])
-        if local is not None:
-            return local
-        ext = os.path.splitext(row["original_key"])[1]
-        dest = work / f"source{ext}"
-        self.storage.download(row["original_key"], str(dest))
-        return dest
+    def _owned(self, job: Job):
+        return jobs.owned(self.db, job, self.s.job_lease_seconds)
 
-    def _publish_dir(self, job: Job, src_dir: Path, key_prefix: str, files: list[Path]) -> None:
-        for path in files:
-            self.storage.put_file(f"{key_prefix}{path.relative_to(src_dir)}", str(path))
-
-    def _package(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
+    # -- the stages --------------------------------------------------------------------
+    def _first(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
+        """Probe, the first playable rung with the poster, the master, `ready`; then queue
+        the thumbnails and the other rungs, in the transaction that marks it ready."""
         vid = job.video_id
-        src = self._source(row, work)
-        probe = probe_file(str(src))
-        rungs = hls.plan_rungs(probe, self.s.hls_ladder)
-        dw, dh = probe.display_size
-        out = work / "hls"
-        log_path = work / "ffmpeg.log"
-        status = {r.label: "pending" for r in rungs}
-        first = rungs[-1] if rungs[-1].copy else rungs[0]
-        rest = [r for r in rungs if r is not first]
         if row["status"] == "ready":
-            status[first.label] = "ready"  # a re-run after a crash: the first rung stays published
-
-        def renditions() -> str:
-            return json.dumps([{"height": label, "status": st} for label, st in sorted(status.items())])
-
-        if row["status"] != "ready":
-            # A fresh attempt: drop whatever an interrupted one published.
-            self._unpublish(vid)
-        self._update_video(job, duration_s=probe.duration_s, width=dw, height=dh, renditions=renditions())
+            # A re-run after a crash that followed `ready`: its background jobs were queued
+            # in the same transaction.
+            self._done(job)
+            return
+        self._unpublish(vid)  # a fresh attempt: whatever an interrupted one published goes
+        src = self._source(row, work)
+        probe = self._probe(row, src)
+        rungs = hls.plan_rungs(probe, self.s.hls_ladder)
+        first = rungs[-1] if rungs[-1].copy else rungs[0]
+        dw, dh = probe.display_size
+        with self._owned(job) as cur:
+            cur.execute(
+                "UPDATE videos SET duration_s = ?, width = ?, height = ?, updated_at = ? WHERE id = ?",
+                (probe.duration_s, dw, dh, utcnow(), vid),
+            )
+            videos.plan_renditions(cur, vid, [(r.label, r.width, r.height, r.copy) for r in rungs])
         started = time.monotonic()
-        images = work / "images"
-        # The poster is made while the first rung is: both are needed for `ready`. The
-        # thumbnails (for the library's hover) follow, after `ready`.
-        with ThreadPoolExecutor(1, thread_name_prefix=f"images-{vid[:6]}") as pool:
-            pictures = pool.submit(hls.make_poster, src, images, probe, work / "images.log", cancel)
+        out, images, log_path = work / "hls", work / "images", work / "ffmpeg.log"
+        # The poster is made while the first rung is: both are needed for `ready`.
+        with ThreadPoolExecutor(1, thread_name_prefix=f"poster-{vid[:6]}") as pool:
+            poster = pool.submit(hls.make_poster, src, images, probe, work / "images.log", cancel)
             try:
                 if first.copy:
                     hls.remux_rung(src, out / first.name, probe, log_path, cancel)
@@ -282,105 +156,269 @@ class Packager:
                     hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel)
                     keyframes = None
             except BaseException:
-                cancel.set()  # stop the pictures' ffmpeg too; this attempt is over
+                cancel.set()  # stop the poster's ffmpeg too; this attempt is over
                 raise
-            pictures.result()
-        stats = {
-            first.label: hls.rung_stats(
-                first, out / first.name, probe.has_audio, probe.frame_rate, probe if first.copy else None
-            )
-        }
+            poster_path = poster.result()
+        stats = hls.rung_stats(
+            first, out / first.name, probe.has_audio, probe.frame_rate, probe if first.copy else None
+        )
         # Everything is made before anything is published; the master goes last.
-        self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / first.name))
-        self.storage.put_file(keys.poster(vid), str(images / "poster.jpg"))
-        self._publish_master(job, out, stats)
-        status[first.label] = "ready"
-        self._update_video(job, status="ready", error=None, renditions=renditions())
+        self._publish_rung(job, out, first)
+        self.storage.put_file(keys.poster(vid), str(poster_path))
+        with self._owned(job) as cur:
+            videos.rendition_ready(cur, vid, first.label, stats)
+        publish_master(self.db, self.storage, vid)
+        with self._owned(job) as cur:
+            cur.execute(
+                "UPDATE videos SET status = 'ready', error = NULL, updated_at = ? WHERE id = ?", (utcnow(), vid)
+            )
+            jobs.enqueue(cur, vid, jobs.THUMBS)
+            for rung in rungs:
+                if rung is not first:
+                    jobs.enqueue(cur, vid, jobs.RUNG, rung.label, payload={"keyframes": keyframes})
+            jobs.finish(cur, job)
         log.info(
-            "video %s ready in %.2fs (%s %s)",
+            "video %s ready in %.2fs (%s %s; %d more rendition(s) queued)",
             vid,
             time.monotonic() - started,
             first.name,
             "copied" if first.copy else "transcoded",
+            len(rungs) - 1,
         )
-        try:
-            for thumb in hls.make_thumbnails(src, images, probe, work / "images.log", cancel):
-                self.storage.put_file(keys.thumb(vid, thumb.name), str(thumb))
-        except hls.PackagingError as exc:
-            log.warning("video %s: no thumbnails (the library shows the poster instead): %s", vid, exc)
-        if not rest:
-            return
-        try:
-            hls.transcode_rungs(src, rest, out, probe, log_path, keyframes, cancel)
-        except hls.PackagingError as exc:
-            log.error("video %s: extra renditions failed: %s", vid, exc)
-            for r in rest:
-                status[r.label] = "failed"
-            self._update_video(job, renditions=renditions())
-            return
-        for r in rest:
-            stats[r.label] = hls.rung_stats(r, out / r.name, probe.has_audio, probe.frame_rate)
-            self._publish_dir(job, out, f"videos/{vid}/hls/", hls.rung_files(out / r.name))
-            status[r.label] = "ready"
-        self._publish_master(job, out, stats)
-        self._update_video(job, renditions=renditions())
-        log.info("video %s: all %d renditions ready in %.2fs", vid, len(rungs), time.monotonic() - started)
 
-    def _publish_master(self, job: Job, out: Path, stats: dict) -> None:
-        self.renew(job)
-        master = out / "master.m3u8"
-        master.write_text(hls.master_playlist(list(stats.values())))
-        self.storage.put_file(keys.hls(job.video_id, "master.m3u8"), str(master))
+    def _rung(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
+        """One more rendition, encoded alone (so any packager can take it, and a crash loses
+        only it), published, then named in the master."""
+        vid = job.video_id
+        rendition = self.db.query_one("SELECT * FROM renditions WHERE video_id = ? AND label = ?", (vid, job.label))
+        if row["status"] != "ready" or rendition is None or rendition["status"] == "ready":
+            self._done(job)  # nothing (left) to do
+            return
+        src = self._source(row, work)
+        probe = self._probe(row, src)
+        rung = hls.Rung(job.label, rendition["width"], rendition["height"], copy=False)
+        out = work / "hls"
+        started = time.monotonic()
+        hls.transcode_rungs(
+            src,
+            [rung],
+            out,
+            probe,
+            work / "ffmpeg.log",
+            job.payload.get("keyframes"),
+            cancel,
+            nice=self.s.packaging_background_nice,
+        )
+        stats = hls.rung_stats(rung, out / rung.name, probe.has_audio, probe.frame_rate)
+        self._publish_rung(job, out, rung)
+        with self._owned(job) as cur:
+            videos.rendition_ready(cur, vid, rung.label, stats)
+        publish_master(self.db, self.storage, vid)
+        self._done(job)
+        log.info("video %s: %s ready in %.2fs", vid, rung.name, time.monotonic() - started)
+
+    def _thumbs(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
+        """Five thumbnails for the library's hover preview."""
+        src = self._source(row, work)
+        probe = self._probe(row, src)
+        shots = hls.make_thumbnails(
+            src, work / "images", probe, work / "images.log", cancel, nice=self.s.packaging_background_nice
+        )
+        jobs.renew(self.db, job, self.s.job_lease_seconds)  # the video still exists: publish
+        for thumb in shots:
+            self.storage.put_file(keys.thumb(job.video_id, thumb.name), str(thumb))
+        self._done(job)
+
+    # -- publishing and finishing ------------------------------------------------------
+    def _publish_rung(self, job: Job, out: Path, rung: hls.Rung) -> None:
+        """Segments, then the media playlist that names them, once the job is still ours."""
+        jobs.renew(self.db, job, self.s.job_lease_seconds)
+        for path in hls.rung_files(out / rung.name):
+            self.storage.put_file(keys.hls(job.video_id, f"{rung.name}/{path.name}"), str(path))
+
+    def _done(self, job: Job) -> None:
+        """The job is done; the video's temp source goes once none of its jobs needs it.
+        A delete that raced what we published is caught here (LeaseLost, then cleanup)."""
+        with self._owned(job) as cur:
+            remaining = jobs.finish(cur, job)
+        if remaining == 0:
+            self._drop_source(job.video_id)
+
+    def _failed_attempt(self, job: Job, reason: str) -> None:
+        if job.attempts >= self.s.job_max_attempts:
+            self._give_up(job, reason)
+            return
+        log.warning("%s, attempt %d failed (will retry): %s", job.describe(), job.attempts, reason)
+        jobs.retry_later(self.db, job, reason, 2 * job.attempts)
+
+    def _give_up(self, job: Job, reason: str) -> None:
+        """The last attempt failed. A first stage fails the video (nothing of it stays
+        published); a rung fails only its rendition, the video stays playable."""
+        log.error("%s failed after %d attempt(s): %s", job.describe(), job.attempts, reason)
+        vid = job.video_id
+        if job.stage == jobs.FIRST:
+            self._unpublish(vid)
+        try:
+            with self._owned(job) as cur:
+                if job.stage == jobs.FIRST:
+                    cur.execute(
+                        "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? "
+                        "AND status = 'processing'",
+                        (reason[:1000], utcnow(), vid),
+                    )
+                elif job.stage == jobs.RUNG:
+                    videos.rendition_failed(cur, vid, job.label, reason)
+                remaining = jobs.fail(cur, job, reason)
+        except LeaseLost:
+            self._cleanup_if_deleted(vid)
+            return
+        if remaining == 0:
+            self._drop_source(vid)
+
+    def _unpublish(self, video_id: str) -> None:
+        """Remove what packaging published (HLS, poster, thumbnails); the original stays."""
+        try:
+            self.storage.delete_prefix(f"videos/{video_id}/hls/")
+            self.storage.delete_prefix(f"videos/{video_id}/thumbs/")
+            self.storage.delete(keys.poster(video_id))
+        except (StorageUnavailable, OSError) as exc:
+            log.warning("could not remove the partial output of %s: %s", video_id, exc)
+
+    def _cleanup_if_deleted(self, video_id: str) -> None:
+        """If the video was deleted while we worked, remove what we may have published."""
+        if self.db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None:
+            return
+        self._drop_source(video_id)
+        try:
+            self.storage.delete_prefix(keys.prefix(video_id))
+        except StorageUnavailable as exc:
+            log.warning("could not remove objects of deleted video %s (the sweep will): %s", video_id, exc)
+
+    def _drop_source(self, video_id: str) -> None:
+        src = ingest.source_path(self.s.temp_dir, video_id)
+        if src is not None:
+            src.unlink(missing_ok=True)
+
+    def _source(self, row: dict, work: Path) -> Path:
+        """The upload: still in the temp folder, or downloaded from the store."""
+        local = ingest.source_path(self.s.temp_dir, row["id"])
+        if local is not None:
+            return local
+        dest = work / f"source{os.path.splitext(row['original_key'])[1]}"
+        self.storage.download(row["original_key"], str(dest))
+        return dest
+
+    def _probe(self, row: dict, src: Path) -> Probe:
+        """file-svc's probe at upload, kept in the row; probed again only for older rows."""
+        if row.get("probe"):
+            return Probe.from_summary(json.loads(row["probe"]))
+        return probe_file(str(src))
 
     # -- housekeeping ---------------------------------------------------------------
     def sweep(self) -> None:
-        """Abort stale multipart uploads; remove temp files no upload or job will use."""
+        """Abort stale multipart uploads; remove what deletes and crashes left behind."""
         try:
             aborted = self.storage.sweep()
             if aborted:
                 log.info("sweep: aborted %d incomplete multipart uploads", aborted)
         except StorageUnavailable as exc:
             log.warning("sweep skipped: %s", exc)
-        cutoff = time.time() - 3600
+        self._sweep_deleted()
+        cutoff = time.time() - ORPHAN_AGE
         for path in ingest.sources_dir(self.s.temp_dir).iterdir():
             try:
                 if path.stat().st_mtime > cutoff:
                     continue
                 video_id = path.name.split(".")[0]
-                if (
-                    path.name.endswith(".part")
-                    or self.db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is None
-                ):
+                row = self.db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,))
+                if path.name.endswith(".part") or row is None:
                     log.info("sweep: removing orphaned temp file %s", path.name)
                     path.unlink(missing_ok=True)
                     if not path.name.endswith(".part"):
                         self.storage.delete_prefix(keys.prefix(video_id))
+                else:
+                    with self.db.transaction() as cur:
+                        left = jobs.unfinished(cur, video_id)
+                    if left == 0:  # a packager died between finishing and removing it
+                        path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                continue
             except (OSError, DatabaseUnavailable, StorageUnavailable) as exc:
                 log.warning("sweep of %s skipped: %s", path.name, exc)
         for path in self.work_root.iterdir():
-            if path.stat().st_mtime < cutoff:
-                shutil.rmtree(path, ignore_errors=True)
+            try:
+                if path.stat().st_mtime < cutoff:
+                    shutil.rmtree(path, ignore_errors=True)
+            except FileNotFoundError:
+                continue
+
+    def _sweep_deleted(self) -> None:
+        """Objects a racing packager wrote after a delete had removed the others."""
+        before = utcnow() - timedelta(seconds=TOMBSTONE_AGE)
+        try:
+            rows = self.db.query("SELECT video_id FROM deleted_videos WHERE deleted_at < ?", (before,))
+        except DatabaseUnavailable as exc:
+            log.warning("sweep of deleted videos skipped: %s", exc)
+            return
+        for r in rows:
+            try:
+                self.storage.delete_prefix(keys.prefix(r["video_id"]))
+                videos.forget_deleted(self.db, r["video_id"])
+            except (StorageUnavailable, DatabaseUnavailable) as exc:
+                log.warning("sweep of deleted video %s skipped: %s", r["video_id"], exc)
+
+    # -- health ----------------------------------------------------------------------
+    def health_app(self) -> Flask:
+        """`GET /healthz`: the database and the store, and the jobs at work."""
+        app = Flask("packager")
+
+        @app.get("/healthz")
+        def healthz():
+            ok, checks = run_checks({"database": self.db.ping, "storage": self.storage.check})
+            body = {
+                "status": "ok" if ok else "unavailable",
+                "checks": checks,
+                "worker": self.worker_id,
+                "jobs": sorted(self.current.values(), key=lambda j: j["since"]),
+            }
+            return jsonify(body), (200 if ok else 503)
+
+        return app
 
     # -- loops -----------------------------------------------------------------------
-    def worker_loop(self, n: int) -> None:
+    def worker_loop(self, lane: str, stages: tuple[str, ...] | None) -> None:
         while not self.stop.is_set():
             try:
-                job = self.claim()
+                job = jobs.claim(self.db, f"{self.worker_id}-{lane}", self.s.job_lease_seconds, stages)
             except DatabaseUnavailable as exc:
-                log.warning("worker %d: database unavailable: %s", n, exc)
+                log.warning("%s: database unavailable: %s", lane, exc)
                 self.stop.wait(2)
                 continue
             if job is None:
                 self.stop.wait(POLL_SECONDS)
                 continue
-            log.info("worker %d: packaging %s (attempt %d)", n, job.video_id, job.attempts)
+            log.info("%s: %s (attempt %d)", lane, job.describe(), job.attempts)
+            self.current[lane] = {
+                "video_id": job.video_id,
+                "stage": job.stage,
+                "label": job.label or None,
+                "attempt": job.attempts,
+                "lane": lane,
+                "since": utcnow().isoformat(timespec="milliseconds") + "Z",
+            }
             try:
                 self.process(job)
             except DatabaseUnavailable as exc:
-                log.warning("worker %d: database lost during %s: %s (lease will expire)", n, job.video_id, exc)
+                log.warning("%s: database lost during %s: %s (the lease will expire)", lane, job.describe(), exc)
                 self.stop.wait(2)
+            finally:
+                self.current.pop(lane, None)
 
     def run(self) -> None:
+        host = os.environ.get("BIND_HOST", "0.0.0.0")
+        server = make_server(host, self.s.packager_port, self.health_app(), threaded=True)
+        threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+        log.info("packager %s: /healthz on %s:%d", self.worker_id, host, self.s.packager_port)
         while not self.stop.is_set():
             try:
                 migrate(self.db)
@@ -393,13 +431,17 @@ class Packager:
                 self.storage.ensure_bucket()
             except Exception as exc:  # noqa: BLE001
                 log.warning("could not check the bucket: %s", exc)
-        threads = [
-            threading.Thread(target=self.worker_loop, args=(i,), name=f"packager-{i}", daemon=True)
-            for i in range(self.s.packaging_workers)
-        ]
+        lanes = [(f"first{i}", (jobs.FIRST,)) for i in range(self.s.packaging_first_workers)]
+        lanes += [(f"any{i}", None) for i in range(self.s.packaging_workers)]
+        threads = [threading.Thread(target=self.worker_loop, args=lane, name=lane[0], daemon=True) for lane in lanes]
         for t in threads:
             t.start()
-        log.info("packager started with %d worker(s)", len(threads))
+        log.info(
+            "packager started: %d first-stage and %d general worker(s), background at nice %d",
+            self.s.packaging_first_workers,
+            self.s.packaging_workers,
+            self.s.packaging_background_nice,
+        )
         last_sweep = 0.0
         while not self.stop.wait(1):
             if time.monotonic() - last_sweep > SWEEP_EVERY:
@@ -408,13 +450,16 @@ class Packager:
                     self.sweep()
                 except Exception:  # noqa: BLE001 - housekeeping never stops the workers
                     log.exception("sweep failed")
+        for cancel in list(self._cancels.values()):
+            cancel.set()  # stop the ffmpeg runs; their jobs are handed back
         for t in threads:
             t.join(timeout=10)
+        server.shutdown()
 
 
 def main() -> None:
     settings = config.load()
-    setup_logging("file-svc.packager", settings.log_level)
+    setup_logging("packager", settings.log_level)
     packager = Packager(settings)
 
     def _stop(signum, frame):
@@ -427,5 +472,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-__all__ = ["Packager", "main", "as_datetime"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import ffmpeg
 
@@ -118,6 +118,7 @@ class Probe:
     has_audio: bool
     audio_codec: str | None
     bit_rate: int | None
+    audio_profile: str | None = None  # AAC's LC or HE-AAC...: only LC is copied as it is
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -128,6 +129,12 @@ class Probe:
 
     def summary(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_summary(cls, data: dict) -> Probe:
+        """A probe kept in the catalogue (`summary()` of file-svc's probe at upload)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def _rotation(stream: dict) -> int:
@@ -211,6 +218,7 @@ def probe_file(path: str) -> Probe:
         frame_rate=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
         has_audio=audio is not None,
         audio_codec=audio.get("codec_name") if audio else None,
+        audio_profile=(audio.get("profile") or None) if audio else None,
         bit_rate=int(fmt["bit_rate"]) if str(fmt.get("bit_rate", "")).isdigit() else None,
     )
 

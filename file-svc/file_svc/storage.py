@@ -107,6 +107,22 @@ class LocalStorage:
             tmp.unlink(missing_ok=True)
             raise StorageUnavailable(f"cannot write {key}: {exc.strerror}") from exc
 
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """A small object (a playlist), replaced atomically: a reader sees the old or the new."""
+        dest = self._path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageUnavailable(f"cannot write {key}: {exc.strerror}") from exc
+
+    def delete(self, key: str) -> None:
+        """Remove one object (nothing if it is not there)."""
+        self._path(key).unlink(missing_ok=True)
+
     def open_object(self, key: str, range_header: str | None = None, if_none_match: str | None = None) -> ObjectStream:
         path = self._path(key)
         try:
@@ -308,6 +324,20 @@ class S3Storage:
             raise
         except Exception as exc:  # noqa: BLE001 - any S3 failure is the store being unavailable
             raise self._unavailable(exc, f"write of {key}") from exc
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """A small object (a playlist): one PUT, atomic for readers."""
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type(key))
+        except Exception as exc:  # noqa: BLE001 - any S3 failure is the store being unavailable
+            raise self._unavailable(exc, f"write of {key}") from exc
+
+    def delete(self, key: str) -> None:
+        """Remove one object (nothing if it is not there)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:  # noqa: BLE001
+            raise self._unavailable(exc, f"delete of {key}") from exc
 
     def _multipart(self, key: str, src: str, size: int, ctype: str) -> None:
         upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=ctype)["UploadId"]

@@ -131,24 +131,36 @@ def rename_video(video_id: str):
 
 @bp.delete("/api/videos/<video_id>")
 def delete_video(video_id: str):
-    """Remove every object, then the row (so a failure never leaves a row without files
-    silently: the row stays and the delete can be tried again)."""
+    """Remove every object, then the row (a failure to reach the store leaves the row, and
+    the delete can be tried again), then the objects once more: a packager that was
+    publishing while the first pass ran may have added some (the row's tombstone lets the
+    packager's sweep do this last pass if the store is unreachable now)."""
     _own_video(video_id)
+    files = current_app.extensions["files"]
     try:
-        current_app.extensions["files"].delete_video(video_id)
+        files.delete_video(video_id)
     except FileSvcUnavailable as exc:
         log.warning("delete of %s: %s", video_id, exc)
         return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
-    videos.delete_video_row(_db(), video_id)
+    if not videos.delete_video_row(_db(), video_id):
+        return error_response(404, "not_found", "No such video.")  # a concurrent delete won
+    try:
+        files.delete_video(video_id)
+        videos.forget_deleted(_db(), video_id)
+    except FileSvcUnavailable as exc:
+        log.warning("second pass of the delete of %s left to the sweep: %s", video_id, exc)
     log.info("video %s deleted by %s", video_id, g.user)
     return Response(status=204)
 
 
 @bp.post("/api/videos/<video_id>/retry")
 def retry_video(video_id: str):
-    row = _own_video(video_id)
-    if row["status"] != "failed" or not videos.retry_video(_db(), video_id):
-        return error_response(409, "not_failed", "Only a failed video can be retried.")
+    """A failed video is packaged again; a ready one has its failed renditions re-queued."""
+    _own_video(video_id)
+    if not videos.retry_video(_db(), video_id):
+        return error_response(
+            409, "not_failed", "Only a failed video, or a ready one with failed renditions, can be retried."
+        )
     return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url)), 202
 
 

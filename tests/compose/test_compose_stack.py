@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -92,8 +93,13 @@ def compose_stack(tmp_path_factory):
 
     run("down", "-v", "--remove-orphans", check=False)
     try:
-        run("up", "-d", "--build", "--wait", "--wait-timeout", "300")
-        yield project
+        run("up", "-d", "--build", "--wait", "--wait-timeout", "300", "--scale", "packager=2")
+        yield SimpleNamespace(
+            path=project,
+            compose=lambda *args: subprocess.run(
+                [*cmd, *args], cwd=project, env=env, capture_output=True, text=True, timeout=60
+            ),
+        )
     finally:
         run("logs", "--no-color", "--tail", "200", check=False)
         run("down", "-v", "--remove-orphans", check=False)
@@ -103,6 +109,9 @@ def compose_stack(tmp_path_factory):
 
 
 def test_compose_flow_from_the_host(compose_stack, tmp_path):
+    # Two packagers (--scale packager=2), both healthy by their own /healthz.
+    ps = compose_stack.compose("ps", "--format", "{{.Service}} {{.Health}}", "packager")
+    assert ps.stdout.split("\n").count("packager healthy") == 2, ps.stdout + ps.stderr
     cfg = _env_example()
     login = requests.post(
         "http://127.0.0.1:8000/api/login",

@@ -135,7 +135,7 @@ def auth(token: str) -> dict[str, str]:
 
 
 def assert_all_healthy(st: Stack) -> None:
-    for name in ("auth", "file", "upload", "streaming"):
+    for name in ("auth", "file", "packager", "upload", "streaming"):
         resp = requests.get(st.url(name) + "/healthz", timeout=10)
         assert resp.status_code == 200, (name, resp.text)
 
@@ -174,7 +174,7 @@ def upload_and_play(st: Stack, token: str, path: Path, name: str) -> str:
 
 
 def processes_of(st: Stack, service: str = "file") -> list[tuple[int, str]]:
-    """Live processes of one service of this stack, children included (ffmpeg, the packager):
+    """Live processes of one service of this stack, children included (workers, ffmpeg):
     found by the service's PORT and the stack's TEMP_DIR in their environment."""
     markers = {f"TEMP_DIR={st.env['TEMP_DIR']}".encode(), f"PORT={st[service].port}".encode()}
     found = []

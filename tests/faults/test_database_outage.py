@@ -28,7 +28,7 @@ def test_database_stopped_then_started(fault_stack, tmp_path_factory):
     small = faultkit.clip(tmp_path_factory, "small")
     token = st.login()  # a session made before the outage
     ready_id = faultkit.upload_and_play(st, token, small, "before the outage")
-    pids = {name: st[name].proc.pid for name in ("auth", "file", "upload", "streaming")}
+    pids = {name: st[name].proc.pid for name in ("auth", "file", "packager", "upload", "streaming")}
     before = faultkit.assert_clean(st, st.counts())
     # A session the web apps have not seen yet: they cache a verified token for up to 2 s
     # (design.md), and HLS needs no database, so a just-verified token may keep playing.
@@ -36,7 +36,7 @@ def test_database_stopped_then_started(fault_stack, tmp_path_factory):
 
     st.mariadb.stop()
     try:
-        for name in ("auth", "file", "upload", "streaming"):
+        for name in ("auth", "file", "packager", "upload", "streaming"):
             body = _assert_503(requests.get(st.url(name) + "/healthz", timeout=15), f"{name} /healthz")
             assert body["status"] == "unavailable"
             assert body["checks"]["database"].startswith("unavailable"), body

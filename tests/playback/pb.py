@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
 import requests
-
-from harness import wait_until
 
 
 def query(st, sql: str, params=()) -> list[dict]:
@@ -34,21 +30,6 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def packager_pids(st) -> list[int]:
-    """The packager processes the file-svc gunicorn master started (its children)."""
-    master = st["file"].proc.pid
-    pids = []
-    for task in Path(f"/proc/{master}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                cmd = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except FileNotFoundError:
-                continue
-            if b"file_svc.packager" in cmd:
-                pids.append(int(child))
-    return pids
-
-
 def processes_mentioning(text: str) -> list[int]:
     """Processes whose command line mentions `text` (an ffmpeg working on a video)."""
     found = []
@@ -63,9 +44,8 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-def kill_packager(st) -> int:
-    """SIGKILL the running packager (by its pid); returns the pid."""
-    pids = wait_until(lambda: packager_pids(st), 20, "packager process")
-    assert len(pids) == 1, pids
-    os.kill(pids[0], signal.SIGKILL)
-    return pids[0]
+def kill_packager(st, name: str = "packager") -> int:
+    """SIGKILL a packager process of the stack; returns its pid."""
+    pid = st[name].pid
+    st[name].kill()
+    return pid

@@ -48,7 +48,7 @@ def test_input_is_packaged(pb_stack, pb_tokens, packaged, inputs, name):
     assert (video["width"], video["height"]) == (width, height)
     assert video["duration_s"] == pytest.approx(3, abs=0.2)
     # Small sources get one rendition: their own size (no ladder height below it).
-    assert video["renditions"] == [{"height": min(width, height), "status": "ready"}]
+    assert video["renditions"] == [{"height": min(width, height), "status": "ready", "error": None}]
 
     master = get(pb_stack, token, f"/videos/{video['id']}/hls/master.m3u8")
     assert master.status_code == 200

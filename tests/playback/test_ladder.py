@@ -29,7 +29,7 @@ def test_master_lists_every_rung(pb_stack, pb_tokens, ladder_video):
     video = ladder_video
     assert video["status"] == "ready"
     assert (video["width"], video["height"]) == (1920, 1080)
-    assert video["renditions"] == [{"height": h, "status": "ready"} for h in (360, 720, 1080)]
+    assert video["renditions"] == [{"height": h, "status": "ready", "error": None} for h in (360, 720, 1080)]
     master = m3u8.loads(get(pb_stack, pb_tokens["alice"], f"/videos/{video['id']}/hls/master.m3u8").text)
     rungs = {p.stream_info.resolution: p for p in master.playlists}
     assert sorted(rungs) == [(640, 360), (1280, 720), (1920, 1080)]

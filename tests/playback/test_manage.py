@@ -13,14 +13,15 @@ from .pb import auth, query, s3_keys
 
 @pytest.fixture(scope="module")
 def owned(pb_stack, pb_tokens, inputs):
-    """Two of alice's videos, ready."""
+    """Two of alice's videos, packaged (every job over: what races a delete is tested in
+    tests/packager/test_delete_race.py, not left to chance here)."""
     token = pb_tokens["alice"]
     out = []
     for name in ("Manage one", "Manage two"):
         resp = pb_stack.upload(token, inputs["h264_silent"], name=name)
         assert resp.status_code == 201, resp.text
         out.append(resp.json()["id"])
-    return [pb_stack.wait_status(token, vid) for vid in out]
+    return [pb_stack.wait_packaged(token, vid) for vid in out]
 
 
 def _api(st, method, token, path, **kw):
@@ -46,7 +47,7 @@ def test_retry_is_for_failed_videos_of_the_owner(pb_stack, pb_tokens, owned):
     vid = owned[0]["id"]
     assert _api(pb_stack, "POST", pb_tokens["bob"], f"/api/videos/{vid}/retry").status_code == 403
     resp = _api(pb_stack, "POST", pb_tokens["alice"], f"/api/videos/{vid}/retry")
-    assert resp.status_code == 409 and resp.json()["error"] == "not_failed"
+    assert resp.status_code == 409 and resp.json()["error"] == "not_failed"  # ready, no rendition failed
 
 
 def test_library_lists_newest_first_paged_and_searched(pb_stack, pb_tokens, owned):
@@ -69,6 +70,7 @@ def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, own
     assert s3_keys(pb_stack, f"videos/{vid}/") == []
     assert query(pb_stack, "SELECT id FROM videos WHERE id = %s", (vid,)) == []
     assert query(pb_stack, "SELECT video_id FROM packaging_jobs WHERE video_id = %s", (vid,)) == []
+    assert query(pb_stack, "SELECT video_id FROM renditions WHERE video_id = %s", (vid,)) == []
 
 
 @pytest.mark.browser

@@ -174,6 +174,7 @@ def upload():
             owner=g.user,
             size_bytes=stored["size_bytes"],
             original_key=stored["original_key"],
+            probe=stored.get("probe"),
         )
     except videos.InvalidName as exc:
         _discard(video_id)

@@ -1,5 +1,5 @@
 // The library: posters, names, durations, status; newest first, paged, searchable.
-// Owners can rename, delete (with confirmation) and retry failed videos.
+// Owners can rename, delete (with confirmation) and retry failed videos or renditions.
 (function () {
   "use strict";
   const grid = document.getElementById("library");
@@ -60,14 +60,24 @@
     const line = document.createElement("div");
     line.className = "muted";
     const status = document.createElement("span");
-    status.className = "status " + v.status; status.textContent = v.status;
+    // While processing: "waiting" for a packager, or "packaging".
+    const phase = v.status === "processing" && v.phase ? v.phase : null;
+    status.className = "status " + v.status + (phase ? " " + phase : "");
+    status.textContent = phase || v.status;
     line.append(status, " " + clock(v.duration_s) + " · " + v.owner);
     meta.append(title, line);
     const pending = (v.renditions || []).filter((r) => r.status === "pending").map((r) => r.height + "p");
+    const failed = (v.renditions || []).filter((r) => r.status === "failed");
     if (v.status === "ready" && pending.length) {
       const more = document.createElement("div");
       more.className = "muted renditions"; more.textContent = "Preparing " + pending.join(", ") + "…";
       meta.append(more);
+    }
+    if (v.status === "ready" && failed.length) {
+      const e = document.createElement("div");
+      e.className = "error renditions-failed";
+      e.textContent = failed.map((r) => r.height + "p failed" + (r.error ? ": " + r.error : "")).join("; ");
+      meta.append(e);
     }
     if (v.status === "failed" && v.error) {
       const e = document.createElement("div"); e.className = "error"; e.textContent = v.error; meta.append(e);
@@ -86,7 +96,7 @@
         try { await api("DELETE", "/api/videos/" + v.id); load(); }
         catch (err) { message.textContent = err.message; message.className = "error"; }
       }));
-      if (v.status === "failed") {
+      if (v.status === "failed" || (v.status === "ready" && failed.length)) {
         actions.append(button("Retry", "secondary retry", async () => {
           try { await api("POST", "/api/videos/" + v.id + "/retry"); load(); }
           catch (err) { message.textContent = err.message; message.className = "error"; }

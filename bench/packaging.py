@@ -1,4 +1,4 @@
-"""Packaging benchmark (not a test): `python -m bench.packaging [--runs 3]`.
+"""Packaging benchmark (not a test): `python -m bench.packaging [--runs 3] [--only single|queue]`.
 
 For a 60 s 720p H.264/AAC clip, through a local stack (the four services as gunicorn
 processes, SQLite, local storage), the time from upload-complete (the 201 of
@@ -227,16 +227,21 @@ def write_section(text: str) -> None:
     path.write_text(current)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
-    args = parser.parse_args()
+def single_video(args) -> None:
+    """One video at a time on an idle packager, against the bare ffmpeg commands."""
     base = Path(tempfile.mkdtemp(prefix="bench-packaging-"))
     results: dict[str, list] = {
         k: []
-        for k in ("copy", "transcode", "ladder", "copy_10min", "bare_copy", "bare_transcode", "bare_ladder",
-                  "bare_copy_10min")
+        for k in (
+            "copy",
+            "transcode",
+            "ladder",
+            "copy_10min",
+            "bare_copy",
+            "bare_transcode",
+            "bare_ladder",
+            "bare_copy_10min",
+        )
     }
     stacks: dict[str, Stack] = {}
     try:
@@ -351,6 +356,24 @@ within seconds), where the bare command does everything in one pass.
     if not args.no_write:
         write_section(text)
         print("written to BENCHMARKS.md")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=("single", "queue"), help="one part: single videos, or the queue scenarios")
+    parser.add_argument("--videos", type=int, default=6, help="videos per queue scenario")
+    parser.add_argument("--clip-seconds", type=int, default=SECONDS, help="the queue scenarios' clip length")
+    parser.add_argument("--old", default="", help="also run the queue scenarios on this revision (before/after)")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the file to write to")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = parser.parse_args(argv)
+    if args.only in (None, "queue"):
+        from bench import packaging_queue
+
+        packaging_queue.run(args)
+    if args.only in (None, "single"):
+        single_video(args)
 
 
 if __name__ == "__main__":

@@ -113,3 +113,12 @@ def test_run_skips_absent_benchmarks():
     from bench.run import run_one
 
     assert run_one("no_such_benchmark") == "absent"
+
+
+@pytest.mark.slow
+def test_packaging_queue_bench_runs(tmp_path):
+    text = run_bench(
+        "bench.packaging", tmp_path / "B.md", "--only", "queue", "--videos", "2", "--clip-seconds", "3", timeout=400
+    )
+    assert "<!-- packaging-queue -->" in text and "Back to back (2 uploads" in text
+    assert "| two |" in text and "one command, one decode" in text

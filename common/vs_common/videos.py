@@ -9,29 +9,12 @@ from . import jobs
 from .db import Cursor, Database, as_datetime, utcnow
 from .settings import Settings
 
-NAME_MAX = 200
 STATUSES = ("processing", "ready", "failed")
-
-
-class InvalidName(ValueError):
-    """A video name that is empty or longer than 200 characters after trimming."""
 
 
 def new_video_id() -> str:
     """A random URL-safe id (16 characters, 96 bits), never sequential."""
     return secrets.token_urlsafe(12)
-
-
-def clean_name(raw: str | None) -> str:
-    """Trim a name and check its length (1 to 200 characters, any Unicode)."""
-    name = (raw or "").strip()
-    if not name:
-        raise InvalidName("The video name is empty.")
-    if len(name) > NAME_MAX:
-        raise InvalidName(f"The video name is {len(name)} characters long; the limit is {NAME_MAX}.")
-    if any(ord(c) < 32 and c not in "\t" for c in name):
-        raise InvalidName("The video name contains control characters.")
-    return name
 
 
 def video_path_for(settings: Settings, video_id: str) -> str:
@@ -255,9 +238,29 @@ def rendition_ready(cur: Cursor, video_id: str, label: int, stats: dict) -> None
     cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
 
 
+def reserve_output(cur: Cursor, video_id: str, label: int, nbytes: int, allowed: int) -> bool:
+    """Count a rendition's `nbytes` against the video's output budget (`allowed` bytes in
+    all); False, and nothing counted, if they do not fit. Run under the video's row lock,
+    so that two renditions finishing at once cannot both take the last of it."""
+    if output_used(cur, video_id, label) + nbytes > allowed:
+        return False
+    cur.execute("UPDATE renditions SET bytes = ? WHERE video_id = ? AND label = ?", (nbytes, video_id, label))
+    return True
+
+
+def output_used(cur: Cursor, video_id: str, label: int) -> int:
+    """Bytes the video's other renditions store (or have reserved)."""
+    row = cur.execute(
+        "SELECT COALESCE(SUM(bytes), 0) AS n FROM renditions WHERE video_id = ? AND label <> ? AND bytes IS NOT NULL",
+        (video_id, label),
+    ).fetchone()
+    return int(row["n"])
+
+
 def rendition_failed(cur: Cursor, video_id: str, label: int, reason: str) -> None:
     cur.execute(
-        "UPDATE renditions SET status = 'failed', error = ?, updated_at = ? WHERE video_id = ? AND label = ?",
+        "UPDATE renditions SET status = 'failed', error = ?, bytes = NULL, updated_at = ? "
+        "WHERE video_id = ? AND label = ?",
         (reason[:1000], utcnow(), video_id, label),
     )
     cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 
-from vs_common import videos
+from vs_common import names, videos
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcUnavailable, NotFound
 from vs_common.settings import origin_of
@@ -121,12 +121,15 @@ def rename_video(video_id: str):
     if not isinstance(body, dict) or not isinstance(body.get("video_name"), str):
         return error_response(400, "bad_request", 'Send JSON {"video_name": "..."}.')
     try:
-        name = videos.clean_name(body["video_name"])
-    except videos.InvalidName as exc:
+        name = names.clean_name(body["video_name"])
+    except names.InvalidName as exc:
         return error_response(400, "invalid_name", str(exc))
     _own_video(video_id)
     videos.rename_video(_db(), video_id, name)
-    return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url))
+    row = videos.get_video(_db(), video_id)
+    if row is None:  # deleted meanwhile
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(videos.to_json(row, _s().streaming_public_url))
 
 
 @bp.delete("/api/videos/<video_id>")
@@ -161,7 +164,10 @@ def retry_video(video_id: str):
         return error_response(
             409, "not_failed", "Only a failed video, or a ready one with failed renditions, can be retried."
         )
-    return jsonify(videos.to_json(videos.get_video(_db(), video_id), _s().streaming_public_url)), 202
+    row = videos.get_video(_db(), video_id)
+    if row is None:  # deleted meanwhile
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(videos.to_json(row, _s().streaming_public_url)), 202
 
 
 def _relay(raw, size: int = 256 * 1024):

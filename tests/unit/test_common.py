@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from vs_common import videos
+from vs_common import names, videos
 from vs_common.openapi_parts import VIDEO
 from vs_common.settings import ConfigError, Settings, load_settings, origin_of
 
@@ -74,13 +74,13 @@ def test_origins():
 
 @pytest.mark.parametrize("raw", ["  ok  ", "é" * 200, "🎬 clip", "a\tb", "<script>alert(1)</script>"])
 def test_good_names_are_trimmed_and_kept(raw):
-    assert videos.clean_name(raw) == raw.strip()
+    assert names.clean_name(raw) == raw.strip()
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "x" * 201, "a\x00b", "line\nbreak"])
 def test_bad_names_are_refused(raw):
-    with pytest.raises(videos.InvalidName):
-        videos.clean_name(raw)
+    with pytest.raises(names.InvalidName):
+        names.clean_name(raw)
 
 
 def test_ids_are_random_and_url_safe():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import requests
 
 from upload.upload_helpers import assert_nothing_left, auth, quiesce
@@ -103,3 +104,77 @@ def test_concurrent_uploads_both_land(stack, upload_token, media):
         assert video["video_name"] == f"Concurrent {label}" and video["size_bytes"] == size
         head = stack.s3.client().head_object(Bucket=stack.s3.bucket, Key=f"videos/{body['id']}/original.avi")
         assert head["ContentLength"] == size
+
+
+def _raw_upload(stack, token, disposition: bytes, payload: bytes, name: bytes | None = None) -> requests.Response:
+    """A multipart body with the file part's Content-Disposition (and the name) as raw bytes."""
+    boundary = b"rawboundary7"
+    body = b""
+    if name is not None:
+        body += b"--" + boundary + b'\r\nContent-Disposition: form-data; name="name"\r\n\r\n' + name + b"\r\n"
+    body += b"--" + boundary + b"\r\nContent-Disposition: " + disposition + b"\r\n"
+    body += b"Content-Type: application/octet-stream\r\n\r\n" + payload + b"\r\n--" + boundary + b"--\r\n"
+    return requests.post(
+        stack.url("upload") + "/api/upload",
+        data=body,
+        headers={**auth(token), "Content-Type": "multipart/form-data; boundary=" + boundary.decode()},
+        timeout=60,
+    )
+
+
+REFUSED_NAMES = [
+    ("evil\u202egpj.exe", "bidirectional"),  # reads as "evilexe.jpg"
+    ("right\u2067to\u2069left", "bidirectional"),  # an isolate
+    ("\u200b\u200b\u200b", "no visible character"),  # zero-width spaces only
+    ("\u3164\u3164", "no visible character"),  # Hangul fillers
+    ("a" + "\u0301" * 199, "combining marks"),  # one letter under 199 accents
+    ("bell\x07", "control character"),
+    ("c1\x85c1", "control character"),  # NEL, a C1 control
+]
+
+
+@pytest.mark.parametrize(("raw", "rule"), REFUSED_NAMES)
+def test_names_that_break_or_spoof_are_refused_saying_which_rule(stack, upload_token, media, raw, rule):
+    before = quiesce(stack)
+    resp = _upload(stack, upload_token, media["mp4"], raw)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "invalid_name" and rule in resp.json()["message"], resp.json()
+    assert_nothing_left(stack, before)
+
+
+def test_names_are_normalised_to_nfc(stack, upload_token, media):
+    resp = _upload(stack, upload_token, media["mp4"], "Cafe\u0301 e\u0301te\u0301")  # e + combining acute
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["video_name"] == "Café été"  # precomposed
+    resp = _upload(stack, upload_token, media["mp4"], "Ti\u1ebfng Vi\u1ec7t \u0e01\u0e34\u0e4a")  # marks people use
+    assert resp.status_code == 201, resp.text
+
+
+def test_names_and_file_names_that_are_not_utf8_are_refused(stack, upload_token, media):
+    payload = media["mp4"].read_bytes()
+    before = quiesce(stack)
+    cases = [
+        (b'form-data; name="file"; filename="clip.mp4"', b"bad \xff\xfe name", "The video name is not valid UTF-8"),
+        (b'form-data; name="file"; filename="bad\xff.mp4"', None, "The file name is not valid UTF-8"),
+        (b"form-data; name=\"file\"; filename*=UTF-8''bad%FF%FE.mp4", None, "The file name is not valid UTF-8"),
+        (b"form-data; name=\"file\"; filename*=UTF-8''sur%ED%A0%80.mp4", b"ok", "The file name is not valid UTF-8"),
+    ]
+    for disposition, name, message in cases:
+        resp = _raw_upload(stack, upload_token, disposition, payload, name)
+        assert resp.status_code == 400, (disposition, resp.text)
+        assert resp.json()["error"] == "invalid_name" and message in resp.json()["message"], resp.json()
+    # RFC 5987 done right is kept.
+    resp = _raw_upload(
+        stack, upload_token, b"form-data; name=\"file\"; filename*=UTF-8''caf%C3%A9%20%F0%9F%8E%AC.mp4", payload
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["video_name"] == "café 🎬"
+    requests.delete(
+        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=auth(upload_token), timeout=30
+    ).raise_for_status()
+    assert_nothing_left(stack, before)
+
+
+def test_a_file_name_that_spoofs_is_refused_when_it_would_be_the_name(stack, upload_token, media):
+    resp = _upload(stack, upload_token, media["mp4"], filename="evil\u202egpj.exe.mp4")
+    assert resp.status_code == 400 and "The file name contains a bidirectional" in resp.json()["message"]

@@ -14,6 +14,8 @@ from werkzeug.sansio.multipart import (
     NeedData,
 )
 
+from vs_common.names import InvalidName, decode_utf8
+
 READ_CHUNK = 1024 * 1024
 FIELD_LIMIT = 64 * 1024
 
@@ -65,6 +67,9 @@ class MultipartStream:
         while True:
             try:
                 event = self.decoder.next_event()
+            except UnicodeDecodeError:
+                # werkzeug reads a part's headers as UTF-8: a file name in other bytes.
+                raise InvalidName("The file name is not valid UTF-8 text.") from None
             except ValueError as exc:
                 raise BadForm(f"The request body is not valid multipart/form-data ({exc}).") from exc
             if isinstance(event, NeedData):
@@ -91,6 +96,10 @@ class MultipartStream:
                 yield event
 
     def field_value(self) -> str:
+        """A text field's value; InvalidName if it is not UTF-8 (a name that cannot be kept)."""
+        return decode_utf8(bytes(self.field_bytes()))
+
+    def field_bytes(self) -> bytearray:
         buf = bytearray()
         for event in self._events:
             if not isinstance(event, Data):
@@ -100,7 +109,7 @@ class MultipartStream:
                 raise BadForm("A form field is too large.")
             if not event.more_data:
                 break
-        return buf.decode("utf-8", errors="replace")
+        return buf
 
     def skip_file(self) -> None:
         """Read past a file part we do not keep (it still counts against the body limit)."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.sansio.multipart import File
 
-from vs_common import videos
+from vs_common import names, videos
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 
@@ -70,7 +72,7 @@ def _default_name(filename: str) -> str:
     """The file name without folders or extension, cut to the longest name allowed."""
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     stem = os.path.splitext(base)[0].strip() or base.strip()
-    return stem[: videos.NAME_MAX].strip() or "Untitled video"
+    return stem[: names.NAME_MAX].strip() or "Untitled video"
 
 
 def _discard(video_id: str) -> None:
@@ -94,7 +96,7 @@ def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, str |
     filename = ""
     for part in form.parts():
         if isinstance(part, File) and part.name == "file" and not started:
-            filename = part.filename or ""
+            filename = _filename(part)
             started = True
             try:
                 stored = files.upload(form.file_chunks(), video_id=video_id)
@@ -109,10 +111,22 @@ def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, str |
         elif part.name == "name":
             name = form.field_value()
             if name.strip():
-                videos.clean_name(name)  # refuse a bad name early, before storing if it comes first
+                names.clean_name(name)  # refuse a bad name early, before storing if it comes first
         else:
-            form.field_value()
+            form.field_bytes()  # a field we do not use: read past it
     return stored, name, filename
+
+
+_FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;\s]*)", re.IGNORECASE)
+
+
+def _filename(part: File) -> str:
+    """The part's file name. werkzeug decodes an RFC 5987 `filename*` leniently (bad
+    bytes become U+FFFD): a UTF-8 one that is not UTF-8 is refused here instead."""
+    star = _FILENAME_STAR.search(part.headers.get("Content-Disposition", ""))
+    if star and star.group(1).strip().lower() in ("utf-8", "utf8"):
+        names.decode_utf8(unquote_to_bytes(star.group(2)), "The file name")
+    return part.filename or ""
 
 
 @bp.post("/api/upload")
@@ -134,7 +148,7 @@ def upload():
     video_id = videos.new_video_id()
     try:
         stored, name, filename = _read_form(form, video_id)
-    except videos.InvalidName as exc:
+    except names.InvalidName as exc:
         _discard(video_id)
         return _early_error(400, "invalid_name", str(exc))
     except FileTooLarge as exc:
@@ -165,7 +179,10 @@ def upload():
     if stored is None:
         return error_response(400, "missing_file", "The form has no 'file' part: choose a video to upload.")
     try:
-        video_name = videos.clean_name(name if name and name.strip() else _default_name(filename))
+        if name and name.strip():
+            video_name = names.clean_name(name)
+        else:  # the file's name becomes the video's: the same rules, said of the file name
+            video_name = names.clean_name(_default_name(filename), "The file name")
         row = videos.insert_video(
             current_app.extensions["db"],
             s,
@@ -176,7 +193,7 @@ def upload():
             original_key=stored["original_key"],
             probe=stored.get("probe"),
         )
-    except videos.InvalidName as exc:
+    except names.InvalidName as exc:
         _discard(video_id)
         return error_response(400, "invalid_name", str(exc))
     except BaseException:

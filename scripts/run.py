@@ -75,8 +75,8 @@ def main() -> int:
     procs: list[subprocess.Popen] = []
     for (name, folder, command), color in zip(SERVICES, COLORS, strict=True):
         child_env = dict(env, PORT=ports[name])
-        if name == "packager":
-            # Internal: only the services on this machine reach it.
+        if name in ("file-svc", "packager"):
+            # Internal: only the services on this machine reach them.
             child_env["BIND_HOST"] = "127.0.0.1"
         proc = subprocess.Popen(
             command,

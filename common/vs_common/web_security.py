@@ -9,6 +9,9 @@
   no hidden token, the Origin rule protects it).
 - Security headers on every HTML page (CSP without inline script, nosniff,
   frame-ancestors, Referrer-Policy).
+- `Cache-Control: private, no-store` on JSON answers (a user's videos, sessions, errors),
+  so that no shared cache keeps one user's answer for another; only /openapi.json, the
+  same for everyone, may be cached.
 """
 
 from __future__ import annotations
@@ -94,4 +97,6 @@ def install_web_security(app: Flask, settings: Settings) -> None:
             if ancestors == "'none'":
                 response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Cache-Control", "no-store")
+        elif response.mimetype == "application/json" and request.path != "/openapi.json":
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response

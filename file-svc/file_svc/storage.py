@@ -50,7 +50,9 @@ class ObjectStream:
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | str:
-    """(start, end inclusive) for a single `bytes=` range, None for none, 'invalid' if unsatisfiable."""
+    """(start, end inclusive) for a single `bytes=` range; None when there is none or it is
+    malformed (RFC 9110: ignored, the whole object is sent), 'invalid' when it is well
+    formed but unsatisfiable (416)."""
     if not header:
         return None
     header = header.strip()
@@ -68,11 +70,15 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None | str:
             start, end = max(0, size - length), size - 1
         else:
             start = int(start_s)
-            end = int(end_s) if end_s else size - 1
+            end = int(end_s) if end_s else None
     except ValueError:
         return None
-    if start < 0 or start >= size or end < start:
+    if start < 0 or (end is not None and end < start):
+        return None  # `bytes=5-1` is not a valid range: ignored
+    if start >= size:
         return "invalid"
+    if end is None:
+        end = size - 1
     return start, min(end, size - 1)
 
 
@@ -136,10 +142,10 @@ class LocalStorage:
         return self._path(key).is_file()
 
     def delete_prefix(self, prefix: str) -> int:
+        """Remove a folder of objects; safe against another delete of it at the same time
+        (what the other one removed first is simply not counted)."""
         path = self._path(prefix.rstrip("/"))
-        if not path.exists():
-            return 0
-        count = sum(1 for p in path.rglob("*") if p.is_file())
+        count = sum(len(files) for _dir, _subdirs, files in os.walk(path))  # os.walk skips what vanishes
         shutil.rmtree(path, ignore_errors=True)
         return count
 

@@ -123,3 +123,8 @@ CREATE TABLE deleted_videos (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (3, 'packaging stages as separate jobs; renditions as rows; the probe made at upload kept; delete tombstones', UTC_TIMESTAMP(6));
+
+-- migration 4: the bytes each rendition stores, for the output budget
+ALTER TABLE renditions ADD COLUMN bytes BIGINT NULL;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (4, 'the bytes each rendition stores, for the output budget', UTC_TIMESTAMP(6));

@@ -271,6 +271,17 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        4,
+        "the bytes each rendition stores, for the output budget",
+        {
+            "mariadb": ["ALTER TABLE renditions ADD COLUMN bytes BIGINT NULL"],
+            "sqlite": ["ALTER TABLE renditions ADD COLUMN bytes INTEGER NULL"],
+        },
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

@@ -51,6 +51,19 @@ def _int(name: str, default: int, minimum: int | None = None, maximum: int | Non
     return value
 
 
+def _float(name: str, default: float, minimum: float) -> float:
+    raw = _env(name)
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum:  # NaN included
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = _env(name).lower()
     if raw == "":
@@ -137,6 +150,11 @@ class Settings:
     packaging_first_workers: int = 2
     packaging_background_nice: int = 19
     packager_port: int = 4001
+    max_source_pixels: int = 7680 * 4320
+    ffmpeg_memory_mb: int = 3072
+    ffmpeg_threads: int = 4
+    output_budget_ratio: float = 10.0
+    output_budget_mb: int = 64
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
     extra: dict = field(default_factory=dict)
@@ -211,6 +229,11 @@ def load_settings(env_file: str | None = None) -> Settings:
         packaging_first_workers=_int("PACKAGING_FIRST_WORKERS", 2, 1),
         packaging_background_nice=_int("PACKAGING_BACKGROUND_NICE", 19, 0, 19),
         packager_port=_int("PACKAGER_PORT", 4001, 1, 65535),
+        max_source_pixels=_int("MAX_SOURCE_PIXELS", 7680 * 4320, 64 * 64),
+        ffmpeg_memory_mb=_int("FFMPEG_MEMORY_MB", 3072, 256),
+        ffmpeg_threads=_int("FFMPEG_THREADS", 4, 1, 64),
+        output_budget_ratio=_float("OUTPUT_BUDGET_RATIO", 10.0, 1.0),
+        output_budget_mb=_int("OUTPUT_BUDGET_MB", 64, 0),
         job_lease_seconds=_int("JOB_LEASE_SECONDS", 60, 2),
         job_max_attempts=_int("JOB_MAX_ATTEMPTS", 3, 1),
     )

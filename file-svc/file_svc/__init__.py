@@ -14,7 +14,7 @@ from vs_common.health import health_blueprint
 from vs_common.logs import setup_logging
 from vs_common.settings import Settings
 
-from . import config
+from . import budget, config
 from .storage import StorageUnavailable, make_storage
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the file-svc app. Every route but /healthz needs the internal token."""
     settings = settings or config.load()
     setup_logging("file-svc", settings.log_level)
+    budget.configure(settings)
     app = Flask(__name__)
     app.extensions["settings"] = settings
     app.extensions["storage"] = make_storage(settings)

@@ -1,8 +1,11 @@
-"""HLS packaging with ffmpeg (commands built by ffmpeg-python).
+"""HLS packaging with ffmpeg (commands built by ffmpeg-python), within budget.py's limits.
 
-- `plan_rungs`: which renditions a source gets, and which one is copied.
-- `remux_rung`: 8-bit 4:2:0 H.264 without rotation is repackaged, never re-encoded
-  (its audio copied when AAC, else re-encoded to AAC).
+- `plan_rungs`: which renditions a source gets, and which one is copied. Every rung plays
+  in browsers: at most the ladder's top or 2160p (whichever is lower), H.264 at a level
+  of at most 5.2, at most 60 frames a second (faster sources are encoded at an even
+  fraction of their rate).
+- `remux_rung`: 8-bit 4:2:0 H.264 without rotation, within those bounds, is repackaged,
+  never re-encoded (its audio copied when AAC, else re-encoded to AAC).
 - `transcode_rungs`: everything else, to 8-bit 4:2:0 H.264 + AAC, one decode for
   several rungs, keyframes forced at the copied rung's segment boundaries (or every
   SEGMENT_SECONDS) so that segments line up across renditions.
@@ -11,11 +14,10 @@
 
 from __future__ import annotations
 
-import ctypes
+import json
 import math
 import os
 import re
-import signal
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -23,7 +25,8 @@ from pathlib import Path
 
 import ffmpeg
 
-from .probe import INPUT_OPTIONS, Probe
+from . import budget
+from .probe import INPUT_OPTIONS, Probe, in_words, run_ffprobe
 
 SEGMENT_SECONDS = 4
 COPYABLE_PIX_FMTS = {"yuv420p", "yuvj420p"}
@@ -51,9 +54,36 @@ class Rung:
         return f"{self.label}p"
 
 
-def can_copy(probe: Probe) -> bool:
-    """H.264, 8-bit 4:2:0, no rotation: repackaged as it is."""
-    return probe.video_codec == "h264" and probe.pix_fmt in COPYABLE_PIX_FMTS and probe.rotation % 360 == 0
+MAX_HEIGHT = 2160  # the largest rung, whatever the ladder says (4K UHD)
+MAX_LEVEL = 52  # H.264 level 5.2: 2160p at 60 fps, what browsers' decoders take
+MAX_FPS = 60.0
+
+
+def output_fps(fps: float) -> float:
+    """The frame rate a rung is delivered at: the source's up to MAX_FPS, else an even
+    fraction of it (120 -> 60, 100 -> 50, 1000 -> 58.8), so that motion stays regular."""
+    if fps <= MAX_FPS or not math.isfinite(fps):
+        return fps
+    return fps / math.ceil(fps / MAX_FPS)
+
+
+def top_height(ladder: tuple[int, ...]) -> int:
+    """The largest rung: the ladder's top, or 2160p, whichever is lower (2160p with no ladder)."""
+    return min(max(ladder), MAX_HEIGHT) if ladder else MAX_HEIGHT
+
+
+def can_copy(probe: Probe, ladder: tuple[int, ...] = ()) -> bool:
+    """H.264, 8-bit 4:2:0, no rotation, a level browsers decode, at most 60 fps, and no
+    larger than the top rung: repackaged as it is."""
+    dw, dh = probe.display_size
+    return (
+        probe.video_codec == "h264"
+        and probe.pix_fmt in COPYABLE_PIX_FMTS
+        and probe.rotation % 360 == 0
+        and 0 < probe.level <= MAX_LEVEL
+        and probe.frame_rate <= MAX_FPS
+        and min(dw, dh) <= top_height(ladder)
+    )
 
 
 def _even(value: float) -> int:
@@ -67,16 +97,22 @@ def _size_for(label: int, dw: int, dh: int) -> tuple[int, int]:
 
 
 def plan_rungs(probe: Probe, ladder: tuple[int, ...]) -> list[Rung]:
-    """Rungs from smallest to largest. The source's own size is the top rung: copied
-    when possible, else transcoded; ladder heights below it are transcoded."""
+    """Rungs from smallest to largest. The top rung is the source's own size when that is
+    no larger than `top_height` (copied when possible, else transcoded), else the top
+    height; ladder heights below it are transcoded."""
     dw, dh = probe.display_size
-    copy = can_copy(probe)
-    # A copied rung keeps the source's size (odd ones included); an encoded one must be
-    # even in both directions for 4:2:0. The label is the short side actually delivered.
-    tw, th = (dw, dh) if copy else (max(2, dw // 2 * 2), max(2, dh // 2 * 2))
-    top = min(tw, th)
-    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < top]
-    rungs.append(Rung(top, tw, th, copy=copy))
+    copy = can_copy(probe, ladder)
+    cap = top_height(ladder)
+    if copy:
+        top = Rung(min(dw, dh), dw, dh, copy=True)  # a copied rung keeps its size, odd ones included
+    elif min(dw, dh) <= cap:
+        # An encoded rung is even in both directions (4:2:0); its label is the short side delivered.
+        tw, th = max(2, dw // 2 * 2), max(2, dh // 2 * 2)
+        top = Rung(min(tw, th), tw, th, copy=False)
+    else:
+        top = Rung(cap, *_size_for(cap, dw, dh), copy=False)
+    rungs = [Rung(label, *_size_for(label, dw, dh), copy=False) for label in ladder if label < top.label]
+    rungs.append(top)
     return rungs
 
 
@@ -85,29 +121,24 @@ def _maxrate_kbps(rung: Rung, fps: float) -> int:
     return max(300, int(rung.width * rung.height * fps * 0.1 / 1000))
 
 
-def _child_setup(nice: int):
-    """In the ffmpeg child, before exec: die with the packager (SIGKILL included, so no
-    orphan keeps working), and take a lower CPU priority for background work."""
-
-    def setup() -> None:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if nice:
-            os.nice(nice)
-
-    return setup
-
-
 def run(
     cmd: list[str],
     log_path: Path,
     cancel: threading.Event | None = None,
     timeout: float = 6 * 3600,
     nice: int = 0,
+    watch: tuple[Path, int] | None = None,
 ) -> None:
-    """Run ffmpeg (at `nice`); kill it if `cancel` is set; raise PackagingError with its last line."""
+    """Run ffmpeg within the budget (at `nice`); kill it if `cancel` is set, or once the
+    folder of `watch` holds more than its bytes; raise PackagingError in words."""
     with open(log_path, "ab") as err:
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_child_setup(nice)
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=budget.child_setup(nice),
+            env=budget.child_env(),
         )
         waited = 0.0
         while True:
@@ -120,9 +151,51 @@ def run(
                     proc.kill()
                     proc.wait()
                     raise Cancelled("packaging stopped: the job was cancelled or timed out") from None
+                if watch is not None and folder_bytes(watch[0]) > watch[1]:
+                    proc.kill()
+                    proc.wait()
+                    raise OverBudget(watch[1]) from None
+    if watch is not None and folder_bytes(watch[0]) > watch[1]:
+        raise OverBudget(watch[1])
     if code != 0:
-        lines = [ln for ln in log_path.read_text(errors="replace").splitlines() if ln.strip()]
-        raise PackagingError(f"ffmpeg exited with {code}: {(lines[-1] if lines else 'no output')[:300]}")
+        raise PackagingError(f"ffmpeg exited with {code}: {last_error(log_path.read_text(errors='replace'))}")
+
+
+class OverBudget(PackagingError):
+    """The output would pass what the video may store."""
+
+    def __init__(self, allowed: int):
+        super().__init__(
+            f"Packaging stopped: this video would store more than {allowed / 1e6:.1f} MB, its budget "
+            f"({budget.BUDGET.output_ratio:g} times its original plus {budget.BUDGET.output_mb} MB)."
+        )
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files under `folder` (what vanishes meanwhile is not counted)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                continue
+    return total
+
+
+_ADDRESS = re.compile(r"^\[[^\]]*@ 0x[0-9a-fA-F]+\]\s*")
+_PATH = re.compile(r"(?:file:)?/[^\s'\":,]+")
+
+
+def last_error(log_text: str) -> str:
+    """ffmpeg's last error line in words fit for a person: no `[codec @ 0x...]`, no paths."""
+    lines = [ln for ln in log_text.splitlines() if ln.strip()]
+    if not lines:
+        return "no output"
+    words = in_words(log_text)
+    if words:
+        return words
+    return _PATH.sub("(a file)", _ADDRESS.sub("", lines[-1].strip()))[:200]
 
 
 def _hls_args(out_dir: Path, hls_time: float) -> dict:
@@ -137,24 +210,22 @@ def _hls_args(out_dir: Path, hls_time: float) -> dict:
     }
 
 
-def _input(src: Path):
-    return ffmpeg.input(f"file:{src}", **INPUT_OPTIONS)
+def _input(src: Path, **options):
+    """The source as an ffmpeg input: only the file, within the pixel and thread budget."""
+    return ffmpeg.input(f"file:{src}", **INPUT_OPTIONS, **budget.decoder_options(), **options)
 
 
 def audio_is_aac_lc(src: Path) -> bool:
     """AAC-LC can be copied as it is; HE-AAC would not match the master's `mp4a.40.2`."""
-    info = ffmpeg.probe(
-        f"file:{src}",
-        select_streams="a:0",
-        protocol_whitelist="file",
-        format_whitelist=INPUT_OPTIONS["format_whitelist"],
-    )
+    info = run_ffprobe(["-select_streams", "a:0", "-show_streams"], str(src))
     streams = info.get("streams") or [{}]
     return streams[0].get("codec_name") == "aac" and streams[0].get("profile", "LC") == "LC"
 
 
-def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> None:
-    """Repackage the source's H.264 as HLS without re-encoding."""
+def remux_rung(
+    src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None, limit: int | None = None
+) -> None:
+    """Repackage the source's H.264 as HLS without re-encoding (stopped past `limit` bytes)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = _input(src)
     streams = [inp["v:0"]]
@@ -171,7 +242,7 @@ def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=No
         .global_args("-nostdin", "-v", "error", "-y")
         .compile(cmd="ffmpeg")
     )
-    run(cmd, log_path, cancel)
+    run(cmd, log_path, cancel, watch=(out_dir, limit) if limit is not None else None)
 
 
 def segment_boundaries(playlist: Path) -> list[float]:
@@ -193,8 +264,11 @@ def transcode_rungs(
     keyframes: list[float] | None = None,
     cancel=None,
     nice: int = 0,
+    limit: int | None = None,
 ) -> None:
-    """Encode several rungs in one ffmpeg run (one decode, one scale per rung)."""
+    """Encode several rungs in one ffmpeg run (one decode, one scale per rung), at most
+    60 frames a second; stopped once the output passes `limit` bytes."""
+    fps = output_fps(probe.frame_rate)
     inp = _input(src)
     split = inp["v:0"].filter_multi_output("split", len(rungs)) if len(rungs) > 1 else None
     outputs = []
@@ -209,7 +283,9 @@ def transcode_rungs(
         out_dir.mkdir(parents=True, exist_ok=True)
         video = (split[i] if split is not None else inp["v:0"]).filter("scale", rung.width, rung.height)
         video = video.filter("format", "yuv420p")
-        maxrate = _maxrate_kbps(rung, probe.frame_rate)
+        if fps < probe.frame_rate:
+            video = video.filter("fps", fps=f"{fps:.6f}")
+        maxrate = _maxrate_kbps(rung, fps)
         opts = {
             "c:v": "libx264",
             "preset": "veryfast",
@@ -222,6 +298,7 @@ def transcode_rungs(
             "sc_threshold": 0,
             "force_key_frames": force,
             "forced-idr": 1,
+            "threads": budget.threads(),
             **_hls_args(out_dir, hls_time),
         }
         streams = [video]
@@ -230,7 +307,7 @@ def transcode_rungs(
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
         outputs.append(ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts))
     cmd = ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
-    run(cmd, log_path, cancel, nice=nice)
+    run(cmd, log_path, cancel, nice=nice, watch=(out_root, limit) if limit is not None else None)
 
 
 def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Path, cancel=None, nice: int = 0) -> None:
@@ -238,7 +315,7 @@ def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Pa
     before the time, still frame-exact), one decoded frame each: the cost does not grow
     with the video's length."""
     outputs = [
-        ffmpeg.input(f"file:{src}", ss=f"{at:.3f}", **INPUT_OPTIONS)["v:0"].output(
+        _input(src, ss=f"{at:.3f}")["v:0"].output(
             str(path), vframes=1, vf=vf, **{"q:v": q}
         )
         for at, path, vf, q in shots
@@ -311,7 +388,7 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, pr
     if probe is not None and probe.profile in _PROFILE_IDC and probe.level > 0:
         codecs = avc_codec_string(probe.profile, probe.level)
     else:
-        info = ffmpeg.probe(f"file:{out_dir / 'seg_00000.ts'}", select_streams="v:0", protocol_whitelist="file")
+        info = _probe_segment(out_dir / "seg_00000.ts")
         stream = info["streams"][0]
         codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
     if has_audio:
@@ -319,6 +396,16 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, pr
     average = int(total_bits / total_time) if total_time else peak
     rate = frame_rate if frame_rate and math.isfinite(frame_rate) else None
     return {"bandwidth": max(peak, average), "average_bandwidth": average, "codecs": codecs, "frame_rate": rate}
+
+
+def _probe_segment(segment: Path) -> dict:
+    """ffprobe of one of our own MPEG-TS segments (the mpegts demuxer, not the uploads')."""
+    cmd = ["ffprobe", "-v", "error", "-protocol_whitelist", "file", "-select_streams", "v:0", "-show_streams",
+           "-of", "json", f"file:{segment}"]
+    proc = subprocess.run(cmd, capture_output=True, timeout=60, preexec_fn=budget.child_setup(), env=budget.child_env())
+    if proc.returncode != 0:
+        raise PackagingError(f"a segment could not be read back: {last_error(proc.stderr.decode(errors='replace'))}")
+    return json.loads(proc.stdout)
 
 
 def master_playlist(renditions: list[dict]) -> str:

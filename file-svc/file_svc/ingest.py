@@ -14,7 +14,7 @@ from pathlib import Path
 from vs_common.videos import new_video_id
 
 from . import keys
-from .probe import NotAVideo, Probe, check_decodes, probe_file
+from .probe import NotAVideo, Probe, check_complete, probe_file
 
 log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
@@ -100,7 +100,7 @@ def validate(video_id: str, part: Path) -> tuple[Probe, Path]:
     """Probe the received file; rename it to its real extension. Removes it if bad."""
     try:
         probe = probe_file(str(part))
-        check_decodes(str(part), probe)
+        check_complete(str(part), probe)
     except BaseException:
         part.unlink(missing_ok=True)
         raise

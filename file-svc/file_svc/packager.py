@@ -37,7 +37,7 @@ from vs_common.logs import setup_logging
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 
-from . import config, hls, ingest, keys
+from . import budget, config, hls, ingest, keys
 from .master import publish_master
 from .probe import NotAVideo, Probe, probe_file
 from .storage import ObjectNotFound, StorageUnavailable, make_storage
@@ -54,6 +54,7 @@ class Packager:
 
     def __init__(self, settings: Settings):
         self.s = settings
+        budget.configure(settings)
         self.db = Database(settings)
         self.storage = make_storage(settings)
         self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}"
@@ -87,6 +88,8 @@ class Packager:
         try:
             work.mkdir(parents=True, exist_ok=True)
             stage(job, row, work, cancel)
+        except hls.OverBudget as exc:
+            self._give_up(job, str(exc))  # the same on every attempt: no retry
         except (LeaseLost, hls.Cancelled) as exc:
             if self.stop.is_set() and isinstance(exc, hls.Cancelled):
                 log.info("%s handed back: the packager is stopping", job.describe())
@@ -145,24 +148,26 @@ class Packager:
             videos.plan_renditions(cur, vid, [(r.label, r.width, r.height, r.copy) for r in rungs])
         started = time.monotonic()
         out, images, log_path = work / "hls", work / "images", work / "ffmpeg.log"
+        allowed = budget.BUDGET.output_bytes(int(row["size_bytes"] or 0))
         # The poster is made while the first rung is: both are needed for `ready`.
         with ThreadPoolExecutor(1, thread_name_prefix=f"poster-{vid[:6]}") as pool:
             poster = pool.submit(hls.make_poster, src, images, probe, work / "images.log", cancel)
             try:
                 if first.copy:
-                    hls.remux_rung(src, out / first.name, probe, log_path, cancel)
+                    hls.remux_rung(src, out / first.name, probe, log_path, cancel, limit=allowed)
                     keyframes = hls.segment_boundaries(out / first.name / "index.m3u8")
                 else:
-                    hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel)
+                    hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel, limit=allowed)
                     keyframes = None
             except BaseException:
                 cancel.set()  # stop the poster's ffmpeg too; this attempt is over
                 raise
             poster_path = poster.result()
         stats = hls.rung_stats(
-            first, out / first.name, probe.has_audio, probe.frame_rate, probe if first.copy else None
+            first, out / first.name, probe.has_audio, hls.output_fps(probe.frame_rate), probe if first.copy else None
         )
         # Everything is made before anything is published; the master goes last.
+        self._reserve(job, first, out, allowed)
         self._publish_rung(job, out, first)
         self.storage.put_file(keys.poster(vid), str(poster_path))
         with self._owned(job) as cur:
@@ -199,6 +204,9 @@ class Packager:
         rung = hls.Rung(job.label, rendition["width"], rendition["height"], copy=False)
         out = work / "hls"
         started = time.monotonic()
+        allowed = budget.BUDGET.output_bytes(int(row["size_bytes"] or 0))
+        with self.db.transaction() as cur:
+            left = allowed - videos.output_used(cur, vid, rung.label)
         hls.transcode_rungs(
             src,
             [rung],
@@ -208,8 +216,10 @@ class Packager:
             job.payload.get("keyframes"),
             cancel,
             nice=self.s.packaging_background_nice,
+            limit=max(0, left),
         )
-        stats = hls.rung_stats(rung, out / rung.name, probe.has_audio, probe.frame_rate)
+        stats = hls.rung_stats(rung, out / rung.name, probe.has_audio, hls.output_fps(probe.frame_rate))
+        self._reserve(job, rung, out, allowed)
         self._publish_rung(job, out, rung)
         with self._owned(job) as cur:
             videos.rendition_ready(cur, vid, rung.label, stats)
@@ -230,6 +240,12 @@ class Packager:
         self._done(job)
 
     # -- publishing and finishing ------------------------------------------------------
+    def _reserve(self, job: Job, rung: hls.Rung, out: Path, allowed: int) -> None:
+        """Count the rung's bytes against the video's output budget before publishing it."""
+        with self._owned(job) as cur:
+            if not videos.reserve_output(cur, job.video_id, rung.label, hls.folder_bytes(out / rung.name), allowed):
+                raise hls.OverBudget(allowed)
+
     def _publish_rung(self, job: Job, out: Path, rung: hls.Rung) -> None:
         """Segments, then the media playlist that names them, once the job is still ours."""
         jobs.renew(self.db, job, self.s.job_lease_seconds)
@@ -266,6 +282,7 @@ class Packager:
                         "AND status = 'processing'",
                         (reason[:1000], utcnow(), vid),
                     )
+                    cur.execute("DELETE FROM renditions WHERE video_id = ?", (vid,))  # none was published
                 elif job.stage == jobs.RUNG:
                     videos.rendition_failed(cur, vid, job.label, reason)
                 remaining = jobs.fail(cur, job, reason)

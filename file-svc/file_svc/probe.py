@@ -1,18 +1,26 @@
-"""What an upload is, by content: ffprobe through ffmpeg-python, reading only the file.
+"""What an upload is, by content: ffprobe, reading only the file, within the budget.
 
 Only the `file` protocol and the container demuxers we accept are allowed, so a
 "video" that is really an HLS or concat playlist can never make ffmpeg read anything
-but the upload itself.
+but the upload itself. Every ffprobe and ffmpeg here runs within budget.py's limits
+(pixels, memory, threads). Refusals say what is wrong in words of ours: never ffmpeg's
+text, paths or versions.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
 import subprocess
 from dataclasses import asdict, dataclass, fields
 
 import ffmpeg
 
+from . import budget
+
+log = logging.getLogger(__name__)
 # Demuxers we accept: mp4/mov, Matroska/WebM, AVI. Everything else is not a video to us.
 FORMAT_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi"
 INPUT_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": FORMAT_WHITELIST}
@@ -22,6 +30,14 @@ PROBE_TIMEOUT = 60
 
 class NotAVideo(ValueError):
     """The file is not a playable video; the message says why, in words."""
+
+    code = "not_a_video"
+
+
+class PictureTooLarge(NotAVideo):
+    """The picture is larger than MAX_SOURCE_PIXELS."""
+
+    code = "picture_too_large"
 
 
 # What a refused file is, told by its first bytes, so the message can say so in words.
@@ -77,14 +93,28 @@ def sniff(path: str) -> str | None:
     return None
 
 
-def _plain(line: str) -> str:
-    """An ffmpeg message without its `[demuxer @ 0x...]` prefix, cut to a sensible length."""
-    return re.sub(r"^\[[^\]]*@ 0x[0-9a-fA-F]+\]\s*", "", line.strip())[:160]
+# What ffmpeg's reasons mean, in words (its own text is never shown: it may name paths).
+_REASONS = (
+    ("moov atom not found", "its index (the moov atom) is missing"),
+    ("partial file", "it ends before its data does"),
+    ("EBML header parsing failed", "its Matroska header is damaged"),
+    ("Invalid data found when processing input", "its data cannot be read as a video"),
+    ("could not find codec parameters", "its video stream cannot be read"),
+)
+
+
+def in_words(stderr: str) -> str:
+    """ffmpeg's error output as a short reason of ours ("" if none applies)."""
+    for needle, words in _REASONS:
+        if needle.lower() in stderr.lower():
+            return words
+    return ""
 
 
 def _refusal(path: str, reason: str) -> NotAVideo:
     """The refusal of an unreadable file, in words: what it is when its bytes say."""
     kind = sniff(path)
+    why = f": {reason}" if reason else ""
     if kind == "empty":
         return NotAVideo("The file is empty: it is not a playable video.")
     if kind == "playlist":
@@ -94,10 +124,42 @@ def _refusal(path: str, reason: str) -> NotAVideo:
     if kind == "text":
         return NotAVideo("The file is text, not a playable video.")
     if kind == "video container":
-        return NotAVideo(f"The video file is truncated or damaged, so it is not playable ({reason}).")
+        return NotAVideo(f"The video file is truncated or damaged, so it is not playable{why}.")
     if kind is not None and ("image" in kind or "audio" in kind or "Ogg" in kind):
         return NotAVideo(f"The file is {kind}, not a playable video.")
-    return NotAVideo(f"The file is not a playable video: its format is not recognised ({reason}).")
+    return NotAVideo(f"The file is not a playable video: its format is not recognised{why}.")
+
+
+_TOO_MANY_PIXELS = re.compile(r"Picture size (\d+)x(\d+) exceeds")
+
+
+def _too_large(width: int, height: int) -> PictureTooLarge:
+    return PictureTooLarge(
+        f"The video's picture is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels); the largest "
+        f"accepted is {budget.BUDGET.describe_pixels()}."
+    )
+
+
+def run_ffprobe(args: list[str], path: str, timeout: float = PROBE_TIMEOUT) -> dict:
+    """ffprobe's JSON for `path`, within the budget; ProbeFailed with its stderr if it fails."""
+    opts = []
+    for key, value in {**INPUT_OPTIONS, **budget.decoder_options()}.items():
+        opts += [f"-{key}", value]
+    cmd = ["ffprobe", "-v", "error", *opts, "-of", "json", *args, f"file:{path}"]
+    proc = subprocess.run(
+        cmd, capture_output=True, timeout=timeout, preexec_fn=budget.child_setup(), env=budget.child_env()
+    )
+    if proc.returncode != 0:
+        raise ProbeFailed(proc.stderr.decode(errors="replace"))
+    return json.loads(proc.stdout or b"{}")
+
+
+class ProbeFailed(RuntimeError):
+    """ffprobe exited with an error; `stderr` is its output (for logs and in_words only)."""
+
+    def __init__(self, stderr: str):
+        super().__init__(stderr[-300:])
+        self.stderr = stderr
 
 
 @dataclass
@@ -162,13 +224,16 @@ def _rate(text: str | None) -> float:
 
 
 def probe_file(path: str) -> Probe:
-    """Probe `path`; raise NotAVideo with a reason when it is not a playable video."""
+    """Probe `path`; raise NotAVideo with a reason when it is not a playable video, and
+    PictureTooLarge past the pixel budget (before any frame is decoded whole)."""
     try:
-        info = ffmpeg.probe(f"file:{path}", cmd="ffprobe", timeout=PROBE_TIMEOUT, **INPUT_OPTIONS)
-    except ffmpeg.Error as exc:
-        detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-        reason = detail[-1] if detail else "unreadable"
-        raise _refusal(path, _plain(reason)) from None
+        info = run_ffprobe(["-show_format", "-show_streams"], path)
+    except ProbeFailed as exc:
+        size = _TOO_MANY_PIXELS.search(exc.stderr)
+        if size:
+            raise _too_large(int(size.group(1)), int(size.group(2))) from None
+        log.info("ffprobe refused %s: %s", os.path.basename(path), exc.stderr.strip()[-300:])
+        raise _refusal(path, in_words(exc.stderr)) from None
     except subprocess.TimeoutExpired:
         raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
     fmt = info.get("format", {})
@@ -199,6 +264,8 @@ def probe_file(path: str) -> Probe:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise NotAVideo("The video stream has no picture size, so it is not playable: the file is damaged.")
+    if width * height > budget.BUDGET.max_source_pixels:
+        raise _too_large(width, height)
     if duration <= 0:
         raise NotAVideo("The video has no duration, so it is not playable: the file is truncated or damaged.")
     ext = ".webm" if "webm" in format_name and video.get("codec_name") in {"vp8", "vp9", "av1"} else EXTENSIONS[family]
@@ -223,21 +290,76 @@ def probe_file(path: str) -> Probe:
     )
 
 
-def check_decodes(path: str, probe: Probe) -> None:
-    """Decode a frame near the start and near the end: a truncated file fails here."""
-    for at in (0.0, max(0.0, probe.duration_s - 0.5)):
-        cmd = (
-            ffmpeg.input(f"file:{path}", ss=at, **INPUT_OPTIONS)
-            .output("-", map="0:v:0", vframes=1, f="framecrc")
-            .global_args("-v", "error", "-nostdin")
-            .compile(cmd="ffmpeg")
+END_WINDOW = 15.0  # seconds before the end read for the last packets (frames may be 10 s apart)
+END_SLACK = 0.5  # how far the last packet may end before the stated duration
+
+
+def check_complete(path: str, probe: Probe) -> None:
+    """The file holds what it says: its last packets end where its duration does (a file
+    cut short ends early: refused), and a frame decodes at its start and at its last
+    keyframe (one frame every 10 s is fine: the check does not look for a frame in
+    the last half second, it looks for the last one)."""
+    try:
+        listing = run_ffprobe(
+            ["-read_intervals", f"{max(0.0, probe.duration_s - END_WINDOW):.3f}%",
+             "-show_entries", "packet=stream_index,pts_time,duration_time,flags", "-show_entries", "stream=index,codec_type"],
+            path,
         )
-        proc = subprocess.run(cmd, capture_output=True, timeout=PROBE_TIMEOUT)
-        frames = [ln for ln in proc.stdout.decode(errors="replace").splitlines() if ln and not ln.startswith("#")]
-        if proc.returncode != 0 or not frames:
-            err = proc.stderr.decode(errors="replace").strip()
-            line = err.splitlines()[-1] if err else "no picture could be decoded"
-            raise NotAVideo(
-                f"The video cannot be decoded, so it is not playable: the file is truncated or damaged "
-                f"({_plain(line)})."
-            )
+    except ProbeFailed as exc:
+        raise _refusal(path, in_words(exc.stderr)) from None
+    except subprocess.TimeoutExpired:
+        raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
+    video_index = next((s["index"] for s in listing.get("streams", []) if s.get("codec_type") == "video"), 0)
+    frame = 1 / probe.frame_rate if probe.frame_rate > 0 else 1.0
+    end, last_key = 0.0, None
+    for packet in listing.get("packets", []):
+        pts = _float(packet.get("pts_time"))
+        if pts is None:
+            continue
+        is_video = packet.get("stream_index") == video_index
+        duration = _float(packet.get("duration_time")) or (min(frame, 10.0) if is_video else 0.0)
+        end = max(end, pts + duration)
+        if is_video and "K" in str(packet.get("flags", "")):
+            last_key = pts
+    if probe.duration_s - end > END_SLACK:
+        raise NotAVideo(
+            f"The video file is truncated, so it is not playable: its data ends at {end:.1f} s of the "
+            f"{probe.duration_s:.1f} s it says it lasts."
+        )
+    for at in (0.0, last_key):
+        if at is not None:
+            _decode_one_frame(path, at)
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decode_one_frame(path: str, at: float) -> None:
+    cmd = (
+        ffmpeg.input(f"file:{path}", ss=f"{at:.3f}", **INPUT_OPTIONS, **budget.decoder_options())
+        .output("-", map="0:v:0", vframes=1, f="framecrc")
+        .global_args("-v", "error", "-nostdin", "-hide_banner")
+        .compile(cmd="ffmpeg")
+    )
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, timeout=PROBE_TIMEOUT, preexec_fn=budget.child_setup(), env=budget.child_env()
+        )
+    except subprocess.TimeoutExpired:
+        raise NotAVideo("The video could not be decoded in time, so it is not playable.") from None
+    frames = [ln for ln in proc.stdout.decode(errors="replace").splitlines() if ln and not ln.startswith("#")]
+    if proc.returncode != 0 or not frames:
+        stderr = proc.stderr.decode(errors="replace")
+        size = _TOO_MANY_PIXELS.search(stderr)
+        if size:
+            raise _too_large(int(size.group(1)), int(size.group(2)))
+        log.info("decoding a frame of %s at %.3f s failed: %s", os.path.basename(path), at, stderr.strip()[-300:])
+        reason = in_words(stderr)
+        raise NotAVideo(
+            "The video cannot be decoded, so it is not playable: the file is truncated or damaged"
+            + (f" ({reason})." if reason else ".")
+        )

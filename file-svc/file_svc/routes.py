@@ -52,12 +52,12 @@ def upload():
     except ingest.IncompleteUpload as exc:
         return error_response(400, "incomplete_upload", str(exc))
     except NotAVideo as exc:
-        return error_response(415, "not_a_video", str(exc))
+        return error_response(415, exc.code, str(exc))
     try:
         probe, source = ingest.validate(video_id, part)
     except NotAVideo as exc:
         log.info("upload refused: %s", exc)
-        return error_response(415, "not_a_video", str(exc))
+        return error_response(415, exc.code, str(exc))
     key = ingest.original_key(video_id, probe)
     try:
         _storage().put_file(key, str(source))

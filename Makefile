@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 REQS := auth-svc/requirements.txt file-svc/requirements.txt upload-webapp/requirements.txt \
-        streaming-webapp/requirements.txt requirements-dev.txt common/pyproject.toml
+        streaming-webapp/requirements.txt requirements-dev.txt common/pyproject.toml pyproject.toml
 HLSJS := streaming-webapp/streaming_webapp/static/vendor/hls.min.js
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
@@ -26,7 +26,7 @@ $(VENV)/.stamp: $(REQS)
 	    apt-get update -q && apt-get install -y -q python3-venv && $(PY) -m venv $(VENV); \
 	  else echo "python3 -m venv failed: install python3-venv"; exit 1; fi; }
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q $(foreach r,$(filter %.txt,$(REQS)),-r $(r)) -e common
+	$(BIN)/pip install -q $(foreach r,$(filter %.txt,$(REQS)),-r $(r)) -e common -e .
 	@touch $@
 
 $(HLSJS): streaming-webapp/package.json streaming-webapp/package-lock.json

@@ -128,3 +128,23 @@ INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (
 ALTER TABLE renditions ADD COLUMN bytes BIGINT NULL;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (4, 'the bytes each rendition stores, for the output budget', UTC_TIMESTAMP(6));
+
+-- migration 5: resumable (tus) uploads
+CREATE TABLE uploads (
+  id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL PRIMARY KEY,
+  owner VARCHAR(190) NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  received BIGINT NOT NULL DEFAULT 0,
+  filename VARCHAR(255) NOT NULL,
+  name VARCHAR(200) NULL,
+  video_id VARCHAR(32) NULL,
+  lock_token VARCHAR(64) NULL,
+  lock_until DATETIME(6) NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  expires_at DATETIME(6) NOT NULL,
+  KEY idx_uploads_owner (owner, video_id),
+  KEY idx_uploads_expires (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (5, 'resumable (tus) uploads', UTC_TIMESTAMP(6));

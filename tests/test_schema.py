@@ -13,6 +13,7 @@ from vs_common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {
+    "uploads",
     "videos",
     "packaging_jobs",
     "renditions",

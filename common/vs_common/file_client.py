@@ -142,6 +142,22 @@ class FileClient:
             raise FileSvcUnavailable("file-svc timed out") from exc
         return self._check(resp).json()
 
+    def import_upload(self, path: str, video_id: str, timeout: float = 3600.0) -> dict:
+        """Ask file-svc to take a file upload-webapp received into the shared temp volume
+        (`path` under TEMP_DIR) as the original of `video_id`; its JSON, as `upload`'s."""
+        try:
+            resp = self.session.post(
+                f"{self.base}/videos/import", json={"path": path, "id": video_id}, timeout=(CONNECT_TIMEOUT, timeout)
+            )
+        except requests.ConnectionError as exc:
+            raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc
+        except requests.Timeout as exc:
+            raise FileSvcUnavailable("file-svc timed out") from exc
+        if resp.status_code == 404:
+            resp.close()
+            raise FileSvcRejected(400, "incomplete_upload", "The received file is gone from the temp volume.")
+        return self._check(resp).json()
+
     def open(self, path: str, headers: dict[str, str] | None = None, read_timeout: float = 30.0) -> ObjectResponse:
         """GET an object route (e.g. `videos/<id>/hls/master.m3u8`) as a streamed response."""
         try:

@@ -282,6 +282,51 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        5,
+        "resumable (tus) uploads",
+        {
+            "mariadb": [
+                f"""CREATE TABLE uploads (
+  id {_ID_MARIADB} PRIMARY KEY,
+  owner VARCHAR(190) NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  received BIGINT NOT NULL DEFAULT 0,
+  filename VARCHAR(255) NOT NULL,
+  name VARCHAR(200) NULL,
+  video_id VARCHAR(32) NULL,
+  lock_token VARCHAR(64) NULL,
+  lock_until DATETIME(6) NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  expires_at DATETIME(6) NOT NULL,
+  KEY idx_uploads_owner (owner, video_id),
+  KEY idx_uploads_expires (expires_at)
+) {_MARIADB_TABLE_OPTIONS}""",
+            ],
+            "sqlite": [
+                """CREATE TABLE uploads (
+  id TEXT NOT NULL PRIMARY KEY,
+  owner TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  received INTEGER NOT NULL DEFAULT 0,
+  filename TEXT NOT NULL,
+  name TEXT NULL,
+  video_id TEXT NULL,
+  lock_token TEXT NULL,
+  lock_until TEXT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+)""",
+                "CREATE INDEX idx_uploads_owner ON uploads (owner, video_id)",
+                "CREATE INDEX idx_uploads_expires ON uploads (expires_at)",
+            ],
+        },
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

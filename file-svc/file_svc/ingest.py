@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from vs_common.videos import new_video_id
@@ -106,6 +107,24 @@ def validate(video_id: str, part: Path) -> tuple[Probe, Path]:
         raise
     final = part.with_name(f"{video_id}{probe.ext}")
     os.replace(part, final)
+    return probe, final
+
+
+def adopt(video_id: str, src: Path, temp_dir: str) -> tuple[Probe, Path]:
+    """A file received elsewhere in the temp volume (a resumable upload): probe it where
+    it is, then link it in as the upload of `video_id` for the packager (a hard link: the
+    same file system; the owner removes its own name for it afterwards). Idempotent."""
+    probe = probe_file(str(src))
+    check_complete(str(src), probe)
+    final = sources_dir(temp_dir) / f"{video_id}{probe.ext}"
+    if not final.exists():
+        tmp = final.with_name(f"{video_id}.link")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, final)
     return probe, final
 
 

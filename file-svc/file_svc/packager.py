@@ -44,7 +44,6 @@ from .storage import ObjectNotFound, StorageUnavailable, make_storage
 
 log = logging.getLogger("file_svc.packager")
 POLL_SECONDS = 0.25
-SWEEP_EVERY = 300
 ORPHAN_AGE = 3600  # temp files and work folders older than this, that nothing will use, are removed
 TOMBSTONE_AGE = 60  # a deleted video's objects are removed again by the sweep after this
 
@@ -341,6 +340,7 @@ class Packager:
         except StorageUnavailable as exc:
             log.warning("sweep skipped: %s", exc)
         self._sweep_deleted()
+        self._sweep_uploads()
         cutoff = time.time() - ORPHAN_AGE
         for path in ingest.sources_dir(self.s.temp_dir).iterdir():
             try:
@@ -368,6 +368,29 @@ class Packager:
                     shutil.rmtree(path, ignore_errors=True)
             except FileNotFoundError:
                 continue
+
+    def _sweep_uploads(self) -> None:
+        """Resumable uploads past their expiry (UPLOAD_EXPIRY_HOURS after their last bytes):
+        their bytes and rows; folders no row names, once they are old. Unexpired ones, in
+        `TEMP_DIR/uploads/`, are left alone however old they are."""
+        root = Path(self.s.temp_dir) / "uploads"
+        now = utcnow()
+        try:
+            gone = self.db.query(
+                "SELECT id FROM uploads WHERE expires_at < ? AND (lock_until IS NULL OR lock_until < ?)", (now, now)
+            )
+            for r in gone:
+                shutil.rmtree(root / r["id"], ignore_errors=True)
+                self.db.execute("DELETE FROM uploads WHERE id = ? AND expires_at < ?", (r["id"], now))
+                log.info("sweep: removed the expired upload %s", r["id"])
+            if root.is_dir():
+                known = {r["id"] for r in self.db.query("SELECT id FROM uploads")}
+                cutoff = time.time() - ORPHAN_AGE
+                for path in root.iterdir():
+                    if path.name not in known and path.stat().st_mtime < cutoff:
+                        shutil.rmtree(path, ignore_errors=True)
+        except (DatabaseUnavailable, OSError) as exc:
+            log.warning("sweep of uploads skipped: %s", exc)
 
     def _sweep_deleted(self) -> None:
         """Objects a racing packager wrote after a delete had removed the others."""
@@ -461,7 +484,7 @@ class Packager:
         )
         last_sweep = 0.0
         while not self.stop.wait(1):
-            if time.monotonic() - last_sweep > SWEEP_EVERY:
+            if time.monotonic() - last_sweep > self.s.sweep_interval_seconds:
                 last_sweep = time.monotonic()
                 try:
                     self.sweep()

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, fields
 
 import ffmpeg
 
+from vs_common.signatures import what_is
+
 from . import budget
 
 log = logging.getLogger(__name__)
@@ -40,57 +42,10 @@ class PictureTooLarge(NotAVideo):
     code = "picture_too_large"
 
 
-# What a refused file is, told by its first bytes, so the message can say so in words.
-_IMAGES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"BM", "a BMP image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-)
-_AUDIO = (
-    (b"ID3", "an MP3 audio file"),
-    (b"fLaC", "a FLAC audio file"),
-    (b"OggS", "an Ogg file"),
-)
-_VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3",)  # Matroska/WebM (mp4 and avi are checked below)
-
-
 def sniff(path: str) -> str | None:
     """Say what a file is from its first bytes ("a PNG image", "text"...), or None."""
     with open(path, "rb") as fh:
-        head = fh.read(4096)
-    if not head:
-        return "empty"
-    if head[4:8] == b"ftyp" or head.startswith(_VIDEO_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"AVI "):
-        return "video container"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "a WebP image"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "a WAV audio file"
-    for magic, what in _IMAGES:
-        if head.startswith(magic):
-            return what
-    for magic, what in _AUDIO:
-        if head.startswith(magic):
-            return what
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
-        return "an MP3 audio file"  # an MPEG audio frame header
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"#EXTM3U") or text.startswith(b"ffconcat"):
-        return "playlist"
-    decoded = ""
-    for cut in range(4):  # the read may have split the last UTF-8 character
-        try:
-            decoded = head[: len(head) - cut].decode("utf-8")
-            break
-        except UnicodeDecodeError:
-            continue
-    if decoded and sum(c.isprintable() or c in "\r\n\t" for c in decoded) >= 0.95 * len(decoded):
-        return "text"
-    return None
+        return what_is(fh.read(4096))
 
 
 # What ffmpeg's reasons mean, in words (its own text is never shown: it may name paths).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wsgi import wrap_file
@@ -65,6 +66,33 @@ def upload():
         source.unlink(missing_ok=True)
         raise
     log.info("stored %s (%d bytes, %s %dx%d)", key, size, probe.video_codec, probe.width, probe.height)
+    return jsonify(id=video_id, size_bytes=size, original_key=key, probe=probe.summary()), 201
+
+
+@bp.post("/videos/import")
+def import_upload():
+    """Take a file that upload-webapp received into the shared temp volume (`path`, under
+    TEMP_DIR/uploads/), probe it where it is, store it as the original of `id`: 201 as
+    `POST /videos`. Refused: 415, and the file is left to its owner, upload-webapp."""
+    s = _settings()
+    body = request.get_json(silent=True) or {}
+    video_id, path = body.get("id"), body.get("path")
+    if not isinstance(video_id, str) or not keys.valid_id(video_id):
+        return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
+    if not isinstance(path, str) or path != f"uploads/{video_id}/data":
+        return error_response(400, "bad_path", "The path must be uploads/<id>/data in the temp volume.")
+    src = Path(s.temp_dir) / path
+    if not src.is_file():
+        return error_response(404, "not_found", "No such file in the temp volume.")
+    try:
+        probe, source = ingest.adopt(video_id, src, s.temp_dir)
+    except NotAVideo as exc:
+        log.info("import refused: %s", exc)
+        return error_response(415, exc.code, str(exc))
+    key = ingest.original_key(video_id, probe)
+    _storage().put_file(key, str(source))
+    size = source.stat().st_size
+    log.info("stored %s (%d bytes, %s %dx%d, imported)", key, size, probe.video_codec, probe.width, probe.height)
     return jsonify(id=video_id, size_bytes=size, original_key=key, probe=probe.summary()), 201
 
 

@@ -39,8 +39,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_web_security(app, settings)
     install_auth(app, auth, settings.auth_public_url, settings.upload_public_url, page_endpoints={"upload.index"})
     from .routes import bp
+    from .tus import bp as tus_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(tus_bp)
     app.register_blueprint(assets_blueprint())
     app.register_blueprint(health_blueprint({"database": db.ping}))
     return app

@@ -2,6 +2,91 @@
 
 from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, logout_path, openapi_path
 
+
+def _err(text: str) -> dict:
+    return {"description": text, "content": {"application/json": {"schema": ERROR}}}
+
+
+def _tus_header(name: str, required: bool = True, pattern: str | None = None) -> dict:
+    schema = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    return {"name": name, "in": "header", "required": required, "schema": schema}
+
+
+_TUS = _tus_header("Tus-Resumable")
+_UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_TUS_COMMON = {
+    "401": _err("Not logged in"),
+    "403": _err("Cross-site request"),
+    "404": _err("No such upload (or not yours)"),
+    "410": _err("Expired before it was finished"),
+    "412": _err("Tus-Resumable missing or not 1.0.0"),
+    "423": _err("Another request is writing this upload"),
+    "503": _err("A dependency is down (the bytes are kept)"),
+}
+TUS_PATHS = {
+    "/api/tus/": {
+        "options": {
+            "summary": "tus 1.0.0: what this server supports (Tus-Version, Tus-Extension, Tus-Max-Size)",
+            "responses": {"204": {"description": "Capabilities"}, "401": _err("Not logged in")},
+        },
+        "post": {
+            "summary": "tus creation: a new upload of Upload-Length bytes; Upload-Metadata keys filename, name",
+            "parameters": [
+                _TUS,
+                _tus_header("Upload-Length", pattern="^[0-9]+$"),
+                _tus_header("Upload-Metadata", False),
+            ],
+            "responses": {
+                "201": {"description": "Created: Location names it (on UPLOAD_PUBLIC_URL), Upload-Expires"},
+                "400": _err("Bad Upload-Length, metadata or name"),
+                "413": _err("Larger than Tus-Max-Size (MAX_UPLOAD_BYTES)"),
+                "415": _err("An empty file"),
+                "429": _err("Too many unfinished uploads (UPLOAD_MAX_UNFINISHED, UPLOAD_MAX_UNFINISHED_BYTES)"),
+                "507": _err("The temp volume is full"),
+                **{k: v for k, v in _TUS_COMMON.items() if k in ("401", "403", "412", "503")},
+            },
+        },
+    },
+    "/api/tus/{upload_id}": {
+        "head": {
+            "summary": "tus: Upload-Offset to resume from; Video-Id once finished",
+            "parameters": [_UPLOAD_ID, _TUS],
+            "responses": {
+                "200": {"description": "Upload-Offset, Upload-Length, Upload-Expires, Video-Id"},
+                **{k: {"description": v["description"]} for k, v in _TUS_COMMON.items() if k != "403"},
+                "400": {"description": "The finished file is refused"},
+                "415": {"description": "The finished file is not a playable video"},
+                "502": {"description": "file-svc answered something unexpected"},
+                "507": {"description": "The temp volume is full"},
+            },
+        },
+        "patch": {
+            "summary": "tus: bytes at Upload-Offset; the last byte makes the video (204 with Video-Id)",
+            "parameters": [_UPLOAD_ID, _TUS, _tus_header("Upload-Offset", pattern="^[0-9]+$")],
+            "requestBody": {
+                "content": {"application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+            },
+            "responses": {
+                "204": {"description": "Stored: Upload-Offset, Upload-Expires (and Video-Id when finished)"},
+                "400": _err("A bad header, a bad name, or the body ended early"),
+                "409": _err("Upload-Offset is not the upload's offset, or it is finished"),
+                "413": _err("The bytes go past Upload-Length"),
+                "415": _err("Not application/offset+octet-stream, or not a playable video"),
+                "502": _err("file-svc answered something unexpected"),
+                "507": _err("The temp volume is full"),
+                **_TUS_COMMON,
+            },
+        },
+        "delete": {
+            "summary": "tus termination: the upload's bytes and state go",
+            "parameters": [_UPLOAD_ID, _TUS],
+            "responses": {"204": {"description": "Terminated"}, **_TUS_COMMON},
+        },
+    },
+}
+
 OPENAPI = {
     "openapi": "3.0.3",
     "info": {"title": "upload-webapp", "version": "1.0.0", "description": "Upload videos."},
@@ -84,5 +169,6 @@ OPENAPI = {
         "/logout": logout_path(),
         "/healthz": healthz_path(),
         "/openapi.json": openapi_path(),
+        **TUS_PATHS,
     },
 }

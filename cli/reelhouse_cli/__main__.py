@@ -1,0 +1,5 @@
+import sys
+
+from reelhouse_cli import main
+
+sys.exit(main())

@@ -1,0 +1,236 @@
+"""tus 1.0.0 resumable uploads at /api/tus/: core, creation, termination, expiration.
+
+The protocol's rules live here, one function per method (headers checked, offsets
+compared, status chosen), as in tusd's handler; where the bytes go is `uploads.py`
+(a folder of its own per upload in the temp volume, its state in the database), and what
+a finished upload becomes is `finish.py` (the same video `POST /api/upload` makes).
+Read against https://tus.io/protocols/resumable-upload.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from email.utils import format_datetime
+
+from flask import Blueprint, Response, current_app, g, request
+
+from vs_common.errors import error_response
+from vs_common.names import InvalidName, clean_name, decode_utf8
+
+from . import uploads
+from .finish import FinishFailed, finish_upload
+
+log = logging.getLogger(__name__)
+bp = Blueprint("tus", __name__)
+VERSION = "1.0.0"
+EXTENSIONS = "creation,termination,expiration"
+OFFSET_TYPE = "application/offset+octet-stream"
+
+
+def _s():
+    return current_app.extensions["settings"]
+
+
+def _headers(extra: dict | None = None) -> dict:
+    return {"Tus-Resumable": VERSION, "Cache-Control": "no-store", **(extra or {})}
+
+
+def _tus_error(status: int, code: str, message: str, extra: dict | None = None):
+    return error_response(status, code, message, _headers(extra))
+
+
+def _expires(upload: dict) -> str:
+    return format_datetime(uploads.aware(upload["expires_at"]), usegmt=True)
+
+
+@bp.before_request
+def _protocol_version():
+    """Every request but OPTIONS names the version it speaks (412 otherwise)."""
+    if request.method != "OPTIONS" and request.headers.get("Tus-Resumable") != VERSION:
+        return _tus_error(
+            412,
+            "tus_version",
+            f"Send Tus-Resumable: {VERSION}; this server speaks tus {VERSION} only.",
+            {"Tus-Version": VERSION},
+        )
+    return None
+
+
+@bp.route("/api/tus/", methods=["OPTIONS"])
+def options():
+    return Response(
+        status=204,
+        headers=_headers(
+            {"Tus-Version": VERSION, "Tus-Extension": EXTENSIONS, "Tus-Max-Size": str(_s().max_upload_bytes)}
+        ),
+    )
+
+
+def parse_metadata(raw: str | None) -> dict[str, str]:
+    """Upload-Metadata: comma-separated `key base64value` pairs; values must be UTF-8."""
+    out: dict[str, str] = {}
+    for item in (raw or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, _, value = item.partition(" ")
+        try:
+            data = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"Upload-Metadata: the value of {key!r} is not base64.") from None
+        what = "The file name" if key == "filename" else "The video name"
+        out[key] = decode_utf8(data, what)
+    return out
+
+
+@bp.post("/api/tus/")
+def create():
+    """Creation: 201 with Location (on UPLOAD_PUBLIC_URL) once the upload exists."""
+    s = _s()
+    raw_length = request.headers.get("Upload-Length")
+    if raw_length is None or not raw_length.isascii() or not raw_length.isdigit():
+        return _tus_error(400, "bad_upload_length", "Send Upload-Length: the size of the file in bytes.")
+    length = int(raw_length)
+    if length > s.max_upload_bytes:
+        return _tus_error(
+            413,
+            "file_too_large",
+            f"The file is larger than the limit of {s.max_upload_bytes} bytes.",
+        )
+    if length == 0:
+        return _tus_error(415, "not_a_video", "The file is empty: it is not a playable video.")
+    try:
+        meta = parse_metadata(request.headers.get("Upload-Metadata"))
+        name = clean_name(meta["name"]) if meta.get("name", "").strip() else None
+        filename = meta.get("filename", "")
+    except InvalidName as exc:
+        return _tus_error(400, "invalid_name", str(exc))
+    except ValueError as exc:
+        return _tus_error(400, "bad_metadata", str(exc))
+    try:
+        upload = uploads.create(
+            current_app.extensions["db"], s, owner=g.user, length=length, filename=filename, name=name
+        )
+    except uploads.TooMany as exc:
+        return _tus_error(429, "too_many_uploads", str(exc), {"Retry-After": "60"})
+    except uploads.TempFull as exc:
+        return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
+    location = f"{s.upload_public_url}/api/tus/{upload['id']}"
+    log.info("tus upload %s created by %s (%d bytes)", upload["id"], g.user, length)
+    return Response(status=201, headers=_headers({"Location": location, "Upload-Expires": _expires(upload)}))
+
+
+def _mine(upload_id: str):
+    """The caller's upload, or an error response: 404 for anyone else's and unknown ids,
+    410 for an expired one (swept meanwhile: 404)."""
+    upload = uploads.get(current_app.extensions["db"], upload_id)
+    if upload is None or upload["owner"] != g.user:
+        return None, _tus_error(404, "not_found", "No such upload.")
+    if upload["video_id"] is None and uploads.expired(upload):
+        uploads.remove(current_app.extensions["db"], _s(), upload_id)
+        return None, _tus_error(410, "expired", "This upload expired before it was finished; start it again.")
+    return upload, None
+
+
+@bp.route("/api/tus/<upload_id>", methods=["HEAD"])
+def head(upload_id: str):
+    """The offset to resume from; a finished upload's Video-Id (finishing it first if its
+    last PATCH could not: the store was down)."""
+    upload, refused = _mine(upload_id)
+    if refused is not None:
+        return Response(status=refused.status_code, headers=_headers())
+    headers = {
+        "Upload-Offset": str(upload["received"]),
+        "Upload-Length": str(upload["size_bytes"]),
+        "Upload-Expires": _expires(upload),
+    }
+    if upload["video_id"] is None and upload["received"] == upload["size_bytes"]:
+        try:
+            upload = finish_upload(upload)
+        except FinishFailed as exc:
+            return Response(status=exc.status, headers=_headers(exc.headers))
+    if upload["video_id"] is not None:
+        headers["Video-Id"] = upload["video_id"]
+    return Response(status=200, headers=_headers(headers))
+
+
+@bp.route("/api/tus/<upload_id>", methods=["PATCH"])
+def patch(upload_id: str):
+    """Append the body at Upload-Offset; the last byte makes the video (204 Video-Id)."""
+    if request.mimetype != OFFSET_TYPE:
+        return _tus_error(415, "bad_content_type", f"Send the bytes as Content-Type: {OFFSET_TYPE}.")
+    raw_offset = request.headers.get("Upload-Offset", "")
+    if not raw_offset.isascii() or not raw_offset.isdigit():
+        return _tus_error(400, "bad_upload_offset", "Send Upload-Offset: where these bytes go.")
+    upload, refused = _mine(upload_id)
+    if refused is not None:
+        return refused
+    offset = int(raw_offset)
+    if upload["video_id"] is not None:
+        return _tus_error(
+            409,
+            "finished",
+            "This upload is finished.",
+            {"Upload-Offset": str(upload["received"]), "Video-Id": upload["video_id"]},
+        )
+    if offset != upload["received"]:
+        return _tus_error(
+            409,
+            "offset_mismatch",
+            f"Upload-Offset is {offset}, but the upload has {upload['received']} bytes; resume from there.",
+            {"Upload-Offset": str(upload["received"])},
+        )
+    length = request.content_length
+    if length is not None and offset + length > upload["size_bytes"]:
+        return _tus_error(
+            413,
+            "past_upload_length",
+            f"These {length} bytes at {offset} go past the upload's length of {upload['size_bytes']}.",
+        )
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None:
+        sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
+    try:
+        upload = uploads.append(current_app.extensions["db"], _s(), upload, request.stream)
+    except uploads.Locked:
+        return _tus_error(
+            423, "locked", "Another request is writing this upload; try again shortly.", {"Retry-After": "2"}
+        )
+    except uploads.PastLength as exc:
+        return _tus_error(413, "past_upload_length", str(exc))
+    except uploads.NotAVideoSignature as exc:
+        uploads.remove(current_app.extensions["db"], _s(), upload_id)
+        return _tus_error(415, "not_a_video", str(exc))
+    except uploads.TempFull as exc:
+        return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
+    except uploads.Interrupted as exc:
+        log.info("tus upload %s: %s", upload_id, exc)
+        return _tus_error(400, "incomplete_upload", str(exc))
+    finally:
+        if sock is not None:
+            sock.settimeout(None)
+    headers = {"Upload-Offset": str(upload["received"]), "Upload-Expires": _expires(upload)}
+    if upload["received"] == upload["size_bytes"]:
+        try:
+            upload = finish_upload(upload)
+        except FinishFailed as exc:
+            return _tus_error(exc.status, exc.code, exc.message, exc.headers)
+        headers["Video-Id"] = upload["video_id"]
+    return Response(status=204, headers=_headers(headers))
+
+
+@bp.route("/api/tus/<upload_id>", methods=["DELETE"])
+def terminate(upload_id: str):
+    """Termination: the bytes and the row go (a finished upload's video stays)."""
+    upload, refused = _mine(upload_id)
+    if refused is not None:
+        return refused
+    try:
+        uploads.remove(current_app.extensions["db"], _s(), upload_id, force=False)
+    except uploads.Locked:
+        return _tus_error(
+            423, "locked", "Another request is writing this upload; try again shortly.", {"Retry-After": "2"}
+        )
+    return Response(status=204, headers=_headers())

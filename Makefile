@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 REQS := auth-svc/requirements.txt file-svc/requirements.txt upload-webapp/requirements.txt \
         streaming-webapp/requirements.txt requirements-dev.txt common/pyproject.toml pyproject.toml
 HLSJS := streaming-webapp/streaming_webapp/static/vendor/hls.min.js
+TUSJS := upload-webapp/upload_webapp/static/vendor/tus.min.js
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: run test setup setup-system setup-test bench soak lint format clean compose-setup
@@ -17,7 +18,7 @@ run: setup
 test: setup setup-test
 	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
 
-setup: $(VENV)/.stamp $(HLSJS) setup-system
+setup: $(VENV)/.stamp $(HLSJS) $(TUSJS) setup-system
 
 $(VENV)/.stamp: $(REQS)
 	@command -v $(PY) >/dev/null || { echo "python3 is required"; exit 1; }
@@ -35,6 +36,10 @@ $(HLSJS): streaming-webapp/package.json streaming-webapp/package-lock.json
 	  else echo "npm is required (to install hls.js)"; exit 1; fi; }
 	cd streaming-webapp && npm ci --no-audit --no-fund --silent
 	mkdir -p $(dir $@) && cp streaming-webapp/node_modules/hls.js/dist/hls.min.js $@
+
+$(TUSJS): upload-webapp/package.json upload-webapp/package-lock.json $(HLSJS)
+	cd upload-webapp && npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $@) && cp upload-webapp/node_modules/tus-js-client/dist/tus.min.js $@
 
 # ffmpeg is needed to package videos; as root on Debian it is installed when missing.
 setup-system:

@@ -150,6 +150,7 @@ class Settings:
     packaging_first_workers: int = 2
     packaging_background_nice: int = 19
     packager_port: int = 4001
+    upload_chunk_mb: int = 16
     upload_expiry_hours: float = 24.0
     upload_max_unfinished: int = 10
     upload_max_unfinished_bytes: int = 20 * GiB
@@ -234,6 +235,7 @@ def load_settings(env_file: str | None = None) -> Settings:
         packaging_first_workers=_int("PACKAGING_FIRST_WORKERS", 2, 1),
         packaging_background_nice=_int("PACKAGING_BACKGROUND_NICE", 19, 0, 19),
         packager_port=_int("PACKAGER_PORT", 4001, 1, 65535),
+        upload_chunk_mb=_int("UPLOAD_CHUNK_MB", 16, 1, 50),
         upload_expiry_hours=_float("UPLOAD_EXPIRY_HOURS", 24.0, 0.0001),
         upload_max_unfinished=_int("UPLOAD_MAX_UNFINISHED", 10, 1),
         upload_max_unfinished_bytes=_int("UPLOAD_MAX_UNFINISHED_BYTES", 20 * GiB, 1),

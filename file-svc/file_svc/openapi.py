@@ -22,6 +22,32 @@ OPENAPI = {
     "components": {"securitySchemes": {"internal": {"type": "http", "scheme": "bearer"}}},
     "security": [{"internal": []}],
     "paths": {
+        "/videos/import": {
+            "post": {
+                "summary": "Take a file upload-webapp received into the shared temp volume (uploads/<id>/data) "
+                "as the original of <id>: probed in place, stored; 201 as POST /videos",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["id", "path"],
+                                "properties": {"id": {"type": "string"}, "path": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {"description": "Stored", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "400": {"description": "A bad id or path", "content": {"application/json": {"schema": ERROR}}},
+                    "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
+                    "404": {"description": "No such file", "content": {"application/json": {"schema": ERROR}}},
+                    "415": {"description": "Not a playable video", "content": {"application/json": {"schema": ERROR}}},
+                    "503": {"description": "Storage down", "content": {"application/json": {"schema": ERROR}}},
+                },
+            }
+        },
         "/videos": {
             "post": {
                 "summary": "Upload a video (raw body, streamed)",

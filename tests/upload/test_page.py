@@ -1,6 +1,8 @@
-"""The upload page in headless Chromium: a real progress bar (percentage, speed, time
-left), cancel, server errors in words, files dropped, the recent uploads updating live;
-and hostile names shown literally, never run, on every page that shows them."""
+"""The upload page in headless Chromium, resumable uploads through tus-js-client: a queue
+of several files with progress (percentage, speed, time left), pause and resume, cancel
+(termination: nothing kept), server errors in words, files dropped, an upload that goes
+on after the browser was offline and after a reload (from the server's offset), the
+recent uploads updating live; and hostile names shown literally, never run."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import re
 import pytest
 
 from conftest import browser_login
-from harness import wait_until
 from upload.upload_helpers import assert_nothing_left, quiesce
 
 pytestmark = pytest.mark.browser
@@ -28,37 +29,55 @@ def page(browser, stack):
     context.close()
 
 
-def test_progress_cancel_and_nothing_left(page, stack, media):
-    before = quiesce(stack)
-    log = stack["upload"].log
-    abandoned = log.read_text().count("abandoned by the client")
-    # A slow link, so the upload is still going when we look at it and cancel it.
+def _throttle(page, bytes_per_second: int, offline: bool = False) -> None:
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send(
         "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 1024 * 1024},
+        {"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytes_per_second},
     )
-    page.set_input_files("#file", str(media["big"]))
-    assert "big.avi" in page.inner_text("#chosen")
+    return cdp
+
+
+def _entry(page, name: str):
+    return page.locator(f"#queue li[data-file='{name}']")
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _original(stack, video_id: str, ext: str) -> bytes:
+    return stack.s3.client().get_object(Bucket=stack.s3.bucket, Key=f"videos/{video_id}/original{ext}")["Body"].read()
+
+
+def _video_of(stack, name: str) -> str:
+    rows = stack.mariadb.query("SELECT id FROM videos WHERE video_name = %s", (name,))
+    assert len(rows) == 1, rows
+    return rows[0]["id"]
+
+
+def test_progress_pause_resume_cancel_and_nothing_left(page, stack, media):
+    before = quiesce(stack)
+    _throttle(page, 512 * 1024)  # a slow link: the upload is still going when we look
     page.fill("#name", "Cancelled upload")
-    page.click("#upload-button")
+    page.set_input_files("#file", str(media["big"]))
+    entry = _entry(page, "big.avi")
     page.wait_for_function(
-        "() => { const b = document.getElementById('progress'); return b.value > 5; }", timeout=30000
+        "() => { const b = document.querySelector('#queue li progress'); return b && b.value > 5; }", timeout=30000
     )
-    value = page.eval_on_selector("#progress", "b => b.value")
-    text = page.inner_text("#progress-text")
-    assert 5 < value < 100
+    text = entry.locator(".progress-text").inner_text()
     assert re.fullmatch(r"\d+% · [\d.]+ (B|KB|MB)/s · (\d+ min )?\d+ s left", text), text
-    assert page.is_visible("#cancel-button")
-    page.click("#cancel-button")
-    page.wait_for_function("() => document.getElementById('message').textContent.includes('cancelled')")
-    assert page.is_hidden("#progress-box") and page.is_hidden("#cancel-button")
-    assert "nothing was saved" in page.inner_text("#message")
-    wait_until(
-        lambda: log.read_text().count("abandoned by the client") > abandoned, 30, "upload-webapp to see the cancel", log
-    )
+    entry.locator("button.pause").click()
+    assert entry.get_attribute("class") == "paused" and entry.locator("button.pause").inner_text() == "Resume"
+    entry.locator("button.pause").click()  # resume: from the server's offset
+    assert entry.get_attribute("class") == "running"
+    entry.locator("button.cancel").click()
+    entry.locator(".progress-text", has_text="Cancelled; nothing was kept.").wait_for()
     assert_nothing_left(stack, before)
+    assert stack.mariadb.query("SELECT id FROM uploads WHERE video_id IS NULL") == []
 
 
 def test_a_dropped_file_that_is_not_a_video_shows_the_reason(page, stack):
@@ -68,11 +87,10 @@ def test_a_dropped_file_that_is_not_a_video_shows_the_reason(page, stack):
         document.getElementById('dropzone').dispatchEvent(
             new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
     }""")
-    assert "notes.mp4" in page.inner_text("#chosen")
-    page.click("#upload-button")
-    page.wait_for_selector("#message.error")
-    message = page.inner_text("#message")
-    assert "text" in message and "not a playable video" in message, message
+    entry = _entry(page, "notes.mp4")
+    entry.locator(".error", has_text="not a playable video").wait_for()
+    assert "text" in entry.locator(".error").inner_text()
+    assert entry.get_attribute("class") == "failed"
 
 
 def test_too_large_a_file_is_refused_before_sending(page, stack):
@@ -86,15 +104,74 @@ def test_too_large_a_file_is_refused_before_sending(page, stack):
         document.getElementById('dropzone').dispatchEvent(
             new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
     }""")
-    assert "limit is 10.0 GB" in page.inner_text("#message")
-    assert page.is_disabled("#upload-button")
+    assert "limit is 10.0 GB" in _entry(page, "huge.mp4").locator(".error").inner_text()
+
+
+def test_several_files_at_once_each_with_its_progress(page, stack, media):
+    page.set_input_files("#file", [str(media["mp4"]), str(media["mkv"]), str(media["webm"])])
+    for name in ("clip.mp4", "clip.mkv", "clip.webm"):
+        _entry(page, name).locator(".progress-text", has_text="Uploaded").wait_for(timeout=60000)
+    for name in ("clip.mp4", "clip.mkv", "clip.webm"):
+        assert _entry(page, name).get_attribute("class") == "done"
+
+
+def test_offline_mid_upload_then_back_and_the_bytes_are_intact(page, stack, media):
+    name = "Offline and back"
+    cdp = _throttle(page, 1024 * 1024)
+    page.fill("#name", name)
+    page.set_input_files("#file", str(media["big"]))  # 11 chunks of 1 MiB here
+    page.wait_for_function("() => document.querySelector('#queue li progress').value > 20", timeout=30000)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    entry = _entry(page, "big.avi")
+    page.wait_for_function(
+        "() => /offline|connection|retrying/i.test(document.querySelector('#queue li .error').textContent)",
+        timeout=30000,
+    )
+    at = page.evaluate("() => document.querySelector('#queue li progress').value")
+    assert at < 100
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    entry.locator(".progress-text", has_text="Uploaded").wait_for(timeout=90000)
+    video_id = _video_of(stack, name)
+    assert _sha(_original(stack, video_id, ".avi")) == _sha(media["big"].read_bytes())
+
+
+def test_a_reload_mid_upload_offers_it_and_goes_on_from_the_servers_offset(browser, stack, media):
+    name = "Reloaded mid-upload"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        browser_login(page, stack)
+        _throttle(page, 512 * 1024)
+        page.fill("#name", name)
+        page.set_input_files("#file", str(media["big"]))
+        page.wait_for_function("() => document.querySelector('#queue li progress').value > 20", timeout=30000)
+        page.reload()
+        page.locator("#unfinished li[data-file='big.avi']").wait_for()
+        # The same file again: the first progress it shows is past where it was cut.
+        page.evaluate("""() => { window.__first = null; const q = document.getElementById('queue');
+            new MutationObserver(() => { const b = q.querySelector('progress');
+              if (b && b.value > 0 && window.__first === null) window.__first = b.value; })
+            .observe(q, {subtree: true, attributes: true, childList: true}); }""")
+        page.set_input_files("#file", str(media["big"]))
+        _entry(page, "big.avi").locator(".progress-text", has_text="Uploaded").wait_for(timeout=60000)
+        assert page.evaluate("() => window.__first") > 15
+        assert page.locator("#unfinished li").count() == 0
+    finally:
+        context.close()
+    # One upload, one video: resumed, not sent again from the start.
+    video_id = _video_of(stack, name)
+    assert _sha(_original(stack, video_id, ".avi")) == _sha(media["big"].read_bytes())
 
 
 def test_recent_uploads_update_live_to_a_watch_link(page, stack, media):
-    page.set_input_files("#file", str(media["mkv"]))
     page.fill("#name", "Live status")
-    page.click("#upload-button")
-    page.wait_for_selector("#message.ok")
+    page.set_input_files("#file", str(media["mkv"]))
     item = page.locator("#uploads li", has_text="Live status").first
     item.locator("a.upload-name").wait_for(timeout=60000)  # processing → ready, without a reload
     assert item.locator(".status").inner_text() == "ready"

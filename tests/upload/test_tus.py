@@ -239,14 +239,15 @@ def test_two_patches_racing_on_one_upload(tst, clip):
 
 
 def test_two_upload_webapps_share_one_upload_and_a_restart_loses_nothing(tst, clip):
-    """The first half through one process, a restart of it, the second half through
-    another process on the same database and temp volume."""
+    """The first half through one process, a restart of it and of file-svc, the second
+    half through another upload-webapp process on the same database and temp volume."""
     token = tst.login()
     data = clip.read_bytes()
     url = _create(tst, token, len(data)).headers["Location"]
     half = len(data) // 2
     assert _patch(url, token, 0, data[:half]).status_code == 204
     tst["upload"].restart()
+    tst["file"].restart()
     second = Service("upload2", free_port(), tst.env, tst.base, kind="upload")
     second.start()
     try:
@@ -258,6 +259,27 @@ def test_two_upload_webapps_share_one_upload_and_a_restart_loses_nothing(tst, cl
         video_id = done.headers["Video-Id"]
     finally:
         second.stop()
+    obj = tst.s3.client().get_object(Bucket=tst.bucket, Key=f"videos/{video_id}/original.mp4")["Body"].read()
+    assert _sha(obj) == _sha(data)
+    assert tst.wait_status(token, video_id)["status"] == "ready"
+
+
+def test_a_store_that_is_down_at_the_last_byte_keeps_it_for_a_retry(tst, clip):
+    """The last PATCH answers 503 while S3 is unreachable and keeps the bytes; once it is
+    back, a HEAD finishes the upload and answers its Video-Id."""
+    token = tst.login()
+    data = clip.read_bytes()
+    url = _create(tst, token, len(data), name="Store down").headers["Location"]
+    tst.s3.proxy.cut()
+    try:
+        down = _patch(url, token, 0, data)
+    finally:
+        tst.s3.proxy.restore()
+    assert down.status_code == 503, down.text
+    assert "kept" in down.json()["message"]
+    head = requests.head(url, headers=_h(token), timeout=60)
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == str(len(data))
+    video_id = head.headers["Video-Id"]
     obj = tst.s3.client().get_object(Bucket=tst.bucket, Key=f"videos/{video_id}/original.mp4")["Body"].read()
     assert _sha(obj) == _sha(data)
     assert tst.wait_status(token, video_id)["status"] == "ready"

@@ -38,6 +38,7 @@ def index():
         user=g.user,
         logout_url="/logout",
         max_bytes=s.max_upload_bytes,
+        chunk_bytes=s.upload_chunk_mb * 1024 * 1024,
         nav_upload_url=s.upload_public_url + "/",
         nav_links=[("Upload", s.upload_public_url + "/", True), ("Library", s.streaming_public_url + "/", False)],
     )

@@ -243,11 +243,7 @@ def _truncate(settings: Settings, upload_id: str, size: int) -> None:
         pass
 
 
-def remove(db: Database, settings: Settings, upload_id: str, force: bool = True) -> None:
-    """The upload's bytes and row. Unless `force`, not while another request writes it."""
-    token = None if force else lock(db, upload_id)
+def remove(db: Database, settings: Settings, upload_id: str) -> None:
+    """The upload's bytes and row (a writer still at work stops at its next checkpoint)."""
+    db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
     shutil.rmtree(folder(settings, upload_id), ignore_errors=True)
-    db.execute(
-        "DELETE FROM uploads WHERE id = ?" + ("" if token is None else " AND lock_token = ?"),
-        (upload_id,) if token is None else (upload_id, token),
-    )

@@ -1,22 +1,23 @@
-// Upload page: choose or drop a file, upload with a real progress bar, cancel,
-// and the list of recent uploads whose status updates live.
+// Upload page: several files at once, by picker or drop, each sent with tus (resumable,
+// tus-js-client) in 16 MiB chunks: a queue with progress, speed, time left, pause and
+// resume, cancel, and errors in words. A lost connection is retried with back-off and
+// resumed when the browser is back online; after a reload the unfinished uploads are
+// offered and go on from the server's offset once the same file is chosen again.
 (function () {
   "use strict";
   const form = document.getElementById("upload-form");
   const fileInput = document.getElementById("file");
   const nameInput = document.getElementById("name");
   const drop = document.getElementById("dropzone");
-  const chosen = document.getElementById("chosen");
-  const button = document.getElementById("upload-button");
-  const cancel = document.getElementById("cancel-button");
-  const box = document.getElementById("progress-box");
-  const bar = document.getElementById("progress");
-  const text = document.getElementById("progress-text");
   const message = document.getElementById("message");
+  const queue = document.getElementById("queue");
+  const unfinishedBox = document.getElementById("unfinished-box");
+  const unfinished = document.getElementById("unfinished");
   const list = document.getElementById("uploads");
   const maxBytes = Number(form.dataset.maxBytes);
-  let file = null;
-  let xhr = null;
+  const chunkSize = Number(form.dataset.chunkBytes);
+  const RETRIES = [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000];
+  const active = new Set();  // entries whose upload is running or waiting to go on
 
   function human(bytes) {
     const units = ["B", "KB", "MB", "GB", "TB"];
@@ -30,114 +31,198 @@
     const m = Math.floor(s / 60);
     return m ? m + " min " + (s % 60) + " s" : s + " s";
   }
-  function say(text, kind) {
-    message.textContent = text;
-    message.className = kind || "";
+  function say(text, kind) { message.textContent = text; message.className = kind || ""; }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
   }
-  function choose(f) {
-    file = f || null;
-    if (!file) { button.disabled = true; return; }
-    chosen.textContent = file.name + " (" + human(file.size) + ")";
+
+  // What went wrong, in words: the server's message when it sent one.
+  function errorText(err) {
+    const res = err && err.originalResponse;
+    if (res) {
+      try { const body = JSON.parse(res.getBody()); if (body && body.message) return body.message; } catch (_e) { /* not JSON */ }
+      const status = res.getStatus();
+      if (status === 401) return "Your session has ended; reload the page to log in again.";
+      if (status === 413) return "The file is too large.";
+      if (status === 415) return "That file is not a video we can play.";
+      if (status >= 500) return "A service is unavailable; the upload will go on when it is back.";
+      return "The upload failed (HTTP " + status + ").";
+    }
+    return navigator.onLine ? "The connection failed; retrying…" : "You are offline; the upload goes on when you are back.";
+  }
+  function isNetwork(err) { return !(err && err.originalResponse) || err.originalResponse.getStatus() >= 500; }
+
+  function addEntry(file, name) {
+    const li = el("li", "queued");
+    li.dataset.file = file.name;
+    const title = el("span", "upload-name", file.name + " (" + human(file.size) + ")");
+    const bar = el("progress");
+    bar.max = 100; bar.value = 0;
+    bar.setAttribute("aria-label", "Progress of " + file.name);
+    const text = el("span", "muted progress-text", "Waiting…");
+    const pause = el("button", "secondary pause", "Pause");
+    pause.type = "button";
+    const cancel = el("button", "secondary cancel", "Cancel");
+    cancel.type = "button";
+    const error = el("span", "error");
+    li.append(title, bar, text, pause, cancel, error);
+    queue.append(li);
+    const entry = { li, bar, text, pause, cancel, error, file, upload: null, paused: false, done: false };
+    start(entry, name);
+    return entry;
+  }
+
+  function start(entry, name) {
+    const { file } = entry;
     if (file.size > maxBytes) {
-      say("This file is " + human(file.size) + "; the limit is " + human(maxBytes) + ".", "error");
-      button.disabled = true;
+      entry.error.textContent = "This file is " + human(file.size) + "; the limit is " + human(maxBytes) + ".";
+      entry.li.className = "failed";
+      entry.pause.hidden = entry.cancel.hidden = true;
       return;
     }
-    say("");
-    button.disabled = false;
+    let started = 0, startBytes = 0;
+    const metadata = { filename: file.name };
+    if (name) metadata.name = name;
+    const upload = new window.tus.Upload(file, {
+      endpoint: "/api/tus/",
+      chunkSize: chunkSize,
+      retryDelays: RETRIES,
+      metadata: metadata,
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      onProgress(sent, total) {
+        if (!started) { started = performance.now(); startBytes = sent; }
+        const secs = (performance.now() - started) / 1000;
+        const speed = (sent - startBytes) / Math.max(secs, 0.001);
+        const pct = (100 * sent) / total;
+        entry.bar.value = pct;
+        entry.error.textContent = "";
+        entry.text.textContent = pct.toFixed(0) + "% · " + human(speed) + "/s · " +
+          duration((total - sent) / Math.max(speed, 1)) + " left";
+        if (sent === total) entry.text.textContent = "Checking the video…";
+      },
+      onAfterResponse(_req, res) {
+        const id = res.getHeader("Video-Id");
+        if (id) entry.videoId = id;
+      },
+      onSuccess() {
+        entry.done = true;
+        active.delete(entry);
+        entry.li.className = "done";
+        entry.bar.value = 100;
+        entry.text.textContent = "Uploaded; it will be ready to watch in a moment.";
+        entry.pause.hidden = entry.cancel.hidden = true;
+        refresh();
+        showUnfinished();
+      },
+      onShouldRetry(err, _attempt, _options) {
+        if (!isNetwork(err)) return false;
+        entry.error.textContent = errorText(err);  // retrying by itself: say why it waits
+        return true;
+      },
+      onError(err) {
+        entry.error.textContent = errorText(err);
+        if (isNetwork(err) && !entry.paused) {
+          entry.li.className = "waiting";  // the retries ran out: go on when the browser is back online
+          entry.waiting = true;
+          if (navigator.onLine) setTimeout(() => goOn(entry), 5000);
+          return;
+        }
+        active.delete(entry);
+        entry.li.className = "failed";
+        entry.pause.hidden = entry.cancel.hidden = true;
+        showUnfinished();
+      },
+    });
+    entry.upload = upload;
+    active.add(entry);
+    entry.li.className = "running";
+    entry.pause.onclick = () => {
+      if (entry.paused) { entry.paused = false; entry.pause.textContent = "Pause"; entry.li.className = "running"; upload.start(); }
+      else { entry.paused = true; entry.pause.textContent = "Resume"; entry.li.className = "paused"; upload.abort(); entry.text.textContent += " · paused"; }
+    };
+    entry.cancel.onclick = () => {
+      entry.paused = true;
+      active.delete(entry);
+      upload.abort(true).then(() => {  // true: terminate, the server drops what it has
+        entry.li.className = "cancelled";
+        entry.text.textContent = "Cancelled; nothing was kept.";
+        entry.pause.hidden = entry.cancel.hidden = true;
+        showUnfinished();
+      }).catch((err) => { entry.error.textContent = errorText(err); });
+    };
+    // The same file chosen again after a reload: go on from the server's offset.
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    });
   }
-  fileInput.addEventListener("change", () => choose(fileInput.files[0]));
+
+  function goOn(entry) {
+    if (!entry.waiting || entry.paused || entry.done) return;
+    entry.waiting = false;
+    entry.li.className = "running";
+    entry.upload.start();  // from the server's offset (a HEAD first)
+  }
+  window.addEventListener("online", () => { for (const entry of active) goOn(entry); });
+
+  function choose(files) {
+    files = Array.from(files || []);
+    if (!files.length) return;
+    const name = files.length === 1 ? nameInput.value.trim() : "";
+    files.forEach((f) => addEntry(f, name));
+    nameInput.value = "";
+    fileInput.value = "";
+    say(files.length === 1 ? "Uploading " + files[0].name + "…" : "Uploading " + files.length + " files…");
+  }
+  fileInput.addEventListener("change", () => choose(fileInput.files));
   ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
-  drop.addEventListener("drop", (e) => { if (e.dataTransfer.files.length) choose(e.dataTransfer.files[0]); });
+  drop.addEventListener("drop", (e) => choose(e.dataTransfer.files));
+  form.addEventListener("submit", (e) => e.preventDefault());
 
-  function errorText(status, body) {
-    if (body && body.message) return body.message;
-    if (status === 413) return "The file is too large.";
-    if (status === 415) return "That file is not a video we can play.";
-    if (status === 401) return "Your session has ended; reload the page to log in again.";
-    if (status === 503) return "A service is unavailable; try again shortly.";
-    return "The upload failed (HTTP " + status + ").";
-  }
-
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    if (!file) return;
-    const data = new FormData();
-    if (nameInput.value.trim()) data.append("name", nameInput.value.trim());
-    data.append("file", file, file.name);
-    xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/upload");
-    xhr.setRequestHeader("Accept", "application/json");
-    const started = performance.now();
-    box.hidden = false;
-    cancel.hidden = false;
-    button.disabled = true;
-    bar.value = 0;
-    say("Uploading…");
-    xhr.upload.addEventListener("progress", (ev) => {
-      if (!ev.lengthComputable) return;
-      const pct = (100 * ev.loaded) / ev.total;
-      const secs = (performance.now() - started) / 1000;
-      const speed = ev.loaded / Math.max(secs, 0.001);
-      bar.value = pct;
-      text.textContent = pct.toFixed(0) + "% · " + human(speed) + "/s · " +
-        duration((ev.total - ev.loaded) / speed) + " left";
-      if (ev.loaded === ev.total) say("Checking the video…");
-    });
-    xhr.addEventListener("load", () => {
-      const status = xhr.status;
-      let body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
-      finish();
-      if (status === 201) {
-        say("Uploaded “" + body.video_name + "”. It will be ready to watch in a moment.", "ok");
-        form.reset();
-        choose(null);
-        chosen.textContent = "";
-        refresh();
-      } else {
-        say(errorText(status, body), "error");
+  // Unfinished uploads of this browser (tus-js-client keeps them in localStorage).
+  function showUnfinished() {
+    const storage = window.tus.defaultOptions.urlStorage;
+    if (!storage || !storage.findAllUploads) return;
+    storage.findAllUploads().then((all) => {
+      const running = new Set(Array.from(active).map((e) => e.file.name));
+      const left = all.filter((u) => !running.has((u.metadata || {}).filename));
+      unfinished.replaceChildren();
+      for (const u of left) {
+        const li = el("li");
+        li.dataset.file = (u.metadata || {}).filename || "";
+        li.append(el("span", "upload-name", (li.dataset.file || "a file") + " (" + human(u.size || 0) + ")"));
+        const discard = el("button", "secondary discard", "Discard");
+        discard.type = "button";
+        discard.onclick = () => {
+          const headers = { "Tus-Resumable": "1.0.0" };
+          fetch(u.uploadUrl, { method: "DELETE", headers }).finally(() =>
+            storage.removeUpload(u.urlStorageKey).then(showUnfinished));
+        };
+        li.append(discard);
+        unfinished.append(li);
       }
+      unfinishedBox.hidden = !left.length;
     });
-    xhr.addEventListener("error", () => { finish(); say("The connection failed; nothing was saved. Try again.", "error"); });
-    xhr.addEventListener("abort", () => { finish(); say("Upload cancelled; nothing was saved."); });
-    xhr.send(data);
-  });
-  cancel.addEventListener("click", () => { if (xhr) xhr.abort(); });
-  function finish() {
-    cancel.hidden = true;
-    box.hidden = true;
-    button.disabled = !file;
-    xhr = null;
   }
+  showUnfinished();
 
   let timer = null;
   function render(uploads) {
     list.replaceChildren();
-    if (!uploads.length) {
-      const li = document.createElement("li");
-      li.className = "muted";
-      li.textContent = "Nothing uploaded yet.";
-      list.append(li);
-    }
+    if (!uploads.length) list.append(el("li", "muted", "Nothing uploaded yet."));
     for (const v of uploads) {
-      const li = document.createElement("li");
+      const li = el("li");
       li.dataset.id = v.id;
-      const status = document.createElement("span");
-      status.className = "status " + v.status;
-      status.textContent = v.status;
-      const name = document.createElement(v.status === "ready" ? "a" : "span");
-      name.textContent = v.video_name;
-      name.className = "upload-name";
+      const status = el("span", "status " + v.status, v.status);
+      const name = el(v.status === "ready" ? "a" : "span", "upload-name", v.video_name);
       if (v.status === "ready") name.href = v.watch_url;
       li.append(status, name);
-      if (v.status === "failed" && v.error) {
-        const why = document.createElement("span");
-        why.className = "error";
-        why.textContent = v.error;
-        li.append(why);
-      }
+      if (v.status === "failed" && v.error) li.append(el("span", "error", v.error));
       list.append(li);
     }
     return uploads.some((v) => v.status === "processing");

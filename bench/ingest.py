@@ -303,6 +303,88 @@ def run_local(st: Stack, src: Path) -> dict:
     return result
 
 
+def tus_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) -> tuple[dict, str]:
+    """The resumable path: a tus creation, then the whole file in one PATCH sent by curl
+    (`-T`, streamed from the page cache, like the multipart case), until its 204."""
+    import base64
+
+    size = src.stat().st_size
+    auth = {"Authorization": f"Bearer {st.token}", "Tus-Resumable": "1.0.0"}
+    made = requests.post(f"{st.url('upload')}/api/tus/", timeout=30, headers={
+        **auth, "Upload-Length": str(size), "Upload-Metadata": "filename " + base64.b64encode(src.name.encode()).decode()})
+    assert made.status_code == 201, made.text
+    url = made.headers["Location"]
+    roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
+    cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
+    cmd = ["curl", "-sS", "-o", "/dev/null", "-D", "-", "-X", "PATCH", "-T", str(src), "-H", "Expect:",
+           "-H", "Content-Type: application/offset+octet-stream", "-H", "Upload-Offset: 0"]
+    for k, v in auth.items():
+        cmd += ["-H", f"{k}: {v}"]
+    with MemorySampler({**roots, **(extra_roots or {})}) as mem:
+        started = time.monotonic()
+        out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
+        elapsed = time.monotonic() - started
+    cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in roots.items()}
+    assert " 204" in out.stdout.splitlines()[0], out.stdout
+    video_id = next(ln.split(":", 1)[1].strip() for ln in out.stdout.splitlines() if ln.lower().startswith("video-id:"))
+    return {"seconds": elapsed, "cpu": cpu, **mem.result()}, video_id
+
+
+def run_tus(st: Stack, src: Path) -> dict:
+    result, video_id = tus_upload(st, src)
+    stored = next((st.storage_dir / "videos" / video_id).glob("original*"))
+    assert stored.stat().st_size == src.stat().st_size
+    delete_video(st, video_id)
+    return result
+
+
+def resent_after_a_cut(st: Stack, src: Path, chunk: int = 16 * MiB) -> dict:
+    """A tus upload cut half-way (the connection dropped by the client, as a network cut
+    does), then resumed from the server's offset: how many bytes are sent twice."""
+    import base64
+    import http.client
+    from urllib.parse import urlsplit
+
+    size = src.stat().st_size
+    auth = {"Authorization": f"Bearer {st.token}", "Tus-Resumable": "1.0.0"}
+    url = requests.post(f"{st.url('upload')}/api/tus/", timeout=30, headers={
+        **auth, "Upload-Length": str(size), "Upload-Metadata": "filename " + base64.b64encode(b"cut.mkv").decode()}
+    ).headers["Location"]
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn.putrequest("PATCH", parts.path)
+    for k, v in {**auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0",
+                 "Content-Length": str(size)}.items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    sent = 0
+    with open(src, "rb") as fh:
+        while sent < size // 2:
+            data = fh.read(MiB)
+            conn.send(data)
+            sent += len(data)
+    conn.sock.close()  # cut
+    offset, last = -1, None
+    for _ in range(120):  # until the server has acknowledged what arrived (the offset stays put)
+        time.sleep(0.5)
+        offset = int(requests.head(url, headers=auth, timeout=30).headers["Upload-Offset"])
+        if offset > 0 and offset == last:
+            break
+        last = offset
+    resp = None
+    with open(src, "rb") as fh:
+        fh.seek(offset)
+        at = offset
+        while at < size:  # the rest in tus chunks
+            body = fh.read(chunk)
+            resp = requests.patch(url, data=body, timeout=600, headers={
+                **auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": str(at)})
+            assert resp.status_code == 204, resp.text
+            at += len(body)
+    delete_video(st, resp.headers["Video-Id"])
+    return {"sent_before_cut": sent, "acknowledged": offset, "resent": sent - offset}
+
+
 # A direct multipart upload as file-svc's S3Storage does it: sequential parts of the
 # same size, each streamed from a window of the file; its own process, for its RSS.
 DIRECT_S3 = r"""
@@ -431,24 +513,36 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
         " each streamed from a window of the file, exactly as file-svc's S3Storage sends them.",
         f"- {runs} run(s) per case, interleaved (stack, sink, cp); times are medians; memory is the run with"
         " the highest total peak.",
+        "- tus: the resumable path (`/api/tus/`): a creation, then the whole file in one PATCH sent by `curl -T`;"
+        " upload-webapp writes the body into the temp volume (fsynced before it is acknowledged), file-svc takes"
+        " the finished file from there (no second trip over HTTP): time until the 204.",
         "",
-        "| upload | size | Reelhouse | bare sink | `cp` | Reelhouse / sink | Reelhouse / cp |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| upload | size | Reelhouse multipart | Reelhouse tus | bare sink | `cp` | multipart / sink | tus / sink |"
+        " tus / cp |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, size in args.sizes:
         r = results[label]
-        t, s, c = med(r["stack"]), med(r["sink"]), med(r["cp"])
+        t, u, s, c = med(r["stack"]), med(r["tus"]), med(r["sink"]), med(r["cp"])
         rate = size / MiB
-        lines.append(f"| local backend | {label} | {t:.2f} s ({rate / t:.0f} MiB/s) | {s:.2f} s ({rate / s:.0f} MiB/s)"
-                     f" | {c:.2f} s ({rate / c:.0f} MiB/s) | **{t / s:.2f}x** | {t / c:.2f}x |")
+        lines.append(f"| local backend | {label} | {t:.2f} s ({rate / t:.0f} MiB/s) | {u:.2f} s ({rate / u:.0f} MiB/s)"
+                     f" | {s:.2f} s ({rate / s:.0f} MiB/s) | {c:.2f} s ({rate / c:.0f} MiB/s) | {t / s:.2f}x |"
+                     f" **{u / s:.2f}x** | {u / c:.2f}x |")
     if "s3" in results:
         r = results["s3"]
-        t, d = med(r["stack"]), med(r["direct"])
+        t, u, d = med(r["stack"]), med(r["tus"]), med(r["direct"])
         rate = args.s3_size[1] / MiB
-        lines += ["", "| upload | size | Reelhouse (S3 backend) | direct boto3 multipart | Reelhouse / direct |",
-                  "| --- | ---: | ---: | ---: | ---: |",
-                  f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {d:.1f} s"
-                  f" ({rate / d:.0f} MiB/s) | **{t / d:.2f}x** |"]
+        lines += ["", "| upload | size | Reelhouse multipart (S3) | Reelhouse tus (S3) | direct boto3 multipart |"
+                  " multipart / direct | tus / direct |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+                  f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {u:.1f} s"
+                  f" ({rate / u:.0f} MiB/s) | {d:.1f} s ({rate / d:.0f} MiB/s) | {t / d:.2f}x | **{u / d:.2f}x** |"]
+    if "cut" in results:
+        c = results["cut"]
+        lines += ["", f"A tus upload of {args.sizes[0][0]} cut half-way by the client: {mib(c['sent_before_cut'])} MiB"
+                  f" sent before the cut, {mib(c['acknowledged'])} MiB acknowledged by the server's HEAD, so"
+                  f" **{c['resent'] / MiB:.1f} MiB sent twice** (the page's chunk is 16 MiB; what was in flight"
+                  " in the sockets is all that is lost)."]
     if args.old:
         rev = subprocess.run(["git", "rev-parse", "--short", args.old], cwd=ROOT, capture_output=True,
                              text=True).stdout.strip()
@@ -472,6 +566,7 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
     for label, _size in args.sizes:
         r = results[label]
         lines += memory_table(f"Reelhouse, local backend, {label}", worst(r["stack"]), trees)
+        lines += memory_table(f"Reelhouse tus, local backend, {label}", worst(r["tus"]), trees)
         lines += memory_table(f"bare sink and `cp`, {label}", {
             **{k: {**worst(r["sink"])[k], **worst(r["cp"])[k]} for k in ("idle", "peak_tree")},
             "processes": worst(r["sink"])["processes"] + worst(r["cp"])["processes"]}, ["sink", "cp"])
@@ -481,8 +576,8 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
                               [*trees, "moto S3 server"])
         lines += memory_table(f"direct boto3 multipart, {args.s3_size[0]}", worst(r["direct"]),
                               ["boto3 client", "moto S3 server"])
-    over = [(lbl, tree, name, peak) for lbl, _ in args.sizes for tree, _pid, name, peak
-            in worst(results[lbl]["stack"])["processes"] if peak > RSS_LIMIT]
+    over = [(lbl, tree, name, peak) for lbl, _ in args.sizes for case in ("stack", "tus") for tree, _pid, name, peak
+            in worst(results[lbl][case])["processes"] if peak > RSS_LIMIT and tree in NAMES.values()]
     lines.append("No Reelhouse process went above 150 MB RSS." if not over else
                  "Above 150 MB RSS: " + "; ".join(f"{n} ({t}, {lbl}) {mib(p)} MiB" for lbl, t, n, p in over) + ".")
     lines.append("")
@@ -535,15 +630,18 @@ def main() -> None:
                 src = work / f"source-{label}.mkv"
                 print(f"making a {label} video in {work} ...", flush=True)
                 make_video(src, size)
-                r = results[label] = {"stack": [], "sink": [], "cp": [], "old": []}
+                r = results[label] = {"stack": [], "tus": [], "sink": [], "cp": [], "old": []}
                 for i in range(args.runs):
-                    cases = [("stack", lambda: run_local(local, src)), ("sink", lambda: sink.run(src)),  # noqa: B023
-                             ("cp", lambda: run_cp(work, src))]  # noqa: B023
+                    cases = [("stack", lambda: run_local(local, src)), ("tus", lambda: run_tus(local, src)),  # noqa: B023
+                             ("sink", lambda: sink.run(src)), ("cp", lambda: run_cp(work, src))]  # noqa: B023
                     if old is not None:  # before and after alternate which goes first
                         cases.insert(0 if i % 2 else 1, ("old", lambda: run_local(old, src)))  # noqa: B023
                     for case, fn in cases:
                         r[case].append(fn())
                         print(f"  {label} run {i + 1} {case}: {r[case][-1]['seconds']:.1f} s", flush=True)
+                if label == args.sizes[0][0]:
+                    results["cut"] = resent_after_a_cut(local, src)
+                    print(f"  cut: {results['cut']}", flush=True)
                 if args.s3_size[0] == label and not args.no_s3:
                     results["s3-src"] = src  # reuse: same bytes
                 else:
@@ -564,10 +662,14 @@ def main() -> None:
                 "AWS_ACCESS_KEY_ID": s3.key, "AWS_SECRET_ACCESS_KEY": s3.secret, "S3_ADDRESSING_STYLE": "path",
                 "S3_PART_SIZE_MB": str(S3_PART_MB), "MAX_UPLOAD_BYTES": str(64 * GiB)})
             stacks.append(st3)
-            r = results["s3"] = {"stack": [], "direct": []}
+            r = results["s3"] = {"stack": [], "tus": [], "direct": []}
             for i in range(args.runs):
                 r["stack"].append(run_stack_s3(st3, s3, src))
                 print(f"  s3 {label} run {i + 1} stack: {r['stack'][-1]['seconds']:.1f} s", flush=True)
+                res, vid = tus_upload(st3, src, {"moto S3 server": s3.proc.pid})
+                delete_video(st3, vid)
+                r["tus"].append(res)
+                print(f"  s3 {label} run {i + 1} tus: {r['tus'][-1]['seconds']:.1f} s", flush=True)
                 r["direct"].append(run_direct_s3(s3, endpoint, src))
                 print(f"  s3 {label} run {i + 1} direct: {r['direct'][-1]['seconds']:.1f} s", flush=True)
     finally:

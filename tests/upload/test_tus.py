@@ -36,6 +36,7 @@ def tst(tmp_path_factory, mariadb, s3):
             "UPLOAD_MAX_UNFINISHED": "3",
             "SWEEP_INTERVAL_SECONDS": "1",
             "MAX_UPLOAD_BYTES": str(64 * 1024 * 1024),
+            "UPLOAD_READ_TIMEOUT_SECONDS": "2",
         },
     )
     st.mariadb, st.s3, st.bucket = mariadb, s3, bucket
@@ -283,3 +284,47 @@ def test_a_store_that_is_down_at_the_last_byte_keeps_it_for_a_retry(tst, clip):
     obj = tst.s3.client().get_object(Bucket=tst.bucket, Key=f"videos/{video_id}/original.mp4")["Body"].read()
     assert _sha(obj) == _sha(data)
     assert tst.wait_status(token, video_id)["status"] == "ready"
+
+
+def test_a_connection_gone_silent_gives_its_lock_up(tst, tmp_path):
+    """A client that stops sending mid-PATCH and keeps its socket open (a connection gone
+    half-open): another PATCH is refused (423) while it holds the upload; once its read
+    times out (UPLOAD_READ_TIMEOUT_SECONDS, 2 s here) what the server had read is
+    acknowledged (all but at most the 1 MiB read in progress) and the resume goes through."""
+    import socket
+    from urllib.parse import urlsplit
+
+    token = tst.login()
+    data = make_clip(tmp_path / "long.mp4", seconds=8, size="1280x720", extra=["-crf", "10"]).read_bytes()
+    sent = len(data) // 2
+    assert sent > 2 * 1024 * 1024, len(data)
+    url = _create(tst, token, len(data)).headers["Location"]
+    parts = urlsplit(url)
+    upload_id = parts.path.rsplit("/", 1)[1]
+    silent = socket.create_connection((parts.hostname, parts.port))
+    head = (
+        f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {token}\r\n"
+        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    ).encode()
+    silent.sendall(head + data[:sent])
+    try:
+        wait_until(
+            lambda: tst.query("SELECT lock_token FROM uploads WHERE id = ?", (upload_id,))[0]["lock_token"],
+            10,
+            "the silent client to hold the upload",
+        )
+        assert _patch(url, token, 0, data[:10]).status_code == 423
+        wait_until(
+            lambda: tst.query("SELECT lock_token FROM uploads WHERE id = ?", (upload_id,))[0]["lock_token"] is None,
+            15,
+            "the read timeout",
+        )
+        offset = int(requests.head(url, headers=_h(token), timeout=10).headers["Upload-Offset"])
+        assert 0 < offset <= sent and sent - offset <= 1024 * 1024, (offset, sent)
+        done = _patch(url, token, offset, data[offset:])
+        assert done.status_code == 204, done.text
+    finally:
+        silent.close()
+    obj = tst.s3.client().get_object(Bucket=tst.bucket, Key=f"videos/{done.headers['Video-Id']}/original.mp4")
+    assert _sha(obj["Body"].read()) == _sha(data)

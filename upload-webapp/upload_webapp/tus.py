@@ -125,7 +125,7 @@ def create():
 def _mine(upload_id: str):
     """The caller's upload, or an error response: 404 for anyone else's and unknown ids,
     410 for an expired one (swept meanwhile: 404)."""
-    upload = uploads.get(current_app.extensions["db"], upload_id)
+    upload = uploads.get(current_app.extensions["db"], upload_id, _s())
     if upload is None or upload["owner"] != g.user:
         return None, _tus_error(404, "not_found", "No such upload.")
     if upload["video_id"] is None and uploads.expired(upload):

@@ -3,8 +3,11 @@ volume (`TEMP_DIR/uploads/<id>/data`) and a row in `uploads`, so that any replic
 upload-webapp, and any restart, carries it on.
 
 - The acknowledged offset is the row's `received`, moved only after the bytes are on
-  disk (fsync); a writer that died after writing more leaves bytes past it, which the
-  next writer cuts off before appending.
+  disk (fsync; without it bench.ingest measured no gain on this machine, the disk's
+  writeback being the limit either way); a writer that died after writing more leaves
+  bytes past it, which the next writer cuts off before appending. Should the file ever be
+  shorter than acknowledged (a disk that lied), the offset answered is what is on disk,
+  so the client sends the rest again instead of the upload being cut.
 - One writer at a time: a lock in the row with a lease, renewed while bytes arrive. A
   connection that went half-open gives the lock up when its socket read times out
   (UPLOAD_READ_TIMEOUT_SECONDS); a process that died, when the lease runs out.
@@ -123,12 +126,18 @@ def create(db: Database, settings: Settings, *, owner: str, length: int, filenam
     return row
 
 
-def get(db: Database, upload_id: str) -> dict | None:
+def get(db: Database, upload_id: str, settings: Settings | None = None) -> dict | None:
+    """The upload's row; with `settings`, its offset no further than the bytes on disk."""
     if not (12 <= len(upload_id) <= 32) or not all(c.isalnum() or c in "-_" for c in upload_id):
         return None
     row = db.query_one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
     if row is not None:
         row["received"], row["size_bytes"] = int(row["received"]), int(row["size_bytes"])
+        if settings is not None and row["video_id"] is None:
+            try:
+                row["received"] = min(row["received"], data_path(settings, upload_id).stat().st_size)
+            except FileNotFoundError:
+                row["received"] = 0
     return row
 
 
@@ -222,6 +231,7 @@ def append(db: Database, settings: Settings, upload: dict, stream) -> dict:
     finally:
         try:
             if got:
+                _fsync(settings, upload_id)  # what arrived before the client went away is kept too
                 upload["expires_at"] = checkpoint(db, settings, upload_id, token, start + got)
                 upload["received"] = start + got
         finally:
@@ -233,6 +243,17 @@ def _write_all(fh, data: bytes) -> None:
     view = memoryview(data)
     while view:  # an unbuffered write may write less than asked
         view = view[fh.write(view) :]
+
+
+def _fsync(settings: Settings, upload_id: str) -> None:
+    try:
+        fd = os.open(data_path(settings, upload_id), os.O_RDONLY)
+    except FileNotFoundError:
+        return  # terminated meanwhile
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _truncate(settings: Settings, upload_id: str, size: int) -> None:

@@ -16,11 +16,15 @@ from authkit import ORIGIN_REFUSED, TEST_PASSWORD, token_for
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_VIDEO = "abcdefghijklmnop"
+NO_UPLOAD = "ponmlkjihgfedcba"
 
 # (service, method, path, request kwargs, revokes the session when let through)
 UNSAFE_ROUTES = [
     ("upload", "POST", "/api/upload", {"files": {"file": ("x.mp4", b"not a video")}}, False),
     ("upload", "POST", "/logout", {}, True),
+    ("upload", "POST", "/api/tus/", {"data": b""}, False),
+    ("upload", "PATCH", f"/api/tus/{NO_UPLOAD}", {"data": b"x"}, False),
+    ("upload", "DELETE", f"/api/tus/{NO_UPLOAD}", {}, False),
     ("streaming", "PATCH", f"/api/videos/{NO_VIDEO}", {"json": {"video_name": "x"}}, False),
     ("streaming", "DELETE", f"/api/videos/{NO_VIDEO}", {}, False),
     ("streaming", "POST", f"/api/videos/{NO_VIDEO}/retry", {}, False),
@@ -131,7 +135,11 @@ def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, packa
         check=True,
     )
     actual = {(m, rule) for m, rule in json.loads(out.stdout.strip().splitlines()[-1])}
-    table = {(method, path.replace(NO_VIDEO, "<video_id>")) for s, method, path, _, _ in UNSAFE_ROUTES if s == service}
+    table = {
+        (method, path.replace(NO_VIDEO, "<video_id>").replace(NO_UPLOAD, "<upload_id>"))
+        for s, method, path, _, _ in UNSAFE_ROUTES
+        if s == service
+    }
     assert actual == table
 
 

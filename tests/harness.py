@@ -32,10 +32,19 @@ SERVICE_DIRS = {
 TEST_PASSWORD = "correct horse battery staple"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, never one this process handed out before (the kernel may offer
+    a just-released port twice before the first taker binds it: two services on one port)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_until(predicate, timeout: float, what: str, log: Path | None = None, interval: float = 0.1):

@@ -16,7 +16,7 @@ from flask import current_app
 
 from vs_common import videos
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
-from vs_common.names import InvalidName, clean_name
+from vs_common.names import NAME_MAX, InvalidName, clean_name
 
 from . import uploads
 
@@ -32,9 +32,8 @@ class FinishFailed(RuntimeError):
 
 
 def default_name(filename: str) -> str:
-    """The file name without folders or extension, cut to the longest name allowed."""
-    from vs_common.names import NAME_MAX
-
+    """The file name without folders or extension, cut to the longest name allowed (the
+    name of a video uploaded without one, by either path)."""
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     stem = os.path.splitext(base)[0].strip() or base.strip()
     return stem[:NAME_MAX].strip() or "Untitled video"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from urllib.parse import unquote_to_bytes
@@ -15,6 +14,7 @@ from vs_common import names, videos
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 
+from .finish import default_name
 from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
 from .openapi import OPENAPI
 
@@ -67,13 +67,6 @@ def _early_error(status: int, code: str, message: str):
     response.headers["Connection"] = "close"
     response.call_on_close(_drain_then_close(request.environ["wsgi.input"], DRAIN_BYTES))
     return response
-
-
-def _default_name(filename: str) -> str:
-    """The file name without folders or extension, cut to the longest name allowed."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    stem = os.path.splitext(base)[0].strip() or base.strip()
-    return stem[: names.NAME_MAX].strip() or "Untitled video"
 
 
 def _discard(video_id: str) -> None:
@@ -183,7 +176,7 @@ def upload():
         if name and name.strip():
             video_name = names.clean_name(name)
         else:  # the file's name becomes the video's: the same rules, said of the file name
-            video_name = names.clean_name(_default_name(filename), "The file name")
+            video_name = names.clean_name(default_name(filename), "The file name")
         row = videos.insert_video(
             current_app.extensions["db"],
             s,

@@ -140,26 +140,24 @@ def owned(db: Database, job: Job, lease_seconds: int) -> Iterator[Cursor]:
         yield cur
 
 
-def finish(cur: Cursor, job: Job) -> int:
-    """Mark the job done; return how many jobs of its video are still unfinished."""
+def _end(cur: Cursor, job: Job, status: str, reason: str | None) -> int:
     now = utcnow()
     cur.execute(
-        "UPDATE packaging_jobs SET status = 'done', lease_until = NULL, finished_at = ?, updated_at = ? "
-        "WHERE id = ? AND claimed_by = ?",
-        (now, now, job.id, job.token),
+        "UPDATE packaging_jobs SET status = ?, last_error = COALESCE(?, last_error), lease_until = NULL, "
+        "finished_at = ?, updated_at = ? WHERE id = ? AND claimed_by = ?",
+        (status, reason[:1000] if reason else None, now, now, job.id, job.token),
     )
     return unfinished(cur, job.video_id)
+
+
+def finish(cur: Cursor, job: Job) -> int:
+    """Mark the job done; return how many jobs of its video are still unfinished."""
+    return _end(cur, job, "done", None)
 
 
 def fail(cur: Cursor, job: Job, reason: str) -> int:
     """Mark the job failed for good; return how many jobs of its video are unfinished."""
-    now = utcnow()
-    cur.execute(
-        "UPDATE packaging_jobs SET status = 'failed', last_error = ?, lease_until = NULL, finished_at = ?, "
-        "updated_at = ? WHERE id = ? AND claimed_by = ?",
-        (reason[:1000], now, now, job.id, job.token),
-    )
-    return unfinished(cur, job.video_id)
+    return _end(cur, job, "failed", reason)
 
 
 def retry_later(db: Database, job: Job, reason: str, backoff_seconds: float) -> None:

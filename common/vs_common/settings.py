@@ -106,6 +106,8 @@ class Settings:
 
     app_env: str = "development"
     log_level: str = "INFO"
+    log_format: str = "text"
+    metrics_token: str = ""
     # Database
     db_host: str = ""
     db_port: int = 3306
@@ -194,9 +196,14 @@ def load_settings(env_file: str | None = None) -> Settings:
     if style not in {"auto", "path", "virtual"}:
         raise ConfigError(f"S3_ADDRESSING_STYLE must be auto, path or virtual, got {style!r}")
     app_env = _env("APP_ENV", "development").lower()
+    log_format = _env("LOG_FORMAT", "text").lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
     return Settings(
         app_env=app_env,
         log_level=_env("LOG_LEVEL", "INFO").upper(),
+        log_format=log_format,
+        metrics_token=_env("METRICS_TOKEN"),
         db_host=_env("DB_HOST"),
         db_port=_int("DB_PORT", 3306, 1),
         db_name=_env("DB_NAME", "video_db") or "video_db",

@@ -11,6 +11,7 @@ from vs_common.db import Database
 from vs_common.errors import register_error_handlers
 from vs_common.health import health_blueprint
 from vs_common.logs import setup_logging
+from vs_common.observe import install_observability
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 from vs_common.web_security import install_web_security
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the auth-svc app; migrates the database schema on start."""
     settings = settings or config.load()
-    setup_logging("auth-svc", settings.log_level)
+    setup_logging("auth-svc", settings.log_level, settings.log_format)
     app = Flask(__name__)
+    install_observability(app, "auth-svc", settings.metrics_token)
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.extensions["settings"] = settings

@@ -1,6 +1,6 @@
 """OpenAPI document of auth-svc's HTTP API (served at /openapi.json)."""
 
-from vs_common.openapi_parts import healthz_path, openapi_path
+from vs_common.openapi_parts import healthz_path, metrics_path, openapi_path
 
 ERROR = {
     "type": "object",
@@ -106,6 +106,7 @@ OPENAPI = {
         },
         "/": {"get": {"summary": "To the login page", "responses": {"303": {"description": "To /login"}}}},
         "/healthz": healthz_path(),
+        "/metrics": metrics_path(),
         "/openapi.json": openapi_path(),
     },
 }

@@ -25,6 +25,7 @@ import requests
 from flask import Flask, current_app, g, redirect, request
 
 from .errors import error_response
+from .observe import AUTH_VERIFICATIONS, TracedSession
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class AuthClient:
         self.cache_seconds = min(cache_seconds, CACHE_SECONDS)
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
-        self._session = requests.Session()
+        self._session = TracedSession()
         self._session.trust_env = False  # internal call: no proxy or .netrc lookups
 
     @staticmethod
@@ -87,17 +88,25 @@ class AuthClient:
     def verify(self, token: str) -> str:
         """Return the user the token belongs to; raise InvalidToken or AuthUnavailable."""
         if not TOKEN_SHAPE.fullmatch(token):
+            AUTH_VERIFICATIONS.labels("invalid", "shape").inc()
             raise InvalidToken("malformed token")
         key = self._key(token)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
             if hit and hit[0] > now:
+                AUTH_VERIFICATIONS.labels("valid", "cache").inc()
                 return hit[1]
-        resp = self._call("GET", "/api/verify", token)
+        try:
+            resp = self._call("GET", "/api/verify", token)
+        except AuthUnavailable:
+            AUTH_VERIFICATIONS.labels("unavailable", "auth_svc").inc()
+            raise
         if resp.status_code == 401:
+            AUTH_VERIFICATIONS.labels("invalid", "auth_svc").inc()
             raise InvalidToken("token refused")
         if resp.status_code != 200:
+            AUTH_VERIFICATIONS.labels("unavailable", "auth_svc").inc()
             raise AuthUnavailable(f"auth-svc answered {resp.status_code}")
         try:
             user = resp.json()["user"]
@@ -109,6 +118,7 @@ class AuthClient:
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[key] = (now + self.cache_seconds, user)
+        AUTH_VERIFICATIONS.labels("valid", "auth_svc").inc()
         return user
 
     def logout(self, token: str) -> None:
@@ -137,7 +147,7 @@ def install_auth(
     auth_public_url: str,
     public_base_url: str,
     page_endpoints: set[str],
-    public_prefixes: tuple[str, ...] = ("/static/", "/healthz", "/openapi.json"),
+    public_prefixes: tuple[str, ...] = ("/static/", "/healthz", "/openapi.json", "/metrics"),
 ) -> None:
     """Guard every route of `app` except the public prefixes; sets `g.user`.
 

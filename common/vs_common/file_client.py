@@ -10,6 +10,8 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from .observe import TracedSession, trace_headers
+
 CONNECT_TIMEOUT = 3.0
 # The size of the HTTP chunks of an upload body: file-svc reads the body in pieces of
 # this size (file_svc.ingest.CHUNK). When the two match, gunicorn's chunked-body reader
@@ -89,7 +91,7 @@ class FileClient:
 
     def __init__(self, base_url: str, internal_token: str, pool_size: int = 32):
         self.base = base_url.rstrip("/")
-        self.session = requests.Session()
+        self.session = TracedSession()
         # An internal call: no HTTP(S)_PROXY, NO_PROXY or .netrc lookups (each costs CPU on
         # every request, and a proxy meant for the outside would break the call).
         self.session.trust_env = False
@@ -162,7 +164,7 @@ class FileClient:
         """GET an object route (e.g. `videos/<id>/hls/master.m3u8`) as a streamed response."""
         try:
             raw = self._pool.request(
-                "GET", f"{self.base}/{path.lstrip('/')}", headers={**self._auth, **(headers or {})},
+                "GET", f"{self.base}/{path.lstrip('/')}", headers={**self._auth, **trace_headers(), **(headers or {})},
                 preload_content=False, retries=False, redirect=False,
                 timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout),
             )

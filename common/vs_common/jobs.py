@@ -207,3 +207,14 @@ def phases(db: Database, video_ids: list[str]) -> dict[str, str]:
     return {
         r["video_id"]: ("waiting" if r["status"] == "queued" or r["claimed_by"] is None else "packaging") for r in rows
     }
+
+
+def depth(db: Database) -> dict[tuple[str, str], int]:
+    """Unfinished jobs by (stage, state): `running` (a live lease) or `waiting`."""
+    rows = db.query(
+        "SELECT stage, CASE WHEN status = 'running' AND claimed_by IS NOT NULL AND lease_until >= ? "
+        "THEN 'running' ELSE 'waiting' END AS state, COUNT(*) AS n FROM packaging_jobs "
+        "WHERE status IN ('queued', 'running') GROUP BY stage, state",
+        (utcnow(),),
+    )
+    return {(r["stage"], r["state"]): int(r["n"]) for r in rows}

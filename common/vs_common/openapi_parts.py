@@ -99,6 +99,21 @@ def healthz_path() -> dict:
     }
 
 
+def metrics_path() -> dict:
+    """`GET /metrics`: Prometheus text format, to `Authorization: Bearer $METRICS_TOKEN` only."""
+    return {
+        "get": {
+            "summary": "Prometheus metrics (Authorization: Bearer <METRICS_TOKEN>, a token of its own)",
+            "security": [],
+            "responses": {
+                "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "401": json_error("Not the metrics token"),
+                "404": json_error("Metrics are off: METRICS_TOKEN is not set"),
+            },
+        }
+    }
+
+
 def openapi_path(public: bool = True) -> dict:
     """`GET /openapi.json`: this document (public, except on file-svc)."""
     op = {

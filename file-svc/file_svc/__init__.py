@@ -12,6 +12,7 @@ from vs_common.db import Database
 from vs_common.errors import error_response, register_error_handlers
 from vs_common.health import health_blueprint
 from vs_common.logs import setup_logging
+from vs_common.observe import install_observability
 from vs_common.settings import Settings
 
 from . import budget, config
@@ -21,11 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the file-svc app. Every route but /healthz needs the internal token."""
+    """Build the file-svc app. Every route but /healthz and /metrics (its own token) needs the internal token."""
     settings = settings or config.load()
-    setup_logging("file-svc", settings.log_level)
+    setup_logging("file-svc", settings.log_level, settings.log_format)
     budget.configure(settings)
     app = Flask(__name__)
+    install_observability(app, "file-svc", settings.metrics_token)
     app.extensions["settings"] = settings
     app.extensions["storage"] = make_storage(settings)
     app.extensions["db"] = Database(settings)
@@ -34,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.before_request
     def _internal_token():
-        if request.path == "/healthz":
+        if request.path in ("/healthz", "/metrics"):  # /metrics checks METRICS_TOKEN itself
             return None
         given = hashlib.sha256(request.headers.get("Authorization", "").encode("utf-8", "replace")).digest()
         if not hmac.compare_digest(given, expected):

@@ -1,6 +1,6 @@
 """OpenAPI document of file-svc (internal: served only with the internal token)."""
 
-from vs_common.openapi_parts import healthz_path, openapi_path
+from vs_common.openapi_parts import healthz_path, metrics_path, openapi_path
 
 ERROR = {
     "type": "object",
@@ -123,6 +123,7 @@ OPENAPI = {
             }
         },
         "/healthz": healthz_path(),
+        "/metrics": metrics_path(),
         "/openapi.json": openapi_path(public=False),
     },
 }

@@ -23,10 +23,11 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, jsonify
+from prometheus_client.core import GaugeMetricFamily
 from werkzeug.serving import make_server
 
 from vs_common import jobs, videos
@@ -34,6 +35,7 @@ from vs_common.db import Database, DatabaseUnavailable, utcnow
 from vs_common.health import run_checks
 from vs_common.jobs import Job, LeaseLost
 from vs_common.logs import setup_logging
+from vs_common.observe import PACKAGING_JOB_DURATION, QUEUE_DEPTH, UPLOAD_TO_READY, install_observability
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 
@@ -46,6 +48,31 @@ log = logging.getLogger("file_svc.packager")
 POLL_SECONDS = 0.25
 ORPHAN_AGE = 3600  # temp files and work folders older than this, that nothing will use, are removed
 TOMBSTONE_AGE = 60  # a deleted video's objects are removed again by the sweep after this
+
+
+class QueueDepth:
+    """The `reelhouse_packaging_queue_depth` gauge, read from the queue at each scrape (the
+    same figure from every packager replica: aggregate with max, not sum)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            QUEUE_DEPTH, "Unfinished packaging jobs by stage and state (waiting, running).", labels=["stage", "state"]
+        )
+        try:
+            counts = jobs.depth(self.db)
+        except DatabaseUnavailable:
+            return  # no figure rather than a wrong one; /healthz says why
+        for stage in (jobs.FIRST, jobs.THUMBS, jobs.RUNG):
+            for state in ("waiting", "running"):
+                family.add_metric([stage, state], counts.get((stage, state), 0))
+        yield family
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 class Packager:
@@ -84,16 +111,21 @@ class Packager:
         renewer = threading.Thread(target=self._keep_lease, args=(job, cancel), daemon=True)
         renewer.start()
         stage = {jobs.FIRST: self._first, jobs.RUNG: self._rung, jobs.THUMBS: self._thumbs}[job.stage]
+        started, outcome = time.monotonic(), "failed_attempt"
         try:
             work.mkdir(parents=True, exist_ok=True)
             stage(job, row, work, cancel)
+            outcome = "done"
         except hls.OverBudget as exc:
+            outcome = "gave_up"
             self._give_up(job, str(exc))  # the same on every attempt: no retry
         except (LeaseLost, hls.Cancelled) as exc:
             if self.stop.is_set() and isinstance(exc, hls.Cancelled):
+                outcome = "handed_back"
                 log.info("%s handed back: the packager is stopping", job.describe())
                 jobs.release(self.db, job)
             else:
+                outcome = "abandoned"
                 log.warning("%s: %s; abandoning", job.describe(), exc)
                 self._cleanup_if_deleted(job.video_id)
         except (NotAVideo, hls.PackagingError, StorageUnavailable, ObjectNotFound, OSError) as exc:
@@ -104,6 +136,7 @@ class Packager:
             log.exception("%s: unexpected packaging error", job.describe())
             self._failed_attempt(job, f"internal error: {exc.__class__.__name__}: {exc}")
         finally:
+            PACKAGING_JOB_DURATION.labels(job.stage, outcome).observe(time.monotonic() - started)
             cancel.set()
             self._cancels.pop(job.id, None)
             renewer.join(timeout=5)
@@ -181,6 +214,7 @@ class Packager:
                 if rung is not first:
                     jobs.enqueue(cur, vid, jobs.RUNG, rung.label, payload={"keyframes": keyframes})
             jobs.finish(cur, job)
+        UPLOAD_TO_READY.observe(max(0.0, (utcnow() - _as_datetime(row["created_at"])).total_seconds()))
         log.info(
             "video %s ready in %.2fs (%s %s; %d more rendition(s) queued)",
             vid,
@@ -411,6 +445,7 @@ class Packager:
     def health_app(self) -> Flask:
         """`GET /healthz`: the database and the store, and the jobs at work."""
         app = Flask("packager")
+        install_observability(app, "packager", self.s.metrics_token, lambda: [QueueDepth(self.db)])
 
         @app.get("/healthz")
         def healthz():
@@ -499,7 +534,7 @@ class Packager:
 
 def main() -> None:
     settings = config.load()
-    setup_logging("packager", settings.log_level)
+    setup_logging("packager", settings.log_level, settings.log_format)
     packager = Packager(settings)
 
     def _stop(signum, frame):

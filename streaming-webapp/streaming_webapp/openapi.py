@@ -1,6 +1,15 @@
 """OpenAPI document of streaming-svc (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, logout_path, openapi_path
+from vs_common.openapi_parts import (
+    ERROR,
+    VIDEO,
+    bearer_security,
+    healthz_path,
+    html_page,
+    logout_path,
+    metrics_path,
+    openapi_path,
+)
 
 
 def _err(text: str) -> dict:
@@ -136,6 +145,7 @@ OPENAPI = {
         "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
         "/logout": logout_path(),
         "/healthz": healthz_path(),
+        "/metrics": metrics_path(),
         "/openapi.json": openapi_path(),
     },
 }

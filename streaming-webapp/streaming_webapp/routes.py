@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from vs_common import names, videos
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcUnavailable, NotFound
+from vs_common.observe import HLS_RESPONSES, counted, hls_kind
 from vs_common.settings import origin_of
 
 from .openapi import OPENAPI
@@ -170,12 +171,17 @@ def retry_video(video_id: str):
     return jsonify(videos.to_json(row, _s().streaming_public_url)), 202
 
 
-def _relay(raw, size: int = 256 * 1024):
+def _relay(upstream, size: int = 256 * 1024):
     """The upstream body as it arrives: read1 puts each socket read straight into the bytes
     handed to gunicorn (read(n) copies every chunk once more). 256 KiB: with 1 MiB a worker's
-    RSS grew by ~40 MB under load (a buffer per busy thread) for no measurable CPU gain."""
-    while data := raw.read1(size, decode_content=False):
-        yield data
+    RSS grew by ~40 MB under load (a buffer per busy thread) for no measurable CPU gain.
+    The upstream is closed when the body ends or the viewer goes away (a passthrough
+    response's own close callbacks are never called by werkzeug)."""
+    try:
+        while data := upstream.raw.read1(size, decode_content=False):
+            yield data
+    finally:
+        upstream.close()
 
 
 def _proxy(video_id: str, rest: str):
@@ -188,17 +194,19 @@ def _proxy(video_id: str, rest: str):
     try:
         upstream = current_app.extensions["files"].open(path, headers)
     except NotFound:
+        HLS_RESPONSES.labels(hls_kind(segments[-1]), "404").inc()
         return error_response(404, "not_found", "No such file.")
     except FileSvcUnavailable as exc:
         log.warning("file-svc unavailable for %s: %s", path, exc)
         return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
     out = {k: upstream.headers[k] for k in PASS_HEADERS if k in upstream.headers}
+    kind = hls_kind(segments[-1])
+    HLS_RESPONSES.labels(kind, str(upstream.status_code)).inc()
     if request.method == "HEAD" or upstream.status_code in (304, 416):
         upstream.close()
         return Response(status=upstream.status_code, headers=out)
-    response = Response(_relay(upstream.raw), status=upstream.status_code, headers=out, direct_passthrough=True)
-    response.call_on_close(upstream.close)
-    return response
+    body = counted(_relay(upstream), kind)
+    return Response(body, status=upstream.status_code, headers=out, direct_passthrough=True)
 
 
 @bp.route("/videos/<video_id>/hls/<path:path>", methods=["GET", "HEAD"])

@@ -13,6 +13,7 @@ from vs_common.errors import register_error_handlers
 from vs_common.file_client import FileClient
 from vs_common.health import health_blueprint
 from vs_common.logs import setup_logging
+from vs_common.observe import install_observability
 from vs_common.schema import migrate
 from vs_common.settings import Settings, check_secrets, load_settings
 from vs_common.web_security import install_web_security
@@ -23,9 +24,10 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the upload app: auth on every route but the public ones."""
     settings = settings or load_settings()
-    setup_logging("upload-webapp", settings.log_level)
+    setup_logging("upload-webapp", settings.log_level, settings.log_format)
     check_secrets(settings, "upload-webapp", ("INTERNAL_TOKEN",))
     app = Flask(__name__)
+    install_observability(app, "upload-webapp", settings.metrics_token)
     app.extensions["settings"] = settings
     db = Database(settings)
     app.extensions["db"] = db

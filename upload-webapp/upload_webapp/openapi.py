@@ -1,6 +1,15 @@
 """OpenAPI document of upload-webapp (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, VIDEO, bearer_security, healthz_path, html_page, logout_path, openapi_path
+from vs_common.openapi_parts import (
+    ERROR,
+    VIDEO,
+    bearer_security,
+    healthz_path,
+    html_page,
+    logout_path,
+    metrics_path,
+    openapi_path,
+)
 
 
 def _err(text: str) -> dict:
@@ -168,6 +177,7 @@ OPENAPI = {
         "/": html_page("The upload page"),
         "/logout": logout_path(),
         "/healthz": healthz_path(),
+        "/metrics": metrics_path(),
         "/openapi.json": openapi_path(),
         **TUS_PATHS,
     },

@@ -13,6 +13,7 @@ from werkzeug.sansio.multipart import File
 from vs_common import names, videos
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
+from vs_common.observe import CountedBody, upload_view
 
 from .finish import default_name
 from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
@@ -124,6 +125,7 @@ def _filename(part: File) -> str:
 
 
 @bp.post("/api/upload")
+@upload_view("multipart")
 def upload():
     """Stream the `file` part to file-svc, then insert the row and its job in one
     transaction. Nothing is left behind by any failure."""
@@ -135,7 +137,7 @@ def upload():
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
     boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
     form = MultipartStream(
-        request.stream, boundary, limit, max_body_bytes=limit + FORM_OVERHEAD, expected_bytes=request.content_length
+        CountedBody(request.stream, "multipart"), boundary, limit, max_body_bytes=limit + FORM_OVERHEAD, expected_bytes=request.content_length
     )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.

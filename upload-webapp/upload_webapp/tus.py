@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from vs_common.errors import error_response
 from vs_common.names import InvalidName, clean_name, decode_utf8
+from vs_common.observe import CountedBody, upload_view
 
 from . import uploads
 from .finish import FinishFailed, finish_upload
@@ -157,6 +158,7 @@ def head(upload_id: str):
 
 
 @bp.route("/api/tus/<upload_id>", methods=["PATCH"])
+@upload_view("tus")
 def patch(upload_id: str):
     """Append the body at Upload-Offset; the last byte makes the video (204 Video-Id)."""
     if request.mimetype != OFFSET_TYPE:
@@ -193,7 +195,7 @@ def patch(upload_id: str):
     if sock is not None:
         sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
     try:
-        upload = uploads.append(current_app.extensions["db"], _s(), upload, request.stream)
+        upload = uploads.append(current_app.extensions["db"], _s(), upload, CountedBody(request.stream, "tus"))
     except uploads.Locked:
         return _tus_error(
             423, "locked", "Another request is writing this upload; try again shortly.", {"Retry-After": "2"}

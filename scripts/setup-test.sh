@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs and is missing. As root on Debian: apt packages;
+# Installs what the test suite needs and is missing. As root on Debian: apt packages
+# (ffmpeg, MariaDB, Chromium, nginx, wrk, kubectl);
 # then the compose tooling (Docker engine and local base images), cached between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ command -v mariadbd >/dev/null || need+=(mariadb-server)
 command -v chromium >/dev/null || need+=(chromium)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
+# kubectl renders deploy/kubernetes (tests/test_kubernetes.py); Debian's is 1.20.
+command -v kubectl >/dev/null || need+=(kubernetes-client)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup-test: installing ${need[*]}"

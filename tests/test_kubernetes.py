@@ -1,0 +1,713 @@
+"""deploy/kubernetes: rendered with every kubectl found (kustomize), the renders of two
+kubectl versions compared, each object validated with kubernetes-validate --strict against
+a pinned Kubernetes version, and the manifests held to the code: variables the code reads,
+the images and ports compose builds, probe paths the apps serve, hardening, resources, and
+selectors that select pods that exist. No cluster is started: this is rendering and
+schema validation only.
+
+kubectl: the one on PATH, Debian's at /usr/bin/kubectl when it is another binary, and any
+listed in KUBECTL_EXTRA (paths separated by os.pathsep), e.g. Debian's kubectl 1.20
+extracted from its package to compare with a newer one."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+K8S = ROOT / "deploy" / "kubernetes"
+TARGETS = ("base", "overlays/local", "overlays/aws")
+KUBERNETES_VERSION = "1.30.0"  # pinned: kubernetes-validate 1.x bundles 1.25 onwards
+OLD_KUSTOMIZE_FIELDS = {
+    "resources",
+    "bases",
+    "patchesStrategicMerge",
+    "configMapGenerator",
+    "secretGenerator",
+    "commonLabels",
+    "images",
+    "namespace",
+}
+GENERATOR_FIELDS = {"name", "behavior", "env", "literals", "files"}
+IMAGE_CONTEXTS = {  # image -> compose build context
+    "reelhouse/auth-svc": "./auth-svc",
+    "reelhouse/upload-webapp": "./upload-webapp",
+    "reelhouse/streaming-svc": "./streaming-webapp",
+    "reelhouse/file-svc": "./file-svc",
+}
+APPS = {  # Deployment -> (folder, package) of the Flask app it serves; None: the packager
+    "auth-svc": ("auth-svc", "auth_svc"),
+    "upload-webapp": ("upload-webapp", "upload_webapp"),
+    "streaming-svc": ("streaming-webapp", "streaming_webapp"),
+    "file-svc": ("file-svc", "file_svc"),
+    "packager": None,
+}
+TEMP_USERS = {"upload-webapp", "file-svc", "packager"}
+TEMP_MOUNT = "/usr/src/app/temp"
+HASHED = re.compile(r"(.+)-[a-z0-9]{10}")
+
+
+# -- kubectl and the renders ---------------------------------------------------------------
+
+
+def kubectls() -> list[str]:
+    """Every distinct kubectl binary: PATH's, Debian's /usr/bin/kubectl, KUBECTL_EXTRA."""
+    candidates = [shutil.which("kubectl"), "/usr/bin/kubectl"]
+    candidates += [p for p in os.environ.get("KUBECTL_EXTRA", "").split(os.pathsep) if p]
+    found, seen = [], set()
+    for path in candidates:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                found.append(path)
+    return found
+
+
+def client_version(kubectl: str) -> str:
+    out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=60).stdout
+    match = re.search(r'GitVersion:"(v[^"]+)"', out) or re.search(r"Client Version: (v\S+)", out)
+    assert match, f"{kubectl} version --client said: {out!r}"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    """A copy of deploy/kubernetes with throwaway secrets.env files made from the examples."""
+    copy = tmp_path_factory.mktemp("k8s") / "kubernetes"
+    shutil.copytree(K8S, copy, ignore=shutil.ignore_patterns("secrets.env"))
+    examples = list(copy.rglob("secrets.env.example"))
+    assert examples, "no secrets.env.example under deploy/kubernetes"
+    for example in examples:
+        keys = [line.split("=", 1)[0] for line in example.read_text().splitlines() if line and line[0] != "#"]
+        assert keys, f"{example} has no keys"
+        (example.parent / "secrets.env").write_text("".join(f"{k}=test-{secrets.token_hex(8)}\n" for k in keys))
+    return copy
+
+
+@pytest.fixture(scope="module")
+def binaries() -> list[str]:
+    found = kubectls()
+    assert found, (
+        "kubectl is needed to render deploy/kubernetes (make test's set-up installs Debian's "
+        "kubernetes-client as root; elsewhere: apt-get install kubernetes-client)"
+    )
+    return found
+
+
+@pytest.fixture(scope="module")
+def renders(tree, binaries) -> dict[str, dict[str, list[dict]]]:
+    """{kubectl: {target: [objects]}}, each target rendered by each kubectl."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for kubectl in binaries:
+        out[kubectl] = {}
+        for target in TARGETS:
+            result = subprocess.run(
+                [kubectl, "kustomize", str(tree / target)], capture_output=True, text=True, timeout=120
+            )
+            assert result.returncode == 0, f"{kubectl} kustomize {target}: {result.stderr}"
+            objects = [o for o in yaml.safe_load_all(result.stdout) if o]
+            assert objects, f"{kubectl} kustomize {target} rendered nothing"
+            out[kubectl][target] = objects
+    return out
+
+
+@pytest.fixture(scope="module")
+def rendered(renders, binaries) -> dict[str, list[dict]]:
+    """The render of the first kubectl (the one on PATH), per target."""
+    return renders[binaries[0]]
+
+
+def normalised(objects: list[dict]) -> dict[tuple, dict]:
+    """Objects by (kind, namespace, name), generator hash suffixes replaced by -HASH and
+    empty metadata maps dropped (kustomize 2.0 writes `annotations: {}` on merged ones)."""
+    names = {}
+    for o in objects:
+        if o["kind"] in ("ConfigMap", "Secret"):
+            match = HASHED.fullmatch(o["metadata"]["name"])
+            if match:
+                names[o["metadata"]["name"]] = match.group(1) + "-HASH"
+
+    def fix(x):
+        if isinstance(x, dict):
+            x = {k: fix(v) for k, v in x.items()}
+            meta = x.get("metadata")
+            if isinstance(meta, dict):
+                for key in ("annotations", "labels"):
+                    if meta.get(key) == {}:
+                        del meta[key]
+            return x
+        if isinstance(x, list):
+            return [fix(v) for v in x]
+        return names.get(x, x) if isinstance(x, str) else x
+
+    fixed = [fix(o) for o in objects]
+    return {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): o for o in fixed}
+
+
+def of_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def named(objects: list[dict], kind: str, name: str) -> dict:
+    matches = [o for o in of_kind(objects, kind) if o["metadata"]["name"] == name]
+    assert len(matches) == 1, f"{kind}/{name}: {len(matches)} in the render"
+    return matches[0]
+
+
+def generated(objects: list[dict], kind: str, name: str) -> dict:
+    """A generated ConfigMap or Secret by its name before the hash suffix."""
+    matches = [o for o in of_kind(objects, kind) if HASHED.fullmatch(o["metadata"]["name"])]
+    matches = [o for o in matches if HASHED.fullmatch(o["metadata"]["name"]).group(1) == name]
+    assert len(matches) == 1, f"generated {kind} {name}: {len(matches)} in the render"
+    return matches[0]
+
+
+def workloads(objects: list[dict]) -> list[dict]:
+    return [o for o in objects if o["kind"] in ("Deployment", "StatefulSet")]
+
+
+def ours(workload: dict) -> list[dict]:
+    """Containers running a Reelhouse image (not MariaDB's or SeaweedFS's)."""
+    return [c for c in workload["spec"]["template"]["spec"]["containers"] if image_name(c["image"]) in IMAGE_CONTEXTS]
+
+
+def image_name(image: str) -> str:
+    """`registry/reelhouse/x:tag` -> `reelhouse/x` (registry and tag dropped)."""
+    name = image.rsplit("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    for known in IMAGE_CONTEXTS:
+        if name == known or name.endswith("/" + known):
+            return known
+    return name
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    assert set(selector) <= {"matchLabels"}, f"only matchLabels selectors are expected: {selector}"
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def pod_labels(objects: list[dict]) -> list[dict]:
+    labels = [w["spec"]["template"]["metadata"]["labels"] for w in workloads(objects)]
+    assert labels
+    return labels
+
+
+def env_of(container: dict, objects: list[dict]) -> dict[str, str | None]:
+    """The container's variables: envFrom ConfigMaps/Secrets resolved, then env (values
+    of secretKeyRef/configMapKeyRef are None)."""
+    env: dict[str, str | None] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(named(objects, "ConfigMap", source["configMapRef"]["name"]).get("data", {}))
+        elif "secretRef" in source:
+            env.update(dict.fromkeys(named(objects, "Secret", source["secretRef"]["name"]).get("data", {})))
+    for item in container.get("env", []):
+        env[item["name"]] = item.get("value")
+    return env
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+# -- rendering, comparison, schema ---------------------------------------------------------
+
+
+def test_kustomizations_use_only_what_kustomize_2_knows():
+    files = sorted(K8S.rglob("kustomization.yaml"))
+    assert {f.parent.relative_to(K8S).as_posix() for f in files} == set(TARGETS)
+    for path in files:
+        k = yaml.safe_load(path.read_text())
+        assert set(k) <= OLD_KUSTOMIZE_FIELDS, f"{path}: {set(k) - OLD_KUSTOMIZE_FIELDS}"
+        for entry in k.get("resources", []):
+            assert (path.parent / entry).is_file(), f"{path}: resources must be files (bases: for folders): {entry}"
+        for entry in k.get("patchesStrategicMerge", []):
+            assert (path.parent / entry).is_file(), f"{path}: {entry}"
+        for entry in k.get("bases", []):
+            assert (path.parent / entry / "kustomization.yaml").is_file(), f"{path}: {entry}"
+        for gen in k.get("configMapGenerator", []) + k.get("secretGenerator", []):
+            assert set(gen) <= GENERATOR_FIELDS, f"{path}: {set(gen) - GENERATOR_FIELDS}"
+        if path.parent != K8S / "base":
+            # kustomize 2.0 drops the namespace of a ConfigMap merged in an overlay without one.
+            assert k.get("namespace") == "reelhouse", f"{path}: set namespace: reelhouse"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_kubectl_renders(renders, target):
+    for kubectl, by_target in renders.items():
+        kinds = {o["kind"] for o in by_target[target]}
+        assert {"Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler"} <= kinds, (kubectl, kinds)
+
+
+def test_kubectl_versions_render_the_same_objects(renders):
+    versions = {}
+    for kubectl in renders:
+        versions.setdefault(client_version(kubectl), kubectl)
+    if len(versions) < 2:
+        pytest.skip(
+            f"one kubectl version here ({', '.join(versions)}): nothing to compare; "
+            "KUBECTL_EXTRA=/path/to/another/kubectl adds one"
+        )
+    (first_version, first), *others = versions.items()
+    for version, kubectl in others:
+        for target in TARGETS:
+            a, b = normalised(renders[first][target]), normalised(renders[kubectl][target])
+            assert set(a) == set(b), f"{target}: {first_version} vs {version}: {set(a) ^ set(b)}"
+            for key in a:
+                assert a[key] == b[key], f"{target}: {key} differs between {first_version} and {version}"
+
+
+def _validate(path: Path, count: int) -> None:
+    import kubernetes_validate.utils as kv
+
+    assert KUBERNETES_VERSION in kv.all_versions(), f"kubernetes-validate does not bundle {KUBERNETES_VERSION}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kubernetes_validate",
+            "--strict",
+            "--kubernetes-version",
+            KUBERNETES_VERSION,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # A kind without a schema is only a warning there: every object must have passed.
+    passed = [line for line in result.stdout.splitlines() if line.startswith("INFO") and " passed " in line]
+    assert len(passed) == count, result.stdout
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_schema_valid_strict(renders, target, tmp_path):
+    for i, by_target in enumerate(renders.values()):
+        objects = by_target[target]
+        path = tmp_path / f"render-{i}.yaml"
+        path.write_text(yaml.safe_dump_all(objects))
+        _validate(path, len(objects))
+
+
+def test_storage_class_schema_valid():
+    path = K8S / "overlays" / "aws" / "storageclass.yaml"
+    _validate(path, len([o for o in yaml.safe_load_all(path.read_text()) if o]))
+
+
+# -- the manifests against the code ----------------------------------------------------------
+
+ENV_READ = re.compile(
+    r"""(?:\b_env|\b_int|\b_bool|\b_float|os\.environ\.get|os\.getenv)\(\s*['"]([A-Z][A-Z0-9_]*)['"]"""
+)
+ENV_INDEX = re.compile(r"""os\.environ\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]""")
+
+
+def env_read_by(*files: str) -> set[str]:
+    names = set()
+    for rel in files:
+        text = (ROOT / rel).read_text()
+        names |= set(ENV_READ.findall(text)) | set(ENV_INDEX.findall(text))
+    return names
+
+
+SETTINGS_ENV = env_read_by("common/vs_common/settings.py")
+GUNICORN_ENV = env_read_by("common/vs_common/gunicorn_conf.py")
+PACKAGER_ENV = env_read_by("file-svc/file_svc/packager.py")
+
+
+def test_the_parser_finds_what_settings_reads():
+    from vs_common.settings import Settings
+
+    fields = {f.upper() for f in Settings.__dataclass_fields__} - {"EXTRA"}
+    assert fields and fields <= SETTINGS_ENV, fields - SETTINGS_ENV
+    assert {"PORT", "BIND_HOST", "WEB_CONCURRENCY", "GUNICORN_THREADS"} <= GUNICORN_ENV
+    assert "BIND_HOST" in PACKAGER_ENV
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_variable_is_read_by_the_code(rendered, target):
+    objects = rendered[target]
+    seen = set()
+    for deployment in of_kind(objects, "Deployment"):
+        containers = ours(deployment)
+        assert containers, deployment["metadata"]["name"]
+        for c in containers:
+            packager = c.get("command", [])[-1:] == ["file_svc.packager"]
+            readable = SETTINGS_ENV | (PACKAGER_ENV if packager else GUNICORN_ENV)
+            env = env_of(c, objects)
+            assert env
+            unknown = set(env) - readable
+            assert not unknown, f"{target} {c['name']}: variables no code reads: {sorted(unknown)}"
+            seen |= set(env)
+    assert {"APP_ENV", "LOG_FORMAT", "METRICS_TOKEN", "TRUSTED_PROXIES", "DB_PASS"} <= seen
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_secret_and_config_references_resolve(rendered, target):
+    objects = rendered[target]
+    refs = 0
+    for workload in workloads(objects):
+        for c in workload["spec"]["template"]["spec"]["containers"]:
+            for item in c.get("env", []):
+                source = item.get("valueFrom", {})
+                for kind, field in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+                    if field in source:
+                        ref = source[field]
+                        data = named(objects, kind, ref["name"]).get("data", {})
+                        assert ref["key"] in data, f"{target}: {kind} {ref['name']} has no {ref['key']}"
+                        refs += 1
+            for source in c.get("envFrom", []):
+                for kind, field in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
+                    if field in source:
+                        named(objects, kind, source[field]["name"])
+                        refs += 1
+    assert refs
+
+
+def test_only_secrets_come_from_the_secret(rendered):
+    """Secrets by secretKeyRef, one key at a time; each service gets what it needs."""
+    objects = rendered["base"]
+    wanted = {
+        "auth-svc": {"SECRET_KEY", "AUTH_PASSWORD", "DB_PASS", "METRICS_TOKEN"},
+        "upload-webapp": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
+        "streaming-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
+        "file-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
+        "packager": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
+    }
+    secret_keys = set(generated(objects, "Secret", "reelhouse-secrets")["data"])
+    assert secret_keys == set().union(*wanted.values())
+    config = generated(objects, "ConfigMap", "reelhouse-config")["data"]
+    assert not secret_keys & set(config)
+    for deployment in of_kind(objects, "Deployment"):
+        (c,) = ours(deployment)
+        assert not any("secretRef" in s for s in c.get("envFrom", []))
+        from_secret = {e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+        assert from_secret == wanted[deployment["metadata"]["name"]]
+
+
+def _dockerfile_expose(folder: str) -> int:
+    match = re.search(r"^EXPOSE (\d+)$", (ROOT / folder / "Dockerfile").read_text(), re.M)
+    assert match, folder
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_images_commands_and_ports_match_compose(rendered, compose, target):
+    objects = rendered[target]
+    deployments = {d["metadata"]["name"]: d for d in of_kind(objects, "Deployment")}
+    assert set(deployments) == set(APPS)
+    for name, deployment in deployments.items():
+        service = compose["services"][name]
+        (c,) = deployment["spec"]["template"]["spec"]["containers"]
+        image = image_name(c["image"])
+        assert IMAGE_CONTEXTS[image] == service["build"]["context"], (name, c["image"])
+        assert c.get("command") == service.get("command"), name
+        env = service["environment"]
+        port = int(env.get("PORT") or env["PACKAGER_PORT"])
+        assert [p["containerPort"] for p in c["ports"]] == [port], name
+        if "PORT" in env:
+            assert _dockerfile_expose(service["build"]["context"]) == port
+            assert env_of(c, objects)["PORT"] == str(port)
+        else:
+            assert env_of(c, objects)["PACKAGER_PORT"] == str(port)
+    services = {s["metadata"]["name"]: s for s in of_kind(objects, "Service")}
+    for name in ("auth-svc", "upload-webapp", "streaming-svc", "file-svc"):
+        (port,) = services[name]["spec"]["ports"]
+        assert port["port"] == int(compose["services"][name]["environment"]["PORT"])
+    # Wiring: the internal URLs name these Services and ports.
+    config = generated(objects, "ConfigMap", "reelhouse-config")["data"]
+    assert config["AUTH_SVC_URL"] == "http://auth-svc:8000"
+    assert config["FILE_SVC_URL"] == "http://file-svc:4000"
+
+
+def test_local_overlay_runs_compose_images(rendered, compose):
+    objects = rendered["overlays/local"]
+    images = {c["image"] for s in of_kind(objects, "StatefulSet") for c in s["spec"]["template"]["spec"]["containers"]}
+    assert images == {compose["services"]["database"]["image"], compose["services"]["s3"]["image"]}
+
+
+def _routes(name: str, tmp: Path) -> set[str]:
+    """The rules of the app the Deployment serves, built in-process (SQLite, local storage)."""
+    from vs_common.settings import Settings
+
+    settings = Settings(
+        db_path=str(tmp / f"{name}.sqlite3"),
+        storage_dir=str(tmp / "storage"),
+        temp_dir=str(tmp / "temp"),
+        internal_token="x" * 32,
+        secret_key="y" * 32,
+        auth_username="a",
+        auth_password="b",
+    )
+    folder, package = APPS[name] or ("file-svc", "file_svc")
+    sys.path.insert(0, str(ROOT / folder))
+    try:
+        if APPS[name] is None:
+            from file_svc.packager import Packager
+
+            app = Packager(settings).health_app()
+        else:
+            app = __import__(package).create_app(settings)
+    finally:
+        sys.path.remove(str(ROOT / folder))
+    return {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+
+
+def test_probes_use_paths_the_apps_serve(rendered, tmp_path):
+    objects = rendered["overlays/aws"]
+    checked = 0
+    for deployment in of_kind(objects, "Deployment"):
+        name = deployment["metadata"]["name"]
+        routes = _routes(name, tmp_path)
+        (c,) = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            get = c[probe]["httpGet"]
+            assert get["path"] == "/healthz" and get["path"] in routes, (name, probe, sorted(routes))
+            assert get["port"] in ports, (name, probe)
+            checked += 1
+    assert checked == 3 * len(APPS)
+
+
+def _quantity(value) -> float:
+    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    text = str(value)
+    for suffix, factor in units.items():
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * factor
+    return float(text)
+
+
+def _image_uid() -> int:
+    uids = set()
+    for folder in {c.lstrip("./") for c in IMAGE_CONTEXTS.values()}:
+        text = (ROOT / folder / "Dockerfile").read_text()
+        uids |= {int(u) for u in re.findall(r"useradd .*--uid (\d+)", text)}
+        assert re.search(r"^USER app$", text, re.M), folder
+    assert len(uids) == 1, uids
+    return uids.pop()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_pod_is_hardened_probed_and_sized(rendered, target):
+    objects = rendered[target]
+    uid = _image_uid()
+    checked = set()
+    for workload in workloads(objects):
+        name = workload["metadata"]["name"]
+        spec = workload["spec"]["template"]["spec"]
+        pod = spec["securityContext"]
+        assert pod["runAsNonRoot"] is True and pod["runAsUser"] > 0 and pod["runAsGroup"] > 0, name
+        assert pod["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert spec["automountServiceAccountToken"] is False and spec["enableServiceLinks"] is False, name
+        if ours(workload):
+            assert pod["runAsUser"] == pod["runAsGroup"] == pod["fsGroup"] == uid, name
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        for c in spec["containers"]:
+            sc = c["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True, name
+            assert sc["capabilities"] == {"drop": ["ALL"]} and sc["runAsNonRoot"] is True, name
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                assert c.get(probe), f"{name}: no {probe}"
+            res = c["resources"]
+            for key in ("cpu", "memory"):
+                assert _quantity(res["requests"][key]) <= _quantity(res["limits"][key]), (name, key)
+            mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+            if ours(workload):
+                # gunicorn's worker files and the Prometheus multiprocess files: /tmp.
+                assert "emptyDir" in volumes[mounts["/tmp"]], name
+                if name in TEMP_USERS:
+                    claim = volumes[mounts[TEMP_MOUNT]]["persistentVolumeClaim"]["claimName"]
+                    named(objects, "PersistentVolumeClaim", claim)
+                    assert env_of(c, objects)["TEMP_DIR"] == TEMP_MOUNT
+                else:
+                    assert TEMP_MOUNT not in mounts, name
+            for mount in mounts.values():
+                source = volumes[mount] if mount in volumes else None
+                claims = {t["metadata"]["name"] for t in workload["spec"].get("volumeClaimTemplates", [])}
+                assert source is not None or mount in claims, (name, mount)
+            checked.add(name)
+    assert set(APPS) <= checked
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_selectors_select_pods_that_exist(rendered, target):
+    objects = rendered[target]
+    pods = pod_labels(objects)
+    deployments = {d["metadata"]["name"] for d in of_kind(objects, "Deployment")}
+    for w in workloads(objects):
+        assert selects(w["spec"]["selector"], w["spec"]["template"]["metadata"]["labels"])
+    hpas = of_kind(objects, "HorizontalPodAutoscaler")
+    assert {h["spec"]["scaleTargetRef"]["name"] for h in hpas} >= {"upload-webapp", "streaming-svc", "packager"}
+    for h in hpas:
+        ref = h["spec"]["scaleTargetRef"]
+        assert ref["kind"] == "Deployment" and ref["name"] in deployments, ref
+        assert h["spec"]["minReplicas"] <= h["spec"]["maxReplicas"]
+    pdbs = of_kind(objects, "PodDisruptionBudget")
+    assert len(pdbs) == len(deployments)
+    for p in pdbs:
+        assert any(selects(p["spec"]["selector"], labels) for labels in pods), p["metadata"]["name"]
+    services = of_kind(objects, "Service")
+    assert services
+    for s in services:
+        assert any(selects({"matchLabels": s["spec"]["selector"]}, labels) for labels in pods), s["metadata"]["name"]
+    policies = of_kind(objects, "NetworkPolicy")
+    assert policies
+    for n in policies:
+        assert any(selects(n["spec"]["podSelector"], labels) for labels in pods), n["metadata"]["name"]
+        for rule in n["spec"]["ingress"]:
+            for peer in rule["from"]:
+                if "podSelector" in peer:
+                    assert any(selects(peer["podSelector"], labels) for labels in pods), (n["metadata"]["name"], peer)
+    (ingress,) = of_kind(objects, "Ingress")
+    ports = {s["metadata"]["name"]: {p["port"] for p in s["spec"]["ports"]} for s in services}
+    for rule in ingress["spec"]["rules"]:
+        for path in rule["http"]["paths"]:
+            backend = path["backend"]["service"]
+            assert backend["port"]["number"] in ports[backend["name"]], rule["host"]
+
+
+def _allowed_from(policy: dict) -> set[str]:
+    return {
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+        if "podSelector" in peer
+    }
+
+
+def test_network_policies(rendered):
+    for target in TARGETS:
+        file_svc = named(rendered[target], "NetworkPolicy", "file-svc")
+        assert _allowed_from(file_svc) == {"upload-webapp", "streaming-svc", "packager"}
+        assert file_svc["spec"]["policyTypes"] == ["Ingress"]
+        for rule in file_svc["spec"]["ingress"]:
+            assert [p["port"] for p in rule["ports"]] == [4000]
+            for peer in rule["from"]:  # pods of this namespace, or the monitoring namespace
+                assert set(peer) == {"podSelector"} or peer == {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+                }
+    local = rendered["overlays/local"]
+    assert _allowed_from(named(local, "NetworkPolicy", "database")) == set(APPS)
+    assert _allowed_from(named(local, "NetworkPolicy", "s3")) == {"file-svc", "packager"}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_public_urls_cookie_and_ingress_agree(rendered, target):
+    from urllib.parse import urlsplit
+
+    objects = rendered[target]
+    config = generated(objects, "ConfigMap", "reelhouse-config")["data"]
+    urls = {k: config[k] for k in ("AUTH_PUBLIC_URL", "UPLOAD_PUBLIC_URL", "STREAMING_PUBLIC_URL")}
+    (ingress,) = of_kind(objects, "Ingress")
+    backends = {r["host"]: r["http"]["paths"][0]["backend"]["service"]["name"] for r in ingress["spec"]["rules"]}
+    expected = {
+        "AUTH_PUBLIC_URL": "auth-svc",
+        "UPLOAD_PUBLIC_URL": "upload-webapp",
+        "STREAMING_PUBLIC_URL": "streaming-svc",
+    }
+    assert {backends[urlsplit(u).hostname]: k for k, u in urls.items()} == {v: k for k, v in expected.items()}
+    domain = config["COOKIE_DOMAIN"]
+    assert domain and all(urlsplit(u).hostname.endswith("." + domain) for u in urls.values())
+    assert config["APP_ENV"] == "production" and config["LOG_FORMAT"] == "json"
+    assert config["TRUSTED_PROXIES"] == "1"
+    annotations = ingress["metadata"]["annotations"]
+    assert (
+        _quantity(annotations["nginx.ingress.kubernetes.io/proxy-body-size"].replace("m", "Mi"))
+        > int(config["UPLOAD_CHUNK_MB"]) * 2**20
+    )
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+    if target == "overlays/local":  # a trial on one machine: plain HTTP
+        assert config["COOKIE_SECURE"] == "false" and "tls" not in ingress["spec"]
+        assert all(u.startswith("http://") for u in urls.values())
+    else:
+        assert config["COOKIE_SECURE"] == "true"
+        assert all(u.startswith("https://") for u in urls.values())
+        (tls,) = ingress["spec"]["tls"]
+        assert set(tls["hosts"]) == set(backends) and tls["secretName"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_prometheus_scrapes_every_service(rendered, target):
+    deployments = of_kind(rendered[target], "Deployment")
+    assert len(deployments) == len(APPS)
+    for d in deployments:
+        annotations = d["spec"]["template"]["metadata"]["annotations"]
+        (c,) = d["spec"]["template"]["spec"]["containers"]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert int(annotations["prometheus.io/port"]) == c["ports"][0]["containerPort"]
+        assert "METRICS_TOKEN" in env_of(c, rendered[target])
+
+
+def test_aws_overlay_uses_a_role_efs_and_an_external_database(rendered):
+    objects = rendered["overlays/aws"]
+    text = yaml.safe_dump_all(objects)
+    assert "AWS_ACCESS_KEY_ID" not in text and "AWS_SECRET_ACCESS_KEY" not in text  # no static keys
+    assert not of_kind(objects, "StatefulSet")
+    sa = named(objects, "ServiceAccount", "reelhouse-storage")
+    assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+    users = {
+        d["metadata"]["name"]
+        for d in of_kind(objects, "Deployment")
+        if d["spec"]["template"]["spec"]["serviceAccountName"] == "reelhouse-storage"
+    }
+    assert users == {"file-svc", "packager"}
+    claim = named(objects, "PersistentVolumeClaim", "myapp-temp")["spec"]
+    (storage_class,) = yaml.safe_load_all((K8S / "overlays" / "aws" / "storageclass.yaml").read_text())
+    assert claim["accessModes"] == ["ReadWriteMany"]
+    assert claim["storageClassName"] == storage_class["metadata"]["name"]
+    assert storage_class["provisioner"] == "efs.csi.aws.com"
+    assert storage_class["parameters"]["uid"] == storage_class["parameters"]["gid"] == str(_image_uid())
+    config = generated(objects, "ConfigMap", "reelhouse-config")["data"]
+    assert config["DB_HOST"] not in {s["metadata"]["name"] for s in of_kind(objects, "Service")}
+    assert "S3_ENDPOINT_URL" not in config  # AWS S3 itself
+
+
+def test_local_overlay_runs_mariadb_and_seaweedfs_in_the_cluster(rendered):
+    objects = rendered["overlays/local"]
+    config = generated(objects, "ConfigMap", "reelhouse-config")["data"]
+    assert config["DB_HOST"] == named(objects, "Service", "database")["metadata"]["name"]
+    s3 = named(objects, "Service", "s3")
+    assert config["S3_ENDPOINT_URL"] == f"http://s3:{s3['spec']['ports'][0]['port']}"
+    assert config["S3_ADDRESSING_STYLE"] == "path"
+    assert named(objects, "PersistentVolumeClaim", "myapp-temp")["spec"]["accessModes"] == ["ReadWriteOnce"]
+    for name in ("file-svc", "packager"):
+        (c,) = named(objects, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(env_of(c, objects))
+    local_secret = generated(objects, "Secret", "reelhouse-local-secrets")["data"]
+    assert set(local_secret) == {"MYSQL_ROOT_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+
+def test_no_secret_values_are_committed():
+    tracked = subprocess.run(
+        ["git", "ls-files", "deploy/kubernetes"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.split()
+    assert any(p.endswith("secrets.env.example") for p in tracked)
+    assert not any(p.endswith("/secrets.env") for p in tracked)
+    for example in K8S.rglob("secrets.env.example"):
+        real = (example.parent / "secrets.env").relative_to(ROOT)
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(real)], cwd=ROOT)
+        assert ignored.returncode == 0, f"{real} is not in .gitignore"
+        for line in example.read_text().splitlines():
+            if line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                assert value.startswith("change-me") or key == "AWS_ACCESS_KEY_ID", line
+
+
+def test_setup_installs_kubectl_when_missing():
+    text = (ROOT / "scripts" / "setup-test.sh").read_text()
+    assert "command -v kubectl >/dev/null || need+=(kubernetes-client)" in text
+    assert re.search(r"^kubernetes-validate==1\.\*", (ROOT / "requirements-dev.txt").read_text(), re.M)

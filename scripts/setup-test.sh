@@ -22,6 +22,22 @@ if ((${#need[@]})); then
     exit 1
   fi
 fi
+# Debian 12's own kubectl (1.20, kustomize 2.0) must render deploy/kubernetes as a newer
+# one does: when the kubectl on PATH is another version, unpack Debian's beside it
+# (apt-get download: no install, no root needed) for tests/test_kubernetes.py.
+KUBECTL_DEBIAN=/var/tmp/reelhouse-kubectl-debian
+if command -v kubectl >/dev/null && ! kubectl version --client 2>/dev/null | grep -q 'v1\.20\.' \
+   && [ ! -x "$KUBECTL_DEBIAN/usr/bin/kubectl" ] && command -v apt-get >/dev/null; then
+  echo "setup-test: fetching Debian's kubectl (kubernetes-client) into $KUBECTL_DEBIAN"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && apt-get download -q kubernetes-client >/dev/null 2>&1 \
+      || { [ "$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get download -q kubernetes-client >/dev/null; }); then
+    mkdir -p "$KUBECTL_DEBIAN" && dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$KUBECTL_DEBIAN"
+  else
+    echo "setup-test: could not download Debian's kubernetes-client" >&2; rm -rf "$tmp"; exit 1
+  fi
+  rm -rf "$tmp"
+fi
 if [ "${SKIP_COMPOSE:-0}" != 1 ] && [ -x tests/compose/setup.sh ]; then
   bash tests/compose/setup.sh
 fi

@@ -25,6 +25,7 @@ VIDEO = {
         "updated_at",
         "poster_url",
         "watch_url",
+        "thumbnails",
     ],
     "properties": {
         "id": {"type": "string"},
@@ -59,6 +60,11 @@ VIDEO = {
         "updated_at": {"type": "string"},
         "poster_url": {"type": "string"},
         "watch_url": {"type": "string"},
+        "thumbnails": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the library's hover pictures (absolute URLs); empty until they are made",
+        },
     },
 }
 

@@ -55,6 +55,10 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "updated_at": _iso(row["updated_at"]),
         "poster_url": f"{base}/videos/{row['id']}/poster.jpg",
         "watch_url": f"{base}/videos/{row['id']}",
+        # The library's hover pictures, listed once they are published (never asked for before).
+        "thumbnails": [f"{base}/videos/{row['id']}/thumbs/{k}.jpg" for k in range(1, 6)]
+        if row.get("thumbnails")
+        else [],
     }
 
 
@@ -106,9 +110,11 @@ def _attach(db: Database, rows: list[dict]) -> list[dict]:
     for r in db.query(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY label", ids):
         by_video.setdefault(r["video_id"], []).append(r)
     phase = jobs.phases(db, [r["id"] for r in rows if r["status"] == "processing"])
+    thumbed = jobs.thumbnails_made(db, [r["id"] for r in rows if r["status"] == "ready"])
     for row in rows:
         row["renditions"] = by_video.get(row["id"], [])
         row["phase"] = phase.get(row["id"])
+        row["thumbnails"] = row["id"] in thumbed
     return rows
 
 

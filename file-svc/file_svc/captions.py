@@ -197,16 +197,7 @@ def embedded_tracks(src: Path, subtitles: list[dict], work: Path, cancel=None, s
             notes.setdefault(language, []).append(f"{what} is a second {language} track: not kept (the first is)")
         else:
             chosen[language] = (n, stream)
-    files: dict[int, Path] = {}
-    if chosen:
-        try:
-            files = hls.extract_subtitles(
-                src, [n for n, _ in chosen.values()], work / "captions", work / "captions.log", cancel
-            )
-        except hls.Cancelled:
-            raise
-        except (hls.PackagingError, OSError) as exc:
-            log.warning("subtitle streams of %s could not be converted: %s", src.name, exc)
+    files = _extract(src, [n for n, _ in chosen.values()], work, cancel)
     out: list[Embedded] = []
     for language, (n, stream) in chosen.items():
         what = f"subtitle stream {n + 1} ({stream.get('codec')}, {language})"
@@ -225,6 +216,28 @@ def embedded_tracks(src: Path, subtitles: list[dict], work: Path, cancel=None, s
         log.info("subtitle streams not kept (%s): %s", language, "; ".join(said))
         out.append(Embedded(language, captions.language_name(language), None, 0.0, "; ".join(said)[:2000]))
     return out
+
+
+def _extract(src: Path, streams: list[int], work: Path, cancel) -> dict[int, Path]:
+    """The streams as WebVTT files: in one ffmpeg run, else (one of them is broken) each in
+    a run of its own, so that a bad stream costs only itself."""
+    if not streams:
+        return {}
+    try:
+        return hls.extract_subtitles(src, streams, work / "captions", work / "captions.log", cancel)
+    except hls.Cancelled:
+        raise
+    except (hls.PackagingError, OSError) as exc:
+        log.warning("subtitle streams of %s could not be converted together: %s", src.name, exc)
+    files: dict[int, Path] = {}
+    for n in streams if len(streams) > 1 else ():
+        try:
+            files.update(hls.extract_subtitles(src, [n], work / f"captions{n}", work / "captions.log", cancel))
+        except hls.Cancelled:
+            raise
+        except (hls.PackagingError, OSError) as exc:
+            log.warning("subtitle stream %d of %s could not be converted: %s", n + 1, src.name, exc)
+    return files
 
 
 def publish_embedded(storage, video_id: str, tracks: list[Embedded], duration_s: float | None) -> None:

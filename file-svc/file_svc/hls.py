@@ -470,14 +470,19 @@ def caption_playlist(file_name: str, duration_s: float) -> str:
 
 def extract_subtitles(src: Path, streams: list[int], out_dir: Path, log_path: Path, cancel=None) -> dict[int, Path]:
     """The text subtitle streams `streams` (their ordinals among the source's subtitle
-    streams) as WebVTT files made by ffmpeg in one read of the source: {ordinal: file}."""
+    streams) as WebVTT files made by ffmpeg in one read of the source: {ordinal: file}.
+    Stopped once they pass SUBTITLE_OUTPUT_BYTES each (a caption file is at most 2 MiB:
+    more is not kept anyway)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = _input(src)
     files = {n: out_dir / f"sub{n}.vtt" for n in streams}
     outputs = [ffmpeg.output(inp[f"s:{n}"], str(path), **{"c:s": "webvtt", "f": "webvtt"}) for n, path in files.items()]
     cmd = ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
-    run(cmd, log_path, cancel, timeout=3600)
+    run(cmd, log_path, cancel, timeout=3600, watch=(out_dir, SUBTITLE_OUTPUT_BYTES * len(files)))
     return files
+
+
+SUBTITLE_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
 _SEG = re.compile(r"^seg_\d{5}\.ts$")

@@ -50,6 +50,8 @@ CASES = [
         ["line 6", "cue 2", "ends"],
     ),
     (b"1\n00:00:01,000 --> 00:00:02,000\n" + b"x" * (2 * 1024 * 1024), "big.srt", {}, 413, "file_too_large", ["2 MiB"]),
+    # Past the request's limit too: refused from Content-Length (the body read, bounded, then dropped).
+    (b"1\n00:00:01,000 --> 00:00:02,000\n" + b"x" * (3 * 1024 * 1024), "bigger.srt", {}, 413, "file_too_large", []),
     (LATIN1, "latin1.srt", {}, 400, "bad_encoding", ["UTF-8", "UTF-16", "line 3"]),
     (b"", "empty.srt", {}, 400, "no_cues", ["empty"]),
     (GOOD, "subs.txt", {}, 400, "unsupported_format", [".srt"]),

@@ -43,6 +43,8 @@ def test_speed_quality_and_volume_are_remembered(browser, player_stack, ladder_v
         first = page.evaluate(STATE)
         assert first["speedMenu"] == "1" and first["rate"] == 1 and first["quality"] == "Auto"
         assert first["startLevel"] == 180  # Auto starts on the smallest rendition
+        # Waiting for a press of play, it shows the poster (once the first frame is there).
+        page.wait_for_function("() => document.getElementById('video').poster.endsWith('/poster.jpg')")
         wait_playing(page)
 
         # Choose: 180p, 1.5x, volume 0.4 with sound on.

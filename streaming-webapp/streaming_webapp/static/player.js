@@ -1,5 +1,6 @@
 // The player: hls.js where Media Source is supported, the browser's own HLS otherwise.
-// Quality (Auto or a height), speed, captions, keyboard shortcuts, remembered position;
+// Quality (Auto or a height), speed, captions, keyboard shortcuts, remembered position,
+// the poster while it waits for a press of play;
 // quality, speed, volume and the captions choice are remembered per browser. Renditions
 // that land while it is open are taken in without a reload.
 (function () {
@@ -16,6 +17,7 @@
   const current = document.getElementById("current-level");
   const message = document.getElementById("player-message");
   const RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+  const BUFFER = 30, START_BUFFER = 1;  // seconds of video hls.js fetches ahead
   let hls = null;
 
   // -- what this browser chose before: {quality: height or -1, speed, volume, muted, captions: language or "off"}
@@ -80,7 +82,9 @@
   function attach(at, resume) {
     hls = new window.Hls({
       capLevelToPlayerSize: true,
-      maxBufferLength: 30,
+      // One segment until it plays: the next one would be transmuxed on this thread while
+      // the first frame is being shown (and nothing more is fetched before a press of play).
+      maxBufferLength: video.paused ? START_BUFFER : BUFFER,
       startPosition: at,
       // Transmuxed on this thread: a worker starts cold and costs its first segment about
       // 80 ms more (BENCHMARKS.md, time to first frame).
@@ -162,9 +166,20 @@
   }
   captions.addEventListener("change", () => chooseCaptions(captions.value === "off" ? -1 : parseInt(captions.value, 10)));
 
+  video.addEventListener("playing", () => { if (hls) hls.config.maxBufferLength = BUFFER; });
+
+  // The poster is for a player that waits for a press of play: set once the first frame
+  // is there (or after a second without it), not asked for beside the first frame's
+  // requests, where it cost about 45 ms (BENCHMARKS.md); a player already playing needs none.
+  function posterIfIdle() {
+    if (!video.poster && video.dataset.poster && video.paused && video.currentTime < 0.1) video.poster = video.dataset.poster;
+  }
+
   const supported = window.Hls && window.Hls.isSupported();
   const native = !supported && video.canPlayType("application/vnd.apple.mpegurl");
   if (supported) {
+    video.addEventListener("loadeddata", posterIfIdle, { once: true });
+    setTimeout(posterIfIdle, 1000);
     attach(savedPosition(), false);
     select.addEventListener("change", () => {
       const i = parseInt(select.value, 10);
@@ -173,6 +188,7 @@
       savePref("quality", wanted);
     });
   } else if (native) {
+    posterIfIdle();
     video.src = src;
     select.disabled = true;
     video.addEventListener("loadedmetadata", () => {
@@ -182,6 +198,7 @@
     }, { once: true });
     video.textTracks.addEventListener("addtrack", nativeCaptions);
   } else {
+    posterIfIdle();
     message.textContent = "This browser cannot play HLS video.";
   }
 

@@ -148,3 +148,20 @@ CREATE TABLE uploads (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (5, 'resumable (tus) uploads', UTC_TIMESTAMP(6));
+
+-- migration 6: caption tracks (uploaded, or converted from an upload's subtitle streams)
+CREATE TABLE captions (
+  video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL,
+  language VARCHAR(35) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  label VARCHAR(100) NOT NULL,
+  is_default TINYINT NOT NULL DEFAULT 0,
+  source VARCHAR(16) NOT NULL,
+  file_name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  note TEXT NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (video_id, language),
+  CONSTRAINT fk_captions_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (6, 'caption tracks (uploaded, or converted from an upload''s subtitle streams)', UTC_TIMESTAMP(6));

@@ -14,6 +14,7 @@ from vs_common.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {
     "uploads",
+    "captions",
     "videos",
     "packaging_jobs",
     "renditions",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from urllib.parse import quote
 
 import requests
 import urllib3
@@ -181,3 +182,34 @@ class FileClient:
         if resp.status_code == 404:
             return
         self._check(resp)
+
+    def put_caption(self, video_id: str, language: str, vtt: str, label: str, default: bool) -> dict:
+        """Store a caption track (checked WebVTT, vs_common.captions) and name it in the
+        master: file-svc's track JSON {language, label, default, file}. NotFound: no such
+        video; FileSvcRejected: refused (its status, code and message say why)."""
+        try:
+            resp = self.session.put(
+                f"{self.base}/videos/{quote(video_id, safe='')}/captions/{quote(language, safe='')}",
+                params={"label": label, "default": "true" if default else "false"},
+                data=vtt.encode("utf-8"),
+                headers={"Content-Type": "text/vtt; charset=utf-8"},
+                timeout=(CONNECT_TIMEOUT, 60),
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc
+        return self._check(resp).json()
+
+    def delete_caption(self, video_id: str, language: str) -> bool:
+        """Remove a caption track and its line in the master; False if there was none."""
+        try:
+            resp = self.session.delete(
+                f"{self.base}/videos/{quote(video_id, safe='')}/captions/{quote(language, safe='')}",
+                timeout=(CONNECT_TIMEOUT, 60),
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code == 404:
+            resp.close()
+            return False
+        self._check(resp)
+        return True

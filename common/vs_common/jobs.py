@@ -194,6 +194,18 @@ def unfinished(cur: Cursor, video_id: str) -> int:
     )
 
 
+def thumbnails_made(db: Database, video_ids: list[str]) -> set[str]:
+    """The videos whose library thumbnails are published (their `thumbs` job is done)."""
+    if not video_ids:
+        return set()
+    marks = ", ".join("?" for _ in video_ids)
+    rows = db.query(
+        f"SELECT video_id FROM packaging_jobs WHERE stage = 'thumbs' AND status = 'done' AND video_id IN ({marks})",
+        video_ids,
+    )
+    return {r["video_id"] for r in rows}
+
+
 def phases(db: Database, video_ids: list[str]) -> dict[str, str]:
     """For videos being processed: `waiting` (first stage queued) or `packaging`."""
     if not video_ids:

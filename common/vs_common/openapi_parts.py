@@ -6,6 +6,17 @@ ERROR = {
     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
 }
 
+CAPTION = {
+    "type": "object",
+    "required": ["language", "label", "default", "url"],
+    "properties": {
+        "language": {"type": "string", "description": "BCP 47 tag, normalised (`en`, `pt-BR`, `und`)"},
+        "label": {"type": "string", "minLength": 1, "maxLength": 100},
+        "default": {"type": "boolean", "description": "shown unless the viewer turns it off; one track at most"},
+        "url": {"type": "string", "description": "the WebVTT file, absolute, on streaming-svc"},
+    },
+}
+
 VIDEO = {
     "type": "object",
     "required": [
@@ -20,11 +31,13 @@ VIDEO = {
         "height",
         "size_bytes",
         "renditions",
+        "captions",
         "phase",
         "created_at",
         "updated_at",
         "poster_url",
         "watch_url",
+        "thumbnails",
     ],
     "properties": {
         "id": {"type": "string"},
@@ -49,6 +62,7 @@ VIDEO = {
                 },
             },
         },
+        "captions": {"type": "array", "items": CAPTION},
         "phase": {
             "type": "string",
             "nullable": True,
@@ -59,6 +73,11 @@ VIDEO = {
         "updated_at": {"type": "string"},
         "poster_url": {"type": "string"},
         "watch_url": {"type": "string"},
+        "thumbnails": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the library's hover pictures (absolute URLs); empty until they are made",
+        },
     },
 }
 

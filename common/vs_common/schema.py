@@ -327,6 +327,48 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        6,
+        "caption tracks (uploaded, or converted from an upload's subtitle streams)",
+        {
+            # One track per language (tags normalised by vs_common.captions). `file_name`
+            # names the track's WebVTT and media playlist under videos/<id>/hls/captions/
+            # (a new one for every version); NULL on a row that only notes subtitle
+            # streams that could not be kept (image-based ones).
+            "mariadb": [
+                f"""CREATE TABLE captions (
+  video_id {_ID_MARIADB},
+  language VARCHAR(35) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  label VARCHAR(100) NOT NULL,
+  is_default TINYINT NOT NULL DEFAULT 0,
+  source VARCHAR(16) NOT NULL,
+  file_name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  note TEXT NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (video_id, language),
+  CONSTRAINT fk_captions_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+            ],
+            "sqlite": [
+                """CREATE TABLE captions (
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  language TEXT NOT NULL,
+  label TEXT NOT NULL,
+  is_default INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
+  file_name TEXT NULL,
+  note TEXT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (video_id, language)
+)""",
+            ],
+        },
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

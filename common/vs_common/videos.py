@@ -50,11 +50,16 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "height": row["height"],
         "size_bytes": row["size_bytes"],
         "renditions": renditions,
+        "captions": [caption_json(c, base, row["id"]) for c in row.get("captions") or []],
         "phase": row.get("phase") if row["status"] == "processing" else None,
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
         "poster_url": f"{base}/videos/{row['id']}/poster.jpg",
         "watch_url": f"{base}/videos/{row['id']}",
+        # The library's hover pictures, listed once they are published (never asked for before).
+        "thumbnails": [f"{base}/videos/{row['id']}/thumbs/{k}.jpg" for k in range(1, 6)]
+        if row.get("thumbnails")
+        else [],
     }
 
 
@@ -97,7 +102,8 @@ def insert_video(
 
 
 def _attach(db: Database, rows: list[dict]) -> list[dict]:
-    """Each row with its renditions (smallest first) and, while processing, its phase."""
+    """Each row with its renditions (smallest first), its caption tracks and, while
+    processing, its phase."""
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
@@ -105,10 +111,18 @@ def _attach(db: Database, rows: list[dict]) -> list[dict]:
     by_video: dict[str, list[dict]] = {}
     for r in db.query(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY label", ids):
         by_video.setdefault(r["video_id"], []).append(r)
+    tracks: dict[str, list[dict]] = {}
+    for c in db.query(
+        f"SELECT * FROM captions WHERE video_id IN ({marks}) AND file_name IS NOT NULL ORDER BY language", ids
+    ):
+        tracks.setdefault(c["video_id"], []).append(c)
     phase = jobs.phases(db, [r["id"] for r in rows if r["status"] == "processing"])
+    thumbed = jobs.thumbnails_made(db, [r["id"] for r in rows if r["status"] == "ready"])
     for row in rows:
         row["renditions"] = by_video.get(row["id"], [])
+        row["captions"] = tracks.get(row["id"], [])
         row["phase"] = phase.get(row["id"])
+        row["thumbnails"] = row["id"] in thumbed
     return rows
 
 
@@ -145,7 +159,7 @@ def rename_video(db: Database, video_id: str, name: str) -> None:
 
 
 def delete_video_row(db: Database, video_id: str) -> bool:
-    """Remove the row (its jobs and renditions go with it) and leave a tombstone, so that
+    """Remove the row (its jobs, renditions and captions go with it) and leave a tombstone, so that
     objects a racing packager wrote after the caller's first removal are removed too
     (by the caller's second pass, else by the packager's sweep). False if it was gone."""
     with db.transaction() as cur:
@@ -153,6 +167,7 @@ def delete_video_row(db: Database, video_id: str) -> bool:
             return False
         cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
         cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
+        cur.execute("DELETE FROM captions WHERE video_id = ?", (video_id,))
         gone = cur.execute("DELETE FROM videos WHERE id = ?", (video_id,)).rowcount
         if gone:
             cur.execute("DELETE FROM deleted_videos WHERE video_id = ?", (video_id,))
@@ -275,3 +290,105 @@ def ready_renditions(cur: Cursor, video_id: str) -> list[dict]:
     return cur.execute(
         "SELECT * FROM renditions WHERE video_id = ? AND status = 'ready' ORDER BY label DESC", (video_id,)
     ).fetchall()
+
+
+# -- caption tracks (written by file-svc: its caption routes and the packager) ----------
+
+
+def caption_path(video_id: str, file_name: str, ext: str = ".vtt") -> str:
+    """A track's file under the video's HLS folder (`ext` .vtt or .m3u8)."""
+    return f"videos/{video_id}/hls/captions/{file_name}{ext}"
+
+
+def caption_json(row: dict, base: str, video_id: str) -> dict:
+    """A track as VIDEO's `captions` list has it: `url` is its WebVTT file on streaming-svc."""
+    return {
+        "language": row["language"],
+        "label": row["label"],
+        "default": bool(row["is_default"]),
+        "url": f"{base.rstrip('/')}/{caption_path(video_id, row['file_name'])}",
+    }
+
+
+def new_caption_file_name(language: str, source: str) -> str:
+    """A name never used before for a track's files (`en.u1f2e3d4c`): a replaced track
+    is fetched anew, whatever a browser cached of the old one."""
+    return f"{language}.{'e' if source == 'embedded' else 'u'}{secrets.token_hex(4)}"
+
+
+def captions_of(cur: Cursor, video_id: str, published_only: bool = True) -> list[dict]:
+    """A video's caption rows by language; only those with files unless asked."""
+    where = " AND file_name IS NOT NULL" if published_only else ""
+    return cur.execute(f"SELECT * FROM captions WHERE video_id = ?{where} ORDER BY language", (video_id,)).fetchall()
+
+
+def caption_row(cur: Cursor, video_id: str, language: str) -> dict | None:
+    return cur.execute("SELECT * FROM captions WHERE video_id = ? AND language = ?", (video_id, language)).fetchone()
+
+
+def put_caption(
+    cur: Cursor,
+    video_id: str,
+    language: str,
+    *,
+    label: str,
+    is_default: bool,
+    source: str,
+    file_name: str | None,
+    note: str | None = None,
+) -> dict | None:
+    """Add the track of `language`, or replace it; a default track makes the others not
+    default. Run under the video's row lock. Returns the row it replaced, or None."""
+    now = utcnow()
+    old = caption_row(cur, video_id, language)
+    if is_default:
+        cur.execute(
+            "UPDATE captions SET is_default = 0, updated_at = ? WHERE video_id = ? AND language <> ? AND is_default = 1",
+            (now, video_id, language),
+        )
+    if old is None:
+        cur.execute(
+            "INSERT INTO captions (video_id, language, label, is_default, source, file_name, note, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (video_id, language, label, int(is_default), source, file_name, note, now, now),
+        )
+    else:
+        cur.execute(
+            "UPDATE captions SET label = ?, is_default = ?, source = ?, file_name = ?, note = ?, updated_at = ? "
+            "WHERE video_id = ? AND language = ?",
+            (label, int(is_default), source, file_name, note, now, video_id, language),
+        )
+    cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (now, video_id))
+    return old
+
+
+def delete_caption(cur: Cursor, video_id: str, language: str) -> dict | None:
+    """Remove the track of `language` (run under the video's row lock); the removed row, or None."""
+    old = caption_row(cur, video_id, language)
+    if old is not None:
+        cur.execute("DELETE FROM captions WHERE video_id = ? AND language = ?", (video_id, language))
+        cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
+    return old
+
+
+def restore_captions(cur: Cursor, video_id: str, rows: list[dict]) -> None:
+    """Put the caption rows of a video back as they were (`rows`: all of them, as
+    captions_of(published_only=False) read them), undoing a change whose master could
+    not be published."""
+    cur.execute("DELETE FROM captions WHERE video_id = ?", (video_id,))
+    for r in rows:
+        cur.execute(
+            "INSERT INTO captions (video_id, language, label, is_default, source, file_name, note, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                video_id,
+                r["language"],
+                r["label"],
+                r["is_default"],
+                r["source"],
+                r["file_name"],
+                r["note"],
+                r["created_at"],
+                r["updated_at"],
+            ),
+        )

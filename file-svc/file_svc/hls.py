@@ -9,7 +9,9 @@
 - `transcode_rungs`: everything else, to 8-bit 4:2:0 H.264 + AAC, one decode for
   several rungs, keyframes forced at the copied rung's segment boundaries (or every
   SEGMENT_SECONDS) so that segments line up across renditions.
-- `master_playlist`: BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION, CODECS, FRAME-RATE.
+- `master_playlist`: BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION, CODECS, FRAME-RATE, and
+  the caption tracks as one SUBTITLES group (`caption_playlist`: their media playlists).
+- `extract_subtitles`: an upload's text subtitle streams as WebVTT files.
 """
 
 from __future__ import annotations
@@ -408,10 +410,22 @@ def _probe_segment(segment: Path) -> dict:
     return json.loads(proc.stdout)
 
 
-def master_playlist(renditions: list[dict]) -> str:
+SUBTITLES_GROUP = "subs"
+
+
+def master_playlist(renditions: list[dict], captions: list[dict] | tuple = ()) -> str:
     """The master playlist naming each ready rendition (catalogue rows: label, width,
-    height, bandwidth, average_bandwidth, codecs, frame_rate) by a relative URL, best first."""
+    height, bandwidth, average_bandwidth, codecs, frame_rate) by a relative URL, best first,
+    and each caption track (rows: language, label, is_default, file_name) as a SUBTITLES
+    rendition of one group that every variant points at. Labels and tags are checked on
+    the way in (vs_common.captions: no double quote, no line break), so they quote as is."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for c in captions:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",LANGUAGE="{c["language"]}",'
+            f'NAME="{c["label"]}",DEFAULT={"YES" if c["is_default"] else "NO"},AUTOSELECT=YES,'
+            f'URI="captions/{c["file_name"]}.m3u8"'
+        )
     for r in sorted(renditions, key=lambda r: r["label"], reverse=True):
         attrs = [
             f"BANDWIDTH={r['bandwidth']}",
@@ -421,9 +435,54 @@ def master_playlist(renditions: list[dict]) -> str:
         ]
         if r.get("frame_rate"):
             attrs.append(f"FRAME-RATE={r['frame_rate']:.3f}")
+        if captions:
+            attrs.append(f'SUBTITLES="{SUBTITLES_GROUP}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
         lines.append(f"{r['label']}p/index.m3u8")
     return "\n".join(lines) + "\n"
+
+
+# -- caption tracks ---------------------------------------------------------------------
+
+# The MPEG-TS time (90 kHz) at which every segment we make starts the source's time 0:
+# ffmpeg's mpegts muxer offsets timestamps by twice its max_delay (0.7 s by default; no
+# run here sets -muxdelay or -copyts), after ffmpeg has made the input start at 0. A
+# copied rung's first segment starts there (its audio at 1.400 s, its video a frame of
+# B-frame delay later); an encoded one a few tens of milliseconds later (the AAC
+# encoder's priming). A WebVTT track's X-TIMESTAMP-MAP maps its 00:00:00.000 here, so
+# that a cue at 1 s shows 1 s into the source whatever the first packet's time is
+# (tests/captions check the segments' start against this). Being the same for every
+# video, it lets a track be written once, before or after its video is packaged.
+TS_START_PTS = 126000
+
+
+def caption_playlist(file_name: str, duration_s: float) -> str:
+    """The media playlist of a caption track: one segment, the whole WebVTT file, as long
+    as the video."""
+    duration = max(float(duration_s or 0), 1.0)
+    return (
+        "#EXTM3U\n#EXT-X-VERSION:3\n"
+        f"#EXT-X-TARGETDURATION:{math.ceil(duration)}\n"
+        "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+        f"#EXTINF:{duration:.3f},\n{file_name}.vtt\n#EXT-X-ENDLIST\n"
+    )
+
+
+def extract_subtitles(src: Path, streams: list[int], out_dir: Path, log_path: Path, cancel=None) -> dict[int, Path]:
+    """The text subtitle streams `streams` (their ordinals among the source's subtitle
+    streams) as WebVTT files made by ffmpeg in one read of the source: {ordinal: file}.
+    Stopped once they pass SUBTITLE_OUTPUT_BYTES each (a caption file is at most 2 MiB:
+    more is not kept anyway)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inp = _input(src)
+    files = {n: out_dir / f"sub{n}.vtt" for n in streams}
+    outputs = [ffmpeg.output(inp[f"s:{n}"], str(path), **{"c:s": "webvtt", "f": "webvtt"}) for n, path in files.items()]
+    cmd = ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
+    run(cmd, log_path, cancel, timeout=3600, watch=(out_dir, SUBTITLE_OUTPUT_BYTES * len(files)))
+    return files
+
+
+SUBTITLE_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
 _SEG = re.compile(r"^seg_\d{5}\.ts$")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{12,32}$")
-_HLS_PATH = re.compile(r"^(?:master\.m3u8|[0-9]{2,4}p/(?:index\.m3u8|seg_[0-9]{5}\.ts))$")
+# captions/<language>.<version>.vtt|m3u8: a caption track (videos.new_caption_file_name).
+_HLS_PATH = re.compile(
+    r"^(?:master\.m3u8|[0-9]{2,4}p/(?:index\.m3u8|seg_[0-9]{5}\.ts)"
+    r"|captions/[A-Za-z0-9-]{2,35}\.[ue][0-9a-f]{8}\.(?:vtt|m3u8))$"
+)
 _THUMB = re.compile(r"^[0-9]\.jpg$")
 
 
@@ -44,6 +48,7 @@ def thumb(video_id: str, name: str) -> str:
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".ts": "video/mp2t",
+    ".vtt": "text/vtt; charset=utf-8",
     ".jpg": "image/jpeg",
     ".mp4": "video/mp4",
     ".mov": "video/quicktime",
@@ -60,9 +65,15 @@ def content_type(key: str) -> str:
     return "application/octet-stream"
 
 
+def caption(video_id: str, file_name: str, ext: str) -> str:
+    """A caption track's WebVTT (`.vtt`) or media playlist (`.m3u8`)."""
+    return f"videos/{video_id}/hls/captions/{file_name}{ext}"
+
+
 def cache_control(key: str) -> str:
     """Segments never change; playlists do while renditions are added (revalidated with
-    the ETag every time); a poster or thumbnail is made again by a retry."""
+    the ETag every time); a poster or thumbnail is made again by a retry. A caption's
+    WebVTT never changes either: a replaced track gets files of a new name."""
     if key.endswith(".m3u8"):
         return "private, no-cache"
     if key.endswith(".jpg"):

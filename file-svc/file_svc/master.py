@@ -1,9 +1,10 @@
 """The one writer of a video's master playlist: built from the catalogue, never patched.
 
-Whoever changes what a master lists (a rendition lands, a track is added) commits that
-change first, then calls `publish_master`. It takes the video's row lock (MariaDB
-`SELECT ... FOR UPDATE`; SQLite's write lock), reads what is ready, and writes the
-whole playlist in one atomic put before letting go. Two writers are serialised by the
+Whoever changes what a master lists (a rendition lands, a caption track is added,
+replaced or removed: file_svc.captions) commits that change first, then calls
+`publish_master`. It takes the video's row lock (MariaDB `SELECT ... FOR UPDATE`;
+SQLite's write lock), reads what is ready, and writes the whole playlist in one atomic
+put before letting go. Two writers are serialised by the
 lock, and the one that writes last read after both changes were committed, so neither
 change drops the other's line; a reader sees the old playlist or the new one.
 """
@@ -27,9 +28,14 @@ def publish_master(db: Database, storage, video_id: str) -> bool:
         if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
             return False
         ready = videos.ready_renditions(cur, video_id)
+        if not ready:
+            # Nothing playable yet (a track added while the video is packaged, or to a
+            # failed one): the first rung's call writes the master, tracks included.
+            return True
         if any(r["bandwidth"] is None for r in ready):
             ready = _with_published_attributes(cur, storage, video_id, ready)
-        storage.put_bytes(keys.hls(video_id, "master.m3u8"), hls.master_playlist(ready).encode())
+        tracks = videos.captions_of(cur, video_id)
+        storage.put_bytes(keys.hls(video_id, "master.m3u8"), hls.master_playlist(ready, tracks).encode())
     return True
 
 

@@ -8,6 +8,7 @@ ERROR = {
     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
 }
 _ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_LANGUAGE = {"name": "language", "in": "path", "required": True, "schema": {"type": "string"}}
 _OBJ_RESPONSES = {
     "200": {"description": "The object"},
     "206": {"description": "A byte range"},
@@ -101,6 +102,66 @@ OPENAPI = {
                 "parameters": [_ID],
                 "responses": {"204": {"description": "Deleted"}, "404": {"description": "Bad id"}},
             }
+        },
+        "/videos/{video_id}/captions/{language}": {
+            "put": {
+                "summary": "Add or replace a caption track (streaming-svc's caption uploads): the body is its "
+                "WebVTT as vs_common.captions writes it (checked again); stored under hls/captions/ as "
+                "<language>.<version>.vtt and .m3u8, named in the master (once the video has a playable rung)",
+                "parameters": [
+                    _ID,
+                    _LANGUAGE,
+                    {"name": "label", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "default", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+                ],
+                "requestBody": {"required": True, "content": {"text/vtt": {"schema": {"type": "string"}}}},
+                "responses": {
+                    "200": {
+                        "description": "The track",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["language", "label", "default", "file"],
+                                    "properties": {
+                                        "language": {"type": "string"},
+                                        "label": {"type": "string"},
+                                        "default": {"type": "boolean"},
+                                        "file": {"type": "string", "description": "captions/<name>.vtt, under hls/"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": {
+                        "description": "Not such WebVTT, a bad language, label or default",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
+                    "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
+                    "404": {"description": "No such video", "content": {"application/json": {"schema": ERROR}}},
+                    "413": {"description": "Too large", "content": {"application/json": {"schema": ERROR}}},
+                    "503": {
+                        "description": "Storage or database down",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
+                },
+            },
+            "delete": {
+                "summary": "Remove a caption track and its line in the master",
+                "parameters": [_ID, _LANGUAGE],
+                "responses": {
+                    "204": {"description": "Removed"},
+                    "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
+                    "404": {
+                        "description": "No such video or track",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
+                    "503": {
+                        "description": "Storage or database down",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
+                },
+            },
         },
         "/videos/{video_id}/hls/{path}": {
             "get": {

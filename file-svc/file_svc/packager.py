@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +41,9 @@ from vs_common.schema import migrate
 from vs_common.settings import Settings
 
 from . import budget, config, hls, ingest, keys
+from . import captions as caption_store
 from .master import publish_master
-from .probe import NotAVideo, Probe, probe_file
+from .probe import NotAVideo, Probe, ProbeFailed, probe_file, run_ffprobe, subtitle_streams
 from .storage import ObjectNotFound, StorageUnavailable, make_storage
 
 log = logging.getLogger("file_svc.packager")
@@ -167,8 +169,14 @@ class Packager:
             self._done(job)
             return
         self._unpublish(vid)  # a fresh attempt: whatever an interrupted one published goes
+        caption_store.forget_embedded(self.db, self.storage, vid)  # made again below
         src = self._source(row, work)
         probe = self._probe(row, src)
+        subtitles = self._subtitles(probe, src)
+        uploaded = frozenset(
+            r["language"]
+            for r in self.db.query("SELECT language FROM captions WHERE video_id = ? AND source = 'upload'", (vid,))
+        )
         rungs = hls.plan_rungs(probe, self.s.hls_ladder)
         first = rungs[-1] if rungs[-1].copy else rungs[0]
         dw, dh = probe.display_size
@@ -181,9 +189,11 @@ class Packager:
         started = time.monotonic()
         out, images, log_path = work / "hls", work / "images", work / "ffmpeg.log"
         allowed = budget.BUDGET.output_bytes(int(row["size_bytes"] or 0))
-        # The poster is made while the first rung is: both are needed for `ready`.
-        with ThreadPoolExecutor(1, thread_name_prefix=f"poster-{vid[:6]}") as pool:
+        # The poster (and the tracks of any subtitle streams) are made while the first rung
+        # is: all are in place before `ready`, the master names the tracks from the start.
+        with ThreadPoolExecutor(2, thread_name_prefix=f"poster-{vid[:6]}") as pool:
             poster = pool.submit(hls.make_poster, src, images, probe, work / "images.log", cancel)
+            tracks = pool.submit(self._embedded_tracks, src, subtitles, work, cancel, uploaded)
             try:
                 if first.copy:
                     hls.remux_rung(src, out / first.name, probe, log_path, cancel, limit=allowed)
@@ -195,6 +205,7 @@ class Packager:
                 cancel.set()  # stop the poster's ffmpeg too; this attempt is over
                 raise
             poster_path = poster.result()
+            embedded = tracks.result()
         stats = hls.rung_stats(
             first, out / first.name, probe.has_audio, hls.output_fps(probe.frame_rate), probe if first.copy else None
         )
@@ -202,8 +213,12 @@ class Packager:
         self._reserve(job, first, out, allowed)
         self._publish_rung(job, out, first)
         self.storage.put_file(keys.poster(vid), str(poster_path))
+        caption_store.publish_embedded(self.storage, vid, embedded, probe.duration_s)
         with self._owned(job) as cur:
             videos.rendition_ready(cur, vid, first.label, stats)
+            unused = caption_store.record_embedded(cur, vid, embedded)
+        for key in unused:  # an upload of that language came meanwhile: it stands
+            self.storage.delete(key)
         publish_master(self.db, self.storage, vid)
         with self._owned(job) as cur:
             cur.execute(
@@ -326,9 +341,17 @@ class Packager:
             self._drop_source(vid)
 
     def _unpublish(self, video_id: str) -> None:
-        """Remove what packaging published (HLS, poster, thumbnails); the original stays."""
+        """Remove what packaging published (HLS, poster, thumbnails); the original stays,
+        and so do the caption tracks (an owner's uploads are kept whatever packaging does;
+        those made from the upload's streams go with `forget_embedded`)."""
+        hls_root = f"videos/{video_id}/hls/"
         try:
-            self.storage.delete_prefix(f"videos/{video_id}/hls/")
+            folders = {key[len(hls_root) :].split("/")[0] for key in self.storage.list_keys(hls_root)}
+            for folder in sorted(folders - {"captions", "master.m3u8"}):
+                self.storage.delete_prefix(f"{hls_root}{folder}/")
+            self.storage.delete(keys.hls(video_id, "master.m3u8"))
+            if hasattr(self.storage, "abort_uploads"):  # S3: a segment's write cut short
+                self.storage.abort_uploads(hls_root, older_than=None, keep=lambda key: "/hls/captions/" in key)
             self.storage.delete_prefix(f"videos/{video_id}/thumbs/")
             self.storage.delete(keys.poster(video_id))
         except (StorageUnavailable, OSError) as exc:
@@ -357,6 +380,28 @@ class Packager:
         dest = work / f"source{os.path.splitext(row['original_key'])[1]}"
         self.storage.download(row["original_key"], str(dest))
         return dest
+
+    def _embedded_tracks(self, src: Path, subtitles: list[dict], work: Path, cancel, uploaded) -> list:
+        """The upload's subtitle streams as caption tracks; whatever goes wrong with them
+        is logged, never a failure of the video (but a cancelled job stays cancelled)."""
+        try:
+            return caption_store.embedded_tracks(src, subtitles, work, cancel, uploaded)
+        except hls.Cancelled:
+            raise
+        except Exception:  # noqa: BLE001 - captions are extra: the video goes on without them
+            log.exception("the subtitle streams of %s could not be made into caption tracks", src.name)
+            return []
+
+    def _subtitles(self, probe: Probe, src: Path) -> list[dict]:
+        """The source's subtitle streams: from the probe made at upload, else (a probe kept
+        before it listed them) from ffprobe; none if that fails (never a failure of the video)."""
+        if probe.subtitles is not None:
+            return probe.subtitles
+        try:
+            return subtitle_streams(run_ffprobe(["-show_streams"], str(src)).get("streams", []))
+        except (ProbeFailed, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+            log.warning("the subtitle streams of %s could not be listed: %s", src.name, exc)
+            return []
 
     def _probe(self, row: dict, src: Path) -> Probe:
         """file-svc's probe at upload, kept in the row; probed again only for older rows."""

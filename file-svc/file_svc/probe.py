@@ -136,6 +136,9 @@ class Probe:
     audio_codec: str | None
     bit_rate: int | None
     audio_profile: str | None = None  # AAC's LC or HE-AAC...: only LC is copied as it is
+    # The subtitle streams, in order: {"codec", "language", "title"}; None for a probe
+    # kept before subtitles were (the packager then asks ffprobe).
+    subtitles: list[dict] | None = None
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -242,7 +245,31 @@ def probe_file(path: str) -> Probe:
         audio_codec=audio.get("codec_name") if audio else None,
         audio_profile=(audio.get("profile") or None) if audio else None,
         bit_rate=int(fmt["bit_rate"]) if str(fmt.get("bit_rate", "")).isdigit() else None,
+        subtitles=subtitle_streams(streams),
     )
+
+
+MAX_SUBTITLE_STREAMS = 32  # more is not a film's subtitles but a hostile file: the rest are not read
+
+
+def subtitle_streams(streams: list[dict]) -> list[dict]:
+    """What packaging needs of an upload's subtitle streams (ffprobe's `streams`), in order:
+    their ordinal among subtitle streams is their `-map 0:s:N`."""
+    out = []
+    for s in streams:
+        if s.get("codec_type") != "subtitle":
+            continue
+        tags = s.get("tags") or {}
+        out.append(
+            {
+                "codec": str(s.get("codec_name") or "unknown")[:40],
+                "language": str(tags.get("language") or "und")[:40],
+                "title": str(tags.get("title") or "")[:200] or None,
+            }
+        )
+        if len(out) == MAX_SUBTITLE_STREAMS:
+            break
+    return out
 
 
 END_WINDOW = 15.0  # seconds before the end read for the last packets (frames may be 10 s apart)

@@ -1,4 +1,5 @@
-"""file-svc routes: POST /videos, object reads (HLS, poster, thumbnails, original), DELETE."""
+"""file-svc routes: POST /videos, object reads (HLS, poster, thumbnails, original), DELETE,
+and the caption tracks' writes (PUT/DELETE /videos/<id>/captions/<language>)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wsgi import wrap_file
 
+from vs_common import captions
 from vs_common.errors import error_response
 
+from . import captions as caption_store
 from . import ingest, keys
 from .openapi import OPENAPI
 from .probe import NotAVideo
@@ -191,6 +194,73 @@ def delete(video_id: str):
     for path in ingest.temp_files_of(s.temp_dir, video_id):
         path.unlink(missing_ok=True)  # an upload still being received fails and ends there
     log.info("deleted video %s (%d objects)", video_id, removed)
+    return Response(status=204)
+
+
+CAPTION_BODY_MAX = 6 * captions.MAX_BYTES  # escaped WebVTT of a 2 MiB upload: `<` becomes `&lt;`
+
+
+def _db():
+    return current_app.extensions["db"]
+
+
+def _track_json(track: dict) -> dict:
+    return {
+        "language": track["language"],
+        "label": track["label"],
+        "default": bool(track["is_default"]),
+        "file": f"captions/{track['file_name']}.vtt",
+    }
+
+
+@bp.put("/videos/<video_id>/captions/<language>")
+def put_caption(video_id: str, language: str):
+    """Add or replace a caption track: the body is its WebVTT (as vs_common.captions
+    writes it: checked again), `label` and `default` in the query. Stored under
+    hls/captions/, named in the master. 200 with the track."""
+    if bad := _check_id(video_id):
+        return bad
+    if request.content_length is not None and request.content_length > CAPTION_BODY_MAX:
+        return error_response(413, "file_too_large", "The caption track is too large.")
+    body = request.stream.read(CAPTION_BODY_MAX + 1)
+    if len(body) > CAPTION_BODY_MAX:
+        return _refuse_mid_body(413, "file_too_large", "The caption track is too large.")
+    default = request.args.get("default", "false")
+    if default not in ("true", "false"):
+        return error_response(400, "bad_default", "'default' must be true or false.")
+    try:
+        text = captions.decode(body, CAPTION_BODY_MAX)
+        track = caption_store.store_track(
+            _db(),
+            _storage(),
+            video_id,
+            language,
+            vtt=text,
+            label=request.args.get("label"),
+            is_default=default == "true",
+            limit=CAPTION_BODY_MAX,
+        )
+    except captions.CaptionError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except caption_store.VideoGone:
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(_track_json(track))
+
+
+@bp.delete("/videos/<video_id>/captions/<language>")
+def delete_caption(video_id: str, language: str):
+    """Remove a caption track (and its line in the master): 204; 404 if there is none."""
+    if bad := _check_id(video_id):
+        return bad
+    try:
+        tag = captions.normalize_language(language)
+    except captions.CaptionError:
+        return error_response(404, "not_found", "No such caption track.")
+    try:
+        if not caption_store.remove_track(_db(), _storage(), video_id, tag):
+            return error_response(404, "not_found", "No such caption track.")
+    except caption_store.VideoGone:
+        return error_response(404, "not_found", "No such video.")
     return Response(status=204)
 
 

@@ -1,6 +1,7 @@
 """OpenAPI document of streaming-svc (served at /openapi.json)."""
 
 from vs_common.openapi_parts import (
+    CAPTION,
     ERROR,
     VIDEO,
     bearer_security,
@@ -126,9 +127,75 @@ OPENAPI = {
                 },
             }
         },
+        "/api/videos/{video_id}/captions": {
+            "post": {
+                "summary": "Add a caption track, or replace the one of its language (owner only)",
+                "parameters": [_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file", "language", "label"],
+                                "properties": {
+                                    "file": {
+                                        "type": "string",
+                                        "format": "binary",
+                                        "description": "WebVTT (.vtt) or SubRip (.srt), at most 2 MiB; UTF-8 (with "
+                                        "or without a BOM) or UTF-16 with a BOM",
+                                    },
+                                    "language": {
+                                        "type": "string",
+                                        "description": "BCP 47 tag (`en`, `pt-BR`, `und`; ISO 639-2 codes such as "
+                                        "`eng` become `en`); one track per language",
+                                    },
+                                    "label": {
+                                        "type": "string",
+                                        "minLength": 1,
+                                        "maxLength": 100,
+                                        "description": "one line, no control characters, no double quote",
+                                    },
+                                    "default": {
+                                        "type": "string",
+                                        "enum": ["true", "false"],
+                                        "description": "true: this track is the default (the others stop being it)",
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {"description": "The track", "content": {"application/json": {"schema": CAPTION}}},
+                    "400": _err("A malformed file (the message says where: line, cue), a bad language or label"),
+                    "401": _err("Not logged in"),
+                    "403": _err("Not the owner"),
+                    "404": _err("No such video"),
+                    "413": _err("The file is larger than 2 MiB"),
+                    "503": _err("Down"),
+                },
+            }
+        },
+        "/api/videos/{video_id}/captions/{language}": {
+            "delete": {
+                "summary": "Remove the caption track of a language (owner only)",
+                "parameters": [
+                    _ID,
+                    {"name": "language", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "204": {"description": "Removed"},
+                    "401": _err("Not logged in"),
+                    "403": _err("Not the owner"),
+                    "404": _err("No such video, or no track of that language"),
+                    "503": _err("Down"),
+                },
+            }
+        },
         "/videos/{video_id}/hls/{path}": {
             "get": {
-                "summary": "HLS playlist or segment",
+                "summary": "HLS playlist or segment; caption tracks' WebVTT and playlists under captions/",
                 "parameters": [_ID, {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": _OBJECT,
             }

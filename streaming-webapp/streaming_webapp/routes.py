@@ -1,4 +1,5 @@
-"""streaming-svc routes: pages, the video API, and HLS/poster reads through file-svc."""
+"""streaming-svc routes: pages, the video API (caption tracks included), and HLS/poster
+reads through file-svc."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from vs_common import names, videos
+from vs_common import captions, names, videos
 from vs_common.errors import error_response
-from vs_common.file_client import FileSvcUnavailable, NotFound
+from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
 from vs_common.settings import origin_of
 
@@ -169,6 +171,84 @@ def retry_video(video_id: str):
     if row is None:  # deleted meanwhile
         return error_response(404, "not_found", "No such video.")
     return jsonify(videos.to_json(row, _s().streaming_public_url)), 202
+
+
+CAPTION_REQUEST_MAX = captions.MAX_BYTES + 64 * 1024  # the file and the form around it
+DRAIN_BYTES = 8 * 1024 * 1024
+
+
+def _too_large_caption():
+    """413 for a body past CAPTION_REQUEST_MAX, once a bounded rest of it is read (so that
+    the sender, still writing, reads the answer instead of a reset connection)."""
+    stream, left = request.environ.get("wsgi.input"), DRAIN_BYTES
+    try:
+        while stream is not None and left > 0 and (chunk := stream.read(min(left, 256 * 1024))):
+            left -= len(chunk)
+    except Exception:  # noqa: BLE001 - the sender went away: nothing more to read
+        pass
+    response = error_response(
+        413, "file_too_large", f"The caption file is larger than {captions.MAX_BYTES} bytes (2 MiB)."
+    )
+    response.headers["Connection"] = "close"
+    return response
+
+
+@bp.post("/api/videos/<video_id>/captions")
+def add_caption(video_id: str):
+    """Add a caption track, or replace the one of its language (owner only): multipart
+    `file` (.vtt or .srt), `language`, `label`, optional `default`; 201 with the track."""
+    _own_video(video_id)
+    request.max_content_length = CAPTION_REQUEST_MAX
+    try:
+        form, upload = request.form, request.files.get("file")
+    except RequestEntityTooLarge:
+        return _too_large_caption()
+    if upload is None:
+        return error_response(400, "missing_file", "Send the caption file as the multipart field 'file'.")
+    default = form.get("default", "false")
+    try:
+        language = captions.normalize_language(form.get("language"))
+        label = captions.check_label(form.get("label"))
+        if default not in ("true", "false"):
+            raise captions.CaptionError("'default' must be true or false.", "bad_default")
+        vtt, _ = captions.to_webvtt(upload.stream.read(captions.MAX_BYTES + 1), upload.filename)
+    except captions.CaptionError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    try:
+        track = current_app.extensions["files"].put_caption(video_id, language, vtt, label, default == "true")
+    except NotFound:
+        return error_response(404, "not_found", "No such video.")  # deleted meanwhile
+    except FileSvcRejected as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except FileSvcUnavailable as exc:
+        log.warning("caption of %s: %s", video_id, exc)
+        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    log.info("video %s: caption track %s added by %s", video_id, language, g.user)
+    base = _s().streaming_public_url.rstrip("/")
+    return jsonify(
+        language=track["language"],
+        label=track["label"],
+        default=track["default"],
+        url=f"{base}/videos/{video_id}/hls/{track['file']}",
+    ), 201
+
+
+@bp.delete("/api/videos/<video_id>/captions/<language>")
+def delete_caption(video_id: str, language: str):
+    """Remove the caption track of a language (owner only): 204."""
+    _own_video(video_id)
+    try:
+        tag = captions.normalize_language(language)
+    except captions.CaptionError:
+        return error_response(404, "not_found", "This video has no caption track of that language.")
+    try:
+        removed = current_app.extensions["files"].delete_caption(video_id, tag)
+    except (FileSvcUnavailable, FileSvcRejected) as exc:
+        log.warning("caption delete of %s: %s", video_id, exc)
+        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    if not removed:
+        return error_response(404, "not_found", "This video has no caption track of that language.")
+    return Response(status=204)
 
 
 def _relay(upstream, size: int = 256 * 1024):

@@ -82,7 +82,8 @@ def test_inputs_play_in_chromium(browser, pb_stack, packaged):
         browser_login(page, pb_stack)
         for name, video in packaged.items():
             page.goto(video["watch_url"])
-            assert page.get_attribute("#video", "poster") == video["poster_url"]
+            # Before a press of play, the poster (set once the first frame is there).
+            page.wait_for_function("url => document.getElementById('video').poster === url", arg=video["poster_url"])
             assert wait_playing(page) > 0.5, name
             size = page.evaluate(
                 "() => { const v = document.getElementById('video'); return [v.videoWidth, v.videoHeight]; }"

@@ -43,14 +43,18 @@
     const img = document.createElement("img");
     img.alt = ""; img.loading = "lazy";
     if (v.status === "ready") {
-      img.src = v.poster_url;
-      // Hovering a poster runs through the video's thumbnails.
-      let shot = 0, flip = null;
-      const base = v.poster_url.replace(/poster\.jpg$/, "thumbs/");
-      link.addEventListener("mouseenter", () => {
-        flip = setInterval(() => { shot = shot % 5 + 1; img.src = base + shot + ".jpg"; }, 600);
-      });
-      link.addEventListener("mouseleave", () => { clearInterval(flip); img.src = v.poster_url; });
+      img.src = v.poster_url;  // made with the first rendition, before "ready"
+      // Hovering a poster runs through the video's thumbnails, once they are made (the
+      // list is empty until then: nothing is asked for that does not exist yet).
+      const shots = v.thumbnails || [];
+      if (shots.length) {
+        let shot = -1, flip = null;
+        link.addEventListener("mouseenter", () => {
+          clearInterval(flip);
+          flip = setInterval(() => { shot = (shot + 1) % shots.length; img.src = shots[shot]; }, 600);
+        });
+        link.addEventListener("mouseleave", () => { clearInterval(flip); shot = -1; img.src = v.poster_url; });
+      }
     }
     link.append(img);
     const meta = document.createElement("div");

@@ -1,46 +1,134 @@
 // The player: hls.js where Media Source is supported, the browser's own HLS otherwise.
-// Quality menu with Auto, keyboard shortcuts, remembered position, poster before play;
-// renditions that land while it is open are taken in without a reload.
+// Quality (Auto or a height), speed, captions, keyboard shortcuts, remembered position,
+// the poster while it waits for a press of play;
+// quality, speed, volume and the captions choice are remembered per browser. Renditions
+// that land while it is open are taken in without a reload.
 (function () {
   "use strict";
   const video = document.getElementById("video");
   if (!video) return;
   const src = video.dataset.src;
-  const key = "reelhouse:pos:" + video.dataset.id;
+  const posKey = "reelhouse:pos:" + video.dataset.id;
+  const prefsKey = "reelhouse:player";
   const select = document.getElementById("quality");
+  const speed = document.getElementById("speed");
+  const captions = document.getElementById("captions");
+  const captionsControl = document.getElementById("captions-control");
   const current = document.getElementById("current-level");
   const message = document.getElementById("player-message");
+  const RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+  const BUFFER = 30, START_BUFFER = 1;  // seconds of video hls.js fetches ahead
   let hls = null;
 
-  function restore() {
-    const saved = parseFloat(localStorage.getItem(key) || "0");
-    if (saved > 1 && isFinite(video.duration) && saved < video.duration - 2) video.currentTime = saved;
+  // -- what this browser chose before: {quality: height or -1, speed, volume, muted, captions: language or "off"}
+  function loadPrefs() {
+    try {
+      const p = JSON.parse(localStorage.getItem(prefsKey) || "{}");
+      return p && typeof p === "object" ? p : {};
+    } catch (_err) { return {}; }
+  }
+  const prefs = loadPrefs();
+  function savePref(name, value) {
+    prefs[name] = value;
+    try { localStorage.setItem(prefsKey, JSON.stringify(prefs)); } catch (_err) { /* storage full or off */ }
+  }
+
+  // Speed and volume apply at once, before anything loads.
+  function setRate(rate) {
+    video.defaultPlaybackRate = rate;  // kept when hls.js re-attaches (load() resets playbackRate)
+    video.playbackRate = rate;
+  }
+  if (RATES.includes(prefs.speed)) { setRate(prefs.speed); speed.value = String(prefs.speed); }
+  if (typeof prefs.volume === "number" && prefs.volume >= 0 && prefs.volume <= 1) video.volume = prefs.volume;
+  if (typeof prefs.muted === "boolean") video.muted = prefs.muted;
+  speed.addEventListener("change", () => setRate(parseFloat(speed.value)));
+  video.addEventListener("ratechange", () => {
+    const rate = video.playbackRate;
+    if (!RATES.includes(rate)) return;
+    if (video.defaultPlaybackRate !== rate) video.defaultPlaybackRate = rate;
+    speed.value = String(rate);
+    savePref("speed", rate);
+  });
+  video.addEventListener("volumechange", () => { savePref("volume", video.volume); savePref("muted", video.muted); });
+
+  // Where this video was left (per video), if it is not near either end.
+  function savedPosition() {
+    const saved = parseFloat(localStorage.getItem(posKey) || "0");
+    const duration = parseFloat(video.dataset.duration || "NaN");
+    return saved > 1 && isFinite(duration) && saved < duration - 2 ? saved : -1;
   }
   function heightOf(l) { return Math.min(l.height, l.width) || l.height; }
 
-  // hls.js: (re)started at `at` seconds, playing again if it was; a manual quality choice
-  // is kept by its height across a restart.
-  let wanted = -1;  // the height chosen in the menu, -1 for Auto
+  // -- captions menu: Off and the master's subtitle tracks, by language
+  let tracks = [];  // [{language, label, default}] as the menu lists them
+  function fillCaptions(list) {
+    tracks = list;
+    captions.replaceChildren(new Option("Off", "off"));
+    list.forEach((t, i) => captions.append(new Option(t.label || t.language, String(i))));
+    captionsControl.hidden = list.length === 0;
+  }
+  // The track to show: the one chosen before (its language), "off" if that was the
+  // choice, else the one marked DEFAULT, else none.
+  function captionsChoice() {
+    if (prefs.captions === "off") return -1;
+    const mine = tracks.findIndex((t) => t.language === prefs.captions);
+    if (mine >= 0) return mine;
+    return tracks.findIndex((t) => t.default);
+  }
+
+  // -- hls.js: (re)started at `at` seconds (-1: the start), playing again if it was; a
+  // quality chosen in the menu is kept by its height across a restart and a reload.
+  let wanted = typeof prefs.quality === "number" ? prefs.quality : -1;  // a height, -1 for Auto
   function attach(at, resume) {
-    hls = new window.Hls({ capLevelToPlayerSize: true, maxBufferLength: 30, startPosition: at });
+    hls = new window.Hls({
+      capLevelToPlayerSize: true,
+      // One segment until it plays: the next one would be transmuxed on this thread while
+      // the first frame is being shown (and nothing more is fetched before a press of play).
+      maxBufferLength: video.paused ? START_BUFFER : BUFFER,
+      startPosition: at,
+      // Transmuxed on this thread: a worker starts cold and costs its first segment about
+      // 80 ms more (BENCHMARKS.md, time to first frame).
+      enableWorker: false,
+    });
     window.__hls = hls;
-    hls.loadSource(src);
-    hls.attachMedia(video);
-    hls.on(window.Hls.Events.MANIFEST_PARSED, (_e, data) => {
+    const E = window.Hls.Events;
+    let levelLoaded = false, fragAsked = false;
+    hls.on(E.MANIFEST_PARSED, (_e, data) => {
       select.replaceChildren(new Option("Auto", "-1"));
       data.levels
         .map((l, i) => ({ i, h: heightOf(l) }))
         .sort((a, b) => b.h - a.h)
         .forEach(({ i, h }) => select.append(new Option(h + "p", String(i))));
       const keep = data.levels.findIndex((l) => heightOf(l) === wanted);
-      if (keep >= 0) { hls.currentLevel = keep; select.value = String(keep); }
+      if (keep >= 0) {
+        hls.startLevel = keep;
+        hls.currentLevel = keep;
+        select.value = String(keep);
+      } else {
+        // Auto starts on the smallest rendition (the page preloaded its first segment).
+        let smallest = -1;
+        data.levels.forEach((l, i) => { if (smallest < 0 || heightOf(l) < heightOf(data.levels[smallest])) smallest = i; });
+        if (smallest >= 0) hls.startLevel = smallest;
+      }
       if (resume) video.play().catch(() => {});
     });
-    hls.on(window.Hls.Events.LEVEL_SWITCHED, (_e, data) => {
+    // hls.js asks for the first segment on its next 100 ms tick when the media playlist
+    // came before the MediaSource opened: ask at once instead.
+    hls.on(E.LEVEL_LOADED, () => { levelLoaded = true; });
+    hls.on(E.FRAG_LOADING, () => { fragAsked = true; });
+    hls.on(E.MEDIA_ATTACHED, () => { if (levelLoaded && !fragAsked) hls.startLoad(at); });
+    hls.on(E.LEVEL_SWITCHED, (_e, data) => {
       const l = hls.levels[data.level];
       if (l) current.textContent = "Playing " + heightOf(l) + "p" + (hls.autoLevelEnabled ? " (auto)" : "");
     });
-    hls.on(window.Hls.Events.ERROR, (_e, data) => {
+    hls.on(E.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
+      fillCaptions(data.subtitleTracks.map((t) => ({ language: t.lang || "und", label: t.name, default: !!t.default })));
+      const i = captionsChoice();
+      hls.subtitleDisplay = i >= 0;
+      hls.subtitleTrack = i;
+      captions.value = i >= 0 ? String(i) : "off";
+    });
+    hls.on(E.ERROR, (_e, data) => {
       if (!data.fatal) return;
       window.__hlsFatal = data.type + ":" + data.details;
       if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
@@ -52,19 +140,65 @@
         message.textContent = "This video cannot be played (" + data.details + ").";
       }
     });
+    hls.loadSource(src);
+    hls.attachMedia(video);
   }
-  const native = !(window.Hls && window.Hls.isSupported()) && video.canPlayType("application/vnd.apple.mpegurl");
-  if (window.Hls && window.Hls.isSupported()) {
-    attach(-1, false);
+
+  // The browser's own HLS (Safari): its text tracks are the master's subtitle tracks.
+  function nativeCaptions() {
+    const list = Array.from(video.textTracks).filter((t) => t.kind === "subtitles" || t.kind === "captions");
+    fillCaptions(list.map((t) => ({ language: t.language || "und", label: t.label, default: t.mode === "showing" })));
+    const i = captionsChoice();
+    list.forEach((t, k) => { t.mode = k === i ? "showing" : "disabled"; });
+    captions.value = i >= 0 ? String(i) : "off";
+  }
+  function chooseCaptions(i) {
+    if (hls) {
+      hls.subtitleDisplay = i >= 0;
+      hls.subtitleTrack = i;
+    } else {
+      Array.from(video.textTracks)
+        .filter((t) => t.kind === "subtitles" || t.kind === "captions")
+        .forEach((t, k) => { t.mode = k === i ? "showing" : "disabled"; });
+    }
+    captions.value = i >= 0 ? String(i) : "off";
+    savePref("captions", i >= 0 ? tracks[i].language : "off");
+  }
+  captions.addEventListener("change", () => chooseCaptions(captions.value === "off" ? -1 : parseInt(captions.value, 10)));
+
+  video.addEventListener("playing", () => { if (hls) hls.config.maxBufferLength = BUFFER; });
+
+  // The poster is for a player that waits for a press of play: set once the first frame
+  // is there (or after a second without it), not asked for beside the first frame's
+  // requests, where it cost about 45 ms (BENCHMARKS.md); a player already playing needs none.
+  function posterIfIdle() {
+    if (!video.poster && video.dataset.poster && video.paused && video.currentTime < 0.1) video.poster = video.dataset.poster;
+  }
+
+  const supported = window.Hls && window.Hls.isSupported();
+  const native = !supported && video.canPlayType("application/vnd.apple.mpegurl");
+  if (supported) {
+    video.addEventListener("loadeddata", posterIfIdle, { once: true });
+    setTimeout(posterIfIdle, 1000);
+    attach(savedPosition(), false);
     select.addEventListener("change", () => {
       const i = parseInt(select.value, 10);
       wanted = i >= 0 && hls.levels[i] ? heightOf(hls.levels[i]) : -1;
       hls.currentLevel = i;
+      savePref("quality", wanted);
     });
   } else if (native) {
+    posterIfIdle();
     video.src = src;
     select.disabled = true;
+    video.addEventListener("loadedmetadata", () => {
+      const at = savedPosition();
+      if (at > 0) video.currentTime = at;
+      nativeCaptions();
+    }, { once: true });
+    video.textTracks.addEventListener("addtrack", nativeCaptions);
   } else {
+    posterIfIdle();
     message.textContent = "This browser cannot play HLS video.";
   }
 
@@ -91,15 +225,19 @@
     if (v.renditions.some((r) => r.status === "pending")) setTimeout(watchRenditions, 3000);
   }
   if (video.dataset.pending === "1") setTimeout(watchRenditions, 3000);
-  video.addEventListener("loadedmetadata", restore, { once: true });
   let last = 0;
   video.addEventListener("timeupdate", () => {
-    if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; localStorage.setItem(key, String(last)); }
+    if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; localStorage.setItem(posKey, String(last)); }
   });
-  function save() { if (video.currentTime > 1) localStorage.setItem(key, String(video.currentTime)); }
+  function save() { if (video.currentTime > 1) localStorage.setItem(posKey, String(video.currentTime)); }
   video.addEventListener("pause", save);
   window.addEventListener("pagehide", save);
-  video.addEventListener("ended", () => localStorage.removeItem(key));
+  video.addEventListener("ended", () => localStorage.removeItem(posKey));
+  function stepRate(dir) {
+    const i = RATES.indexOf(video.playbackRate);
+    const next = RATES[Math.max(0, Math.min(RATES.length - 1, (i < 0 ? RATES.indexOf(1) : i) + dir))];
+    setRate(next);
+  }
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey) return;
     const k = e.key;
@@ -111,6 +249,11 @@
     else if (k === "j" || k === "l") { video.currentTime = Math.max(0, Math.min(video.duration || 0, video.currentTime + (k === "l" ? 10 : -10))); }
     else if (/^[0-9]$/.test(k) && isFinite(video.duration)) { video.currentTime = video.duration * parseInt(k, 10) / 10; }
     else if (k === "m") { video.muted = !video.muted; }
+    else if (k === "<" || k === ">") { stepRate(k === ">" ? 1 : -1); }
+    else if (k === "c" && tracks.length) {
+      const on = captions.value !== "off";
+      chooseCaptions(on ? -1 : Math.max(0, tracks.findIndex((t) => t.language === prefs.captions)));
+    }
     else if (k === "f") { if (document.fullscreenElement) document.exitFullscreen(); else video.requestFullscreen(); }
   });
 })();

@@ -185,8 +185,14 @@ def test_a_request_id_is_followed_through_three_services(ops_stack, tmp_path):
     for name in ("upload", "auth", "file"):
         found = wait_until(lambda n=name: lines_with(n), 10, f"{rid} in {name}'s log")
         assert all(r["service"] != "-" for r in found if r["logger"] != "access"), found
-    upload_lines = lines_with("upload")
-    assert any(r["logger"] == "access" and r["path"] == "/api/upload" and r["status"] == 201 for r in upload_lines)
+
+    # gunicorn writes the access line once the answer is sent: wait for it too.
+    def upload_access_line():
+        lines = lines_with("upload")
+        hit = any(r["logger"] == "access" and r["path"] == "/api/upload" and r["status"] == 201 for r in lines)
+        return lines if hit else None
+
+    upload_lines = wait_until(upload_access_line, 10, "the access line of the upload")
     assert any("upload" in r["message"] and r["logger"] != "access" for r in upload_lines), upload_lines
     # An id that does not match [A-Za-z0-9._-]{1,64} is replaced, not passed on.
     bad = requests.get(st.url("streaming") + "/healthz", headers={"X-Request-Id": "a b<script>"}, timeout=10)

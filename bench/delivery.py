@@ -89,9 +89,10 @@ end
 class Nginx:
     """Debian's nginx with a private config on a free port, serving `root` with sendfile."""
 
-    def __init__(self, base: Path, root: Path):
+    def __init__(self, base: Path, root: Path, conf_template: str = NGINX_CONF):
         self.base = base
         self.root = root
+        self.conf_template = conf_template
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -103,7 +104,7 @@ class Nginx:
         (self.base / "tmp").mkdir(parents=True, exist_ok=True)
         user = "user root root;\n" if os.geteuid() == 0 else ""  # the storage folder is private (0700)
         conf = self.base / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(user=user, prefix=self.base, port=self.port, root=self.root))
+        conf.write_text(self.conf_template.format(user=user, prefix=self.base, port=self.port, root=self.root))
         self.proc = subprocess.Popen(
             ["nginx", "-p", str(self.base), "-c", str(conf), "-g", "daemon off;"],
             stdout=open(self.base / "stdout.log", "ab"),

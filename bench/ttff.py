@@ -1,7 +1,9 @@
 """Time to first frame: headless Chromium (Debian's, through Playwright) opens the player
 page of a ready video and plays it; measured from the start of the navigation to the
 first moment `currentTime > 0`, in a fresh browser context each time (no HTTP cache, a
-fresh hls.js), median of N.
+fresh hls.js), median of N. The same runs open a bare page that plays the same files
+with the same hls.js from Debian's nginx (no login, no API, no proxy: the floor), the
+two pages alternating so that a shared machine's noise hits both.
 
     .venv/bin/python -m bench.ttff [--runs 10]
 
@@ -10,12 +12,16 @@ Two clocks: `page` is the page's own `performance.now()` when a 5 ms poll first 
 before `page.goto` to the moment Playwright returns the answer (adds the driver's
 round trips). The page is asked to play as soon as its DOM is ready, muted (the player
 does not autoplay: a person presses play; this measures the system, not the person).
+Where the time goes comes from the Resource Timing entries (hls.js fetches with XHR or
+fetch, which they record), the moment hls.js's script has run (a setter on
+`window.Hls`) and the media element's events.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -33,60 +39,135 @@ from .common import (
     workdir,
     write_section,
 )
+from .delivery import Nginx
 
-# Runs before the page's own scripts: play as soon as the DOM is there, and note the
-# page's clock when the playhead first moves.
+ROOT = Path(__file__).resolve().parent.parent
+HLSJS = ROOT / "streaming-webapp" / "streaming_webapp" / "static" / "vendor" / "hls.min.js"
+
+# Runs before the page's own scripts: play as soon as the DOM is there, note the page's
+# clock when the playhead first moves, when hls.js has run and the media events.
 INIT_SCRIPT = """
 (() => {
   window.__ttff = null;
+  const marks = window.__marks = {};
+  const mark = (k) => { if (!(k in marks)) marks[k] = performance.now(); };
+  // hls.js's own steps: the first time each of these events is triggered.
+  const events = { hlsManifestLoading: "hls_start_ms", hlsMediaAttached: "mse_open_ms",
+                   hlsFragLoading: "frag_loading_ms", hlsBufferAppended: "appended_ms" };
+  let hls;
+  Object.defineProperty(window, "Hls", {
+    configurable: true, get() { return hls; },
+    set(v) {
+      hls = v;
+      mark("hlsjs_run_ms");
+      const trigger = v && v.prototype && v.prototype.trigger;
+      if (trigger) v.prototype.trigger = function (e, d) { if (events[e]) mark(events[e]); return trigger.call(this, e, d); };
+    },
+  });
+  for (const [ev, k] of [["loadedmetadata", "metadata_ms"], ["loadeddata", "frame_ms"], ["playing", "playing_ms"]]) {
+    document.addEventListener(ev, () => mark(k), true);  // media events do not bubble: captured
+  }
+  const poll = setInterval(() => {
+    const v = document.getElementById("video");
+    if (v && v.currentTime > 0) { window.__ttff = performance.now(); clearInterval(poll); }
+  }, 5);
   document.addEventListener("DOMContentLoaded", () => {
     const v = document.getElementById("video");
     if (!v) return;
     v.muted = true;
-    const poll = setInterval(() => {
-      if (v.currentTime > 0) { window.__ttff = performance.now(); clearInterval(poll); }
-    }, 5);
     v.play().catch((e) => { window.__playError = String(e); });
   });
 })();
 """
 
-# Where the time goes: when (page clock) each step had its answer.
+# When (page clock) each request started and had its whole answer.
 MILESTONES_JS = """
 () => {
   const nav = performance.getEntriesByType("navigation")[0];
-  const res = performance.getEntriesByType("resource");
-  const end = (re) => { const e = res.find((r) => re.test(r.name)); return e ? e.responseEnd : null; };
-  return {
-    html_ms: nav ? nav.responseEnd : null,
-    hlsjs_ms: end(/hls(\\.min)?\\.js/),
-    master_ms: end(/master\\.m3u8/),
-    media_ms: end(/index\\.m3u8/),
-    segment_ms: end(/\\.ts(\\?|$)/),
-  };
+  const res = performance.getEntriesByType("resource").slice().sort((a, b) => a.startTime - b.startTime);
+  const out = { html_ms: nav ? nav.responseEnd : null, dcl_ms: nav ? nav.domContentLoadedEventStart : null };
+  for (const [k, re] of [["hlsjs", /hls(\\.min)?\\.js/], ["master", /master\\.m3u8/], ["media", /index\\.m3u8/],
+                         ["segment", /\\.ts(\\?|$)/]]) {
+    const e = res.find((r) => re.test(r.name));
+    out[k + "_start_ms"] = e ? e.startTime : null;
+    out[k + "_ms"] = e ? e.responseEnd : null;
+  }
+  return Object.assign(out, window.__marks || {});
 }
 """
-MILESTONES = (
+STEPS = (
     ("html_ms", "page HTML received"),
+    ("hlsjs_start_ms", "hls.js asked for"),
     ("hlsjs_ms", "hls.js received"),
+    ("hlsjs_run_ms", "hls.js has run"),
+    ("hls_start_ms", "hls.js started (loadSource)"),
+    ("dcl_ms", "DOMContentLoaded"),
+    ("master_start_ms", "master playlist asked for"),
     ("master_ms", "master playlist received"),
+    ("media_start_ms", "media playlist asked for"),
     ("media_ms", "media playlist received"),
+    ("mse_open_ms", "MediaSource open (hls.js MEDIA_ATTACHED)"),
+    ("segment_start_ms", "first segment asked for (on the network)"),
     ("segment_ms", "first segment received"),
+    ("frag_loading_ms", "hls.js asks for the first segment"),
+    ("appended_ms", "first segment transmuxed and appended"),
+    ("metadata_ms", "loadedmetadata"),
+    ("frame_ms", "loadeddata (first frame decoded)"),
+    ("playing_ms", "playing"),
     ("page_ms", "**currentTime > 0**"),
 )
 
+BARE_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bare hls.js</title></head>
+<body>
+<video id="video" controls playsinline></video>
+<script src="/hls.min.js"></script>
+<script>
+  const hls = new Hls();
+  hls.loadSource("/videos/{id}/hls/master.m3u8");
+  hls.attachMedia(document.getElementById("video"));
+</script>
+</body></html>
+"""
+
+NGINX_CONF = """\
+{user}worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    sendfile on;
+    tcp_nopush on;
+    access_log off;
+    client_body_temp_path {prefix}/tmp;
+    proxy_temp_path {prefix}/tmp;
+    fastcgi_temp_path {prefix}/tmp;
+    uwsgi_temp_path {prefix}/tmp;
+    scgi_temp_path {prefix}/tmp;
+    types {{
+        text/html html; application/javascript js; video/mp2t ts; application/vnd.apple.mpegurl m3u8;
+        image/jpeg jpg; text/vtt vtt;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+    }}
+}}
+"""
+
 
 def chromium_args() -> list[str]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    sys.path.insert(0, str(ROOT / "tests"))
     from conftest import CHROMIUM_ARGS
 
     return list(CHROMIUM_ARGS)
 
 
-def measure(browser, url: str, host: str, token: str, timeout_ms: int) -> dict:
-    """One fresh context: navigate to the player page and wait for currentTime > 0."""
+def measure(browser, url: str, token: str | None, timeout_ms: int) -> dict:
+    """One fresh context: navigate to the page and wait for currentTime > 0."""
     context = browser.new_context()
-    context.add_cookies([{"name": "auth_token", "value": token, "domain": host, "path": "/"}])
+    if token:
+        context.add_cookies([{"name": "auth_token", "value": token, "domain": "127.0.0.1", "path": "/"}])
     context.add_init_script(INIT_SCRIPT)
     page = context.new_page()
     try:
@@ -100,6 +181,16 @@ def measure(browser, url: str, host: str, token: str, timeout_ms: int) -> dict:
         return {"page_ms": page_ms, "wall_ms": wall * 1000, "error": fatal, **milestones}
     finally:
         context.close()
+
+
+def bare_root(base: Path, storage: Path, video_id: str) -> Path:
+    """nginx's root: the bare page, the same hls.min.js, and the stack's stored videos."""
+    root = base / "bare"
+    root.mkdir(parents=True)
+    (root / "index.html").write_text(BARE_HTML.replace("{id}", video_id))
+    shutil.copyfile(HLSJS, root / "hls.min.js")
+    (root / "videos").symlink_to(storage / "videos")
+    return root
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -116,36 +207,50 @@ def run(args: argparse.Namespace) -> dict:
         with bench_stack(base / "stack", env) as st:
             token = st.login()
             video = upload_ready_video(st, token, clip, "ttff bench")
-            url = f"{st.url('streaming')}/videos/{video['id']}"
-            runs = []
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                    args=chromium_args(),
-                    headless=True,
-                )
-                try:
-                    measure(browser, url, "127.0.0.1", token, args.timeout * 1000)  # warm-up, not counted
-                    for i in range(args.runs):
-                        r = measure(browser, url, "127.0.0.1", token, args.timeout * 1000)
-                        runs.append(r)
-                        print(
-                            f"ttff run {i + 1}: page {r['page_ms']:.0f} ms, wall {r['wall_ms']:.0f} ms"
-                            + (f" ({r['error']})" if r["error"] else ""),
-                            flush=True,
-                        )
-                    version = browser.version
-                finally:
-                    browser.close()
+            targets = {"player": (f"{st.url('streaming')}/videos/{video['id']}", token)}
+            runs: dict[str, list[dict]] = {"player": [], "bare": []}
+            with Nginx(base / "nginx", bare_root(base, st.storage_dir, video["id"]), NGINX_CONF) as ngx:
+                targets["bare"] = (ngx.url + "/index.html", None)
+                with sync_playwright() as pw:
+                    browser = pw.chromium.launch(
+                        executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                        args=chromium_args(),
+                        headless=True,
+                    )
+                    try:
+                        for name in ("player", "bare"):  # warm-up, not counted
+                            measure(browser, *targets[name], args.timeout * 1000)
+                        for i in range(args.runs):
+                            for name in ("player", "bare") if i % 2 == 0 else ("bare", "player"):
+                                r = measure(browser, *targets[name], args.timeout * 1000)
+                                runs[name].append(r)
+                                print(
+                                    f"ttff run {i + 1} {name}: page {r['page_ms']:.0f} ms, wall {r['wall_ms']:.0f} ms"
+                                    + (f" ({r['error']})" if r["error"] else ""),
+                                    flush=True,
+                                )
+                        version = browser.version
+                    finally:
+                        browser.close()
     return {"runs": runs, "chromium": version, "env": env}
 
 
+def _med(runs: list[dict], key: str) -> str:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return f"{median(values):.0f}" if values else "–"
+
+
 def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
-    runs = results["runs"]
-    page = [r["page_ms"] for r in runs]
-    wall = [r["wall_ms"] for r in runs]
-    errors = [r["error"] for r in runs if r["error"]]
+    player, bare = results["runs"]["player"], results["runs"]["bare"]
+    errors = [f"{n}: {r['error']}" for n, rs in results["runs"].items() for r in rs if r["error"]]
     env = ", ".join(f"{k}={v}" for k, v in results["env"].items()) or "production defaults (gunicorn_conf)"
+    p_med, b_med = median([r["page_ms"] for r in player]), median([r["page_ms"] for r in bare])
+    paired = median([p["page_ms"] / b["page_ms"] for p, b in zip(player, bare, strict=True) if b["page_ms"]])
+
+    def row(label: str, runs: list[dict], key: str) -> str:
+        xs = [r[key] for r in runs]
+        return f"| {label} | **{median(xs):.0f}** | {min(xs):.0f} | {max(xs):.0f} | {len(xs)} |"
+
     lines = [
         "## Time to first frame",
         "",
@@ -156,30 +261,32 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
             {
                 "Setup": (
                     f"local backend; stack env: {env}; one {args.size} H.264/AAC clip of {args.clip_seconds:g} s "
-                    f"at {args.bitrate} (copied rung only, 4 s segments); player page on streaming-svc with "
-                    "hls.js; cookie set before the navigation"
+                    f"at {args.bitrate} (copied rung only); the player page on streaming-svc with hls.js, cookie "
+                    "set before the navigation; the bare page: the same hls.min.js and the same stored files "
+                    f"from {tool_version(['nginx', '-v'])}, `new Hls()` with its defaults in an inline script"
                 ),
                 "Browser": (
                     f"Chromium {results['chromium']} headless via Playwright "
-                    f"({tool_version(['chromium', '--version'])}), a fresh context per run, one warm-up run "
-                    "not counted"
+                    f"({tool_version(['chromium', '--version'])}), a fresh context per run, the two pages "
+                    "alternating, one warm-up run of each not counted"
                 ),
             },
         ),
         "",
         "| clock | median ms | min ms | max ms | runs |",
         "|---|---:|---:|---:|---:|",
-        f"| page (navigation start → currentTime > 0) | **{median(page):.0f}** | {min(page):.0f} | {max(page):.0f} "
-        f"| {len(page)} |",
-        f"| wall (before goto → seen by the bench) | {median(wall):.0f} | {min(wall):.0f} | {max(wall):.0f} "
-        f"| {len(wall)} |",
+        row("player page (navigation start → currentTime > 0)", player, "page_ms"),
+        row("bare page on nginx (the same)", bare, "page_ms"),
+        row("player page, wall (before goto → seen by the bench)", player, "wall_ms"),
+        row("bare page, wall", bare, "wall_ms"),
         "",
-        "Where the time goes (page clock, medians of the same runs; hls.js fetches with XHR/fetch, which the "
-        "Resource Timing API records):",
+        f"Player / bare: **{p_med / b_med:.2f}x** (ratio of the medians; median of the per-run ratios {paired:.2f}x).",
         "",
-        "| step | median ms |",
-        "|---|---:|",
-        *[f"| {label} | {median([r[k] for r in runs if r.get(k) is not None]):.0f} |" for k, label in MILESTONES],
+        "Where the time goes (page clock, ms since the navigation started, medians of the same runs):",
+        "",
+        "| step | player page | bare page |",
+        "|---|---:|---:|",
+        *[f"| {label} | {_med(player, k)} | {_med(bare, k)} |" for k, label in STEPS],
         "",
         f"Errors: {len(errors)}" + (f" ({'; '.join(errors)})" if errors else "") + ".",
     ]

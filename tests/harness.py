@@ -8,7 +8,6 @@ service that does not come up fails with its log in the message.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -440,7 +439,6 @@ class Stack:
             "ENV_FILE": os.devnull,
             "AUTH_USERNAME": "alice",
             "AUTH_PASSWORD": TEST_PASSWORD,
-            "SECRET_KEY": "test-secret-key-0123456789",
             "INTERNAL_TOKEN": "test-internal-token-0123456789",
             "TEMP_DIR": str(self.temp_dir),
             "STORAGE_DIR": str(self.storage_dir),
@@ -680,4 +678,3 @@ def ffprobe_url(url: str, cookie: str) -> dict:
     return json.loads(out.stdout)
 
 
-__all__ = ["MariaDB", "S3Server", "Stack", "TcpProxy", "make_clip", "ffprobe_url", "free_port", "wait_until", "shutil"]

@@ -384,7 +384,7 @@ def test_only_secrets_come_from_the_secret(rendered):
     """Secrets by secretKeyRef, one key at a time; each service gets what it needs."""
     objects = rendered["base"]
     wanted = {
-        "auth-svc": {"SECRET_KEY", "AUTH_PASSWORD", "DB_PASS", "METRICS_TOKEN"},
+        "auth-svc": {"AUTH_PASSWORD", "DB_PASS", "METRICS_TOKEN"},
         "upload-webapp": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
         "streaming-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
         "file-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
@@ -451,7 +451,6 @@ def _routes(name: str, tmp: Path) -> set[str]:
         storage_dir=str(tmp / "storage"),
         temp_dir=str(tmp / "temp"),
         internal_token="x" * 32,
-        secret_key="y" * 32,
         auth_username="a",
         auth_password="b",
     )

@@ -28,7 +28,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     setup_logging("auth-svc", settings.log_level, settings.log_format)
     app = Flask(__name__)
     install_observability(app, "auth-svc", settings.metrics_token)
-    app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.extensions["settings"] = settings
     db = Database(settings)

@@ -10,7 +10,6 @@ from vs_common.settings import ConfigError, Settings, check_secrets, load_settin
 def load() -> Settings:
     """Settings for auth-svc; refuses to start without any user to log in."""
     settings = load_settings()
-    check_secrets(settings, "auth-svc", ("SECRET_KEY",))
     if not (settings.auth_username and settings.auth_password) and not settings.auth_users_file:
         raise ConfigError("auth-svc needs AUTH_USERNAME and AUTH_PASSWORD (or AUTH_USERS_FILE)")
     if settings.auth_users_file and not Path(settings.auth_users_file).is_file():

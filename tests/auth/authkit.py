@@ -12,8 +12,6 @@ import requests
 
 from harness import TEST_PASSWORD, MariaDB, Service, Stack, free_port, wait_until
 
-__all__ = ["TEST_PASSWORD", "free_port", "wait_until"]
-
 ORIGIN_REFUSED = "cross_site_request"
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from authkit import TEST_PASSWORD, assert_html_security_headers, login_json, lone_auth, set_cookie
+from authkit import assert_html_security_headers, login_json, lone_auth, set_cookie
+
+from harness import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 BOB_PASSWORD = "bob's long passphrase: with a colon"

@@ -12,7 +12,9 @@ from datetime import timedelta
 
 import pytest
 import requests
-from authkit import TEST_PASSWORD, assert_html_security_headers, database_env, extra_auth, login_json, lone_auth
+from authkit import assert_html_security_headers, database_env, extra_auth, login_json, lone_auth
+
+from harness import TEST_PASSWORD
 
 
 @pytest.fixture(scope="module")

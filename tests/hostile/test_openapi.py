@@ -75,7 +75,6 @@ def _app_routes(name: str, tmp) -> set[tuple[str, str]]:
                 storage_dir=str(tmp / "storage"),
                 temp_dir=str(tmp / "temp"),
                 internal_token="x" * 32,
-                secret_key="y" * 32,
                 auth_username="a",
                 auth_password="b",
             )

@@ -105,10 +105,6 @@ def median(values: list[float]) -> float:
     return percentile(values, 50)
 
 
-def fmt_mb(nbytes: float) -> str:
-    return f"{nbytes / 1e6:.1f}"
-
-
 # -- memory ----------------------------------------------------------------------------
 def _children_map() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}

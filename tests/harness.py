@@ -173,7 +173,6 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._budget: int | None = None  # bytes upstream before an armed cut
         self._refusals_left: int | None = None
-        self.upstream_bytes = 0
         self.refused = 0
         self.cut_done = threading.Event()
         self._server = socket.socket()
@@ -248,7 +247,6 @@ class TcpProxy:
     def _count(self, n: int) -> bool:
         """Count bytes going upstream; True when an armed cut fired."""
         with self._lock:
-            self.upstream_bytes += n
             if self._budget is None:
                 return False
             self._budget -= n
@@ -676,5 +674,3 @@ def ffprobe_url(url: str, cookie: str) -> dict:
         timeout=60,
     )
     return json.loads(out.stdout)
-
-

@@ -106,7 +106,10 @@ def metrics_path() -> dict:
             "summary": "Prometheus metrics (Authorization: Bearer <METRICS_TOKEN>, a token of its own)",
             "security": [],
             "responses": {
-                "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "200": {
+                    "description": "Prometheus text format",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
                 "401": json_error("Not the metrics token"),
                 "404": json_error("Metrics are off: METRICS_TOKEN is not set"),
             },

@@ -204,5 +204,3 @@ def wait_port_free(port: int, timeout: float = 30) -> None:
             return True
 
     wait_until(free, timeout, f"port {port} free")
-
-

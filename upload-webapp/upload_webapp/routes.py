@@ -137,7 +137,11 @@ def upload():
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
     boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
     form = MultipartStream(
-        CountedBody(request.stream, "multipart"), boundary, limit, max_body_bytes=limit + FORM_OVERHEAD, expected_bytes=request.content_length
+        CountedBody(request.stream, "multipart"),
+        boundary,
+        limit,
+        max_body_bytes=limit + FORM_OVERHEAD,
+        expected_bytes=request.content_length,
     )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.

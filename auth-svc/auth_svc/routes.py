@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, make_response, redirect, rend
 
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
+from vs_common.wire import COOKIE_NAME
 
 from . import sessions, throttle
 from .openapi import OPENAPI
@@ -15,7 +16,6 @@ from .redirects import safe_redirect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
-COOKIE = "auth_token"
 
 
 def _settings():
@@ -91,7 +91,7 @@ def login():
     else:
         response = redirect(target, code=303)
     response.set_cookie(
-        COOKIE,
+        COOKIE_NAME,
         token,
         max_age=s.token_ttl_seconds,
         path="/",
@@ -112,7 +112,7 @@ def logout():
         sessions.revoke_session(_db(), token)
     response = make_response(redirect(s.auth_public_url + "/login", code=303))
     response.delete_cookie(
-        COOKIE, path="/", domain=s.cookie_domain or None, secure=s.cookie_secure, httponly=True, samesite="Lax"
+        COOKIE_NAME, path="/", domain=s.cookie_domain or None, secure=s.cookie_secure, httponly=True, samesite="Lax"
     )
     return response
 

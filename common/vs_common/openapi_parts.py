@@ -1,5 +1,7 @@
 """Schema pieces shared by the services' OpenAPI documents."""
 
+from .wire import COOKIE_NAME
+
 ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -66,7 +68,7 @@ VIDEO = {
 def bearer_security() -> dict:
     return {
         "bearer": {"type": "http", "scheme": "bearer"},
-        "cookie": {"type": "apiKey", "in": "cookie", "name": "auth_token"},
+        "cookie": {"type": "apiKey", "in": "cookie", "name": COOKIE_NAME},
     }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{12,32}$")
+from vs_common.wire import valid_video_id
+
+# TEMPORARY alias: storage.py and routes.py (being changed in another branch) still
+# call keys.valid_id; the definition is vs_common.wire's.
+valid_id = valid_video_id
 _HLS_PATH = re.compile(r"^(?:master\.m3u8|[0-9]{2,4}p/(?:index\.m3u8|seg_[0-9]{5}\.ts))$")
 _THUMB = re.compile(r"^[0-9]\.jpg$")
-
-
-def valid_id(video_id: str) -> bool:
-    return bool(_ID.match(video_id or ""))
 
 
 def valid_hls_path(path: str) -> bool:

@@ -1,13 +1,14 @@
 """Real components for the tests: a private MariaDB, an S3-protocol server (moto) behind
 a TCP proxy that a test can cut, the four services as gunicorn processes and the packager.
 
-Everything listens on free loopback ports and logs into the test's temp folder; a
+Everything listens on free loopback ports (`free_port`: reserved without a race) and logs into the test's temp folder; a
 service that does not come up fails with its log in the message.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 
 import requests
+
+from vs_common.db import pyformat
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -31,19 +34,51 @@ SERVICE_DIRS = {
 TEST_PASSWORD = "correct horse battery staple"
 
 
-_HANDED_OUT: set[int] = set()
+# Ports handed to the services this process starts: {port: the socket that reserves it}.
+_RESERVED: dict[int, socket.socket] = {}
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def free_port() -> int:
-    """A free loopback port, never one this process handed out before (the kernel may offer
-    a just-released port twice before the first taker binds it: two services on one port)."""
-    while True:
+    """A free loopback port for a service that binds it later, reserved without a race.
+
+    Ports of the kernel's (bind 0) can be taken between the choice and the bind: the
+    kernel hands them out again, to any process's outgoing connection too. So the port
+    comes from below the ephemeral range, which the kernel never hands out by itself;
+    a reservation per port (an abstract Unix socket named after it, held as long as this
+    process lives and gone when it ends, even killed) keeps every other harness process,
+    a parallel test run included, off it; and a trial bind skips one that something else
+    already holds."""
+    low, high = _ephemeral_range()
+    first, last = (10000, low - 1) if low > 11000 else (high + 1, 65535)
+    candidates = list(range(first, last + 1))
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _RESERVED:
+            continue
+        lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            lock.bind(f"\0reelhouse-test-port-{port}")
+        except OSError:
+            lock.close()
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn and mariadbd bind
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                lock.close()
+                continue
+        _RESERVED[port] = lock
+        return port
+    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 def wait_until(predicate, timeout: float, what: str, log: Path | None = None, interval: float = 0.1):
@@ -149,9 +184,22 @@ class MariaDB:
             c.execute(sql, params)
             return list(c.fetchall())
 
-    def create_database(self, name: str) -> str:
-        """Another database on this server, with the application user's rights (an isolated stack)."""
+    def env(self, database: str | None = None) -> dict[str, str]:
+        """The services' DB_* variables for this server (and `database`, else video_db)."""
+        return {
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": str(self.port),
+            "DB_USER": self.user,
+            "DB_PASS": self.password,
+            "DB_NAME": database or self.database,
+        }
+
+    def create_database(self, name: str, fresh: bool = False) -> str:
+        """Another database on this server, with the application user's rights (an isolated
+        stack); `fresh` drops what a previous run left in it first."""
         with self.root() as conn, conn.cursor() as c:
+            if fresh:
+                c.execute(f"DROP DATABASE IF EXISTS {name}")
             c.execute(f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'%'")
             c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'localhost'")
@@ -166,7 +214,6 @@ class TcpProxy:
 
     def __init__(self, target_port: int):
         self.target_port = target_port
-        self.port = free_port()
         self._open = threading.Event()
         self._open.set()
         self._conns: list[socket.socket] = []
@@ -177,7 +224,8 @@ class TcpProxy:
         self.cut_done = threading.Event()
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", self.port))
+        self._server.bind(("127.0.0.1", 0))  # bound here and now: the kernel's choice is safe
+        self.port = self._server.getsockname()[1]
         self._server.listen(128)
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -526,7 +574,7 @@ class Stack:
     def query(self, sql: str, params=()) -> list[dict]:
         """A query on this stack's database (MariaDB or SQLite): `?` placeholders."""
         if self.env.get("DB_HOST"):
-            return self.mariadb.query(sql.replace("?", "%s"), params, database=self.env["DB_NAME"])
+            return self.mariadb.query(pyformat(sql), params, database=self.env["DB_NAME"])
         import sqlite3
 
         with sqlite3.connect(self.env["DB_PATH"]) as conn:
@@ -562,32 +610,37 @@ class Stack:
             return []
         return sorted(str(p.relative_to(self.temp_dir)) for p in self.temp_dir.rglob("*") if p.is_file())
 
-    def counts(self) -> dict[str, int]:
-        """What a failure could leave behind: rows, jobs, objects, multipart uploads, temp files.
+    def snapshot(self) -> dict:
+        """What a failure could leave behind, by name: video ids, the number of jobs,
+        object keys, multipart uploads' keys, temp files.
 
         Needs `self.mariadb` and `self.s3` (set by the fixtures) for the MariaDB + S3 stacks;
-        the embedded-defaults stack is counted from its SQLite file and storage folder."""
+        the embedded-defaults stack is read from its SQLite file and storage folder."""
         if self.env.get("STORAGE_BACKEND") == "s3":
-            db, bucket = self.env["DB_NAME"], self.env["S3_BUCKET"]
-            rows = self.mariadb.query("SELECT COUNT(*) AS n FROM videos", database=db)[0]["n"]
-            jobs = self.mariadb.query("SELECT COUNT(*) AS n FROM packaging_jobs", database=db)[0]["n"]
-            objects = len(self.s3.keys(bucket=bucket))
-            multipart = len(self.s3.multipart_uploads(bucket=bucket))
+            bucket = self.env["S3_BUCKET"]
+            objects = self.s3.keys(bucket=bucket)
+            multipart = [u["Key"] for u in self.s3.multipart_uploads(bucket=bucket)]
         else:
-            import sqlite3
-
-            with sqlite3.connect(self.env["DB_PATH"]) as conn:
-                rows = conn.execute("SELECT COUNT(*) FROM videos").fetchone()[0]
-                jobs = conn.execute("SELECT COUNT(*) FROM packaging_jobs").fetchone()[0]
             videos = self.storage_dir / "videos"
-            objects = sum(1 for p in videos.rglob("*") if p.is_file()) if videos.exists() else 0
-            multipart = 0
+            objects = [str(p.relative_to(self.storage_dir)) for p in videos.rglob("*") if p.is_file()]
+            multipart = []
         return {
-            "rows": int(rows),
-            "jobs": int(jobs),
-            "objects": objects,
-            "multipart_uploads": multipart,
-            "temp_files": len(self.temp_files()),
+            "rows": sorted(r["id"] for r in self.query("SELECT id FROM videos")),
+            "jobs": int(self.query("SELECT COUNT(*) AS n FROM packaging_jobs")[0]["n"]),
+            "objects": sorted(objects),
+            "multipart": sorted(multipart),
+            "temp": self.temp_files(),
+        }
+
+    def counts(self) -> dict[str, int]:
+        """The snapshot's numbers: rows, jobs, objects, multipart uploads, temp files."""
+        snap = self.snapshot()
+        return {
+            "rows": len(snap["rows"]),
+            "jobs": snap["jobs"],
+            "objects": len(snap["objects"]),
+            "multipart_uploads": len(snap["multipart"]),
+            "temp_files": len(snap["temp"]),
         }
 
 
@@ -603,11 +656,7 @@ def stack_env(
     """The environment of a stack on MariaDB and the S3 server (a database and bucket of
     its own when given). `direct` skips the cuttable TCP proxy in front of S3."""
     return {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": database or mariadb.database,
+        **mariadb.env(database),
         "STORAGE_BACKEND": "s3",
         "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}" if direct else s3.url,
         "S3_BUCKET": bucket or s3.bucket,

@@ -65,26 +65,11 @@ def parse_sizes(text: str) -> list[tuple[str, int]]:
 def make_video(path: Path, size: int) -> None:
     """A raw-video Matroska file of about `size` bytes (a valid, playable video)."""
     frames = max(2, -(-size // (WIDTH * HEIGHT * 3 // 2)))
+    source = f"testsrc2=size={WIDTH}x{HEIGHT}:rate=25"
     subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={WIDTH}x{HEIGHT}:rate=25",
-            "-frames:v",
-            str(frames),
-            "-c:v",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-f",
-            "matroska",
-            str(path),
-        ],
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-frames:v", str(frames)]
+        + "-c:v rawvideo -pix_fmt yuv420p -f matroska".split()
+        + [str(path)],
         check=True,
     )
 

@@ -671,6 +671,29 @@ def stack_env(
     }
 
 
+def in_process_app(folder: str, package: str, tmp: Path, make=None):
+    """The Flask app of the service in `folder` (its package `package`), built in this
+    process on embedded settings (SQLite, local storage under `tmp`): to read its routes.
+    `make(settings)` builds another app of that folder's code (the packager's)."""
+    import importlib
+
+    from vs_common.settings import Settings
+
+    settings = Settings(
+        db_path=str(tmp / f"{package}.sqlite3"),
+        storage_dir=str(tmp / "storage"),
+        temp_dir=str(tmp / "temp"),
+        internal_token="x" * 32,
+        auth_username="a",
+        auth_password="b",
+    )
+    sys.path.insert(0, str(ROOT / folder))
+    try:
+        return make(settings) if make else importlib.import_module(package).create_app(settings)
+    finally:
+        sys.path.remove(str(ROOT / folder))
+
+
 def make_clip(
     path: Path,
     seconds: float = 2,

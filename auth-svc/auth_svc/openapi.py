@@ -1,12 +1,6 @@
 """OpenAPI document of auth-svc's HTTP API (served at /openapi.json)."""
 
-from vs_common.openapi_parts import healthz_path, metrics_path, openapi_path
-
-ERROR = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-}
+from vs_common.openapi_parts import ERROR, healthz_path, metrics_path, openapi_path
 
 _CREDENTIALS = {
     "type": "object",

@@ -72,6 +72,17 @@ def bearer_security() -> dict:
     }
 
 
+def web_app_document(title: str, description: str, paths: dict) -> dict:
+    """The OpenAPI document of a web app, whose session comes as a Bearer token or the cookie."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "1.0.0", "description": description},
+        "components": {"securitySchemes": bearer_security()},
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": paths,
+    }
+
+
 def json_error(description: str) -> dict:
     """A response documented as the JSON error shape."""
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}

@@ -1,38 +1,31 @@
 """OpenAPI document of streaming-svc (served at /openapi.json)."""
 
 from vs_common.openapi_parts import (
-    ERROR,
     VIDEO,
-    bearer_security,
     healthz_path,
     html_page,
+    json_error,
     logout_path,
     metrics_path,
     openapi_path,
+    web_app_document,
 )
-
-
-def _err(text: str) -> dict:
-    return {"description": text, "content": {"application/json": {"schema": ERROR}}}
-
 
 _ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _OBJECT = {
     "200": {"description": "The file"},
     "206": {"description": "A byte range"},
     "304": {"description": "Not modified"},
-    "401": _err("Not logged in"),
-    "404": _err("No such file"),
+    "401": json_error("Not logged in"),
+    "404": json_error("No such file"),
     "416": {"description": "Range not satisfiable"},
-    "503": _err("Storage down"),
+    "503": json_error("Storage down"),
 }
 
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "streaming-svc", "version": "1.0.0", "description": "Browse and watch videos."},
-    "components": {"securitySchemes": bearer_security()},
-    "security": [{"bearer": []}, {"cookie": []}],
-    "paths": {
+OPENAPI = web_app_document(
+    "streaming-svc",
+    "Browse and watch videos.",
+    {
         "/api/videos": {
             "get": {
                 "summary": "The library, newest first",
@@ -59,9 +52,9 @@ OPENAPI = {
                             }
                         },
                     },
-                    "400": _err("Malformed parameter"),
-                    "401": _err("Not logged in"),
-                    "503": _err("Down"),
+                    "400": json_error("Malformed parameter"),
+                    "401": json_error("Not logged in"),
+                    "503": json_error("Down"),
                 },
             }
         },
@@ -71,9 +64,9 @@ OPENAPI = {
                 "parameters": [_ID],
                 "responses": {
                     "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                    "401": _err("Not logged in"),
-                    "404": _err("No such video"),
-                    "503": _err("Down"),
+                    "401": json_error("Not logged in"),
+                    "404": json_error("No such video"),
+                    "503": json_error("Down"),
                 },
             },
             "patch": {
@@ -93,11 +86,11 @@ OPENAPI = {
                 },
                 "responses": {
                     "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                    "400": _err("Bad name"),
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "503": _err("Down"),
+                    "400": json_error("Bad name"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "503": json_error("Down"),
                 },
             },
             "delete": {
@@ -105,10 +98,10 @@ OPENAPI = {
                 "parameters": [_ID],
                 "responses": {
                     "204": {"description": "Deleted"},
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "503": _err("Down"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "503": json_error("Down"),
                 },
             },
         },
@@ -118,11 +111,11 @@ OPENAPI = {
                 "parameters": [_ID],
                 "responses": {
                     "202": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "409": _err("Not failed"),
-                    "503": _err("Down"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "409": json_error("Not failed"),
+                    "503": json_error("Down"),
                 },
             }
         },
@@ -148,4 +141,4 @@ OPENAPI = {
         "/metrics": metrics_path(),
         "/openapi.json": openapi_path(),
     },
-}
+)

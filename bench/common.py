@@ -32,6 +32,7 @@ from harness import Stack  # noqa: E402
 # The harness's helpers the benchmarks use, re-exported (`x as x`: on purpose).
 from harness import free_port as free_port  # noqa: E402
 from harness import make_clip as make_clip  # noqa: E402
+from harness import stop_process as stop_process  # noqa: E402
 from harness import wait_until as wait_until  # noqa: E402
 
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"

@@ -81,6 +81,18 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {first}-{last}")
 
 
+def stop_process(proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    """SIGTERM a process we started and wait for it; SIGKILL it after `timeout`."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_until(predicate, timeout: float, what: str, log: Path | None = None, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     last_exc = None
@@ -169,13 +181,7 @@ class MariaDB:
             c.execute(f"GRANT ALL ON {self.database}.* TO '{self.user}'@'localhost'")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def query(self, sql: str, params=(), database: str | None = None) -> list[dict]:
@@ -396,9 +402,7 @@ class S3Server:
     def stop(self) -> None:
         if self.proxy:
             self.proxy.close()
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc, 10)
 
 
 class Service:

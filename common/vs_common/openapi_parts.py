@@ -72,20 +72,44 @@ def bearer_security() -> dict:
     }
 
 
-def web_app_document(title: str, description: str, paths: dict) -> dict:
-    """The OpenAPI document of a web app, whose session comes as a Bearer token or the cookie."""
+def web_app_document(title: str, description: str, page: str, paths: dict) -> dict:
+    """The OpenAPI document of a web app, whose session comes as a Bearer token or the
+    cookie: its own `paths`, and those every web app has (the page `/`, described as
+    `page`, /logout, /healthz, /metrics, /openapi.json)."""
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0.0", "description": description},
         "components": {"securitySchemes": bearer_security()},
         "security": [{"bearer": []}, {"cookie": []}],
-        "paths": paths,
+        "paths": {
+            **paths,
+            "/": html_page(page),
+            "/logout": logout_path(),
+            "/healthz": healthz_path(),
+            "/metrics": metrics_path(),
+            "/openapi.json": openapi_path(),
+        },
     }
+
+
+def json_object(required: list[str], properties: dict) -> dict:
+    """The schema of a JSON object."""
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def json_body(schema: dict) -> dict:
+    """A required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def json_response(description: str, schema: dict) -> dict:
+    """A JSON response."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def json_error(description: str) -> dict:
     """A response documented as the JSON error shape."""
-    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+    return json_response(description, ERROR)
 
 
 HEALTH = {

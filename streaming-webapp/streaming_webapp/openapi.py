@@ -2,12 +2,11 @@
 
 from vs_common.openapi_parts import (
     VIDEO,
-    healthz_path,
     html_page,
+    json_body,
     json_error,
-    logout_path,
-    metrics_path,
-    openapi_path,
+    json_object,
+    json_response,
     web_app_document,
 )
 
@@ -25,6 +24,7 @@ _OBJECT = {
 OPENAPI = web_app_document(
     "streaming-svc",
     "Browse and watch videos.",
+    "The library",
     {
         "/api/videos": {
             "get": {
@@ -63,7 +63,7 @@ OPENAPI = web_app_document(
                 "summary": "One video",
                 "parameters": [_ID],
                 "responses": {
-                    "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                    "200": json_response("VIDEO", VIDEO),
                     "401": json_error("Not logged in"),
                     "404": json_error("No such video"),
                     "503": json_error("Down"),
@@ -72,20 +72,11 @@ OPENAPI = web_app_document(
             "patch": {
                 "summary": "Rename (owner only)",
                 "parameters": [_ID],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["video_name"],
-                                "properties": {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}},
-                            }
-                        }
-                    },
-                },
+                "requestBody": json_body(
+                    json_object(["video_name"], {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}})
+                ),
                 "responses": {
-                    "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                    "200": json_response("VIDEO", VIDEO),
                     "400": json_error("Bad name"),
                     "401": json_error("Not logged in"),
                     "403": json_error("Not the owner"),
@@ -110,7 +101,7 @@ OPENAPI = web_app_document(
                 "summary": "Re-queue a failed video (owner only)",
                 "parameters": [_ID],
                 "responses": {
-                    "202": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
+                    "202": json_response("VIDEO", VIDEO),
                     "401": json_error("Not logged in"),
                     "403": json_error("Not the owner"),
                     "404": json_error("No such video"),
@@ -134,11 +125,6 @@ OPENAPI = web_app_document(
                 "responses": _OBJECT,
             }
         },
-        "/": html_page("The library"),
         "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
-        "/logout": logout_path(),
-        "/healthz": healthz_path(),
-        "/metrics": metrics_path(),
-        "/openapi.json": openapi_path(),
     },
 )

@@ -2,12 +2,9 @@
 
 from vs_common.openapi_parts import (
     VIDEO,
-    healthz_path,
-    html_page,
     json_error,
-    logout_path,
-    metrics_path,
-    openapi_path,
+    json_object,
+    json_response,
     web_app_document,
 )
 
@@ -95,6 +92,7 @@ TUS_PATHS = {
 OPENAPI = web_app_document(
     "upload-webapp",
     "Upload videos.",
+    "The upload page",
     {
         "/api/upload": {
             "post": {
@@ -115,22 +113,17 @@ OPENAPI = web_app_document(
                     },
                 },
                 "responses": {
-                    "201": {
-                        "description": "Stored; packaging started",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["id", "video_name", "status"],
-                                    "properties": {
-                                        "id": {"type": "string"},
-                                        "video_name": {"type": "string"},
-                                        "status": {"type": "string", "enum": ["processing", "ready"]},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "201": json_response(
+                        "Stored; packaging started",
+                        json_object(
+                            ["id", "video_name", "status"],
+                            {
+                                "id": {"type": "string"},
+                                "video_name": {"type": "string"},
+                                "status": {"type": "string", "enum": ["processing", "ready"]},
+                            },
+                        ),
+                    ),
                     **{
                         code: json_error(text)
                         for code, text in {
@@ -168,11 +161,6 @@ OPENAPI = web_app_document(
                 },
             }
         },
-        "/": html_page("The upload page"),
-        "/logout": logout_path(),
-        "/healthz": healthz_path(),
-        "/metrics": metrics_path(),
-        "/openapi.json": openapi_path(),
         **TUS_PATHS,
     },
 )

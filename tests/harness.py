@@ -19,8 +19,6 @@ from pathlib import Path
 
 import requests
 
-from vs_common.db import pyformat
-
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # name -> (folder, gunicorn config; None for the packager, `python -m file_svc.packager`)
@@ -578,6 +576,8 @@ class Stack:
     def query(self, sql: str, params=()) -> list[dict]:
         """A query on this stack's database (MariaDB or SQLite): `?` placeholders."""
         if self.env.get("DB_HOST"):
+            from vs_common.db import pyformat  # the services' own `?` rewriting
+
             return self.mariadb.query(pyformat(sql), params, database=self.env["DB_NAME"])
         import sqlite3
 

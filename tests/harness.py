@@ -487,6 +487,7 @@ class Stack:
             "ENV_FILE": os.devnull,
             "AUTH_USERNAME": "alice",
             "AUTH_PASSWORD": TEST_PASSWORD,
+            "SECRET_KEY": "test-secret-key-0123456789",
             "INTERNAL_TOKEN": "test-internal-token-0123456789",
             "TEMP_DIR": str(self.temp_dir),
             "STORAGE_DIR": str(self.storage_dir),

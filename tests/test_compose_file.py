@@ -93,6 +93,7 @@ def test_wiring_in_environment_not_in_env_example(compose):
         "AUTH_PASSWORD",
         "MYSQL_ROOT_PASSWORD",
         "INTERNAL_TOKEN",
+        "SECRET_KEY",
     ):
         assert spec_var in active
 

@@ -386,7 +386,7 @@ def test_only_secrets_come_from_the_secret(rendered):
     """Secrets by secretKeyRef, one key at a time; each service gets what it needs."""
     objects = rendered["base"]
     wanted = {
-        "auth-svc": {"AUTH_PASSWORD", "DB_PASS", "METRICS_TOKEN"},
+        "auth-svc": {"SECRET_KEY", "AUTH_PASSWORD", "DB_PASS", "METRICS_TOKEN"},
         "upload-webapp": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
         "streaming-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
         "file-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},

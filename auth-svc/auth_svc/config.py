@@ -14,6 +14,7 @@ def load() -> Settings:
         raise ConfigError("auth-svc needs AUTH_USERNAME and AUTH_PASSWORD (or AUTH_USERS_FILE)")
     if settings.auth_users_file and not Path(settings.auth_users_file).is_file():
         raise ConfigError(f"AUTH_USERS_FILE {settings.auth_users_file!r} does not exist")
+    check_secrets(settings, "auth-svc", ("SECRET_KEY",))
     if settings.auth_password in {"change-me", "admin", "password"}:
         check_secrets(settings, "auth-svc", ("AUTH_PASSWORD",))
     return settings

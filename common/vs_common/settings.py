@@ -20,6 +20,7 @@ MiB = 1024**2
 
 # Placeholders shipped in .env.example: they work for a local trial, never in production.
 PLACEHOLDER_SECRETS = {
+    "change-me-secret-key",
     "change-me-internal-token",
     "change-me",
     "",
@@ -134,6 +135,7 @@ class Settings:
     upload_public_url: str = "http://localhost:3000"
     streaming_public_url: str = "http://localhost:3100"
     # Secrets
+    secret_key: str = ""
     internal_token: str = ""
     # Auth
     auth_username: str = ""
@@ -224,6 +226,7 @@ def load_settings(env_file: str | None = None) -> Settings:
         auth_public_url=_env("AUTH_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
         upload_public_url=_env("UPLOAD_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         streaming_public_url=_env("STREAMING_PUBLIC_URL", "http://localhost:3100").rstrip("/"),
+        secret_key=_env("SECRET_KEY") or "change-me-secret-key",
         internal_token=_env("INTERNAL_TOKEN") or "change-me-internal-token",
         auth_username=_env("AUTH_USERNAME"),
         auth_password=os.environ.get("AUTH_PASSWORD", ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
 import re
 from http.cookies import SimpleCookie
@@ -15,8 +16,9 @@ from harness import TEST_PASSWORD, Service, Stack, free_port, wait_until
 ORIGIN_REFUSED = "cross_site_request"
 
 
-def sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def sha256(token: str, key: str = "test-secret-key-0123456789") -> str:
+    """What auth-svc stores of a token: HMAC-SHA256 keyed with the stack's SECRET_KEY."""
+    return hmac.new(key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def lone_auth(base: Path, env: dict[str, str]) -> Stack:

@@ -53,6 +53,7 @@ def _load_config(env: dict[str, str]) -> subprocess.CompletedProcess:
         "PYTHONPATH": str(ROOT / "common"),
         "AUTH_USERNAME": "alice",
         "AUTH_PASSWORD": "a real password",
+        "SECRET_KEY": "a real secret key 0123",
     }
     return subprocess.run(
         [sys.executable, "-c", "from auth_svc.config import load; load()"],
@@ -66,7 +67,7 @@ def _load_config(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_production_refuses_placeholders_and_missing_users(tmp_path):
     assert _load_config({"APP_ENV": "production"}).returncode == 0
-    for env in ({"AUTH_PASSWORD": "change-me"},):
+    for env in ({"SECRET_KEY": "change-me-secret-key"}, {"SECRET_KEY": ""}, {"AUTH_PASSWORD": "change-me"}):
         out = _load_config({"APP_ENV": "production", **env})
         assert out.returncode != 0 and "refusing to start" in out.stderr, env
         assert _load_config(env).returncode == 0  # a local trial only warns

@@ -1,4 +1,4 @@
-# Reelhouse: `make run` (no Docker) and `make test` (the whole suite). See README.md.
+# Reelhouse: `make run` (no Docker), `make test` (lint, then the whole suite), `make lint`. See README.md.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -16,6 +16,7 @@ run: setup
 	$(BIN)/python scripts/run.py
 
 test: setup setup-test
+	@$(MAKE) --no-print-directory lint
 	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
 
 setup: $(VENV)/.stamp $(HLSJS) $(TUSJS) setup-system
@@ -62,10 +63,13 @@ bench: setup setup-test
 soak: setup setup-test
 	$(BIN)/python -m pytest -q -s -m soak tests/soak
 
-lint:
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+# ruff (imports, variables, style; formatting) and vulture (unused functions, methods,
+# attributes: its settings in pyproject.toml, the names it cannot see used in
+# vulture_whitelist.py). Only the virtualenv is needed, not the rest of setup.
+lint: $(VENV)/.stamp
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/vulture
 
-format:
+format: $(VENV)/.stamp
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 clean:

@@ -27,27 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import MariaDB, S3Server, Stack, free_port, make_clip, wait_until  # noqa: E402
+from harness import Stack  # noqa: E402
 
-__all__ = [
-    "MariaDB",
-    "S3Server",
-    "Stack",
-    "free_port",
-    "make_clip",
-    "wait_until",
-    "ROOT",
-    "bench_stack",
-    "RssSampler",
-    "machine_info",
-    "write_section",
-    "percentile",
-    "command_line",
-    "upload_ready_video",
-    "workdir",
-    "segment_files",
-    "fmt_mb",
-]
+# The harness's helpers the benchmarks use, re-exported (`x as x`: on purpose).
+from harness import free_port as free_port  # noqa: E402
+from harness import make_clip as make_clip  # noqa: E402
+from harness import stop_process as stop_process  # noqa: E402
+from harness import wait_until as wait_until  # noqa: E402
 
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 HEADER = (
@@ -118,10 +104,6 @@ def percentile(values: list[float], p: float) -> float:
 
 def median(values: list[float]) -> float:
     return percentile(values, 50)
-
-
-def fmt_mb(nbytes: float) -> str:
-    return f"{nbytes / 1e6:.1f}"
 
 
 # -- memory ----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from .common import (
     median,
     segment_files,
     stack_roots,
+    stop_process,
     tool_version,
     upload_ready_video,
     utcnow,
@@ -119,13 +120,7 @@ class Nginx:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, 10)
 
 
 def wrk(

@@ -65,9 +65,11 @@ def parse_sizes(text: str) -> list[tuple[str, int]]:
 def make_video(path: Path, size: int) -> None:
     """A raw-video Matroska file of about `size` bytes (a valid, playable video)."""
     frames = max(2, -(-size // (WIDTH * HEIGHT * 3 // 2)))
+    source = f"testsrc2=size={WIDTH}x{HEIGHT}:rate=25"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate=25",
-         "-frames:v", str(frames), "-c:v", "rawvideo", "-pix_fmt", "yuv420p", "-f", "matroska", str(path)],
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-frames:v", str(frames)]
+        + "-c:v rawvideo -pix_fmt yuv420p -f matroska".split()
+        + [str(path)],
         check=True,
     )
 
@@ -194,8 +196,12 @@ class MemorySampler:
         self.sample()
 
     def result(self) -> dict:
-        return {"peak_tree": dict(self.peak_tree), "peak_process": self.peak_process, "idle": self.start_tree,
-                "processes": self.process_rows()}
+        return {
+            "peak_tree": dict(self.peak_tree),
+            "peak_process": self.peak_process,
+            "idle": self.start_tree,
+            "processes": self.process_rows(),
+        }
 
 
 def curl_upload(url: str, src: Path, headers: list[str], fields: list[str]) -> tuple[int, float, str]:
@@ -222,8 +228,13 @@ class Sink:
         self.folder.mkdir(exist_ok=True)
         self.port = free_port()
         self.proc = subprocess.Popen([sys.executable, "-m", "bench.sink", str(self.port), str(self.folder)], cwd=ROOT)
-        wait_until(lambda: subprocess.run(["curl", "-s", f"http://127.0.0.1:{self.port}/"],
-                                          capture_output=True).returncode == 0, 10, "the sink")
+        wait_until(
+            lambda: (
+                subprocess.run(["curl", "-s", f"http://127.0.0.1:{self.port}/"], capture_output=True).returncode == 0
+            ),
+            10,
+            "the sink",
+        )
 
     def run(self, src: Path) -> dict:
         with MemorySampler({"sink": self.proc.pid}) as mem:
@@ -266,8 +277,9 @@ def stack_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None
     roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
     cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
     with MemorySampler({**roots, **(extra_roots or {})}) as mem:
-        status, elapsed, body = curl_upload(st.url("upload") + "/api/upload", src,
-                                            [f"Authorization: Bearer {st.token}"], ["name=bench"])
+        status, elapsed, body = curl_upload(
+            st.url("upload") + "/api/upload", src, [f"Authorization: Bearer {st.token}"], ["name=bench"]
+        )
     cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in roots.items()}
     assert status == 201, f"{status} {body}"
     video = json.loads(body)
@@ -291,8 +303,9 @@ def old_stack_class(rev: str, work: Path):
 
 
 def delete_video(st: Stack, video_id: str) -> None:
-    requests.delete(f"{st.url('streaming')}/api/videos/{video_id}",
-                    headers={"Authorization": f"Bearer {st.token}"}, timeout=120).raise_for_status()
+    requests.delete(
+        f"{st.url('streaming')}/api/videos/{video_id}", headers={"Authorization": f"Bearer {st.token}"}, timeout=120
+    ).raise_for_status()
 
 
 def run_local(st: Stack, src: Path) -> dict:
@@ -310,14 +323,37 @@ def tus_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) 
 
     size = src.stat().st_size
     auth = {"Authorization": f"Bearer {st.token}", "Tus-Resumable": "1.0.0"}
-    made = requests.post(f"{st.url('upload')}/api/tus/", timeout=30, headers={
-        **auth, "Upload-Length": str(size), "Upload-Metadata": "filename " + base64.b64encode(src.name.encode()).decode()})
+    made = requests.post(
+        f"{st.url('upload')}/api/tus/",
+        timeout=30,
+        headers={
+            **auth,
+            "Upload-Length": str(size),
+            "Upload-Metadata": "filename " + base64.b64encode(src.name.encode()).decode(),
+        },
+    )
     assert made.status_code == 201, made.text
     url = made.headers["Location"]
     roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
     cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
-    cmd = ["curl", "-sS", "-o", "/dev/null", "-D", "-", "-X", "PATCH", "-T", str(src), "-H", "Expect:",
-           "-H", "Content-Type: application/offset+octet-stream", "-H", "Upload-Offset: 0"]
+    cmd = [
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-D",
+        "-",
+        "-X",
+        "PATCH",
+        "-T",
+        str(src),
+        "-H",
+        "Expect:",
+        "-H",
+        "Content-Type: application/offset+octet-stream",
+        "-H",
+        "Upload-Offset: 0",
+    ]
     for k, v in auth.items():
         cmd += ["-H", f"{k}: {v}"]
     with MemorySampler({**roots, **(extra_roots or {})}) as mem:
@@ -347,14 +383,24 @@ def resent_after_a_cut(st: Stack, src: Path, chunk: int = 16 * MiB) -> dict:
 
     size = src.stat().st_size
     auth = {"Authorization": f"Bearer {st.token}", "Tus-Resumable": "1.0.0"}
-    url = requests.post(f"{st.url('upload')}/api/tus/", timeout=30, headers={
-        **auth, "Upload-Length": str(size), "Upload-Metadata": "filename " + base64.b64encode(b"cut.mkv").decode()}
+    url = requests.post(
+        f"{st.url('upload')}/api/tus/",
+        timeout=30,
+        headers={
+            **auth,
+            "Upload-Length": str(size),
+            "Upload-Metadata": "filename " + base64.b64encode(b"cut.mkv").decode(),
+        },
     ).headers["Location"]
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     conn.putrequest("PATCH", parts.path)
-    for k, v in {**auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0",
-                 "Content-Length": str(size)}.items():
+    for k, v in {
+        **auth,
+        "Content-Type": "application/offset+octet-stream",
+        "Upload-Offset": "0",
+        "Content-Length": str(size),
+    }.items():
         conn.putheader(k, v)
     conn.endheaders()
     sent = 0
@@ -377,8 +423,12 @@ def resent_after_a_cut(st: Stack, src: Path, chunk: int = 16 * MiB) -> dict:
         at = offset
         while at < size:  # the rest in tus chunks
             body = fh.read(chunk)
-            resp = requests.patch(url, data=body, timeout=600, headers={
-                **auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": str(at)})
+            resp = requests.patch(
+                url,
+                data=body,
+                timeout=600,
+                headers={**auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": str(at)},
+            )
             assert resp.status_code == 204, resp.text
             at += len(body)
     delete_video(st, resp.headers["Video-Id"])
@@ -418,8 +468,21 @@ print(time.monotonic() - started)
 def run_direct_s3(s3: S3Server, endpoint: str, src: Path) -> dict:
     key = "bench/direct.bin"
     proc = subprocess.Popen(
-        [sys.executable, "-c", DIRECT_S3, str(ROOT / "file-svc"), endpoint, s3.bucket, key, str(src),
-         str(S3_PART_MB * MiB)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            DIRECT_S3,
+            str(ROOT / "file-svc"),
+            endpoint,
+            s3.bucket,
+            key,
+            str(src),
+            str(S3_PART_MB * MiB),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT / "common")},
     )
     assert proc.stdout.readline().strip() == "go"
@@ -438,8 +501,10 @@ def run_direct_s3(s3: S3Server, endpoint: str, src: Path) -> dict:
 def run_stack_s3(st: Stack, s3: S3Server, src: Path) -> dict:
     result, video_id = stack_upload(st, src, {"moto S3 server": s3.proc.pid})
     client = s3.client()
-    sizes = {o["Key"]: o["Size"] for o in client.list_objects_v2(Bucket=s3.bucket, Prefix=f"videos/{video_id}/")
-             .get("Contents", [])}
+    sizes = {
+        o["Key"]: o["Size"]
+        for o in client.list_objects_v2(Bucket=s3.bucket, Prefix=f"videos/{video_id}/").get("Contents", [])
+    }
     assert src.stat().st_size in sizes.values(), sizes
     delete_video(st, video_id)
     return result
@@ -455,8 +520,10 @@ def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GiB
     disk = subprocess.run(["df", "-h", "--output=source,fstype", "/var/tmp"], capture_output=True, text=True)
     fs = " ".join(disk.stdout.split()[-2:]) if disk.returncode == 0 else "?"
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, "
-            f"Python {platform.python_version()}; disk {fs}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, "
+        f"Python {platform.python_version()}; disk {fs}"
+    )
 
 
 def mib(n: float) -> str:
@@ -473,9 +540,12 @@ def worst(runs: list[dict]) -> dict:
 
 
 def memory_table(label: str, run: dict, trees: list[str]) -> list[str]:
-    lines = [f"Memory, {label}:", "",
-             "| process tree | idle RSS MiB | peak RSS MiB (tree, sampled) | process | its peak RSS MiB |",
-             "| --- | ---: | ---: | --- | ---: |"]
+    lines = [
+        f"Memory, {label}:",
+        "",
+        "| process tree | idle RSS MiB | peak RSS MiB (tree, sampled) | process | its peak RSS MiB |",
+        "| --- | ---: | ---: | --- | ---: |",
+    ]
     by_tree: dict[str, list] = {}
     for tree, _pid, name, peak in run["processes"]:
         by_tree.setdefault(tree, []).append((name, peak))
@@ -485,8 +555,10 @@ def memory_table(label: str, run: dict, trees: list[str]) -> list[str]:
         for name, peak in procs:
             flag = " **>150 MB**" if peak > RSS_LIMIT and tree in NAMES.values() else ""
             if first:
-                lines.append(f"| {tree} | {mib(run['idle'][tree])} | {mib(run['peak_tree'][tree])} | `{name}` | "
-                             f"{mib(peak)}{flag} |")
+                lines.append(
+                    f"| {tree} | {mib(run['idle'][tree])} | {mib(run['peak_tree'][tree])} | `{name}` | "
+                    f"{mib(peak)}{flag} |"
+                )
                 first = False
             else:
                 lines.append(f"| | | | `{name}` | {mib(peak)}{flag} |")
@@ -525,61 +597,94 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
         r = results[label]
         t, u, s, c = med(r["stack"]), med(r["tus"]), med(r["sink"]), med(r["cp"])
         rate = size / MiB
-        lines.append(f"| local backend | {label} | {t:.2f} s ({rate / t:.0f} MiB/s) | {u:.2f} s ({rate / u:.0f} MiB/s)"
-                     f" | {s:.2f} s ({rate / s:.0f} MiB/s) | {c:.2f} s ({rate / c:.0f} MiB/s) | {t / s:.2f}x |"
-                     f" **{u / s:.2f}x** | {u / c:.2f}x |")
+        lines.append(
+            f"| local backend | {label} | {t:.2f} s ({rate / t:.0f} MiB/s) | {u:.2f} s ({rate / u:.0f} MiB/s)"
+            f" | {s:.2f} s ({rate / s:.0f} MiB/s) | {c:.2f} s ({rate / c:.0f} MiB/s) | {t / s:.2f}x |"
+            f" **{u / s:.2f}x** | {u / c:.2f}x |"
+        )
     if "s3" in results:
         r = results["s3"]
         t, u, d = med(r["stack"]), med(r["tus"]), med(r["direct"])
         rate = args.s3_size[1] / MiB
-        lines += ["", "| upload | size | Reelhouse multipart (S3) | Reelhouse tus (S3) | direct boto3 multipart |"
-                  " multipart / direct | tus / direct |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-                  f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {u:.1f} s"
-                  f" ({rate / u:.0f} MiB/s) | {d:.1f} s ({rate / d:.0f} MiB/s) | {t / d:.2f}x | **{u / d:.2f}x** |"]
+        lines += [
+            "",
+            "| upload | size | Reelhouse multipart (S3) | Reelhouse tus (S3) | direct boto3 multipart |"
+            " multipart / direct | tus / direct |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {u:.1f} s"
+            f" ({rate / u:.0f} MiB/s) | {d:.1f} s ({rate / d:.0f} MiB/s) | {t / d:.2f}x | **{u / d:.2f}x** |",
+        ]
     if "cut" in results:
         c = results["cut"]
-        lines += ["", f"A tus upload of {args.sizes[0][0]} cut half-way by the client: {mib(c['sent_before_cut'])} MiB"
-                  f" sent before the cut, {mib(c['acknowledged'])} MiB acknowledged by the server's HEAD, so"
-                  f" **{c['resent'] / MiB:.1f} MiB sent twice** (the page's chunk is 16 MiB; what was in flight"
-                  " in the sockets is all that is lost)."]
+        lines += [
+            "",
+            f"A tus upload of {args.sizes[0][0]} cut half-way by the client: {mib(c['sent_before_cut'])} MiB"
+            f" sent before the cut, {mib(c['acknowledged'])} MiB acknowledged by the server's HEAD, so"
+            f" **{c['resent'] / MiB:.1f} MiB sent twice** (the page's chunk is 16 MiB; what was in flight"
+            " in the sockets is all that is lost).",
+        ]
     if args.old:
-        rev = subprocess.run(["git", "rev-parse", "--short", args.old], cwd=ROOT, capture_output=True,
-                             text=True).stdout.strip()
-        now = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                             text=True).stdout.strip()
-        lines += ["", f"Before/after, local backend: revision {rev} (before) and this checkout {now} (after) as two"
-                  " stacks at once, runs alternating:", "",
-                  "| size | before | after | after / before | before / sink | after / sink |"
-                  " file-svc CPU s before -> after | upload-webapp CPU s before -> after |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", args.old], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        now = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        lines += [
+            "",
+            f"Before/after, local backend: revision {rev} (before) and this checkout {now} (after) as two"
+            " stacks at once, runs alternating:",
+            "",
+            "| size | before | after | after / before | before / sink | after / sink |"
+            " file-svc CPU s before -> after | upload-webapp CPU s before -> after |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        ]
         for label, _size in args.sizes:
             r = results[label]
             b, a, s = med(r["old"]), med(r["stack"]), med(r["sink"])
-            cpu = {k: {case: statistics.median(x["cpu"].get(k, 0) for x in r[case]) for case in ("old", "stack")}
-                   for k in ("file-svc", "upload-webapp")}
-            lines.append(f"| {label} | {b:.2f} s | {a:.2f} s | **{a / b:.2f}** | {b / s:.2f}x | {a / s:.2f}x |"
-                         f" {cpu['file-svc']['old']:.2f} -> {cpu['file-svc']['stack']:.2f} |"
-                         f" {cpu['upload-webapp']['old']:.2f} -> {cpu['upload-webapp']['stack']:.2f} |")
+            cpu = {
+                k: {case: statistics.median(x["cpu"].get(k, 0) for x in r[case]) for case in ("old", "stack")}
+                for k in ("file-svc", "upload-webapp")
+            }
+            lines.append(
+                f"| {label} | {b:.2f} s | {a:.2f} s | **{a / b:.2f}** | {b / s:.2f}x | {a / s:.2f}x |"
+                f" {cpu['file-svc']['old']:.2f} -> {cpu['file-svc']['stack']:.2f} |"
+                f" {cpu['upload-webapp']['old']:.2f} -> {cpu['upload-webapp']['stack']:.2f} |"
+            )
     lines.append("")
     trees = list(NAMES.values())
     for label, _size in args.sizes:
         r = results[label]
         lines += memory_table(f"Reelhouse, local backend, {label}", worst(r["stack"]), trees)
         lines += memory_table(f"Reelhouse tus, local backend, {label}", worst(r["tus"]), trees)
-        lines += memory_table(f"bare sink and `cp`, {label}", {
-            **{k: {**worst(r["sink"])[k], **worst(r["cp"])[k]} for k in ("idle", "peak_tree")},
-            "processes": worst(r["sink"])["processes"] + worst(r["cp"])["processes"]}, ["sink", "cp"])
+        lines += memory_table(
+            f"bare sink and `cp`, {label}",
+            {
+                **{k: {**worst(r["sink"])[k], **worst(r["cp"])[k]} for k in ("idle", "peak_tree")},
+                "processes": worst(r["sink"])["processes"] + worst(r["cp"])["processes"],
+            },
+            ["sink", "cp"],
+        )
     if "s3" in results:
         r = results["s3"]
-        lines += memory_table(f"Reelhouse, S3 backend, {args.s3_size[0]}", worst(r["stack"]),
-                              [*trees, "moto S3 server"])
-        lines += memory_table(f"direct boto3 multipart, {args.s3_size[0]}", worst(r["direct"]),
-                              ["boto3 client", "moto S3 server"])
-    over = [(lbl, tree, name, peak) for lbl, _ in args.sizes for case in ("stack", "tus") for tree, _pid, name, peak
-            in worst(results[lbl][case])["processes"] if peak > RSS_LIMIT and tree in NAMES.values()]
-    lines.append("No Reelhouse process went above 150 MB RSS." if not over else
-                 "Above 150 MB RSS: " + "; ".join(f"{n} ({t}, {lbl}) {mib(p)} MiB" for lbl, t, n, p in over) + ".")
+        lines += memory_table(
+            f"Reelhouse, S3 backend, {args.s3_size[0]}", worst(r["stack"]), [*trees, "moto S3 server"]
+        )
+        lines += memory_table(
+            f"direct boto3 multipart, {args.s3_size[0]}", worst(r["direct"]), ["boto3 client", "moto S3 server"]
+        )
+    over = [
+        (lbl, tree, name, peak)
+        for lbl, _ in args.sizes
+        for case in ("stack", "tus")
+        for tree, _pid, name, peak in worst(results[lbl][case])["processes"]
+        if peak > RSS_LIMIT and tree in NAMES.values()
+    ]
+    lines.append(
+        "No Reelhouse process went above 150 MB RSS."
+        if not over
+        else "Above 150 MB RSS: " + "; ".join(f"{n} ({t}, {lbl}) {mib(p)} MiB" for lbl, t, n, p in over) + "."
+    )
     lines.append("")
     return "\n".join(lines)
 
@@ -599,10 +704,18 @@ def write_benchmarks(section: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("1GiB,4GiB"),
-                        help="comma-separated file sizes for the local backend (default 1GiB,4GiB)")
-    parser.add_argument("--s3-size", type=lambda t: (t, parse_size(t)), default=("1GiB", GiB),
-                        help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes("1GiB,4GiB"),
+        help="comma-separated file sizes for the local backend (default 1GiB,4GiB)",
+    )
+    parser.add_argument(
+        "--s3-size",
+        type=lambda t: (t, parse_size(t)),
+        default=("1GiB", GiB),
+        help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)",
+    )
     parser.add_argument("--old", metavar="REV", help="also upload through a stack of git revision REV (before/after)")
     parser.add_argument("--no-s3", action="store_true", help="skip the S3 backend")
     parser.add_argument("--runs", type=int, default=1, help="runs per case (default 1)")
@@ -621,8 +734,11 @@ def main() -> None:
         stacks.append(local)
         old = None
         if args.old:
-            old = start_stack(work / "stack-old", {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(64 * GiB)},
-                              old_stack_class(args.old, work))
+            old = start_stack(
+                work / "stack-old",
+                {"STORAGE_BACKEND": "local", "MAX_UPLOAD_BYTES": str(64 * GiB)},
+                old_stack_class(args.old, work),
+            )
             stacks.append(old)
         sink = Sink(work)
         try:
@@ -632,10 +748,14 @@ def main() -> None:
                 make_video(src, size)
                 r = results[label] = {"stack": [], "tus": [], "sink": [], "cp": [], "old": []}
                 for i in range(args.runs):
-                    cases = [("stack", lambda: run_local(local, src)), ("tus", lambda: run_tus(local, src)),  # noqa: B023
-                             ("sink", lambda: sink.run(src)), ("cp", lambda: run_cp(work, src))]  # noqa: B023
+                    cases = [
+                        ("stack", lambda src=src: run_local(local, src)),
+                        ("tus", lambda src=src: run_tus(local, src)),
+                        ("sink", lambda src=src: sink.run(src)),
+                        ("cp", lambda src=src: run_cp(work, src)),
+                    ]
                     if old is not None:  # before and after alternate which goes first
-                        cases.insert(0 if i % 2 else 1, ("old", lambda: run_local(old, src)))  # noqa: B023
+                        cases.insert(0 if i % 2 else 1, ("old", lambda src=src: run_local(old, src)))
                     for case, fn in cases:
                         r[case].append(fn())
                         print(f"  {label} run {i + 1} {case}: {r[case][-1]['seconds']:.1f} s", flush=True)
@@ -657,10 +777,20 @@ def main() -> None:
             s3 = S3Server(work / "s3")
             s3.start()
             endpoint = f"http://127.0.0.1:{s3.port}"  # moto itself, not the tests' TCP proxy
-            st3 = start_stack(work / "stack-s3", {
-                "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": s3.bucket, "S3_REGION": s3.region,
-                "AWS_ACCESS_KEY_ID": s3.key, "AWS_SECRET_ACCESS_KEY": s3.secret, "S3_ADDRESSING_STYLE": "path",
-                "S3_PART_SIZE_MB": str(S3_PART_MB), "MAX_UPLOAD_BYTES": str(64 * GiB)})
+            st3 = start_stack(
+                work / "stack-s3",
+                {
+                    "STORAGE_BACKEND": "s3",
+                    "S3_ENDPOINT_URL": endpoint,
+                    "S3_BUCKET": s3.bucket,
+                    "S3_REGION": s3.region,
+                    "AWS_ACCESS_KEY_ID": s3.key,
+                    "AWS_SECRET_ACCESS_KEY": s3.secret,
+                    "S3_ADDRESSING_STYLE": "path",
+                    "S3_PART_SIZE_MB": str(S3_PART_MB),
+                    "MAX_UPLOAD_BYTES": str(64 * GiB),
+                },
+            )
             stacks.append(st3)
             r = results["s3"] = {"stack": [], "tus": [], "direct": []}
             for i in range(args.runs):

@@ -31,8 +31,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-
-sys.path.insert(0, str(ROOT / "file-svc"))
+# This tree's file-svc and vs_common (not whatever the virtualenv has installed).
+sys.path[:0] = [str(ROOT / "file-svc"), str(ROOT / "common")]
 
 from file_svc.hls import SEGMENT_SECONDS, Rung, _maxrate_kbps  # noqa: E402
 from harness import Stack  # noqa: E402

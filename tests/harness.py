@@ -1,14 +1,14 @@
 """Real components for the tests: a private MariaDB, an S3-protocol server (moto) behind
 a TCP proxy that a test can cut, the four services as gunicorn processes and the packager.
 
-Everything listens on free loopback ports and logs into the test's temp folder; a
+Everything listens on free loopback ports (`free_port`: reserved without a race) and logs into the test's temp folder; a
 service that does not come up fails with its log in the message.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import random
 import signal
 import socket
 import subprocess
@@ -32,19 +32,63 @@ SERVICE_DIRS = {
 TEST_PASSWORD = "correct horse battery staple"
 
 
-_HANDED_OUT: set[int] = set()
+# Ports handed to the services this process starts: {port: the socket that reserves it}.
+_RESERVED: dict[int, socket.socket] = {}
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def free_port() -> int:
-    """A free loopback port, never one this process handed out before (the kernel may offer
-    a just-released port twice before the first taker binds it: two services on one port)."""
-    while True:
+    """A free loopback port for a service that binds it later, reserved without a race.
+
+    Ports of the kernel's (bind 0) can be taken between the choice and the bind: the
+    kernel hands them out again, to any process's outgoing connection too. So the port
+    comes from below the ephemeral range, which the kernel never hands out by itself;
+    a reservation per port (an abstract Unix socket named after it, held as long as this
+    process lives and gone when it ends, even killed) keeps every other harness process,
+    a parallel test run included, off it; and a trial bind skips one that something else
+    already holds."""
+    low, high = _ephemeral_range()
+    first, last = (10000, low - 1) if low > 11000 else (high + 1, 65535)
+    candidates = list(range(first, last + 1))
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _RESERVED:
+            continue
+        lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            lock.bind(f"\0reelhouse-test-port-{port}")
+        except OSError:
+            lock.close()
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn and mariadbd bind
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                lock.close()
+                continue
+        _RESERVED[port] = lock
+        return port
+    raise RuntimeError(f"no free port in {first}-{last}")
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    """SIGTERM a process we started and wait for it; SIGKILL it after `timeout`."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_until(predicate, timeout: float, what: str, log: Path | None = None, interval: float = 0.1):
@@ -135,13 +179,7 @@ class MariaDB:
             c.execute(f"GRANT ALL ON {self.database}.* TO '{self.user}'@'localhost'")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def query(self, sql: str, params=(), database: str | None = None) -> list[dict]:
@@ -150,9 +188,22 @@ class MariaDB:
             c.execute(sql, params)
             return list(c.fetchall())
 
-    def create_database(self, name: str) -> str:
-        """Another database on this server, with the application user's rights (an isolated stack)."""
+    def env(self, database: str | None = None) -> dict[str, str]:
+        """The services' DB_* variables for this server (and `database`, else video_db)."""
+        return {
+            "DB_HOST": "127.0.0.1",
+            "DB_PORT": str(self.port),
+            "DB_USER": self.user,
+            "DB_PASS": self.password,
+            "DB_NAME": database or self.database,
+        }
+
+    def create_database(self, name: str, fresh: bool = False) -> str:
+        """Another database on this server, with the application user's rights (an isolated
+        stack); `fresh` drops what a previous run left in it first."""
         with self.root() as conn, conn.cursor() as c:
+            if fresh:
+                c.execute(f"DROP DATABASE IF EXISTS {name}")
             c.execute(f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'%'")
             c.execute(f"GRANT ALL ON {name}.* TO '{self.user}'@'localhost'")
@@ -167,19 +218,18 @@ class TcpProxy:
 
     def __init__(self, target_port: int):
         self.target_port = target_port
-        self.port = free_port()
         self._open = threading.Event()
         self._open.set()
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
         self._budget: int | None = None  # bytes upstream before an armed cut
         self._refusals_left: int | None = None
-        self.upstream_bytes = 0
         self.refused = 0
         self.cut_done = threading.Event()
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", self.port))
+        self._server.bind(("127.0.0.1", 0))  # bound here and now: the kernel's choice is safe
+        self.port = self._server.getsockname()[1]
         self._server.listen(128)
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -249,7 +299,6 @@ class TcpProxy:
     def _count(self, n: int) -> bool:
         """Count bytes going upstream; True when an armed cut fired."""
         with self._lock:
-            self.upstream_bytes += n
             if self._budget is None:
                 return False
             self._budget -= n
@@ -351,9 +400,7 @@ class S3Server:
     def stop(self) -> None:
         if self.proxy:
             self.proxy.close()
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc, 10)
 
 
 class Service:
@@ -530,7 +577,9 @@ class Stack:
     def query(self, sql: str, params=()) -> list[dict]:
         """A query on this stack's database (MariaDB or SQLite): `?` placeholders."""
         if self.env.get("DB_HOST"):
-            return self.mariadb.query(sql.replace("?", "%s"), params, database=self.env["DB_NAME"])
+            from vs_common.db import pyformat  # the services' own `?` rewriting
+
+            return self.mariadb.query(pyformat(sql), params, database=self.env["DB_NAME"])
         import sqlite3
 
         with sqlite3.connect(self.env["DB_PATH"]) as conn:
@@ -566,32 +615,37 @@ class Stack:
             return []
         return sorted(str(p.relative_to(self.temp_dir)) for p in self.temp_dir.rglob("*") if p.is_file())
 
-    def counts(self) -> dict[str, int]:
-        """What a failure could leave behind: rows, jobs, objects, multipart uploads, temp files.
+    def snapshot(self) -> dict:
+        """What a failure could leave behind, by name: video ids, the number of jobs,
+        object keys, multipart uploads' keys, temp files.
 
         Needs `self.mariadb` and `self.s3` (set by the fixtures) for the MariaDB + S3 stacks;
-        the embedded-defaults stack is counted from its SQLite file and storage folder."""
+        the embedded-defaults stack is read from its SQLite file and storage folder."""
         if self.env.get("STORAGE_BACKEND") == "s3":
-            db, bucket = self.env["DB_NAME"], self.env["S3_BUCKET"]
-            rows = self.mariadb.query("SELECT COUNT(*) AS n FROM videos", database=db)[0]["n"]
-            jobs = self.mariadb.query("SELECT COUNT(*) AS n FROM packaging_jobs", database=db)[0]["n"]
-            objects = len(self.s3.keys(bucket=bucket))
-            multipart = len(self.s3.multipart_uploads(bucket=bucket))
+            bucket = self.env["S3_BUCKET"]
+            objects = self.s3.keys(bucket=bucket)
+            multipart = [u["Key"] for u in self.s3.multipart_uploads(bucket=bucket)]
         else:
-            import sqlite3
-
-            with sqlite3.connect(self.env["DB_PATH"]) as conn:
-                rows = conn.execute("SELECT COUNT(*) FROM videos").fetchone()[0]
-                jobs = conn.execute("SELECT COUNT(*) FROM packaging_jobs").fetchone()[0]
             videos = self.storage_dir / "videos"
-            objects = sum(1 for p in videos.rglob("*") if p.is_file()) if videos.exists() else 0
-            multipart = 0
+            objects = [str(p.relative_to(self.storage_dir)) for p in videos.rglob("*") if p.is_file()]
+            multipart = []
         return {
-            "rows": int(rows),
-            "jobs": int(jobs),
-            "objects": objects,
-            "multipart_uploads": multipart,
-            "temp_files": len(self.temp_files()),
+            "rows": sorted(r["id"] for r in self.query("SELECT id FROM videos")),
+            "jobs": int(self.query("SELECT COUNT(*) AS n FROM packaging_jobs")[0]["n"]),
+            "objects": sorted(objects),
+            "multipart": sorted(multipart),
+            "temp": self.temp_files(),
+        }
+
+    def counts(self) -> dict[str, int]:
+        """The snapshot's numbers: rows, jobs, objects, multipart uploads, temp files."""
+        snap = self.snapshot()
+        return {
+            "rows": len(snap["rows"]),
+            "jobs": snap["jobs"],
+            "objects": len(snap["objects"]),
+            "multipart_uploads": len(snap["multipart"]),
+            "temp_files": len(snap["temp"]),
         }
 
 
@@ -607,11 +661,7 @@ def stack_env(
     """The environment of a stack on MariaDB and the S3 server (a database and bucket of
     its own when given). `direct` skips the cuttable TCP proxy in front of S3."""
     return {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": database or mariadb.database,
+        **mariadb.env(database),
         "STORAGE_BACKEND": "s3",
         "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}" if direct else s3.url,
         "S3_BUCKET": bucket or s3.bucket,
@@ -624,6 +674,29 @@ def stack_env(
         "S3_MAX_ATTEMPTS": "2",
         **overrides,
     }
+
+
+def in_process_app(folder: str, package: str, tmp: Path, make=None):
+    """The Flask app of the service in `folder` (its package `package`), built in this
+    process on embedded settings (SQLite, local storage under `tmp`): to read its routes.
+    `make(settings)` builds another app of that folder's code (the packager's)."""
+    import importlib
+
+    from vs_common.settings import Settings
+
+    settings = Settings(
+        db_path=str(tmp / f"{package}.sqlite3"),
+        storage_dir=str(tmp / "storage"),
+        temp_dir=str(tmp / "temp"),
+        internal_token="x" * 32,
+        auth_username="a",
+        auth_password="b",
+    )
+    sys.path.insert(0, str(ROOT / folder))
+    try:
+        return make(settings) if make else importlib.import_module(package).create_app(settings)
+    finally:
+        sys.path.remove(str(ROOT / folder))
 
 
 def make_clip(
@@ -678,6 +751,3 @@ def ffprobe_url(url: str, cookie: str) -> dict:
         timeout=60,
     )
     return json.loads(out.stdout)
-
-
-__all__ = ["MariaDB", "S3Server", "Stack", "TcpProxy", "make_clip", "ffprobe_url", "free_port", "wait_until", "shutil"]

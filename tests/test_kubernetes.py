@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness import in_process_app
+
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "kubernetes"
 TARGETS = ("base", "overlays/local", "overlays/aws")
@@ -444,28 +446,16 @@ def test_local_overlay_runs_compose_images(rendered, compose):
 
 def _routes(name: str, tmp: Path) -> set[str]:
     """The rules of the app the Deployment serves, built in-process (SQLite, local storage)."""
-    from vs_common.settings import Settings
+    if APPS[name] is None:
 
-    settings = Settings(
-        db_path=str(tmp / f"{name}.sqlite3"),
-        storage_dir=str(tmp / "storage"),
-        temp_dir=str(tmp / "temp"),
-        internal_token="x" * 32,
-        secret_key="y" * 32,
-        auth_username="a",
-        auth_password="b",
-    )
-    folder, package = APPS[name] or ("file-svc", "file_svc")
-    sys.path.insert(0, str(ROOT / folder))
-    try:
-        if APPS[name] is None:
+        def make(settings):
             from file_svc.packager import Packager
 
-            app = Packager(settings).health_app()
-        else:
-            app = __import__(package).create_app(settings)
-    finally:
-        sys.path.remove(str(ROOT / folder))
+            return Packager(settings).health_app()
+
+        app = in_process_app("file-svc", "file_svc", tmp, make)
+    else:
+        app = in_process_app(*APPS[name], tmp)
     return {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods}
 
 

@@ -87,7 +87,7 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     assert videos.get_video(db, "AbCdEfGhIjKlMnOp") is not None
     assert videos.get_video(db, "abcdefghijklmnop") is None
     assert videos.get_video(db, "AbCdEfGhIjKlMnOp ") is None
-    db.close()
+    db._drop()  # this thread's connection, before the database goes
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")
         c.execute("DROP USER 'schema_check'@'%'")

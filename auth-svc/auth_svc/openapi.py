@@ -1,12 +1,6 @@
 """OpenAPI document of auth-svc's HTTP API (served at /openapi.json)."""
 
-from vs_common.openapi_parts import healthz_path, metrics_path, openapi_path
-
-ERROR = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-}
+from vs_common.openapi_parts import ERROR, healthz_path, json_object, json_response, metrics_path, openapi_path
 
 _CREDENTIALS = {
     "type": "object",
@@ -38,22 +32,13 @@ OPENAPI = {
                     }
                 },
                 "responses": {
-                    "200": {
-                        "description": "JSON session (Accept: application/json)",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["token", "user", "expires_at"],
-                                    "properties": {
-                                        "token": {"type": "string"},
-                                        "user": {"type": "string"},
-                                        "expires_at": {"type": "string"},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "200": json_response(
+                        "JSON session (Accept: application/json)",
+                        json_object(
+                            ["token", "user", "expires_at"],
+                            {"token": {"type": "string"}, "user": {"type": "string"}, "expires_at": {"type": "string"}},
+                        ),
+                    ),
                     "303": {"description": "Logged in; redirect to `redirect`"},
                     "401": {
                         "description": "Wrong credentials: the login page again with the message (HTML), "

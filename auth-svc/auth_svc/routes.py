@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, make_response, redirect, rend
 
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
+from vs_common.wire import COOKIE_NAME
 
 from . import sessions, throttle
 from .openapi import OPENAPI
@@ -15,7 +16,6 @@ from .redirects import safe_redirect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
-COOKIE = "auth_token"
 
 
 def _settings():
@@ -83,7 +83,7 @@ def login():
         if _wants_json():
             return error_response(401, "invalid_credentials", message)
         return _login_page(401, error=message, username=username, redirect_to=target)
-    token, expires = sessions.create_session(db, username, s.token_ttl_seconds)
+    token, expires = sessions.create_session(db, s.secret_key, username, s.token_ttl_seconds)
     log.info("login of %r from %s", username, client)
     if _wants_json():
         response = jsonify(token=token, user=username, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -91,7 +91,7 @@ def login():
     else:
         response = redirect(target, code=303)
     response.set_cookie(
-        COOKIE,
+        COOKIE_NAME,
         token,
         max_age=s.token_ttl_seconds,
         path="/",
@@ -109,10 +109,10 @@ def logout():
     s = _settings()
     token = token_from_request()
     if token:
-        sessions.revoke_session(_db(), token)
+        sessions.revoke_session(_db(), _settings().secret_key, token)
     response = make_response(redirect(s.auth_public_url + "/login", code=303))
     response.delete_cookie(
-        COOKIE, path="/", domain=s.cookie_domain or None, secure=s.cookie_secure, httponly=True, samesite="Lax"
+        COOKIE_NAME, path="/", domain=s.cookie_domain or None, secure=s.cookie_secure, httponly=True, samesite="Lax"
     )
     return response
 
@@ -121,7 +121,7 @@ def logout():
 def verify():
     """200 {"user"} for a live session token (cookie or Bearer), else 401."""
     token = token_from_request()
-    user = sessions.session_user(_db(), token) if token else None
+    user = sessions.session_user(_db(), _settings().secret_key, token) if token else None
     if user is None:
         return error_response(401, "unauthorized", "No valid session token.")
     response = jsonify(user=user)

@@ -1,19 +1,23 @@
-"""Sessions: a random token per login, stored only as its SHA-256 with user and expiry."""
+"""Sessions: a random token per login, stored only as HMAC-SHA256(SECRET_KEY, token) with
+user and expiry. Keyed, so that whoever can write to the database (a leaked backup being
+restored, an injection elsewhere) still cannot mint a session: a row is only reachable
+from a token if its hash was made with the key. Changing SECRET_KEY logs everyone out."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
 from vs_common.db import Database, as_datetime, utcnow
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+def hash_token(token: str, key: str) -> str:
+    return hmac.new(key.encode(), token.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def create_session(db: Database, username: str, ttl_seconds: int) -> tuple[str, datetime]:
+def create_session(db: Database, key: str, username: str, ttl_seconds: int) -> tuple[str, datetime]:
     """A new session for `username`; returns (token, expires_at)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -21,19 +25,19 @@ def create_session(db: Database, username: str, ttl_seconds: int) -> tuple[str, 
     with db.transaction() as cur:
         cur.execute(
             "INSERT INTO auth_sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            (hash_token(token), username, now, expires),
+            (hash_token(token, key), username, now, expires),
         )
         # Old sessions go as new ones come: the table never grows without bound.
         cur.execute("DELETE FROM auth_sessions WHERE expires_at < ?", (now - timedelta(days=1),))
     return token, expires
 
 
-def session_user(db: Database, token: str) -> str | None:
+def session_user(db: Database, key: str, token: str) -> str | None:
     """The user of a live session, or None (unknown, expired, revoked, malformed)."""
     if not token or len(token) > 200:
         return None
     row = db.query_one(
-        "SELECT username, expires_at, revoked_at FROM auth_sessions WHERE token_hash = ?", (hash_token(token),)
+        "SELECT username, expires_at, revoked_at FROM auth_sessions WHERE token_hash = ?", (hash_token(token, key),)
     )
     if row is None or row["revoked_at"] is not None:
         return None
@@ -42,9 +46,9 @@ def session_user(db: Database, token: str) -> str | None:
     return row["username"]
 
 
-def revoke_session(db: Database, token: str) -> None:
+def revoke_session(db: Database, key: str, token: str) -> None:
     if token and len(token) <= 200:
         db.execute(
             "UPDATE auth_sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-            (utcnow(), hash_token(token)),
+            (utcnow(), hash_token(token, key)),
         )

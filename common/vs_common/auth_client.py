@@ -26,12 +26,12 @@ from flask import Flask, current_app, g, redirect, request
 
 from .errors import error_response
 from .observe import AUTH_VERIFICATIONS, TracedSession
+from .wire import COOKIE_NAME
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 2.0
 VERIFY_TIMEOUT = 2.0
-COOKIE_NAME = "auth_token"
 # auth-svc's tokens are secrets.token_urlsafe(32); anything else is refused unasked.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,200}")
 

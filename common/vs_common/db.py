@@ -8,6 +8,7 @@ RETURNING: MariaDB 10.5 has neither). A lost or refused connection raises
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -60,6 +61,29 @@ def _wal(conn: sqlite3.Connection, wait: float = 15.0) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+# What the placeholder scanner skips: quoted strings and identifiers (a doubled quote or,
+# in strings, a backslash escapes), and comments (`-- `, `#`, `/* */`), as MariaDB reads them.
+_SKIPPED = re.compile(
+    r"""'(?:[^'\\]|\\.|'')*'"""
+    r'''|"(?:[^"\\]|\\.|"")*"'''
+    r"|`(?:[^`]|``)*`"
+    r"|--(?:[ \t][^\n]*)?(?:\n|$)|#[^\n]*|/\*.*?\*/",
+    re.DOTALL,
+)
+
+
+def pyformat(sql: str) -> str:
+    """`?` placeholders as pymysql's `%s`, outside quotes and comments only; every `%`
+    doubled (pymysql formats the whole statement with `%`)."""
+    out, pos = [], 0
+    for m in _SKIPPED.finditer(sql):
+        out.append(sql[pos : m.start()].replace("%", "%%").replace("?", "%s"))
+        out.append(m.group().replace("%", "%%"))
+        pos = m.end()
+    out.append(sql[pos:].replace("%", "%%").replace("?", "%s"))
+    return "".join(out)
 
 
 _MYSQL_CONNECTION_ERRORS = {2002, 2003, 2006, 2013, 2055, 1040, 1053, 1205, 1927}
@@ -118,10 +142,6 @@ class Database:
                 conn.close()
             except Exception:  # noqa: BLE001 - already broken; closing is best effort
                 pass
-
-    def close(self) -> None:
-        """Close this thread's connection."""
-        self._drop()
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
@@ -199,7 +219,7 @@ class Cursor:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if self.db.dialect == "mariadb":
-            sql = sql.replace("%", "%%").replace("?", "%s")
+            sql = pyformat(sql)
             self._cur = self.conn.cursor()
             self._cur.execute(sql, tuple(params))
         else:

@@ -12,14 +12,6 @@ from .db import DatabaseUnavailable
 log = logging.getLogger(__name__)
 
 
-class ServiceUnavailable(RuntimeError):
-    """A dependency (database, storage, another service) is down: answered with 503."""
-
-    def __init__(self, message: str, code: str = "service_unavailable"):
-        super().__init__(message)
-        self.code = code
-
-
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
     """A JSON error response that every handler uses."""
     response = jsonify(error=code, message=message)
@@ -49,11 +41,6 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             503, "database_unavailable", "The database is unavailable; try again shortly.", {"Retry-After": "5"}
         )
-
-    @app.errorhandler(ServiceUnavailable)
-    def _dep_down(exc: ServiceUnavailable):
-        log.warning("dependency unavailable: %s", exc)
-        return error_response(503, exc.code, str(exc), {"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -27,7 +27,6 @@ from .db import Cursor, Database, utcnow
 
 FIRST, THUMBS, RUNG = "first", "thumbs", "rung"
 PRIORITY = {FIRST: 0, THUMBS: 5, RUNG: 10}
-BACKGROUND = (THUMBS, RUNG)
 _CLAIMABLE = "(status = 'queued' OR (status = 'running' AND lease_until < ?))"
 
 

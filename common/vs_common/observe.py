@@ -19,7 +19,6 @@ import functools
 import hmac
 import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -40,7 +39,6 @@ from .errors import error_response
 
 HEADER = "X-Request-Id"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_local = threading.local()
 
 HTTP_REQUESTS = Counter(
     "reelhouse_http_requests_total",
@@ -83,8 +81,7 @@ HLS_RESPONSES = Counter(
 )
 PACKAGING_JOB_DURATION = Histogram(
     "reelhouse_packaging_job_duration_seconds",
-    "Time a packager worked on one job, by stage and outcome "
-    "(done, failed_attempt, gave_up, abandoned, handed_back).",
+    "Time a packager worked on one job, by stage and outcome (done, failed_attempt, gave_up, abandoned, handed_back).",
     ["stage", "outcome"],
     buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
 )
@@ -97,15 +94,8 @@ QUEUE_DEPTH = "reelhouse_packaging_queue_depth"  # a gauge the packager reads fr
 
 
 def current_request_id() -> str | None:
-    """The id of the request being served (or of the job being worked), if any."""
-    if has_request_context():
-        return getattr(g, "request_id", None)
-    return getattr(_local, "request_id", None)
-
-
-def set_thread_request_id(request_id: str | None) -> None:
-    """Outside a request (a packager job): tag this thread's log lines and calls."""
-    _local.request_id = request_id
+    """The id of the request being served, if any."""
+    return getattr(g, "request_id", None) if has_request_context() else None
 
 
 def accept_request_id(raw: str | None) -> str:

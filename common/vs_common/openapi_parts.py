@@ -1,5 +1,7 @@
 """Schema pieces shared by the services' OpenAPI documents."""
 
+from .wire import COOKIE_NAME
+
 ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -85,13 +87,48 @@ VIDEO = {
 def bearer_security() -> dict:
     return {
         "bearer": {"type": "http", "scheme": "bearer"},
-        "cookie": {"type": "apiKey", "in": "cookie", "name": "auth_token"},
+        "cookie": {"type": "apiKey", "in": "cookie", "name": COOKIE_NAME},
     }
+
+
+def web_app_document(title: str, description: str, page: str, paths: dict) -> dict:
+    """The OpenAPI document of a web app, whose session comes as a Bearer token or the
+    cookie: its own `paths`, and those every web app has (the page `/`, described as
+    `page`, /logout, /healthz, /metrics, /openapi.json)."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "1.0.0", "description": description},
+        "components": {"securitySchemes": bearer_security()},
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": {
+            **paths,
+            "/": html_page(page),
+            "/logout": logout_path(),
+            "/healthz": healthz_path(),
+            "/metrics": metrics_path(),
+            "/openapi.json": openapi_path(),
+        },
+    }
+
+
+def json_object(required: list[str], properties: dict) -> dict:
+    """The schema of a JSON object."""
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def json_body(schema: dict) -> dict:
+    """A required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def json_response(description: str, schema: dict) -> dict:
+    """A JSON response."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def json_error(description: str) -> dict:
     """A response documented as the JSON error shape."""
-    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+    return json_response(description, ERROR)
 
 
 HEALTH = {
@@ -125,7 +162,10 @@ def metrics_path() -> dict:
             "summary": "Prometheus metrics (Authorization: Bearer <METRICS_TOKEN>, a token of its own)",
             "security": [],
             "responses": {
-                "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "200": {
+                    "description": "Prometheus text format",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
                 "401": json_error("Not the metrics token"),
                 "404": json_error("Metrics are off: METRICS_TOKEN is not set"),
             },

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -165,7 +165,6 @@ class Settings:
     output_budget_mb: int = 64
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
-    extra: dict = field(default_factory=dict)
 
     @property
     def uses_mariadb(self) -> bool:

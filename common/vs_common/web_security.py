@@ -22,11 +22,11 @@ from flask import Flask, request
 
 from .errors import error_response
 from .settings import Settings, origin_of
+from .wire import COOKIE_NAME
 
 log = logging.getLogger(__name__)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-COOKIE_NAME = "auth_token"
 
 
 def request_origin() -> str | None:

@@ -8,11 +8,9 @@ import logging
 
 from flask import Flask, request
 
-from vs_common.db import Database
-from vs_common.errors import error_response, register_error_handlers
+from vs_common.app import service_app
+from vs_common.errors import error_response
 from vs_common.health import health_blueprint
-from vs_common.logs import setup_logging
-from vs_common.observe import install_observability
 from vs_common.settings import Settings
 
 from . import budget, config
@@ -24,13 +22,10 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the file-svc app. Every route but /healthz and /metrics (its own token) needs the internal token."""
     settings = settings or config.load()
-    setup_logging("file-svc", settings.log_level, settings.log_format)
+    # file-svc does not migrate: the apps and the packager do (it only reads and writes rows).
+    app = service_app(__name__, "file-svc", settings, migrate_schema=False)
     budget.configure(settings)
-    app = Flask(__name__)
-    install_observability(app, "file-svc", settings.metrics_token)
-    app.extensions["settings"] = settings
     app.extensions["storage"] = make_storage(settings)
-    app.extensions["db"] = Database(settings)
     # Compare digests, so that neither the content nor the length of the token leaks.
     expected = hashlib.sha256(f"Bearer {settings.internal_token}".encode()).digest()
 
@@ -42,8 +37,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         if not hmac.compare_digest(given, expected):
             return error_response(401, "unauthorized", "file-svc is internal: the internal token is missing or wrong.")
         return None
-
-    register_error_handlers(app)
 
     @app.errorhandler(StorageUnavailable)
     def _storage_down(exc):

@@ -13,12 +13,12 @@ import shutil
 from pathlib import Path
 
 from vs_common.videos import new_video_id
+from vs_common.wire import UPLOAD_CHUNK
 
 from . import keys
 from .probe import NotAVideo, Probe, check_complete, probe_file
 
 log = logging.getLogger(__name__)
-CHUNK = 1024 * 1024
 
 
 class TooLarge(ValueError):
@@ -64,7 +64,7 @@ def receive(
 
     `video_id` is the caller's id for the upload (upload-webapp picks it, so that it
     can remove whatever is left if it loses track of the request); else a new one.
-    The body is read and written in CHUNK pieces: memory use does not grow with it.
+    The body is read and written in UPLOAD_CHUNK pieces (the sender's chunks): memory use does not grow with it.
     """
     video_id = video_id or new_video_id()
     part = part_path(temp_dir, video_id)
@@ -73,7 +73,7 @@ def receive(
     try:
         with out:
             while True:
-                chunk = stream.read(CHUNK)
+                chunk = stream.read(UPLOAD_CHUNK)
                 if not chunk:
                     break
                 size += len(chunk)

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{12,32}$")
 # captions/<language>.<version>.vtt|m3u8: a caption track (videos.new_caption_file_name).
 _HLS_PATH = re.compile(
     r"^(?:master\.m3u8|[0-9]{2,4}p/(?:index\.m3u8|seg_[0-9]{5}\.ts)"
     r"|captions/[A-Za-z0-9-]{2,35}\.[ue][0-9a-f]{8}\.(?:vtt|m3u8))$"
 )
 _THUMB = re.compile(r"^[0-9]\.jpg$")
-
-
-def valid_id(video_id: str) -> bool:
-    return bool(_ID.match(video_id or ""))
 
 
 def valid_hls_path(path: str) -> bool:

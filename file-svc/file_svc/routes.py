@@ -12,6 +12,7 @@ from werkzeug.wsgi import wrap_file
 
 from vs_common import captions
 from vs_common.errors import error_response
+from vs_common.wire import valid_video_id
 
 from . import captions as caption_store
 from . import ingest, keys
@@ -43,7 +44,7 @@ def upload():
             413, "file_too_large", f"The file is larger than the limit of {s.max_upload_bytes} bytes."
         )
     wanted = request.args.get("id")
-    if wanted is not None and not keys.valid_id(wanted):
+    if wanted is not None and not valid_video_id(wanted):
         return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
     try:
         video_id, part, size = ingest.receive(request.stream, s.temp_dir, s.max_upload_bytes, expected, wanted)
@@ -80,7 +81,7 @@ def import_upload():
     s = _settings()
     body = request.get_json(silent=True) or {}
     video_id, path = body.get("id"), body.get("path")
-    if not isinstance(video_id, str) or not keys.valid_id(video_id):
+    if not isinstance(video_id, str) or not valid_video_id(video_id):
         return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
     if not isinstance(path, str) or path != f"uploads/{video_id}/data":
         return error_response(400, "bad_path", "The path must be uploads/<id>/data in the temp volume.")
@@ -136,7 +137,7 @@ def _serve(key: str):
 
 
 def _check_id(video_id: str):
-    if not keys.valid_id(video_id):
+    if not valid_video_id(video_id):
         return error_response(404, "not_found", "No such video.")
     return None
 

@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from vs_common.settings import MiB, Settings
+from vs_common.wire import valid_video_id
 
-from .keys import content_type, valid_id
+from .keys import content_type
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
@@ -511,7 +512,7 @@ class S3Storage:
 
     def _source_in_temp(self, key: str) -> bool:
         video_id = key.split("/")[1] if key.count("/") >= 2 else ""
-        if not valid_id(video_id):
+        if not valid_video_id(video_id):
             return False
         return any((Path(self.settings.temp_dir) / "sources").glob(f"{video_id}.*"))
 

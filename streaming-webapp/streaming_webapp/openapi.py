@@ -2,38 +2,31 @@
 
 from vs_common.openapi_parts import (
     CAPTION,
-    ERROR,
     VIDEO,
-    bearer_security,
-    healthz_path,
     html_page,
-    logout_path,
-    metrics_path,
-    openapi_path,
+    json_body,
+    json_error,
+    json_object,
+    json_response,
+    web_app_document,
 )
-
-
-def _err(text: str) -> dict:
-    return {"description": text, "content": {"application/json": {"schema": ERROR}}}
-
 
 _ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _OBJECT = {
     "200": {"description": "The file"},
     "206": {"description": "A byte range"},
     "304": {"description": "Not modified"},
-    "401": _err("Not logged in"),
-    "404": _err("No such file"),
+    "401": json_error("Not logged in"),
+    "404": json_error("No such file"),
     "416": {"description": "Range not satisfiable"},
-    "503": _err("Storage down"),
+    "503": json_error("Storage down"),
 }
 
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "streaming-svc", "version": "1.0.0", "description": "Browse and watch videos."},
-    "components": {"securitySchemes": bearer_security()},
-    "security": [{"bearer": []}, {"cookie": []}],
-    "paths": {
+OPENAPI = web_app_document(
+    "streaming-svc",
+    "Browse and watch videos.",
+    "The library",
+    {
         "/api/videos": {
             "get": {
                 "summary": "The library, newest first",
@@ -60,9 +53,9 @@ OPENAPI = {
                             }
                         },
                     },
-                    "400": _err("Malformed parameter"),
-                    "401": _err("Not logged in"),
-                    "503": _err("Down"),
+                    "400": json_error("Malformed parameter"),
+                    "401": json_error("Not logged in"),
+                    "503": json_error("Down"),
                 },
             }
         },
@@ -71,34 +64,25 @@ OPENAPI = {
                 "summary": "One video",
                 "parameters": [_ID],
                 "responses": {
-                    "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                    "401": _err("Not logged in"),
-                    "404": _err("No such video"),
-                    "503": _err("Down"),
+                    "200": json_response("VIDEO", VIDEO),
+                    "401": json_error("Not logged in"),
+                    "404": json_error("No such video"),
+                    "503": json_error("Down"),
                 },
             },
             "patch": {
                 "summary": "Rename (owner only)",
                 "parameters": [_ID],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["video_name"],
-                                "properties": {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}},
-                            }
-                        }
-                    },
-                },
+                "requestBody": json_body(
+                    json_object(["video_name"], {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}})
+                ),
                 "responses": {
-                    "200": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                    "400": _err("Bad name"),
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "503": _err("Down"),
+                    "200": json_response("VIDEO", VIDEO),
+                    "400": json_error("Bad name"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "503": json_error("Down"),
                 },
             },
             "delete": {
@@ -106,10 +90,10 @@ OPENAPI = {
                 "parameters": [_ID],
                 "responses": {
                     "204": {"description": "Deleted"},
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "503": _err("Down"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "503": json_error("Down"),
                 },
             },
         },
@@ -118,12 +102,12 @@ OPENAPI = {
                 "summary": "Re-queue a failed video (owner only)",
                 "parameters": [_ID],
                 "responses": {
-                    "202": {"description": "VIDEO", "content": {"application/json": {"schema": VIDEO}}},
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "409": _err("Not failed"),
-                    "503": _err("Down"),
+                    "202": json_response("VIDEO", VIDEO),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "409": json_error("Not failed"),
+                    "503": json_error("Down"),
                 },
             }
         },
@@ -168,12 +152,12 @@ OPENAPI = {
                 },
                 "responses": {
                     "201": {"description": "The track", "content": {"application/json": {"schema": CAPTION}}},
-                    "400": _err("A malformed file (the message says where: line, cue), a bad language or label"),
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video"),
-                    "413": _err("The file is larger than 2 MiB"),
-                    "503": _err("Down"),
+                    "400": json_error("A malformed file (the message says where: line, cue), a bad language or label"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video"),
+                    "413": json_error("The file is larger than 2 MiB"),
+                    "503": json_error("Down"),
                 },
             }
         },
@@ -186,10 +170,10 @@ OPENAPI = {
                 ],
                 "responses": {
                     "204": {"description": "Removed"},
-                    "401": _err("Not logged in"),
-                    "403": _err("Not the owner"),
-                    "404": _err("No such video, or no track of that language"),
-                    "503": _err("Down"),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video, or no track of that language"),
+                    "503": json_error("Down"),
                 },
             }
         },
@@ -208,11 +192,6 @@ OPENAPI = {
                 "responses": _OBJECT,
             }
         },
-        "/": html_page("The library"),
         "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
-        "/logout": logout_path(),
-        "/healthz": healthz_path(),
-        "/metrics": metrics_path(),
-        "/openapi.json": openapi_path(),
     },
-}
+)

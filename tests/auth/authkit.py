@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
 import re
 from http.cookies import SimpleCookie
@@ -10,32 +11,14 @@ from pathlib import Path
 
 import requests
 
-from harness import TEST_PASSWORD, MariaDB, Service, Stack, free_port, wait_until
-
-__all__ = ["TEST_PASSWORD", "free_port", "wait_until"]
+from harness import TEST_PASSWORD, Service, Stack, free_port, wait_until
 
 ORIGIN_REFUSED = "cross_site_request"
 
 
-def sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def database_env(mariadb: MariaDB, name: str) -> dict[str, str]:
-    """A fresh MariaDB database `name` on the session server, for a dedicated auth-svc
-    (so that its sessions and login attempts never touch the shared stack's)."""
-    with mariadb.root() as conn, conn.cursor() as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name}")
-        c.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        for host in ("%", "localhost"):
-            c.execute(f"GRANT ALL ON {name}.* TO '{mariadb.user}'@'{host}'")
-    return {
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(mariadb.port),
-        "DB_USER": mariadb.user,
-        "DB_PASS": mariadb.password,
-        "DB_NAME": name,
-    }
+def sha256(token: str, key: str = "test-secret-key-0123456789") -> str:
+    """What auth-svc stores of a token: HMAC-SHA256 keyed with the stack's SECRET_KEY."""
+    return hmac.new(key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def lone_auth(base: Path, env: dict[str, str]) -> Stack:

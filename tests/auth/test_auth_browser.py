@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from authkit import TEST_PASSWORD, until_status
+from authkit import until_status
 
 from conftest import browser_login
+from harness import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

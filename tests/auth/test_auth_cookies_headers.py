@@ -4,6 +4,7 @@ browser-facing services."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -12,22 +13,29 @@ from pathlib import Path
 
 import pytest
 import requests
-from authkit import TEST_PASSWORD, assert_html_security_headers, login_json, lone_auth, set_cookie
+from authkit import assert_html_security_headers, login_json, lone_auth, set_cookie
+
+from harness import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 BOB_PASSWORD = "bob's long passphrase: with a colon"
 
 
-def make_hash_line(name: str, password: str) -> str:
-    out = subprocess.run(
+def _hashpw(name: str, password: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "auth_svc.hashpw", name],
         input=password + "\n",
         text=True,
         capture_output=True,
         cwd=ROOT / "auth-svc",
+        env={**os.environ, "PYTHONPATH": str(ROOT / "common")},  # this tree's vs_common, as the services get
         timeout=60,
-        check=True,
     )
+
+
+def make_hash_line(name: str, password: str) -> str:
+    out = _hashpw(name, password)
+    assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
 
@@ -58,14 +66,7 @@ def test_hashpw_command_makes_a_users_file_line():
     from werkzeug.security import check_password_hash
 
     assert check_password_hash(pw_hash, "a fine password")
-    bad = subprocess.run(
-        [sys.executable, "-m", "auth_svc.hashpw", "a:b"],
-        input="a fine password\n",
-        text=True,
-        capture_output=True,
-        cwd=ROOT / "auth-svc",
-        timeout=60,
-    )
+    bad = _hashpw("a:b", "a fine password")
     assert bad.returncode == 2 and bad.stdout == ""
 
 

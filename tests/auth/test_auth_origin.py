@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from authkit import ORIGIN_REFUSED, TEST_PASSWORD, token_for
+from authkit import ORIGIN_REFUSED, token_for
+
+from harness import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_VIDEO = "abcdefghijklmnop"

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from authkit import TEST_PASSWORD, hidden_redirect
+from authkit import hidden_redirect
+
+from harness import TEST_PASSWORD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "auth-svc"))
 from auth_svc.redirects import safe_redirect  # noqa: E402

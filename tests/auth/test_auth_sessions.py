@@ -5,6 +5,7 @@ across two auth-svc processes sharing the database."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -58,6 +59,9 @@ def test_login_gives_a_random_token_stored_only_as_its_hash(stack):
         "SELECT COUNT(*) AS n FROM auth_sessions WHERE token_hash = %s OR username = %s", (body["token"], body["token"])
     )
     assert leaked[0]["n"] == 0
+    # Keyed: the bare SHA-256 of the token (what a database writer could compute) is no row.
+    bare = hashlib.sha256(body["token"].encode()).hexdigest()
+    assert stack.mariadb.query("SELECT COUNT(*) AS n FROM auth_sessions WHERE token_hash = %s", (bare,))[0]["n"] == 0
 
 
 def _tampered(token: str) -> str:

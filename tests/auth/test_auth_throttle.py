@@ -12,12 +12,14 @@ from datetime import timedelta
 
 import pytest
 import requests
-from authkit import TEST_PASSWORD, assert_html_security_headers, database_env, extra_auth, login_json, lone_auth
+from authkit import assert_html_security_headers, extra_auth, login_json, lone_auth
+
+from harness import TEST_PASSWORD
 
 
 @pytest.fixture(scope="module")
 def throttle_db(mariadb):
-    return database_env(mariadb, "reelhouse_throttle")
+    return mariadb.env(mariadb.create_database("reelhouse_throttle", fresh=True))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ STANDINS="$HERE/standins"
 STATE=/var/tmp/docker-test          # pid, marker, env.sh, logs, rootfs tarballs
 W=/var/tmp/docker-trixie            # Debian 13 engine/compose/buildx packages, unpacked
 DATA_ROOT=/var/lib/docker-test
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 LABEL=org.video-streaming.test.standin-hash
 PKGS="docker.io docker-cli containerd docker-compose docker-buildx tini"
 
@@ -24,6 +23,14 @@ die()  { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root"
 mkdir -p "$STATE/logs" "$STATE/bin"
+
+# The Debian mirror (and its security archive): this machine's own, from its apt sources,
+# or DEBIAN_MIRROR / DEBIAN_SECURITY_MIRROR. The stand-ins' apt sources are filled from
+# standins/debian.sources.in into $STATE/apt, passed to their builds as the context "apt".
+. "$HERE/debian-mirror.sh"
+debian_mirrors bookworm || die "no Debian mirror"
+mkdir -p "$STATE/apt"
+render_sources "$STANDINS/debian.sources.in" "$STATE/apt/debian.sources"
 
 # ---------------------------------------------------------------- helpers
 # apt-get that waits for another apt/dpkg process instead of failing on its lock.
@@ -196,6 +203,7 @@ if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
     cp -f /usr/local/share/ca-certificates/*.crt "$STATE/hostca/local/"
 fi
 CA_HASH=$(cd "$STATE/hostca" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+APT_HASH=$(sha256sum <"$STATE/apt/debian.sources" | cut -c1-16)
 
 dir_hash() {   # dir_hash DIR EXTRA...: content hash of a stand-in's files plus extra strings
     { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); shift; printf '%s\n' "$@"; } \
@@ -244,7 +252,7 @@ build() {
     fi
     log "$name: building (hash $hash${have:+, was $have}) ..."
     if ! docker buildx build --progress=plain --network host \
-            --build-context hostca="$STATE/hostca" --label "$LABEL=$hash" \
+            --build-context hostca="$STATE/hostca" --build-context apt="$STATE/apt" --label "$LABEL=$hash" \
             -t "$name" "$@" "$dir" >"$STATE/logs/build-${name//[:\/]/_}.log" 2>&1; then
         tail -40 "$STATE/logs/build-${name//[:\/]/_}.log" >&2
         die "building $name failed (log: $STATE/logs/build-${name//[:\/]/_}.log)"
@@ -260,12 +268,12 @@ MARIADB=mariadb:10.5
 SEAWEED=chrislusf/seaweedfs:3.80
 
 rootfs python "python3,python3-pip,python3-venv,ca-certificates"
-PY_HASH=$(dir_hash "$STANDINS/python" "$ROOTFS_REF" "$CA_HASH")
+PY_HASH=$(dir_hash "$STANDINS/python" "$ROOTFS_REF" "$CA_HASH" "$APT_HASH")
 build "$PY" "$STANDINS/python" "$PY_HASH" --build-arg "ROOTFS=$ROOTFS_REF"
 
 # npm is installed by the Dockerfile: debootstrap cannot resolve its dependencies.
 rootfs node "nodejs,ca-certificates"
-NODE_HASH=$(dir_hash "$STANDINS/node" "$ROOTFS_REF" "$CA_HASH")
+NODE_HASH=$(dir_hash "$STANDINS/node" "$ROOTFS_REF" "$CA_HASH" "$APT_HASH")
 build "$NODE" "$STANDINS/node" "$NODE_HASH" --build-arg "ROOTFS=$ROOTFS_REF"
 
 # These two are built FROM the python stand-in: its hash is part of theirs.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from harness import ffprobe_url, make_clip
+from harness import ffprobe_url, make_clip, wait_until
 
 
 def _flow(stack, token, clip):
@@ -59,7 +59,14 @@ def test_flow_with_embedded_defaults(local_stack, tmp_path):
     video_id, video = _flow(local_stack, token, clip)
     assert video["video_path"] == f"local://videos/{video_id}/hls/master.m3u8"
     assert (local_stack.storage_dir / "videos" / video_id / "hls" / "master.m3u8").is_file()
-    assert local_stack.temp_files() == [] or all("work" not in f for f in local_stack.temp_files())
+    # The temp copy and the work folders go once the video's last job is over.
+    local_stack.wait_packaged(token, video_id)
+    wait_until(
+        lambda: not [f for f in local_stack.temp_files() if video_id in f],
+        30,
+        f"temp files of {video_id} removed",
+        local_stack["packager"].log,
+    )
 
 
 def test_pages_redirect_and_apis_refuse_without_token(stack):

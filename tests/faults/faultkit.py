@@ -14,7 +14,6 @@ import socket
 import subprocess
 from pathlib import Path
 
-import pytest
 import requests
 
 import harness
@@ -205,6 +204,3 @@ def wait_port_free(port: int, timeout: float = 30) -> None:
             return True
 
     wait_until(free, timeout, f"port {port} free")
-
-
-__all__ = ["pytest"]

@@ -59,6 +59,20 @@ def _non_reader(port: int, path: str, token: str) -> socket.socket:
     return sock
 
 
+def _pending(sock: socket.socket) -> bytes | None:
+    """What the server has sent on `sock` so far, unread (None: nothing yet); fails if
+    the server closed the connection."""
+    sock.setblocking(False)
+    try:
+        data = sock.recv(64, socket.MSG_PEEK)
+    except BlockingIOError:
+        return None
+    finally:
+        sock.setblocking(True)
+    assert data, "the server closed a slow client's connection"
+    return data
+
+
 def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
     st = fault_stack
     token = st.login()
@@ -86,7 +100,11 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
         new_id = faultkit.upload_and_play(st, token, faultkit.clip(tmp_path_factory, "small"), "beside slow ones")
         for name in ("auth", "file", "upload", "streaming"):
             assert requests.get(st.url(name) + "/healthz", timeout=60).status_code == 200
-        assert all(s.fileno() != -1 for s in slow)
+        # ...and the slow ones are still being served, not dropped: the trickled uploads
+        # are still being read (no answer yet), the non-readers' segment is still being sent.
+        trickles, non_readers = slow[:SLOW_UPLOADS], slow[SLOW_UPLOADS:]
+        assert all(_pending(s) is None for s in trickles)
+        assert all((_pending(s) or b"").startswith(b"HTTP/1.1 200") for s in non_readers)
     finally:
         stop.set()
         for s in slow:
@@ -102,4 +120,4 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
     finally:
         counts = st.counts()
     assert counts["rows"] == after["rows"] and counts["temp_files"] == 0 and counts["multipart_uploads"] == 0
-    assert new_id
+    assert st.video(token, new_id)["status"] == "ready"  # the row that stays is the finished upload's

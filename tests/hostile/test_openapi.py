@@ -8,7 +8,6 @@ lock the other suites out."""
 from __future__ import annotations
 
 import re
-import sys
 
 import hostilekit
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import strategies as hyp_st
 from schemathesis import checks as st_checks
 from schemathesis.specs.openapi import checks as oa_checks
 
-from harness import ROOT, Stack, stack_env
+from harness import Stack, in_process_app, stack_env
 
 MAX_EXAMPLES = 25
 # tus PATCH bodies: raw bytes (schemathesis has no serializer of its own for this type).
@@ -63,25 +62,7 @@ def _headers(st, token, name) -> dict[str, str]:
 
 def _app_routes(name: str, tmp) -> set[tuple[str, str]]:
     """(METHOD, /path/{param}) of every rule of the service's Flask app, built in-process."""
-    from vs_common.settings import Settings
-
-    folder, package = APPS[name]
-    sys.path.insert(0, str(ROOT / folder))
-    try:
-        module = __import__(package)
-        app = module.create_app(
-            Settings(
-                db_path=str(tmp / f"{name}.sqlite3"),
-                storage_dir=str(tmp / "storage"),
-                temp_dir=str(tmp / "temp"),
-                internal_token="x" * 32,
-                secret_key="y" * 32,
-                auth_username="a",
-                auth_password="b",
-            )
-        )
-    finally:
-        sys.path.remove(str(ROOT / folder))
+    app = in_process_app(*APPS[name], tmp)
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.endswith("static") or rule.rule.startswith("/static"):

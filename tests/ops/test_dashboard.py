@@ -12,7 +12,6 @@ from prometheus_client import Counter, Gauge, Histogram
 from vs_common import observe
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "reelhouse-dashboard.json"
-PROMQL_WORDS = {"sum", "max", "min", "avg", "by", "without", "rate", "increase", "histogram_quantile", "le"}
 
 
 def exposed() -> dict[str, set[str]]:

@@ -22,10 +22,7 @@ BUCKET = "reelhouse-playback"
 def pb_stack(tmp_path_factory, mariadb, s3):
     """The four services with HLS_LADDER=360,720,1080, a 4 s lease and a second user (bob)."""
     base = tmp_path_factory.mktemp("playback")
-    with mariadb.root() as conn, conn.cursor() as c:
-        c.execute(f"CREATE DATABASE IF NOT EXISTS {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        for host in ("%", "localhost"):
-            c.execute(f"GRANT ALL ON {DB_NAME}.* TO '{mariadb.user}'@'{host}'")
+    mariadb.create_database(DB_NAME)
     s3.client().create_bucket(Bucket=BUCKET)
     users = base / "users.txt"
     users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
@@ -40,7 +37,7 @@ def pb_stack(tmp_path_factory, mariadb, s3):
         "AUTH_USERS_FILE": str(users),
     }
     st = Stack(base, env)
-    st.mariadb, st.s3, st.db_name, st.bucket = mariadb, s3, DB_NAME, BUCKET
+    st.mariadb, st.s3, st.bucket = mariadb, s3, BUCKET
     st.start()
     yield st
     st.stop()

@@ -7,14 +7,6 @@ from pathlib import Path
 import requests
 
 
-def query(st, sql: str, params=()) -> list[dict]:
-    """A query on the playback stack's own database."""
-    with st.mariadb.root() as conn, conn.cursor() as c:
-        c.execute(f"USE {st.db_name}")
-        c.execute(sql, params)
-        return list(c.fetchall())
-
-
 def s3_keys(st, prefix: str) -> list[str]:
     out = []
     for page in st.s3.client().get_paginator("list_objects_v2").paginate(Bucket=st.bucket, Prefix=prefix):

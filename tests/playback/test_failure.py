@@ -9,7 +9,7 @@ import pytest
 
 from conftest import browser_login, wait_playing
 
-from .pb import query, s3_keys
+from .pb import s3_keys
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_failed_video_is_retried_from_the_library(browser, pb_stack, pb_tokens, 
         work.unlink()
         work.mkdir()
     assert "Not a directory" in video["error"], video
-    job = query(pb_stack, "SELECT stage, status, attempts FROM packaging_jobs WHERE video_id = %s", (vid,))
+    job = pb_stack.query("SELECT stage, status, attempts FROM packaging_jobs WHERE video_id = ?", (vid,))
     assert job == [{"stage": "first", "status": "failed", "attempts": 2}]  # JOB_MAX_ATTEMPTS=2
     # Nothing half-published: only the original is stored, and no temp file is left.
     assert s3_keys(pb_stack, f"videos/{vid}/") == [f"videos/{vid}/original.mp4"]
@@ -53,6 +53,6 @@ def test_failed_video_is_retried_from_the_library(browser, pb_stack, pb_tokens, 
         context.close()
     video = pb_stack.video(token, vid)
     assert video["status"] == "ready" and video["error"] is None
-    assert query(
-        pb_stack, "SELECT status, attempts FROM packaging_jobs WHERE video_id = %s AND stage = 'first'", (vid,)
+    assert pb_stack.query(
+        "SELECT status, attempts FROM packaging_jobs WHERE video_id = ? AND stage = 'first'", (vid,)
     ) == [{"status": "done", "attempts": 1}]

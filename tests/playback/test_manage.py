@@ -8,20 +8,25 @@ import requests
 
 from conftest import browser_login
 
-from .pb import auth, query, s3_keys
+from .pb import auth, s3_keys
+
+
+def _packaged(st, token, inputs, names: tuple[str, ...]) -> list[dict]:
+    """Videos of `token`'s user, packaged (every job over: what races a delete is tested
+    in tests/packager/test_delete_race.py, not left to chance here)."""
+    out = []
+    for name in names:
+        resp = st.upload(token, inputs["h264_silent"], name=name)
+        assert resp.status_code == 201, resp.text
+        out.append(resp.json()["id"])
+    return [st.wait_packaged(token, vid) for vid in out]
 
 
 @pytest.fixture(scope="module")
 def owned(pb_stack, pb_tokens, inputs):
-    """Two of alice's videos, packaged (every job over: what races a delete is tested in
-    tests/packager/test_delete_race.py, not left to chance here)."""
-    token = pb_tokens["alice"]
-    out = []
-    for name in ("Manage one", "Manage two"):
-        resp = pb_stack.upload(token, inputs["h264_silent"], name=name)
-        assert resp.status_code == 201, resp.text
-        out.append(resp.json()["id"])
-    return [pb_stack.wait_packaged(token, vid) for vid in out]
+    """Two of alice's videos that stay (renamed, listed, refused a retry; never deleted:
+    the delete test has its own), so that these tests pass in any order."""
+    return _packaged(pb_stack, pb_tokens["alice"], inputs, ("Manage one", "Manage two"))
 
 
 def _api(st, method, token, path, **kw):
@@ -61,16 +66,17 @@ def test_library_lists_newest_first_paged_and_searched(pb_stack, pb_tokens, owne
     assert _api(pb_stack, "GET", token, "/api/videos?page=0").status_code == 400
 
 
-def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, owned):
-    vid = owned[1]["id"]
+def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, inputs):
+    (video,) = _packaged(pb_stack, pb_tokens["alice"], inputs, ("Manage to delete",))
+    vid = video["id"]
     assert s3_keys(pb_stack, f"videos/{vid}/")
     assert _api(pb_stack, "DELETE", pb_tokens["bob"], f"/api/videos/{vid}").status_code == 403
     assert _api(pb_stack, "DELETE", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 204
     assert _api(pb_stack, "GET", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 404
     assert s3_keys(pb_stack, f"videos/{vid}/") == []
-    assert query(pb_stack, "SELECT id FROM videos WHERE id = %s", (vid,)) == []
-    assert query(pb_stack, "SELECT video_id FROM packaging_jobs WHERE video_id = %s", (vid,)) == []
-    assert query(pb_stack, "SELECT video_id FROM renditions WHERE video_id = %s", (vid,)) == []
+    assert pb_stack.query("SELECT id FROM videos WHERE id = ?", (vid,)) == []
+    assert pb_stack.query("SELECT video_id FROM packaging_jobs WHERE video_id = ?", (vid,)) == []
+    assert pb_stack.query("SELECT video_id FROM renditions WHERE video_id = ?", (vid,)) == []
 
 
 @pytest.mark.browser

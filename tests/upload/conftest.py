@@ -76,11 +76,7 @@ def small_stack(tmp_path_factory, stack, s3):
     wiring = {k: v for k, v in stack.env.items() if k.startswith(("S3_", "AWS_", "STORAGE_"))}
     env = {
         **wiring,
-        "DB_HOST": "127.0.0.1",
-        "DB_PORT": str(db.port),
-        "DB_USER": db.user,
-        "DB_PASS": db.password,
-        "DB_NAME": db.database,
+        **db.env(),
         "S3_BUCKET": SMALL_BUCKET,
         "MAX_UPLOAD_BYTES": str(SMALL_LIMIT),
     }

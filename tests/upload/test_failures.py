@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 
 from harness import ROOT, wait_until
-from upload.upload_helpers import assert_nothing_left, multipart_body, new_boundary, quiesce, snapshot, upload_raw
+from upload.upload_helpers import assert_nothing_left, multipart_body, new_boundary, quiesce, upload_raw
 
 MiB = 1024 * 1024
 
@@ -54,14 +54,14 @@ def test_s3_unreachable_mid_upload_leaves_nothing_and_the_sweep_aborts_the_rest(
     finally:
         proxy.restore()
     assert len(left) == 1 and left[0]["Key"].endswith("/original.avi")
-    after = snapshot(stack)
+    after = stack.snapshot()
     assert {k: v for k, v in after.items() if k != "multipart"} == {k: v for k, v in before.items() if k != "multipart"}
     # The sweep, which file-svc's packager runs at start-up and every few minutes, aborts
     # multipart uploads under videos/ older than an hour. (moto reports every upload as
     # initiated in 2010, so the age cannot be shown here: the sweep is run as it is.)
     storage = _storage_of(stack)
     assert storage.sweep(older_than=timedelta(hours=1)) == 1
-    assert snapshot(stack) == before
+    assert stack.snapshot() == before
 
 
 def test_s3_failing_mid_upload_then_back_aborts_at_once(stack, upload_token, media):

@@ -15,9 +15,9 @@ from upload.upload_helpers import (
     quiesce,
     upload_raw,
 )
+from vs_common.wire import DRAIN_BYTES  # what upload-webapp reads at most after an early answer
 
 GiB = 1024**3
-DRAIN_BYTES = 64 * 1024 * 1024  # upload-webapp reads at most this much after an early answer
 
 
 def _read_response(sock: socket.socket) -> tuple[int, dict]:

@@ -1,4 +1,4 @@
-"""Helpers of the upload tests: counting what an upload may leave behind, raw bodies."""
+"""Helpers of the upload tests: waiting for what an upload may leave behind, raw bodies."""
 
 from __future__ import annotations
 
@@ -17,27 +17,15 @@ def auth(token: str) -> dict[str, str]:
 
 
 def rows(st: Stack) -> list[dict]:
-    return st.mariadb.query("SELECT id, video_name, status FROM videos")
-
-
-def snapshot(st: Stack) -> dict:
-    """What an upload may leave behind: rows, objects, multipart uploads, temp files."""
-    bucket = getattr(st, "bucket", None)
-    return {
-        "rows": sorted(r["id"] for r in rows(st)),
-        "jobs": st.mariadb.query("SELECT COUNT(*) AS n FROM packaging_jobs")[0]["n"],
-        "objects": sorted(st.s3.keys("videos/", bucket=bucket)),
-        "multipart": [u["Key"] for u in st.s3.multipart_uploads("videos/", bucket=bucket)],
-        "temp": st.temp_files(),
-    }
+    return st.query("SELECT id, video_name, status FROM videos")
 
 
 def quiesce(st: Stack) -> dict:
     """Wait until every upload is packaged and the temp folder is empty; return the snapshot."""
 
     def idle():
-        busy = st.mariadb.query("SELECT COUNT(*) AS n FROM videos WHERE status = 'processing'")[0]["n"]
-        return busy == 0 and st.temp_files() == [] and snapshot(st)
+        busy = st.query("SELECT COUNT(*) AS n FROM videos WHERE status = 'processing'")[0]["n"]
+        return busy == 0 and st.temp_files() == [] and st.snapshot()
 
     return wait_until(idle, 120, "the stack to be idle", st["file"].log, interval=0.2)
 
@@ -46,8 +34,7 @@ def assert_nothing_left(st: Stack, before: dict) -> None:
     """No new row, job, object, multipart upload or temp file since `before` (waits for
     the temp folder: a failed upload's last file is removed by the thread that received it)."""
     wait_until(lambda: st.temp_files() == before["temp"], 30, "the temp folder to be emptied", st["file"].log)
-    after = snapshot(st)
-    assert after == before
+    assert st.snapshot() == before
 
 
 def multipart_body(boundary: str, payload: bytes, filename: str = "clip.mp4", name: str | None = None) -> bytes:

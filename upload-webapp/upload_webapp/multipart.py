@@ -36,7 +36,11 @@ class MultipartStream:
     """Iterates over the parts of a request body read from `stream`."""
 
     def __init__(
-        self, stream, boundary: bytes, max_file_bytes: int, max_body_bytes: int | None = None,
+        self,
+        stream,
+        boundary: bytes,
+        max_file_bytes: int,
+        max_body_bytes: int | None = None,
         expected_bytes: int | None = None,
     ):
         self.stream = stream

@@ -1,19 +1,12 @@
 """OpenAPI document of upload-webapp (served at /openapi.json)."""
 
 from vs_common.openapi_parts import (
-    ERROR,
     VIDEO,
-    bearer_security,
-    healthz_path,
-    html_page,
-    logout_path,
-    metrics_path,
-    openapi_path,
+    json_error,
+    json_object,
+    json_response,
+    web_app_document,
 )
-
-
-def _err(text: str) -> dict:
-    return {"description": text, "content": {"application/json": {"schema": ERROR}}}
 
 
 def _tus_header(name: str, required: bool = True, pattern: str | None = None) -> dict:
@@ -26,19 +19,19 @@ def _tus_header(name: str, required: bool = True, pattern: str | None = None) ->
 _TUS = _tus_header("Tus-Resumable")
 _UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _TUS_COMMON = {
-    "401": _err("Not logged in"),
-    "403": _err("Cross-site request"),
-    "404": _err("No such upload (or not yours)"),
-    "410": _err("Expired before it was finished"),
-    "412": _err("Tus-Resumable missing or not 1.0.0"),
-    "423": _err("Another request is writing this upload"),
-    "503": _err("A dependency is down (the bytes are kept)"),
+    "401": json_error("Not logged in"),
+    "403": json_error("Cross-site request"),
+    "404": json_error("No such upload (or not yours)"),
+    "410": json_error("Expired before it was finished"),
+    "412": json_error("Tus-Resumable missing or not 1.0.0"),
+    "423": json_error("Another request is writing this upload"),
+    "503": json_error("A dependency is down (the bytes are kept)"),
 }
 TUS_PATHS = {
     "/api/tus/": {
         "options": {
             "summary": "tus 1.0.0: what this server supports (Tus-Version, Tus-Extension, Tus-Max-Size)",
-            "responses": {"204": {"description": "Capabilities"}, "401": _err("Not logged in")},
+            "responses": {"204": {"description": "Capabilities"}, "401": json_error("Not logged in")},
         },
         "post": {
             "summary": "tus creation: a new upload of Upload-Length bytes; Upload-Metadata keys filename, name",
@@ -49,11 +42,11 @@ TUS_PATHS = {
             ],
             "responses": {
                 "201": {"description": "Created: Location names it (on UPLOAD_PUBLIC_URL), Upload-Expires"},
-                "400": _err("Bad Upload-Length, metadata or name"),
-                "413": _err("Larger than Tus-Max-Size (MAX_UPLOAD_BYTES)"),
-                "415": _err("An empty file"),
-                "429": _err("Too many unfinished uploads (UPLOAD_MAX_UNFINISHED, UPLOAD_MAX_UNFINISHED_BYTES)"),
-                "507": _err("The temp volume is full"),
+                "400": json_error("Bad Upload-Length, metadata or name"),
+                "413": json_error("Larger than Tus-Max-Size (MAX_UPLOAD_BYTES)"),
+                "415": json_error("An empty file"),
+                "429": json_error("Too many unfinished uploads (UPLOAD_MAX_UNFINISHED, UPLOAD_MAX_UNFINISHED_BYTES)"),
+                "507": json_error("The temp volume is full"),
                 **{k: v for k, v in _TUS_COMMON.items() if k in ("401", "403", "412", "503")},
             },
         },
@@ -79,12 +72,12 @@ TUS_PATHS = {
             },
             "responses": {
                 "204": {"description": "Stored: Upload-Offset, Upload-Expires (and Video-Id when finished)"},
-                "400": _err("A bad header, a bad name, or the body ended early"),
-                "409": _err("Upload-Offset is not the upload's offset, or it is finished"),
-                "413": _err("The bytes go past Upload-Length"),
-                "415": _err("Not application/offset+octet-stream, or not a playable video"),
-                "502": _err("file-svc answered something unexpected"),
-                "507": _err("The temp volume is full"),
+                "400": json_error("A bad header, a bad name, or the body ended early"),
+                "409": json_error("Upload-Offset is not the upload's offset, or it is finished"),
+                "413": json_error("The bytes go past Upload-Length"),
+                "415": json_error("Not application/offset+octet-stream, or not a playable video"),
+                "502": json_error("file-svc answered something unexpected"),
+                "507": json_error("The temp volume is full"),
                 **_TUS_COMMON,
             },
         },
@@ -96,12 +89,11 @@ TUS_PATHS = {
     },
 }
 
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "upload-webapp", "version": "1.0.0", "description": "Upload videos."},
-    "components": {"securitySchemes": bearer_security()},
-    "security": [{"bearer": []}, {"cookie": []}],
-    "paths": {
+OPENAPI = web_app_document(
+    "upload-webapp",
+    "Upload videos.",
+    "The upload page",
+    {
         "/api/upload": {
             "post": {
                 "summary": "Upload a video (multipart fields `file` and optional `name`)",
@@ -121,24 +113,19 @@ OPENAPI = {
                     },
                 },
                 "responses": {
-                    "201": {
-                        "description": "Stored; packaging started",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["id", "video_name", "status"],
-                                    "properties": {
-                                        "id": {"type": "string"},
-                                        "video_name": {"type": "string"},
-                                        "status": {"type": "string", "enum": ["processing", "ready"]},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "201": json_response(
+                        "Stored; packaging started",
+                        json_object(
+                            ["id", "video_name", "status"],
+                            {
+                                "id": {"type": "string"},
+                                "video_name": {"type": "string"},
+                                "status": {"type": "string", "enum": ["processing", "ready"]},
+                            },
+                        ),
+                    ),
                     **{
-                        code: {"description": text, "content": {"application/json": {"schema": ERROR}}}
+                        code: json_error(text)
                         for code, text in {
                             "400": "Bad request",
                             "401": "Not logged in",
@@ -169,16 +156,11 @@ OPENAPI = {
                             }
                         },
                     },
-                    "401": {"description": "Not logged in", "content": {"application/json": {"schema": ERROR}}},
-                    "503": {"description": "Down", "content": {"application/json": {"schema": ERROR}}},
+                    "401": json_error("Not logged in"),
+                    "503": json_error("Down"),
                 },
             }
         },
-        "/": html_page("The upload page"),
-        "/logout": logout_path(),
-        "/healthz": healthz_path(),
-        "/metrics": metrics_path(),
-        "/openapi.json": openapi_path(),
         **TUS_PATHS,
     },
-}
+)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
@@ -14,6 +15,7 @@ from vs_common import names, videos
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
+from vs_common.wire import drain
 
 from .finish import default_name
 from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
@@ -23,8 +25,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("upload", __name__)
 
 FORM_OVERHEAD = 1024 * 1024  # the request may exceed the file's limit by this much
-DRAIN_BYTES = 64 * 1024 * 1024  # after an early 413, read at most this much before closing
-DRAIN_SECONDS = 10
 
 
 def _s():
@@ -45,28 +45,13 @@ def index():
     )
 
 
-def _drain_then_close(stream, budget: int):
-    """Read and discard what the client still sends (bounded), so it can read our answer."""
-
-    def drain():
-        deadline = time.monotonic() + DRAIN_SECONDS
-        left = budget
-        try:
-            while left > 0 and time.monotonic() < deadline:
-                chunk = stream.read(min(left, 256 * 1024))
-                if not chunk:
-                    break
-                left -= len(chunk)
-        except Exception:  # noqa: BLE001 - the client went away: nothing more to drain
-            return
-
-    return drain
-
-
 def _early_error(status: int, code: str, message: str):
+    """An answer before the body was read: the rest of the body is drained (bounded)
+    after it, so the client, still sending, can read it; then the connection closes."""
     response = error_response(status, code, message)
     response.headers["Connection"] = "close"
-    response.call_on_close(_drain_then_close(request.environ["wsgi.input"], DRAIN_BYTES))
+    stream = request.environ["wsgi.input"]
+    response.call_on_close(lambda: drain(stream))
     return response
 
 
@@ -78,6 +63,61 @@ def _discard(video_id: str) -> None:
         current_app.extensions["files"].delete_video(video_id)
     except Exception as exc:  # noqa: BLE001 - logged; the sweep is the safety net
         log.error("could not remove the failed upload %s (the sweep will): %s", video_id, exc)
+
+
+class _Outcome:
+    kept = False
+
+    def keep(self) -> None:
+        self.kept = True
+
+
+@contextmanager
+def _discarded_unless_kept(video_id: str) -> Iterator[_Outcome]:
+    """What file-svc holds of `video_id` is discarded when the block ends, by an answer
+    or an exception, unless the block called `keep()` (recorded, or nothing was sent)."""
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except BaseException as exc:
+        log.warning("upload %s failed (%s); removing what file-svc holds", video_id, type(exc).__name__)
+        _discard(video_id)
+        raise  # DatabaseUnavailable becomes a 503, anything else a 500
+    if not outcome.kept:
+        _discard(video_id)
+
+
+def _client_gone(exc: ClientGone, video_id: str):
+    log.info("upload %s abandoned by the client: %s", video_id, exc)
+    return error_response(400, "incomplete_upload", "The upload was interrupted before it was complete.")
+
+
+def _file_svc_rejected(exc: FileSvcRejected, video_id: str):
+    if exc.status == 507:  # file-svc's temp folder is full: a clear, retryable refusal
+        response = _early_error(507, "temp_storage_full", exc.message)
+        response.headers["Retry-After"] = "60"
+        return response
+    return _early_error(exc.status if exc.status in (400, 413, 415) else 502, exc.code, exc.message)
+
+
+def _file_svc_unavailable(exc: FileSvcUnavailable, video_id: str):
+    log.warning("file-svc unavailable during upload %s: %s", video_id, exc)
+    return _early_error(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+
+
+# How each failure while the form is read is answered (the upload is discarded for all).
+_FORM_ERRORS: dict[type[Exception], Callable] = {
+    names.InvalidName: lambda exc, _id: _early_error(400, "invalid_name", str(exc)),
+    FileTooLarge: lambda exc, _id: _early_error(413, "file_too_large", str(exc)),
+    BadForm: lambda exc, _id: _early_error(400, "bad_request", str(exc)),
+    ClientGone: _client_gone,
+    FileSvcRejected: _file_svc_rejected,
+    FileSvcUnavailable: _file_svc_unavailable,
+}
+
+
+def _form_error(exc: Exception, video_id: str):
+    return next(answer for kind, answer in _FORM_ERRORS.items() if isinstance(exc, kind))(exc, video_id)
 
 
 def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, str | None, str]:
@@ -137,48 +177,27 @@ def upload():
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
     boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
     form = MultipartStream(
-        CountedBody(request.stream, "multipart"), boundary, limit, max_body_bytes=limit + FORM_OVERHEAD, expected_bytes=request.content_length
+        CountedBody(request.stream, "multipart"),
+        boundary,
+        limit,
+        max_body_bytes=limit + FORM_OVERHEAD,
+        expected_bytes=request.content_length,
     )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.
     video_id = videos.new_video_id()
-    try:
-        stored, name, filename = _read_form(form, video_id)
-    except names.InvalidName as exc:
-        _discard(video_id)
-        return _early_error(400, "invalid_name", str(exc))
-    except FileTooLarge as exc:
-        _discard(video_id)
-        return _early_error(413, "file_too_large", str(exc))
-    except BadForm as exc:
-        _discard(video_id)
-        return _early_error(400, "bad_request", str(exc))
-    except ClientGone as exc:
-        log.info("upload %s abandoned by the client: %s", video_id, exc)
-        _discard(video_id)
-        return error_response(400, "incomplete_upload", "The upload was interrupted before it was complete.")
-    except FileSvcRejected as exc:
-        _discard(video_id)
-        if exc.status == 507:  # file-svc's temp folder is full: a clear, retryable refusal
-            response = _early_error(507, "temp_storage_full", exc.message)
-            response.headers["Retry-After"] = "60"
-            return response
-        status = exc.status if exc.status in (400, 413, 415) else 502
-        return _early_error(status, exc.code, exc.message)
-    except FileSvcUnavailable as exc:
-        log.warning("file-svc unavailable during upload %s: %s", video_id, exc)
-        _discard(video_id)
-        return _early_error(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
-    except BaseException:
-        _discard(video_id)
-        raise
-    if stored is None:
-        return error_response(400, "missing_file", "The form has no 'file' part: choose a video to upload.")
-    try:
-        if name and name.strip():
-            video_name = names.clean_name(name)
-        else:  # the file's name becomes the video's: the same rules, said of the file name
-            video_name = names.clean_name(default_name(filename), "The file name")
+    with _discarded_unless_kept(video_id) as outcome:
+        try:
+            stored, name, filename = _read_form(form, video_id)
+        except tuple(_FORM_ERRORS) as exc:
+            return _form_error(exc, video_id)
+        if stored is None:
+            outcome.keep()  # no file part: nothing reached file-svc
+            return error_response(400, "missing_file", "The form has no 'file' part: choose a video to upload.")
+        try:
+            video_name = _video_name(name, filename)
+        except names.InvalidName as exc:
+            return error_response(400, "invalid_name", str(exc))
         row = videos.insert_video(
             current_app.extensions["db"],
             s,
@@ -189,15 +208,16 @@ def upload():
             original_key=stored["original_key"],
             probe=stored.get("probe"),
         )
-    except names.InvalidName as exc:
-        _discard(video_id)
-        return error_response(400, "invalid_name", str(exc))
-    except BaseException:
-        log.warning("could not record upload %s; removing the stored file", video_id)
-        _discard(video_id)
-        raise  # DatabaseUnavailable becomes a 503
+        outcome.keep()
     log.info("upload %s (%r, %d bytes) by %s", row["id"], video_name, stored["size_bytes"], g.user)
     return jsonify(id=row["id"], video_name=row["video_name"], status=row["status"]), 201
+
+
+def _video_name(name: str | None, filename: str) -> str:
+    """The name field, or else the file's name (the same rules, said of the file name)."""
+    if name and name.strip():
+        return names.clean_name(name)
+    return names.clean_name(default_name(filename), "The file name")
 
 
 @bp.get("/api/uploads")

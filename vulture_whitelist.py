@@ -1,0 +1,36 @@
+"""What vulture (make lint) takes for unused but something outside our code uses.
+
+Read by vulture only, never imported. Patterns that cover a whole kind (Flask's route
+and hook decorators, pytest's hooks and `pytestmark`, http.server's handler methods)
+are in pyproject.toml's [tool.vulture]; here are the single names, each with its user.
+"""
+
+# Attributes a library reads.
+_.trust_env  # requests.Session: ignore proxy variables (auth_client, file_client, bench/mixed)
+_.row_factory  # sqlite3.Connection (db.py, harness)
+_.request_started  # flask.g, read back with g.get() (observe.py)
+
+# gunicorn reads these settings and hooks from common/vs_common/gunicorn_conf.py.
+worker_class
+graceful_timeout
+keepalive
+accesslog
+access_log_format
+errorlog
+forwarded_allow_ips
+limit_request_field_size
+control_socket_disable
+logger_class
+on_starting
+child_exit
+on_exit
+
+# The io.RawIOBase protocol of file-svc's streamed S3 body (storage.py): io's buffering calls them.
+_.seekable
+_.tell
+_.readinto
+
+# --- TEMPORARY: unused code in files another branch is changing (issue 14, captions). ---
+# Remove each line with the code it names once that branch has landed.
+STATUSES  # common/vs_common/videos.py: nothing reads videos.STATUSES
+bit_rate  # file-svc/file_svc/probe.py: Probe.bit_rate is set, never read

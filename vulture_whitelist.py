@@ -29,8 +29,3 @@ on_exit
 _.seekable
 _.tell
 _.readinto
-
-# --- TEMPORARY: unused code in files another branch is changing (issue 14, captions). ---
-# Remove each line with the code it names once that branch has landed.
-STATUSES  # common/vs_common/videos.py: nothing reads videos.STATUSES
-bit_rate  # file-svc/file_svc/probe.py: Probe.bit_rate is set, never read

@@ -12,13 +12,9 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from .observe import TracedSession, trace_headers
+from .wire import UPLOAD_CHUNK
 
 CONNECT_TIMEOUT = 3.0
-# The size of the HTTP chunks of an upload body: file-svc reads the body in pieces of
-# this size (file_svc.ingest.CHUNK). When the two match, gunicorn's chunked-body reader
-# hands each chunk over whole; when they do not (the multipart parser's pieces are a
-# few bytes short of 1 MiB), it slices and re-buffers almost every byte twice more.
-UPLOAD_CHUNK = 1024 * 1024
 
 
 class FileSvcError(RuntimeError):
@@ -120,7 +116,10 @@ class FileClient:
         return resp
 
     def upload(
-        self, body: Iterable[bytes], read_timeout: float = 3600.0, video_id: str | None = None,
+        self,
+        body: Iterable[bytes],
+        read_timeout: float = 3600.0,
+        video_id: str | None = None,
         send_timeout: float = 120.0,
     ) -> dict:
         """Stream `body` to `POST /videos` (chunked: never held in memory); return
@@ -165,8 +164,12 @@ class FileClient:
         """GET an object route (e.g. `videos/<id>/hls/master.m3u8`) as a streamed response."""
         try:
             raw = self._pool.request(
-                "GET", f"{self.base}/{path.lstrip('/')}", headers={**self._auth, **trace_headers(), **(headers or {})},
-                preload_content=False, retries=False, redirect=False,
+                "GET",
+                f"{self.base}/{path.lstrip('/')}",
+                headers={**self._auth, **trace_headers(), **(headers or {})},
+                preload_content=False,
+                retries=False,
+                redirect=False,
                 timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout),
             )
         except urllib3.exceptions.HTTPError as exc:

@@ -1,6 +1,7 @@
 """The catalogue's schema as versioned migrations, for MariaDB and SQLite.
 
-Every service calls `migrate(db)` at start-up: an empty database or an older one is
+auth-svc, upload-webapp, streaming-svc and the packager call `migrate(db)` at start-up
+(file-svc does not: it only reads what they made): an empty database or an older one is
 brought to the latest version. On MariaDB a named lock (GET_LOCK) keeps two services
 starting at once from racing; on SQLite, BEGIN IMMEDIATE does. `database/` holds the
 same schema as init SQL for the MariaDB image (`python -m vs_common.schema` prints it;
@@ -435,7 +436,7 @@ def init_sql() -> str:
         "-- The MariaDB image runs this on first start, in MYSQL_DATABASE (video_db).",
         "-- The application user comes from MYSQL_USER / MYSQL_PASSWORD (DB_USER / DB_PASS).",
         "",
-        _VERSIONS_TABLE["mariadb"].replace("IF NOT EXISTS ", "IF NOT EXISTS ") + ";",
+        _VERSIONS_TABLE["mariadb"] + ";",
         "",
     ]
     for version, description, statements in MIGRATIONS:

@@ -9,8 +9,6 @@ from . import jobs
 from .db import Cursor, Database, as_datetime, utcnow
 from .settings import Settings
 
-STATUSES = ("processing", "ready", "failed")
-
 
 def new_video_id() -> str:
     """A random URL-safe id (16 characters, 96 bits), never sequential."""

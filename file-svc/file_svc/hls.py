@@ -224,9 +224,7 @@ def audio_is_aac_lc(src: Path) -> bool:
     return streams[0].get("codec_name") == "aac" and streams[0].get("profile", "LC") == "LC"
 
 
-def remux_rung(
-    src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None, limit: int | None = None
-) -> None:
+def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None, limit: int | None = None) -> None:
     """Repackage the source's H.264 as HLS without re-encoding (stopped past `limit` bytes)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     inp = _input(src)
@@ -317,9 +315,7 @@ def _pictures(src: Path, shots: list[tuple[float, Path, str, int]], log_path: Pa
     before the time, still frame-exact), one decoded frame each: the cost does not grow
     with the video's length."""
     outputs = [
-        _input(src, ss=f"{at:.3f}")["v:0"].output(
-            str(path), vframes=1, vf=vf, **{"q:v": q}
-        )
+        _input(src, ss=f"{at:.3f}")["v:0"].output(str(path), vframes=1, vf=vf, **{"q:v": q})
         for at, path, vf, q in shots
     ]
     run(
@@ -402,8 +398,19 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, pr
 
 def _probe_segment(segment: Path) -> dict:
     """ffprobe of one of our own MPEG-TS segments (the mpegts demuxer, not the uploads')."""
-    cmd = ["ffprobe", "-v", "error", "-protocol_whitelist", "file", "-select_streams", "v:0", "-show_streams",
-           "-of", "json", f"file:{segment}"]
+    cmd = [
+        "ffprobe",
+        "-v",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-select_streams",
+        "v:0",
+        "-show_streams",
+        "-of",
+        "json",
+        f"file:{segment}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, timeout=60, preexec_fn=budget.child_setup(), env=budget.child_env())
     if proc.returncode != 0:
         raise PackagingError(f"a segment could not be read back: {last_error(proc.stderr.decode(errors='replace'))}")

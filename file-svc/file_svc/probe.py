@@ -134,7 +134,6 @@ class Probe:
     frame_rate: float
     has_audio: bool
     audio_codec: str | None
-    bit_rate: int | None
     audio_profile: str | None = None  # AAC's LC or HE-AAC...: only LC is copied as it is
     # The subtitle streams, in order: {"codec", "language", "title"}; None for a probe
     # kept before subtitles were (the packager then asks ffprobe).
@@ -244,7 +243,6 @@ def probe_file(path: str) -> Probe:
         has_audio=audio is not None,
         audio_codec=audio.get("codec_name") if audio else None,
         audio_profile=(audio.get("profile") or None) if audio else None,
-        bit_rate=int(fmt["bit_rate"]) if str(fmt.get("bit_rate", "")).isdigit() else None,
         subtitles=subtitle_streams(streams),
     )
 
@@ -283,8 +281,14 @@ def check_complete(path: str, probe: Probe) -> None:
     the last half second, it looks for the last one)."""
     try:
         listing = run_ffprobe(
-            ["-read_intervals", f"{max(0.0, probe.duration_s - END_WINDOW):.3f}%",
-             "-show_entries", "packet=stream_index,pts_time,duration_time,flags", "-show_entries", "stream=index,codec_type"],
+            [
+                "-read_intervals",
+                f"{max(0.0, probe.duration_s - END_WINDOW):.3f}%",
+                "-show_entries",
+                "packet=stream_index,pts_time,duration_time,flags",
+                "-show_entries",
+                "stream=index,codec_type",
+            ],
             path,
         )
     except ProbeFailed as exc:

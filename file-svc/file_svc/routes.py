@@ -4,7 +4,6 @@ and the caption tracks' writes (PUT/DELETE /videos/<id>/captions/<language>)."""
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -12,7 +11,7 @@ from werkzeug.wsgi import wrap_file
 
 from vs_common import captions
 from vs_common.errors import error_response
-from vs_common.wire import valid_video_id
+from vs_common.wire import drain, valid_video_id
 
 from . import captions as caption_store
 from . import ingest, keys
@@ -22,8 +21,6 @@ from .storage import ObjectNotFound
 
 log = logging.getLogger(__name__)
 bp = Blueprint("files", __name__)
-DRAIN_BYTES = 64 * 1024 * 1024  # after a mid-body refusal, read at most this much before closing
-DRAIN_SECONDS = 10
 
 
 def _settings():
@@ -103,16 +100,7 @@ def import_upload():
 def _refuse_mid_body(status: int, code: str, message: str, headers: dict | None = None):
     """An error found while the body still arrives: read (and drop) the rest first, bounded,
     so the sender, still writing, gets to read the answer instead of a reset connection."""
-    deadline = time.monotonic() + DRAIN_SECONDS
-    left = DRAIN_BYTES
-    try:
-        while left > 0 and time.monotonic() < deadline:
-            chunk = request.stream.read(min(left, 1024 * 1024))
-            if not chunk:
-                break
-            left -= len(chunk)
-    except Exception:  # noqa: BLE001 - the sender went away: nothing more to read
-        pass
+    drain(request.stream)
     response = error_response(status, code, message, headers)
     response.headers["Connection"] = "close"
     return response

@@ -139,9 +139,6 @@ class LocalStorage:
         etag = '"' + hashlib.md5(f"{key}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest() + '"'
         return _respond(key, st.st_size, etag, range_header, if_none_match, path=str(path))
 
-    def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
-
     def delete_prefix(self, prefix: str) -> int:
         """Remove a folder of objects; safe against another delete of it at the same time
         (what the other one removed first is simply not counted)."""
@@ -434,15 +431,6 @@ class S3Storage:
                 # Open now, so that S3 being down is a 503 before any byte is sent.
                 stream.body = opener(start, end, stream.status == 206)
         return stream
-
-    def exists(self, key: str) -> bool:
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
-            return True
-        except Exception as exc:  # noqa: BLE001
-            if self._is_missing(exc):
-                return False
-            raise self._unavailable(exc, f"head of {key}") from exc
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []

@@ -4,7 +4,6 @@ reads through file-svc."""
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
@@ -15,14 +14,12 @@ from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
 from vs_common.settings import origin_of
+from vs_common.wire import drain, valid_video_id
 
 from .openapi import OPENAPI
 
 log = logging.getLogger(__name__)
 bp = Blueprint("streaming", __name__)
-# Ids are URL-safe tokens. Checked before any query: the catalogue's collation ignores
-# characters such as NUL, so "<id>%00" would otherwise find the video "<id>".
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PASS_HEADERS = (
     "Content-Type",
     "Content-Length",
@@ -62,7 +59,7 @@ def library():
 
 @bp.get("/videos/<video_id>")
 def player(video_id: str):
-    row = videos.get_video(_db(), video_id) if _ID.fullmatch(video_id) else None
+    row = videos.get_video(_db(), video_id) if valid_video_id(video_id) else None
     if row is None:
         return render_template("notfound.html", **_page_context("")), 404
     video = videos.to_json(row, _s().streaming_public_url)
@@ -102,7 +99,7 @@ def list_videos():
 
 
 def _own_video(video_id: str):
-    row = videos.get_video(_db(), video_id) if _ID.fullmatch(video_id) else None
+    row = videos.get_video(_db(), video_id) if valid_video_id(video_id) else None
     if row is None:
         abort(error_response(404, "not_found", "No such video."))
     if row["owner"] != g.user:
@@ -112,7 +109,7 @@ def _own_video(video_id: str):
 
 @bp.get("/api/videos/<video_id>")
 def get_video(video_id: str):
-    row = videos.get_video(_db(), video_id) if _ID.fullmatch(video_id) else None
+    row = videos.get_video(_db(), video_id) if valid_video_id(video_id) else None
     if row is None:
         return error_response(404, "not_found", "No such video.")
     return jsonify(videos.to_json(row, _s().streaming_public_url))
@@ -174,18 +171,15 @@ def retry_video(video_id: str):
 
 
 CAPTION_REQUEST_MAX = captions.MAX_BYTES + 64 * 1024  # the file and the form around it
-DRAIN_BYTES = 8 * 1024 * 1024
+CAPTION_DRAIN_BYTES = 8 * 1024 * 1024
 
 
 def _too_large_caption():
     """413 for a body past CAPTION_REQUEST_MAX, once a bounded rest of it is read (so that
     the sender, still writing, reads the answer instead of a reset connection)."""
-    stream, left = request.environ.get("wsgi.input"), DRAIN_BYTES
-    try:
-        while stream is not None and left > 0 and (chunk := stream.read(min(left, 256 * 1024))):
-            left -= len(chunk)
-    except Exception:  # noqa: BLE001 - the sender went away: nothing more to read
-        pass
+    stream = request.environ.get("wsgi.input")
+    if stream is not None:
+        drain(stream, CAPTION_DRAIN_BYTES)
     response = error_response(
         413, "file_too_large", f"The caption file is larger than {captions.MAX_BYTES} bytes (2 MiB)."
     )
@@ -267,7 +261,7 @@ def _relay(upstream, size: int = 256 * 1024):
 def _proxy(video_id: str, rest: str):
     """Stream an object from file-svc: Range and ETag pass through, nothing is buffered."""
     segments = rest.split("/")
-    if not _ID.fullmatch(video_id) or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
+    if not valid_video_id(video_id) or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
         return error_response(404, "not_found", "No such file.")
     path = f"videos/{quote(video_id, safe='')}/" + "/".join(quote(seg, safe="") for seg in segments)
     headers = {k: request.headers[k] for k in ("Range", "If-None-Match") if k in request.headers}

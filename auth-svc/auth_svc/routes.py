@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 
+from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
 from vs_common.wire import COOKIE_NAME
@@ -18,12 +19,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 
-def _settings():
-    return current_app.extensions["settings"]
-
-
-def _db():
-    return current_app.extensions["db"]
+_settings, _db = app_settings, app_db
 
 
 def _wants_json() -> bool:

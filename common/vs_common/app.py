@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, current_app
 
 from .db import Database
 from .errors import register_error_handlers
@@ -45,3 +45,13 @@ def service_app(
             log.error("%s: schema migration failed at start-up (503 until the database is back): %s", service, exc)
     register_error_handlers(app)
     return app
+
+
+def app_settings() -> Settings:
+    """The settings of the app serving the current request."""
+    return current_app.extensions["settings"]
+
+
+def app_db() -> Database:
+    """The database of the app serving the current request."""
+    return current_app.extensions["db"]

@@ -116,6 +116,11 @@ def json_object(required: list[str], properties: dict) -> dict:
     return {"type": "object", "required": required, "properties": properties}
 
 
+def multipart_body(required: list[str], properties: dict) -> dict:
+    """A required multipart/form-data request body with these fields."""
+    return {"required": True, "content": {"multipart/form-data": {"schema": json_object(required, properties)}}}
+
+
 def json_body(schema: dict) -> dict:
     """A required JSON request body."""
     return {"required": True, "content": {"application/json": {"schema": schema}}}

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wsgi import wrap_file
 
 from vs_common import captions
+from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.wire import drain, valid_video_id
 
@@ -23,8 +24,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("files", __name__)
 
 
-def _settings():
-    return current_app.extensions["settings"]
+_settings = app_settings
 
 
 def _storage():
@@ -189,8 +189,7 @@ def delete(video_id: str):
 CAPTION_BODY_MAX = 6 * captions.MAX_BYTES  # escaped WebVTT of a 2 MiB upload: `<` becomes `&lt;`
 
 
-def _db():
-    return current_app.extensions["db"]
+_db = app_db
 
 
 def _track_json(track: dict) -> dict:

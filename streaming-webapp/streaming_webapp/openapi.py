@@ -8,6 +8,7 @@ from vs_common.openapi_parts import (
     json_error,
     json_object,
     json_response,
+    multipart_body,
     web_app_document,
 )
 
@@ -115,41 +116,33 @@ OPENAPI = web_app_document(
             "post": {
                 "summary": "Add a caption track, or replace the one of its language (owner only)",
                 "parameters": [_ID],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["file", "language", "label"],
-                                "properties": {
-                                    "file": {
-                                        "type": "string",
-                                        "format": "binary",
-                                        "description": "WebVTT (.vtt) or SubRip (.srt), at most 2 MiB; UTF-8 (with "
-                                        "or without a BOM) or UTF-16 with a BOM",
-                                    },
-                                    "language": {
-                                        "type": "string",
-                                        "description": "BCP 47 tag (`en`, `pt-BR`, `und`; ISO 639-2 codes such as "
-                                        "`eng` become `en`); one track per language",
-                                    },
-                                    "label": {
-                                        "type": "string",
-                                        "minLength": 1,
-                                        "maxLength": 100,
-                                        "description": "one line, no control characters, no double quote",
-                                    },
-                                    "default": {
-                                        "type": "string",
-                                        "enum": ["true", "false"],
-                                        "description": "true: this track is the default (the others stop being it)",
-                                    },
-                                },
-                            }
-                        }
+                "requestBody": multipart_body(
+                    ["file", "language", "label"],
+                    {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "WebVTT (.vtt) or SubRip (.srt), at most 2 MiB; UTF-8 (with "
+                            "or without a BOM) or UTF-16 with a BOM",
+                        },
+                        "language": {
+                            "type": "string",
+                            "description": "BCP 47 tag (`en`, `pt-BR`, `und`; ISO 639-2 codes such as "
+                            "`eng` become `en`); one track per language",
+                        },
+                        "label": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 100,
+                            "description": "one line, no control characters, no double quote",
+                        },
+                        "default": {
+                            "type": "string",
+                            "enum": ["true", "false"],
+                            "description": "true: this track is the default (the others stop being it)",
+                        },
                     },
-                },
+                ),
                 "responses": {
                     "201": {"description": "The track", "content": {"application/json": {"schema": CAPTION}}},
                     "400": json_error("A malformed file (the message says where: line, cue), a bad language or label"),

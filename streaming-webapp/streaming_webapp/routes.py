@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from vs_common import captions, names, videos
+from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
@@ -31,12 +32,7 @@ PASS_HEADERS = (
 )
 
 
-def _s():
-    return current_app.extensions["settings"]
-
-
-def _db():
-    return current_app.extensions["db"]
+_s, _db = app_settings, app_db
 
 
 def _page_context(current: str) -> dict:

@@ -5,6 +5,7 @@ from vs_common.openapi_parts import (
     json_error,
     json_object,
     json_response,
+    multipart_body,
     web_app_document,
 )
 
@@ -97,21 +98,10 @@ OPENAPI = web_app_document(
         "/api/upload": {
             "post": {
                 "summary": "Upload a video (multipart fields `file` and optional `name`)",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["file"],
-                                "properties": {
-                                    "file": {"type": "string", "format": "binary"},
-                                    "name": {"type": "string", "maxLength": 200},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": multipart_body(
+                    ["file"],
+                    {"file": {"type": "string", "format": "binary"}, "name": {"type": "string", "maxLength": 200}},
+                ),
                 "responses": {
                     "201": json_response(
                         "Stored; packaging started",

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.sansio.multipart import File
 
 from vs_common import names, videos
+from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
@@ -27,8 +28,7 @@ bp = Blueprint("upload", __name__)
 FORM_OVERHEAD = 1024 * 1024  # the request may exceed the file's limit by this much
 
 
-def _s():
-    return current_app.extensions["settings"]
+_s = app_settings
 
 
 @bp.get("/")
@@ -199,7 +199,7 @@ def upload():
         except names.InvalidName as exc:
             return error_response(400, "invalid_name", str(exc))
         row = videos.insert_video(
-            current_app.extensions["db"],
+            app_db(),
             s,
             video_id=video_id,
             name=video_name,
@@ -224,7 +224,7 @@ def _video_name(name: str | None, filename: str) -> str:
 def uploads():
     """This user's 50 most recent uploads, newest first."""
     s = _s()
-    rows, _ = videos.list_videos(current_app.extensions["db"], owner=g.user, limit=50)
+    rows, _ = videos.list_videos(app_db(), owner=g.user, limit=50)
     return jsonify(uploads=[videos.to_json(r, s.streaming_public_url) for r in rows])
 
 

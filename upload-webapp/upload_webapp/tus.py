@@ -14,8 +14,9 @@ import binascii
 import logging
 from email.utils import format_datetime
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
+from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.names import InvalidName, clean_name, decode_utf8
 from vs_common.observe import CountedBody, upload_view
@@ -30,8 +31,7 @@ EXTENSIONS = "creation,termination,expiration"
 OFFSET_TYPE = "application/offset+octet-stream"
 
 
-def _s():
-    return current_app.extensions["settings"]
+_s = app_settings
 
 
 def _headers(extra: dict | None = None) -> dict:
@@ -111,9 +111,7 @@ def create():
     except ValueError as exc:
         return _tus_error(400, "bad_metadata", str(exc))
     try:
-        upload = uploads.create(
-            current_app.extensions["db"], s, owner=g.user, length=length, filename=filename, name=name
-        )
+        upload = uploads.create(app_db(), s, owner=g.user, length=length, filename=filename, name=name)
     except uploads.TooMany as exc:
         return _tus_error(429, "too_many_uploads", str(exc), {"Retry-After": "60"})
     except uploads.TempFull as exc:
@@ -126,11 +124,11 @@ def create():
 def _mine(upload_id: str):
     """The caller's upload, or an error response: 404 for anyone else's and unknown ids,
     410 for an expired one (swept meanwhile: 404)."""
-    upload = uploads.get(current_app.extensions["db"], upload_id, _s())
+    upload = uploads.get(app_db(), upload_id, _s())
     if upload is None or upload["owner"] != g.user:
         return None, _tus_error(404, "not_found", "No such upload.")
     if upload["video_id"] is None and uploads.expired(upload):
-        uploads.remove(current_app.extensions["db"], _s(), upload_id)
+        uploads.remove(app_db(), _s(), upload_id)
         return None, _tus_error(410, "expired", "This upload expired before it was finished; start it again.")
     return upload, None
 
@@ -195,7 +193,7 @@ def patch(upload_id: str):
     if sock is not None:
         sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
     try:
-        upload = uploads.append(current_app.extensions["db"], _s(), upload, CountedBody(request.stream, "tus"))
+        upload = uploads.append(app_db(), _s(), upload, CountedBody(request.stream, "tus"))
     except uploads.Locked:
         return _tus_error(
             423, "locked", "Another request is writing this upload; try again shortly.", {"Retry-After": "2"}
@@ -203,7 +201,7 @@ def patch(upload_id: str):
     except uploads.PastLength as exc:
         return _tus_error(413, "past_upload_length", str(exc))
     except uploads.NotAVideoSignature as exc:
-        uploads.remove(current_app.extensions["db"], _s(), upload_id)
+        uploads.remove(app_db(), _s(), upload_id)
         return _tus_error(415, "not_a_video", str(exc))
     except uploads.TempFull as exc:
         return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
@@ -230,6 +228,6 @@ def terminate(upload_id: str):
     upload, refused = _mine(upload_id)
     if refused is not None:
         return refused
-    uploads.remove(current_app.extensions["db"], _s(), upload_id)
+    uploads.remove(app_db(), _s(), upload_id)
     log.info("tus upload %s terminated by %s", upload_id, g.user)
     return Response(status=204, headers=_headers())

@@ -5,15 +5,9 @@
 // offered and go on from the server's offset once the same file is chosen again.
 (function () {
   "use strict";
-  const form = document.getElementById("upload-form");
-  const fileInput = document.getElementById("file");
-  const nameInput = document.getElementById("name");
-  const drop = document.getElementById("dropzone");
-  const message = document.getElementById("message");
-  const queue = document.getElementById("queue");
-  const unfinishedBox = document.getElementById("unfinished-box");
-  const unfinished = document.getElementById("unfinished");
-  const list = document.getElementById("uploads");
+  const [form, fileInput, nameInput, drop, message, queue, unfinishedBox, unfinished, list] = [
+    "upload-form", "file", "name", "dropzone", "message", "queue", "unfinished-box", "unfinished", "uploads",
+  ].map((id) => document.getElementById(id));
   const maxBytes = Number(form.dataset.maxBytes);
   const chunkSize = Number(form.dataset.chunkBytes);
   const RETRIES = [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000];

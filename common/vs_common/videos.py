@@ -220,6 +220,51 @@ def retry_video(db: Database, video_id: str) -> bool:
 # -- renditions (written by the packager) ---------------------------------------------
 
 
+def set_media(cur: Cursor, video_id: str, duration_s: float | None, width: int, height: int) -> None:
+    """What the probe found: the duration and the displayed size."""
+    cur.execute(
+        "UPDATE videos SET duration_s = ?, width = ?, height = ?, updated_at = ? WHERE id = ?",
+        (duration_s, width, height, utcnow(), video_id),
+    )
+
+
+def mark_ready(cur: Cursor, video_id: str) -> None:
+    cur.execute("UPDATE videos SET status = 'ready', error = NULL, updated_at = ? WHERE id = ?", (utcnow(), video_id))
+
+
+def mark_failed(cur: Cursor, video_id: str, reason: str) -> None:
+    """A video whose packaging failed for good: `failed` with the reason, no renditions."""
+    cur.execute(
+        "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
+        (reason[:1000], utcnow(), video_id),
+    )
+    cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))  # none was published
+
+
+def set_playlist_attributes(cur: Cursor, video_id: str, r: dict) -> None:
+    """A rendition's master-playlist attributes (size, bandwidths, CODECS, frame rate)."""
+    cur.execute(
+        "UPDATE renditions SET width = ?, height = ?, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
+        "frame_rate = ? WHERE video_id = ? AND label = ?",
+        (
+            r["width"],
+            r["height"],
+            r["bandwidth"],
+            r["average_bandwidth"],
+            r["codecs"],
+            r["frame_rate"],
+            video_id,
+            r["label"],
+        ),
+    )
+
+
+def uploaded_caption_languages(db: Database, video_id: str) -> frozenset[str]:
+    """The languages the owner gave tracks for (they stand over embedded ones)."""
+    rows = db.query("SELECT language FROM captions WHERE video_id = ? AND source = 'upload'", (video_id,))
+    return frozenset(r["language"] for r in rows)
+
+
 def plan_renditions(cur: Cursor, video_id: str, rungs: list[tuple[int, int, int, bool]]) -> None:
     """The renditions a video will have, all pending: (label, width, height, copied)."""
     now = utcnow()

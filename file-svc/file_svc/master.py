@@ -54,20 +54,7 @@ def _with_published_attributes(cur, storage, video_id: str, ready: list[dict]) -
                 log.warning("video %s: rendition %dp has no playlist attributes; left out", video_id, r["label"])
                 continue
             r = {**r, **found}
-            cur.execute(
-                "UPDATE renditions SET width = ?, height = ?, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
-                "frame_rate = ? WHERE video_id = ? AND label = ?",
-                (
-                    r["width"],
-                    r["height"],
-                    r["bandwidth"],
-                    r["average_bandwidth"],
-                    r["codecs"],
-                    r["frame_rate"],
-                    video_id,
-                    r["label"],
-                ),
-            )
+            videos.set_playlist_attributes(cur, video_id, r)
         out.append(r)
     return out
 

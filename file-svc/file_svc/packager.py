@@ -173,18 +173,12 @@ class Packager:
         src = self._source(row, work)
         probe = self._probe(row, src)
         subtitles = self._subtitles(probe, src)
-        uploaded = frozenset(
-            r["language"]
-            for r in self.db.query("SELECT language FROM captions WHERE video_id = ? AND source = 'upload'", (vid,))
-        )
+        uploaded = videos.uploaded_caption_languages(self.db, vid)
         rungs = hls.plan_rungs(probe, self.s.hls_ladder)
         first = rungs[-1] if rungs[-1].copy else rungs[0]
         dw, dh = probe.display_size
         with self._owned(job) as cur:
-            cur.execute(
-                "UPDATE videos SET duration_s = ?, width = ?, height = ?, updated_at = ? WHERE id = ?",
-                (probe.duration_s, dw, dh, utcnow(), vid),
-            )
+            videos.set_media(cur, vid, probe.duration_s, dw, dh)
             videos.plan_renditions(cur, vid, [(r.label, r.width, r.height, r.copy) for r in rungs])
         started = time.monotonic()
         out, images, log_path = work / "hls", work / "images", work / "ffmpeg.log"
@@ -221,9 +215,7 @@ class Packager:
             self.storage.delete(key)
         publish_master(self.db, self.storage, vid)
         with self._owned(job) as cur:
-            cur.execute(
-                "UPDATE videos SET status = 'ready', error = NULL, updated_at = ? WHERE id = ?", (utcnow(), vid)
-            )
+            videos.mark_ready(cur, vid)
             jobs.enqueue(cur, vid, jobs.THUMBS)
             for rung in rungs:
                 if rung is not first:
@@ -325,12 +317,7 @@ class Packager:
         try:
             with self._owned(job) as cur:
                 if job.stage == jobs.FIRST:
-                    cur.execute(
-                        "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? "
-                        "AND status = 'processing'",
-                        (reason[:1000], utcnow(), vid),
-                    )
-                    cur.execute("DELETE FROM renditions WHERE video_id = ?", (vid,))  # none was published
+                    videos.mark_failed(cur, vid, reason)
                 elif job.stage == jobs.RUNG:
                     videos.rendition_failed(cur, vid, job.label, reason)
                 remaining = jobs.fail(cur, job, reason)

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from vs_common.videos import new_video_id
-from vs_common.wire import UPLOAD_CHUNK
+from vs_common.wire import UPLOAD_CHUNK, valid_video_id
 
 from . import keys
 from .probe import NotAVideo, Probe, check_complete, probe_file
@@ -50,6 +50,13 @@ def source_path(temp_dir: str, video_id: str) -> Path | None:
         if not candidate.name.endswith(".part"):
             return candidate
     return None
+
+
+def source_in_temp(temp_dir: str, key: str) -> bool:
+    """Whether the video of an object key (`videos/<id>/...`) still has its source in the
+    temp folder: an upload or a packaging job is at work on it."""
+    video_id = key.split("/")[1] if key.count("/") >= 2 else ""
+    return valid_video_id(video_id) and bool(temp_files_of(temp_dir, video_id))
 
 
 def part_path(temp_dir: str, video_id: str) -> Path:

@@ -400,7 +400,7 @@ class Packager:
     def sweep(self) -> None:
         """Abort stale multipart uploads; remove what deletes and crashes left behind."""
         try:
-            aborted = self.storage.sweep()
+            aborted = self.storage.sweep(keep=lambda key: ingest.source_in_temp(self.s.temp_dir, key))
             if aborted:
                 log.info("sweep: aborted %d incomplete multipart uploads", aborted)
         except StorageUnavailable as exc:
@@ -533,11 +533,10 @@ class Packager:
             except Exception as exc:  # noqa: BLE001 - wait for the database
                 log.warning("waiting for the database: %s", exc)
                 self.stop.wait(2)
-        if self.s.storage_backend == "s3":
-            try:
-                self.storage.ensure_bucket()
-            except Exception as exc:  # noqa: BLE001
-                log.warning("could not check the bucket: %s", exc)
+        try:
+            self.storage.ensure_bucket()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not check the bucket: %s", exc)
         lanes = [(f"first{i}", (jobs.FIRST,)) for i in range(self.s.packaging_first_workers)]
         lanes += [(f"any{i}", None) for i in range(self.s.packaging_workers)]
         threads = [threading.Thread(target=self.worker_loop, args=lane, name=lane[0], daemon=True) for lane in lanes]

@@ -1,241 +1,32 @@
-"""Object storage: a local folder or S3 (any S3-protocol store), behind one interface.
+"""The S3 store (any S3-protocol server): a lazily built boto3 client with explicit
+timeouts and retries; writes as multipart uploads in parts, aborted when they fail.
 
-Domain code uses `put_file`, `open_object`, `delete_prefix`; S3 writes are multipart
-uploads in parts (never whole files in memory) and a failed one is aborted; `sweep`
-aborts incomplete multipart uploads that an unreachable S3 left behind.
+The multipart upload is written here rather than with boto3's transfer manager
+(`upload_file`): the manager aborts a failed upload once, and when S3 is unreachable
+that abort fails too and its upload id is lost with it. Here the failed abort is
+retried in the background until S3 answers (`_retry_aborts`), so an outage leaves no
+incomplete upload behind for longer than it lasts. Parts are read one at a time from
+the file (memory: one part). Downloads do use the transfer manager (`download_file`):
+ranged parts, a temp name renamed at the end, bounded memory.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import os
-import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from vs_common.settings import MiB, Settings
-from vs_common.wire import valid_video_id
 
-from .keys import content_type
+from ..keys import content_type
+from .objects import FileWindow, ObjectNotFound, ObjectStream, StorageUnavailable, respond
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("file_svc.storage")
 CHUNK = 256 * 1024
 ABORT_RETRY_SECONDS = 2.0
-
-
-class StorageUnavailable(RuntimeError):
-    """The store cannot be reached or failed; answered with 503."""
-
-
-class ObjectNotFound(KeyError):
-    """No object under that key."""
-
-
-@dataclass
-class ObjectStream:
-    """An object (or a byte range of it) ready to stream."""
-
-    status: int  # 200, 206 or 304
-    headers: dict[str, str]
-    body: Iterator[bytes] | None = None
-    path: str | None = None  # local file (served with sendfile)
-    offset: int = 0
-    length: int = 0
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None | str:
-    """(start, end inclusive) for a single `bytes=` range; None when there is none or it is
-    malformed (RFC 9110: ignored, the whole object is sent), 'invalid' when it is well
-    formed but unsatisfiable (416)."""
-    if not header:
-        return None
-    header = header.strip()
-    if not header.startswith("bytes=") or "," in header:
-        return None
-    spec = header[6:].strip()
-    start_s, sep, end_s = spec.partition("-")
-    if not sep:
-        return None
-    try:
-        if start_s == "":
-            length = int(end_s)
-            if length <= 0:
-                return "invalid"
-            start, end = max(0, size - length), size - 1
-        else:
-            start = int(start_s)
-            end = int(end_s) if end_s else None
-    except ValueError:
-        return None
-    if start < 0 or (end is not None and end < start):
-        return None  # `bytes=5-1` is not a valid range: ignored
-    if start >= size:
-        return "invalid"
-    if end is None:
-        end = size - 1
-    return start, min(end, size - 1)
-
-
-class LocalStorage:
-    """Objects as files under STORAGE_DIR; writes are atomic (temp file + rename)."""
-
-    def __init__(self, root: str):
-        self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root not in path.parents:
-            raise ObjectNotFound(key)
-        return path
-
-    def check(self) -> None:
-        if not os.access(self.root, os.W_OK):
-            raise StorageUnavailable(f"{self.root} is not writable")
-
-    def put_file(self, key: str, src: str) -> None:
-        dest = self._path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            try:
-                os.link(src, tmp)  # same file system: no copy at all
-            except OSError:
-                shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StorageUnavailable(f"cannot write {key}: {exc.strerror}") from exc
-
-    def put_bytes(self, key: str, data: bytes) -> None:
-        """A small object (a playlist), replaced atomically: a reader sees the old or the new."""
-        dest = self._path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, dest)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StorageUnavailable(f"cannot write {key}: {exc.strerror}") from exc
-
-    def delete(self, key: str) -> None:
-        """Remove one object (nothing if it is not there)."""
-        self._path(key).unlink(missing_ok=True)
-
-    def open_object(self, key: str, range_header: str | None = None, if_none_match: str | None = None) -> ObjectStream:
-        path = self._path(key)
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise ObjectNotFound(key) from None
-        etag = '"' + hashlib.md5(f"{key}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest() + '"'
-        return _respond(key, st.st_size, etag, range_header, if_none_match, path=str(path))
-
-    def delete_prefix(self, prefix: str) -> int:
-        """Remove a folder of objects; safe against another delete of it at the same time
-        (what the other one removed first is simply not counted)."""
-        path = self._path(prefix.rstrip("/"))
-        count = sum(len(files) for _dir, _subdirs, files in os.walk(path))  # os.walk skips what vanishes
-        shutil.rmtree(path, ignore_errors=True)
-        return count
-
-    def list_keys(self, prefix: str) -> list[str]:
-        base = self._path(prefix.rstrip("/")) if prefix else self.root
-        if not base.exists():
-            return []
-        return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file())
-
-    def download(self, key: str, dest: str) -> None:
-        shutil.copyfile(self._path(key), dest)
-
-    def sweep(self, older_than: timedelta = timedelta(hours=1)) -> int:
-        """Remove temp files an interrupted write left (the local twin of the S3 sweep)."""
-        cutoff = datetime.now().timestamp() - older_than.total_seconds()
-        removed = 0
-        for tmp in self.root.rglob(".*.tmp"):
-            if tmp.stat().st_mtime < cutoff:
-                tmp.unlink(missing_ok=True)
-                removed += 1
-        return removed
-
-
-def _respond(key, size, etag, range_header, if_none_match, *, path=None, opener=None) -> ObjectStream:
-    headers = {
-        "Content-Type": content_type(key),
-        "ETag": etag,
-        "Accept-Ranges": "bytes",
-    }
-    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")] + (
-        [etag] if if_none_match.strip() == "*" else []
-    ):
-        return ObjectStream(304, headers)
-    rng = parse_range(range_header, size)
-    if rng == "invalid":
-        headers["Content-Range"] = f"bytes */{size}"
-        return ObjectStream(416, headers)
-    if rng is None:
-        start, end, status = 0, size - 1, 200
-    else:
-        start, end = rng
-        status = 206
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    length = max(0, end - start + 1)
-    headers["Content-Length"] = str(length)
-    stream = ObjectStream(status, headers, path=path, offset=start, length=length)
-    if opener is not None:
-        stream.body = opener(start, end, rng is not None)
-    return stream
-
-
-class FileWindow(io.RawIOBase):
-    """`length` bytes of an open file from `offset`, as a seekable read-only stream."""
-
-    def __init__(self, fh, offset: int, length: int):
-        super().__init__()
-        self.fh = fh
-        self.offset = offset
-        self.length = length
-        self.pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def __len__(self) -> int:
-        return self.length
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
-        self.pos = min(max(0, base + pos), self.length)
-        return self.pos
-
-    def read(self, size: int = -1) -> bytes:
-        left = self.length - self.pos
-        size = left if size is None or size < 0 else min(size, left)
-        if size <= 0:
-            return b""
-        self.fh.seek(self.offset + self.pos)
-        data = self.fh.read(size)
-        self.pos += len(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 class S3Storage:
@@ -421,7 +212,7 @@ class S3Storage:
                 raise self._unavailable(exc, f"read of {key}") from exc
             return _iter_body(obj["Body"])
 
-        stream = _respond(key, size, etag, range_header, if_none_match)
+        stream = respond(key, size, etag, range_header, if_none_match)
         if stream.status in (200, 206):
             start = stream.offset
             end = start + stream.length - 1
@@ -491,18 +282,13 @@ class S3Storage:
                 log.warning("could not abort multipart upload %s: %s", up["Key"], exc)
         return aborted
 
-    def sweep(self, older_than: timedelta = timedelta(hours=1)) -> int:
+    def sweep(self, older_than: timedelta = timedelta(hours=1), keep: Callable[[str], bool] | None = None) -> int:
         """Abort the multipart uploads an unreachable S3 left behind: older than
-        `older_than`, and not of a video whose source is still in the temp folder (an
-        upload or a packaging job at work, however long it takes; a failed upload's
-        source is removed before it answers)."""
-        return self.abort_uploads("videos/", older_than, keep=self._source_in_temp)
-
-    def _source_in_temp(self, key: str) -> bool:
-        video_id = key.split("/")[1] if key.count("/") >= 2 else ""
-        if not valid_video_id(video_id):
-            return False
-        return any((Path(self.settings.temp_dir) / "sources").glob(f"{video_id}.*"))
+        `older_than`, and not those `keep` says are still at work (the packager passes
+        "its video's source is still in the temp folder": an upload or a packaging job
+        at work, however long it takes; a failed upload's source is removed before it
+        answers). The store knows nothing of the temp folder."""
+        return self.abort_uploads("videos/", older_than, keep=keep)
 
 
 def _iter_body(body) -> Iterator[bytes]:
@@ -514,9 +300,3 @@ def _iter_body(body) -> Iterator[bytes]:
             yield chunk
     finally:
         body.close()
-
-
-def make_storage(settings: Settings) -> LocalStorage | S3Storage:
-    if settings.storage_backend == "s3":
-        return S3Storage(settings)
-    return LocalStorage(settings.storage_dir)

@@ -15,8 +15,8 @@ run: setup
 	@[ -f .env ] || { cp .env.example .env; echo "Created .env from .env.example (edit it to change the login)."; }
 	$(BIN)/python scripts/run.py
 
-test: setup setup-test
-	@$(MAKE) --no-print-directory lint
+# lint before setup-test: a lint failure stops here, before the Docker engine starts.
+test: setup lint setup-test
 	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
 
 setup: $(VENV)/.stamp $(HLSJS) $(TUSJS) setup-system

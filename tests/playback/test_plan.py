@@ -30,7 +30,6 @@ def probe(width, height, codec="h264", pix_fmt="yuv420p", rotation=0, profile="H
         frame_rate=30.0,
         has_audio=True,
         audio_codec="aac",
-        bit_rate=None,
     )
 
 

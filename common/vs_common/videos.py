@@ -268,7 +268,12 @@ def uploaded_caption_languages(db: Database, video_id: str) -> frozenset[str]:
 def plan_renditions(cur: Cursor, video_id: str, rungs: list[tuple[int, int, int, bool]]) -> None:
     """The renditions a video will have, all pending: (label, width, height, copied)."""
     now = utcnow()
-    cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
+    # Delete only when there is something to delete: on MariaDB a DELETE that finds no row
+    # still locks the index gap it looked in, and two first stages doing that for two new
+    # videos, then inserting into that gap, deadlock (seen with two packagers). A plain
+    # read takes no lock; the video's row lock (jobs.owned) keeps its renditions ours.
+    if cur.execute("SELECT 1 FROM renditions WHERE video_id = ? LIMIT 1", (video_id,)).fetchone() is not None:
+        cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
     for label, width, height, copied in rungs:
         cur.execute(
             "INSERT INTO renditions (video_id, label, width, height, copied, status, created_at, updated_at) "

@@ -276,7 +276,9 @@ def forget_embedded(db: Database, storage, video_id: str) -> None:
     with db.transaction() as cur:
         if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
             return
-        cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
+        found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
+        if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see videos.plan_renditions
+            cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
     prefix = keys.caption(video_id, "", "")
     for key in storage.list_keys(prefix):
         name = key[len(prefix) :]

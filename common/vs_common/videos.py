@@ -124,9 +124,23 @@ def _attach(db: Database, rows: list[dict]) -> list[dict]:
     return rows
 
 
+def video_row(db: Database, video_id: str) -> dict | None:
+    """The bare row of a video (what packaging reads), or None."""
+    return db.query_one("SELECT * FROM videos WHERE id = ?", (video_id,))
+
+
+def video_exists(db: Database, video_id: str) -> bool:
+    return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
+
+
+def deleted_before(db: Database, before) -> list[str]:
+    """Videos deleted before `before` (tombstones the sweep still clears objects of)."""
+    return [r["video_id"] for r in db.query("SELECT video_id FROM deleted_videos WHERE deleted_at < ?", (before,))]
+
+
 def get_video(db: Database, video_id: str) -> dict | None:
     """The row of a video, with its renditions and phase, or None."""
-    row = db.query_one("SELECT * FROM videos WHERE id = ?", (video_id,))
+    row = video_row(db, video_id)
     return _attach(db, [row])[0] if row else None
 
 
@@ -327,6 +341,10 @@ def rendition_failed(cur: Cursor, video_id: str, label: int, reason: str) -> Non
         (reason[:1000], utcnow(), video_id, label),
     )
     cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
+
+
+def rendition_row(db: Database, video_id: str, label: int) -> dict | None:
+    return db.query_one("SELECT * FROM renditions WHERE video_id = ? AND label = ?", (video_id, label))
 
 
 def rendition(cur: Cursor, video_id: str, label: int) -> dict | None:

@@ -24,6 +24,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -50,6 +51,31 @@ log = logging.getLogger("file_svc.packager")
 POLL_SECONDS = 0.25
 ORPHAN_AGE = 3600  # temp files and work folders older than this, that nothing will use, are removed
 TOMBSTONE_AGE = 60  # a deleted video's objects are removed again by the sweep after this
+
+
+@dataclass(frozen=True)
+class FirstPlan:
+    """What a first stage will make: from the source and its probe."""
+
+    video_id: str
+    src: Path
+    probe: Probe
+    rungs: list
+    first: object  # the rung made first (hls.plan_rungs' Rung)
+    subtitles: list
+    uploaded: frozenset[str]
+    out: Path
+    allowed: int
+
+
+@dataclass(frozen=True)
+class FirstMade:
+    """What a first stage made, before anything is published."""
+
+    keyframes: list | None
+    poster: Path
+    embedded: list
+    stats: dict
 
 
 class QueueDepth:
@@ -95,7 +121,7 @@ class Packager:
     # -- one job ---------------------------------------------------------------------
     def process(self, job: Job) -> None:
         """Run one claimed job; a failure is a failed attempt, retried or given up."""
-        row = self.db.query_one("SELECT * FROM videos WHERE id = ?", (job.video_id,))
+        row = videos.video_row(self.db, job.video_id)
         if row is None:
             return  # deleted meanwhile (its jobs went with it)
         if job.attempts > self.s.job_max_attempts:
@@ -162,80 +188,109 @@ class Packager:
     def _first(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
         """Probe, the first playable rung with the poster, the master, `ready`; then queue
         the thumbnails and the other rungs, in the transaction that marks it ready."""
-        vid = job.video_id
         if row["status"] == "ready":
             # A re-run after a crash that followed `ready`: its background jobs were queued
             # in the same transaction.
             self._done(job)
             return
-        self._unpublish(vid)  # a fresh attempt: whatever an interrupted one published goes
+        started = time.monotonic()
+        plan = self._plan_first(job, row, work)
+        made = self._make_first(plan, row, work, cancel)
+        self._publish_first(job, plan, made)
+        self._ready(job, plan, made.keyframes)
+        UPLOAD_TO_READY.observe(max(0.0, (utcnow() - _as_datetime(row["created_at"])).total_seconds()))
+        log.info(
+            "video %s ready in %.2fs (%s %s; %d more rendition(s) queued)",
+            job.video_id,
+            time.monotonic() - started,
+            plan.first.name,
+            "copied" if plan.first.copy else "transcoded",
+            len(plan.rungs) - 1,
+        )
+
+    def _plan_first(self, job: Job, row: dict, work: Path) -> FirstPlan:
+        """A fresh attempt: what an interrupted one published goes; the source, its probe,
+        the ladder planned in the catalogue."""
+        vid = job.video_id
+        self._unpublish(vid)
         caption_store.forget_embedded(self.db, self.storage, vid)  # made again below
         src = self._source(row, work)
         probe = self._probe(row, src)
-        subtitles = self._subtitles(probe, src)
-        uploaded = videos.uploaded_caption_languages(self.db, vid)
         rungs = hls.plan_rungs(probe, self.s.hls_ladder)
-        first = rungs[-1] if rungs[-1].copy else rungs[0]
         dw, dh = probe.display_size
         with self._owned(job) as cur:
             videos.set_media(cur, vid, probe.duration_s, dw, dh)
             videos.plan_renditions(cur, vid, [(r.label, r.width, r.height, r.copy) for r in rungs])
-        started = time.monotonic()
-        out, images, log_path = work / "hls", work / "images", work / "ffmpeg.log"
-        allowed = budget.BUDGET.output_bytes(int(row["size_bytes"] or 0))
-        # The poster (and the tracks of any subtitle streams) are made while the first rung
-        # is: all are in place before `ready`, the master names the tracks from the start.
-        with ThreadPoolExecutor(2, thread_name_prefix=f"poster-{vid[:6]}") as pool:
-            poster = pool.submit(hls.make_poster, src, images, probe, work / "images.log", cancel)
-            tracks = pool.submit(self._embedded_tracks, src, subtitles, work, cancel, uploaded)
+        return FirstPlan(
+            video_id=vid,
+            src=src,
+            probe=probe,
+            rungs=rungs,
+            first=rungs[-1] if rungs[-1].copy else rungs[0],
+            subtitles=self._subtitles(probe, src),
+            uploaded=videos.uploaded_caption_languages(self.db, vid),
+            out=work / "hls",
+            allowed=budget.BUDGET.output_bytes(int(row["size_bytes"] or 0)),
+        )
+
+    def _make_first(self, plan: FirstPlan, row: dict, work: Path, cancel: threading.Event) -> FirstMade:
+        """The first rung, with the poster (and the tracks of any subtitle streams) made
+        while it is: all are in place before `ready`, the master names the tracks from the
+        start."""
+        src, probe, first = plan.src, plan.probe, plan.first
+        log_path = work / "ffmpeg.log"
+        with ThreadPoolExecutor(2, thread_name_prefix=f"poster-{plan.video_id[:6]}") as pool:
+            poster = pool.submit(hls.make_poster, src, work / "images", probe, work / "images.log", cancel)
+            tracks = pool.submit(self._embedded_tracks, src, plan.subtitles, work, cancel, plan.uploaded)
             try:
                 if first.copy:
-                    hls.remux_rung(src, out / first.name, probe, log_path, cancel, limit=allowed)
-                    keyframes = hls.segment_boundaries(out / first.name / "index.m3u8")
+                    hls.remux_rung(src, plan.out / first.name, probe, log_path, cancel, limit=plan.allowed)
+                    keyframes = hls.segment_boundaries(plan.out / first.name / "index.m3u8")
                 else:
-                    hls.transcode_rungs(src, [first], out, probe, log_path, None, cancel, limit=allowed)
+                    hls.transcode_rungs(src, [first], plan.out, probe, log_path, None, cancel, limit=plan.allowed)
                     keyframes = None
             except BaseException:
                 cancel.set()  # stop the poster's ffmpeg too; this attempt is over
                 raise
-            poster_path = poster.result()
-            embedded = tracks.result()
+            poster_path, embedded = poster.result(), tracks.result()
         stats = hls.rung_stats(
-            first, out / first.name, probe.has_audio, hls.output_fps(probe.frame_rate), probe if first.copy else None
+            first,
+            plan.out / first.name,
+            probe.has_audio,
+            hls.output_fps(probe.frame_rate),
+            probe if first.copy else None,
         )
-        # Everything is made before anything is published; the master goes last.
-        self._reserve(job, first, out, allowed)
-        self._publish_rung(job, out, first)
-        self.storage.put_file(keys.poster(vid), str(poster_path))
-        caption_store.publish_embedded(self.storage, vid, embedded, probe.duration_s)
+        return FirstMade(keyframes=keyframes, poster=poster_path, embedded=embedded, stats=stats)
+
+    def _publish_first(self, job: Job, plan: FirstPlan, made: FirstMade) -> None:
+        """Everything was made before anything is published; the master goes last."""
+        vid = plan.video_id
+        self._reserve(job, plan.first, plan.out, plan.allowed)
+        self._publish_rung(job, plan.out, plan.first)
+        self.storage.put_file(keys.poster(vid), str(made.poster))
+        caption_store.publish_embedded(self.storage, vid, made.embedded, plan.probe.duration_s)
         with self._owned(job) as cur:
-            videos.rendition_ready(cur, vid, first.label, stats)
-            unused = caption_store.record_embedded(cur, vid, embedded)
+            videos.rendition_ready(cur, vid, plan.first.label, made.stats)
+            unused = caption_store.record_embedded(cur, vid, made.embedded)
         for key in unused:  # an upload of that language came meanwhile: it stands
             self.storage.delete(key)
         publish_master(self.db, self.storage, vid)
+
+    def _ready(self, job: Job, plan: FirstPlan, keyframes) -> None:
+        """`ready`, with the thumbnails and the other rungs queued in the same transaction."""
         with self._owned(job) as cur:
-            videos.mark_ready(cur, vid)
-            jobs.enqueue(cur, vid, jobs.THUMBS)
-            for rung in rungs:
-                if rung is not first:
-                    jobs.enqueue(cur, vid, jobs.RUNG, rung.label, payload={"keyframes": keyframes})
+            videos.mark_ready(cur, plan.video_id)
+            jobs.enqueue(cur, plan.video_id, jobs.THUMBS)
+            for rung in plan.rungs:
+                if rung is not plan.first:
+                    jobs.enqueue(cur, plan.video_id, jobs.RUNG, rung.label, payload={"keyframes": keyframes})
             jobs.finish(cur, job)
-        UPLOAD_TO_READY.observe(max(0.0, (utcnow() - _as_datetime(row["created_at"])).total_seconds()))
-        log.info(
-            "video %s ready in %.2fs (%s %s; %d more rendition(s) queued)",
-            vid,
-            time.monotonic() - started,
-            first.name,
-            "copied" if first.copy else "transcoded",
-            len(rungs) - 1,
-        )
 
     def _rung(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
         """One more rendition, encoded alone (so any packager can take it, and a crash loses
         only it), published, then named in the master."""
         vid = job.video_id
-        rendition = self.db.query_one("SELECT * FROM renditions WHERE video_id = ? AND label = ?", (vid, job.label))
+        rendition = videos.rendition_row(self.db, vid, job.label)
         if row["status"] != "ready" or rendition is None or rendition["status"] == "ready":
             self._done(job)  # nothing (left) to do
             return
@@ -346,7 +401,7 @@ class Packager:
 
     def _cleanup_if_deleted(self, video_id: str) -> None:
         """If the video was deleted while we worked, remove what we may have published."""
-        if self.db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None:
+        if videos.video_exists(self.db, video_id):
             return
         self._drop_source(video_id)
         try:
@@ -413,8 +468,7 @@ class Packager:
                 if path.stat().st_mtime > cutoff:
                     continue
                 video_id = path.name.split(".")[0]
-                row = self.db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,))
-                if path.name.endswith(".part") or row is None:
+                if path.name.endswith(".part") or not videos.video_exists(self.db, video_id):
                     log.info("sweep: removing orphaned temp file %s", path.name)
                     path.unlink(missing_ok=True)
                     if not path.name.endswith(".part"):
@@ -462,16 +516,16 @@ class Packager:
         """Objects a racing packager wrote after a delete had removed the others."""
         before = utcnow() - timedelta(seconds=TOMBSTONE_AGE)
         try:
-            rows = self.db.query("SELECT video_id FROM deleted_videos WHERE deleted_at < ?", (before,))
+            gone = videos.deleted_before(self.db, before)
         except DatabaseUnavailable as exc:
             log.warning("sweep of deleted videos skipped: %s", exc)
             return
-        for r in rows:
+        for video_id in gone:
             try:
-                self.storage.delete_prefix(keys.prefix(r["video_id"]))
-                videos.forget_deleted(self.db, r["video_id"])
+                self.storage.delete_prefix(keys.prefix(video_id))
+                videos.forget_deleted(self.db, video_id)
             except (StorageUnavailable, DatabaseUnavailable) as exc:
-                log.warning("sweep of deleted video %s skipped: %s", r["video_id"], exc)
+                log.warning("sweep of deleted video %s skipped: %s", video_id, exc)
 
     # -- health ----------------------------------------------------------------------
     def health_app(self) -> Flask:

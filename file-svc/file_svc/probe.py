@@ -183,54 +183,16 @@ def _rate(text: str | None) -> float:
 def probe_file(path: str) -> Probe:
     """Probe `path`; raise NotAVideo with a reason when it is not a playable video, and
     PictureTooLarge past the pixel budget (before any frame is decoded whole)."""
-    try:
-        info = run_ffprobe(["-show_format", "-show_streams"], path)
-    except ProbeFailed as exc:
-        size = _TOO_MANY_PIXELS.search(exc.stderr)
-        if size:
-            raise _too_large(int(size.group(1)), int(size.group(2))) from None
-        log.info("ffprobe refused %s: %s", os.path.basename(path), exc.stderr.strip()[-300:])
-        raise _refusal(path, in_words(exc.stderr)) from None
-    except subprocess.TimeoutExpired:
-        raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
-    fmt = info.get("format", {})
-    streams = info.get("streams", [])
+    info = _ffprobe_info(path)
+    fmt, streams = info.get("format", {}), info.get("streams", [])
     format_name = fmt.get("format_name", "")
-    family = next((k for k in EXTENSIONS if k in format_name.split(",")), None)
-    if family is None:
-        kind = sniff(path)
-        if kind is not None and kind != "video container":
-            raise _refusal(path, format_name)
-        raise NotAVideo(
-            f"The container {format_name or 'unknown'!r} is not accepted, so it is not a playable video; "
-            "upload mp4, mov, mkv, webm or avi."
-        )
-    video = next(
-        (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
-        None,
-    )
-    if video is None:
-        if any(s.get("codec_type") == "audio" for s in streams):
-            raise NotAVideo("The file is audio only (it has no video stream), not a playable video.")
-        raise NotAVideo("The file has no video stream, so it is not a playable video.")
+    family = _container_family(path, format_name)
+    video = _video_stream(streams)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
-    try:
-        duration = float(fmt.get("duration") or video.get("duration") or 0)
-    except ValueError:
-        duration = 0.0
-    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
-    if width <= 0 or height <= 0:
-        raise NotAVideo("The video stream has no picture size, so it is not playable: the file is damaged.")
-    if width * height > budget.BUDGET.max_source_pixels:
-        raise _too_large(width, height)
-    if duration <= 0:
-        raise NotAVideo("The video has no duration, so it is not playable: the file is truncated or damaged.")
-    ext = ".webm" if "webm" in format_name and video.get("codec_name") in {"vp8", "vp9", "av1"} else EXTENSIONS[family]
-    if family == "mov" and str(fmt.get("tags", {}).get("major_brand", "")).strip().lower() == "qt":
-        ext = ".mov"
+    width, height, duration = _picture_and_duration(fmt, video)
     return Probe(
         format_name=format_name,
-        ext=ext,
+        ext=_extension(family, format_name, fmt, video),
         duration_s=round(duration, 3),
         width=width,
         height=height,
@@ -245,6 +207,72 @@ def probe_file(path: str) -> Probe:
         audio_profile=(audio.get("profile") or None) if audio else None,
         subtitles=subtitle_streams(streams),
     )
+
+
+def _ffprobe_info(path: str) -> dict:
+    """ffprobe's format and streams; its refusal said in words."""
+    try:
+        return run_ffprobe(["-show_format", "-show_streams"], path)
+    except ProbeFailed as exc:
+        size = _TOO_MANY_PIXELS.search(exc.stderr)
+        if size:
+            raise _too_large(int(size.group(1)), int(size.group(2))) from None
+        log.info("ffprobe refused %s: %s", os.path.basename(path), exc.stderr.strip()[-300:])
+        raise _refusal(path, in_words(exc.stderr)) from None
+    except subprocess.TimeoutExpired:
+        raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
+
+
+def _container_family(path: str, format_name: str) -> str:
+    """The accepted container family (a key of EXTENSIONS) ffprobe found, or NotAVideo."""
+    family = next((k for k in EXTENSIONS if k in format_name.split(",")), None)
+    if family is not None:
+        return family
+    kind = sniff(path)
+    if kind is not None and kind != "video container":
+        raise _refusal(path, format_name)
+    raise NotAVideo(
+        f"The container {format_name or 'unknown'!r} is not accepted, so it is not a playable video; "
+        "upload mp4, mov, mkv, webm or avi."
+    )
+
+
+def _video_stream(streams: list[dict]) -> dict:
+    """The first video stream that is not a cover picture, or NotAVideo."""
+    video = next(
+        (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
+        None,
+    )
+    if video is not None:
+        return video
+    if any(s.get("codec_type") == "audio" for s in streams):
+        raise NotAVideo("The file is audio only (it has no video stream), not a playable video.")
+    raise NotAVideo("The file has no video stream, so it is not a playable video.")
+
+
+def _picture_and_duration(fmt: dict, video: dict) -> tuple[int, int, float]:
+    """Width, height and duration, checked: a size, within the pixel budget, a duration."""
+    try:
+        duration = float(fmt.get("duration") or video.get("duration") or 0)
+    except ValueError:
+        duration = 0.0
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    if width <= 0 or height <= 0:
+        raise NotAVideo("The video stream has no picture size, so it is not playable: the file is damaged.")
+    if width * height > budget.BUDGET.max_source_pixels:
+        raise _too_large(width, height)
+    if duration <= 0:
+        raise NotAVideo("The video has no duration, so it is not playable: the file is truncated or damaged.")
+    return width, height, duration
+
+
+def _extension(family: str, format_name: str, fmt: dict, video: dict) -> str:
+    """The extension the original is stored under."""
+    if "webm" in format_name and video.get("codec_name") in {"vp8", "vp9", "av1"}:
+        return ".webm"
+    if family == "mov" and str(fmt.get("tags", {}).get("major_brand", "")).strip().lower() == "qt":
+        return ".mov"
+    return EXTENSIONS[family]
 
 
 MAX_SUBTITLE_STREAMS = 32  # more is not a film's subtitles but a hostile file: the rest are not read

@@ -26,15 +26,11 @@ def s3(tmp_path_factory):
     server.stop()
 
 
-def mariadb_env(mariadb: MariaDB, s3: S3Server) -> dict[str, str]:
-    return stack_env(mariadb, s3)
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, mariadb, s3):
     """The four services on MariaDB and the S3 server."""
     # Chunks of 1 MiB for the upload page, so that the page tests' files span several.
-    st = Stack(tmp_path_factory.mktemp("stack"), {**mariadb_env(mariadb, s3), "UPLOAD_CHUNK_MB": "1"})
+    st = Stack(tmp_path_factory.mktemp("stack"), {**stack_env(mariadb, s3), "UPLOAD_CHUNK_MB": "1"})
     st.mariadb, st.s3 = mariadb, s3
     st.start()
     yield st

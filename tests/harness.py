@@ -649,6 +649,25 @@ class Stack:
         }
 
 
+def own_stack(base: Path, mariadb: MariaDB, s3: S3Server, name: str, **env: str):
+    """For a fixture (`yield from own_stack(...)`): a stack on a MariaDB database and an S3
+    bucket of its own (`video_db_<name>`, `reelhouse-<name>`), with a second user, bob
+    (TEST_PASSWORD, for the owner rules); started, and stopped once the fixture ends."""
+    from werkzeug.security import generate_password_hash
+
+    users = base / "users.txt"
+    users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
+    database = mariadb.create_database(f"video_db_{name}")
+    bucket = s3.create_bucket(f"reelhouse-{name}")
+    st = Stack(base, {**stack_env(mariadb, s3, database, bucket), "AUTH_USERS_FILE": str(users), **env})
+    st.mariadb, st.s3, st.bucket = mariadb, s3, bucket
+    st.start()
+    try:
+        yield st
+    finally:
+        st.stop()
+
+
 def stack_env(
     mariadb: MariaDB,
     s3: S3Server,

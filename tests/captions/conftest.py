@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from harness import TEST_PASSWORD, Stack, make_clip, stack_env
+from harness import make_clip, own_stack
 
 SRT_EN = """1
 00:00:01,000 --> 00:00:04,000
@@ -32,16 +31,7 @@ A second English track
 
 @pytest.fixture(scope="session")
 def cap_stack(tmp_path_factory, mariadb, s3):
-    base = tmp_path_factory.mktemp("captions")
-    users = base / "users.txt"
-    users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
-    database = mariadb.create_database("video_db_captions")
-    bucket = s3.create_bucket("reelhouse-captions")
-    st = Stack(base, {**stack_env(mariadb, s3, database, bucket), "AUTH_USERS_FILE": str(users)})
-    st.mariadb, st.s3, st.bucket = mariadb, s3, bucket
-    st.start()
-    yield st
-    st.stop()
+    yield from own_stack(tmp_path_factory.mktemp("captions"), mariadb, s3, "captions")
 
 
 @pytest.fixture(scope="session")

@@ -8,39 +8,25 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from conftest import mariadb_env
-from harness import TEST_PASSWORD, Stack
+from harness import own_stack
 
 LADDER = "360,720,1080"
-DB_NAME = "video_db_playback"
-BUCKET = "reelhouse-playback"
 
 
 @pytest.fixture(scope="session")
 def pb_stack(tmp_path_factory, mariadb, s3):
     """The four services with HLS_LADDER=360,720,1080, a 4 s lease and a second user (bob)."""
-    base = tmp_path_factory.mktemp("playback")
-    mariadb.create_database(DB_NAME)
-    s3.client().create_bucket(Bucket=BUCKET)
-    users = base / "users.txt"
-    users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
-    env = {
-        **mariadb_env(mariadb, s3),
-        "DB_NAME": DB_NAME,
-        "S3_BUCKET": BUCKET,
-        "HLS_LADDER": LADDER,
-        "PACKAGING_WORKERS": "2",
-        "JOB_LEASE_SECONDS": "4",
-        "JOB_MAX_ATTEMPTS": "2",
-        "AUTH_USERS_FILE": str(users),
-    }
-    st = Stack(base, env)
-    st.mariadb, st.s3, st.bucket = mariadb, s3, BUCKET
-    st.start()
-    yield st
-    st.stop()
+    yield from own_stack(
+        tmp_path_factory.mktemp("playback"),
+        mariadb,
+        s3,
+        "playback",
+        HLS_LADDER=LADDER,
+        PACKAGING_WORKERS="2",
+        JOB_LEASE_SECONDS="4",
+        JOB_MAX_ATTEMPTS="2",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,8 @@ import threading
 import pytest
 import requests
 from tusclient import client as tus
-from werkzeug.security import generate_password_hash
 
-from harness import TEST_PASSWORD, Service, Stack, free_port, make_clip, stack_env, wait_until
+from harness import Service, free_port, make_clip, own_stack, wait_until
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -22,27 +21,17 @@ TUS = {"Tus-Resumable": "1.0.0"}
 @pytest.fixture(scope="module")
 def tst(tmp_path_factory, mariadb, s3):
     """MariaDB + S3, a second user, uploads that expire in 4 s, three unfinished at most."""
-    base = tmp_path_factory.mktemp("tus")
-    users = base / "users.txt"
-    users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
-    database = mariadb.create_database("video_db_tus")
-    bucket = s3.create_bucket("reelhouse-tus")
-    st = Stack(
-        base,
-        {
-            **stack_env(mariadb, s3, database, bucket),
-            "AUTH_USERS_FILE": str(users),
-            "UPLOAD_EXPIRY_HOURS": str(4 / 3600),
-            "UPLOAD_MAX_UNFINISHED": "3",
-            "SWEEP_INTERVAL_SECONDS": "1",
-            "MAX_UPLOAD_BYTES": str(64 * 1024 * 1024),
-            "UPLOAD_READ_TIMEOUT_SECONDS": "2",
-        },
+    yield from own_stack(
+        tmp_path_factory.mktemp("tus"),
+        mariadb,
+        s3,
+        "tus",
+        UPLOAD_EXPIRY_HOURS=str(4 / 3600),
+        UPLOAD_MAX_UNFINISHED="3",
+        SWEEP_INTERVAL_SECONDS="1",
+        MAX_UPLOAD_BYTES=str(64 * 1024 * 1024),
+        UPLOAD_READ_TIMEOUT_SECONDS="2",
     )
-    st.mariadb, st.s3, st.bucket = mariadb, s3, bucket
-    st.start()
-    yield st
-    st.stop()
 
 
 @pytest.fixture(scope="module")

@@ -40,30 +40,29 @@ class Gate:
             (self.dir / name).unlink(missing_ok=True)
 
 
+def gated_local_stack(base, **env: str):
+    """For a fixture (`yield from`): the embedded defaults (SQLite, local storage), the
+    ladder 180,360 and ffmpeg behind a gate (`st.gate`); released and stopped at the end."""
+    gate = Gate(base)
+    st = Stack(base, {"STORAGE_BACKEND": "local", "HLS_LADDER": "180,360", **env, **gate.env})
+    st.gate = gate
+    st.start()
+    try:
+        yield st
+    finally:
+        gate.release()
+        st.stop()
+
+
 @pytest.fixture(scope="session")
 def local_gated(tmp_path_factory):
     """The embedded defaults (SQLite, local storage, one packager, default workers), the
     ladder 180,360, short leases, two attempts, a second user (bob), ffmpeg behind a gate."""
     base = tmp_path_factory.mktemp("packaging-local")
-    gate = Gate(base)
     users = base / "users.txt"
     users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
-    st = Stack(
-        base,
-        {
-            "AUTH_USERS_FILE": str(users),
-            "STORAGE_BACKEND": "local",
-            "HLS_LADDER": "180,360",
-            "JOB_LEASE_SECONDS": "4",
-            "JOB_MAX_ATTEMPTS": "2",
-            **gate.env,
-        },
-    )
-    st.gate = gate
-    st.start()
-    yield st
-    gate.release()
-    st.stop()
+    env = {"AUTH_USERS_FILE": str(users), "JOB_LEASE_SECONDS": "4", "JOB_MAX_ATTEMPTS": "2"}
+    yield from gated_local_stack(base, **env)
 
 
 @pytest.fixture(scope="session")

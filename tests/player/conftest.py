@@ -6,21 +6,14 @@ anything it should not do."""
 from __future__ import annotations
 
 import pytest
-from packager.conftest import Gate
+from packager.conftest import gated_local_stack
 
-from harness import Stack, make_clip
+from harness import make_clip
 
 
 @pytest.fixture(scope="session")
 def player_stack(tmp_path_factory):
-    base = tmp_path_factory.mktemp("player")
-    gate = Gate(base)
-    st = Stack(base, {"STORAGE_BACKEND": "local", "HLS_LADDER": "180,360", **gate.env})
-    st.gate = gate
-    st.start()
-    yield st
-    gate.release()
-    st.stop()
+    yield from gated_local_stack(tmp_path_factory.mktemp("player"))
 
 
 @pytest.fixture(scope="session")

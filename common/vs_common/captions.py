@@ -4,9 +4,21 @@ uploads), file-svc (its internal write route checks again) and the packager (sub
 streams embedded in an upload, once ffmpeg made WebVTT of them).
 
 - Text: UTF-8 (with or without a BOM) or UTF-16 with a BOM; anything else is refused,
-  saying at which byte and line. Control characters (but tab) are refused too.
+  saying at which byte and line. CR, CRLF and U+0085 (NEL, Unicode's "next line") are
+  line ends, made `\n`; every other control character (Unicode category Cc: C0, DEL and
+  C1) but tab is refused, saying which and at which line: in cue text it would reach the
+  player (U+009B is a terminal's escape), and a file holding them is most likely not
+  text, or Windows-1252 read as Latin-1 (its curly quotes become C1 characters).
 - Structure: parsed strictly enough that a malformed file is refused saying where (line,
   cue); a file of more than MAX_BYTES is refused as too large (413).
+- Cue times: at most MAX_TIME (999:59:59.999: three hour digits, as SRT had); past
+  it is refused naming line and cue. The hours are bounded as text (leading zeros
+  aside, three digits) before any is made a number, so no length of digits reaches
+  int(); zeros padding them are not kept (times are written anew). Numbers kept as text
+  are bounded too: a timestamp tag in cue text past MAX_TIME is escaped (text, not a
+  tag), one within it loses the zeros padding its hours past two digits; a cue setting
+  out of WebVTT's range (a percentage over 100 or of more than 6 decimals, a line number
+  of more than three digits) is dropped like unknown settings.
 - Cue text: `&`, `<` and `>` are escaped, except WebVTT's own cue tags (`c`, `i`, `b`,
   `u`, `ruby`, `rt`, `v`, `lang`, with classes and annotations) and timestamp tags, and
   the character references WebVTT knows; so `<script>` is stored as `&lt;script&gt;` and
@@ -18,8 +30,10 @@ streams embedded in an upload, once ffmpeg made WebVTT of them).
   [-x-private]; `und` for unknown), normalised in case (`pt-br` -> `pt-BR`, `zh-hant` ->
   `zh-Hant`) and, for the ISO 639-2 codes of embedded streams, to ISO 639-1 where one
   exists (`eng` -> `en`, `fre`/`fra` -> `fr`); so one language has one spelling.
-- Label: one line of 1 to 100 characters, no control characters, no double quote (the
-  master playlist quotes it).
+- Label: one line of 1 to 100 characters, no control characters (tab included), no
+  double quote (the master playlist quotes it); and the video-name rules of
+  vs_common.names (NFC, trimmed, no bidirectional controls, a visible character, at most
+  4 combining marks on one character): a label is a name a person reads in the player.
 """
 
 from __future__ import annotations
@@ -27,6 +41,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from . import names
 
 MAX_BYTES = 2 * 1024 * 1024
 LABEL_MAX = 100
@@ -60,7 +76,8 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every control character (category Cc) but tab and `\n`, once CR and NEL are `\n`.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ENCODINGS = "UTF-8 (with or without a BOM) or UTF-16 with a BOM"
 
 
@@ -92,12 +109,13 @@ def decode(data: bytes, limit: int = MAX_BYTES) -> str:
         raise CaptionError(
             f"The caption file is not {_ENCODINGS}: {where} cannot be read as {codec.upper()}.", "bad_encoding"
         ) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n")
     if bad := _CONTROL.search(text):
         line = text.count("\n", 0, bad.start()) + 1
+        code = ord(bad.group())
+        hint = "is it Windows-1252 text converted as Latin-1?" if code >= 0x80 else "is it a text file?"
         raise CaptionError(
-            f"The caption file has a control character (U+{ord(bad.group()):04X}) at line {line}; is it a text file?",
-            "bad_encoding",
+            f"The caption file has a control character (U+{code:04X}) at line {line}; {hint}", "bad_encoding"
         )
     return text.removeprefix("\ufeff")
 
@@ -106,7 +124,7 @@ def decode(data: bytes, limit: int = MAX_BYTES) -> str:
 
 _REFERENCE = re.compile(r"&(?:amp|lt|gt|lrm|rlm|nbsp|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 _TAG = re.compile(r"<([^<>\n]*)>")
-_TIMESTAMP_TAG = re.compile(r"^(?:[0-9]{2,}:)?[0-5][0-9]:[0-5][0-9]\.[0-9]{3}$")
+_TIMESTAMP_TAG = re.compile(r"^(?:([0-9]{2,}):)?([0-5][0-9]:[0-5][0-9]\.[0-9]{3})$")
 _END_TAG = re.compile(r"^/(?:c|i|b|u|ruby|rt|v|lang)$")
 _START_TAG = re.compile(r"^(c|i|b|u|ruby|rt|v|lang)((?:\.[A-Za-z0-9_-]{1,40})*)(?:[ \t]+(.*))?$")
 _VOICE = re.compile(r"^[^<>&\"\n]{1,100}$")
@@ -125,7 +143,9 @@ def _escape_text(text: str) -> str:
 
 def _cue_tag(inner: str) -> str | None:
     """A WebVTT cue tag as written back (`<v Bob>`, `<c.yellow>`, `</i>`), or None."""
-    if _TIMESTAMP_TAG.match(inner) or _END_TAG.match(inner):
+    if ts := _TIMESTAMP_TAG.match(inner):
+        return _timestamp_tag(ts)
+    if _END_TAG.match(inner):
         return f"<{inner}>"
     m = _START_TAG.match(inner)
     if m is None:
@@ -140,6 +160,15 @@ def _cue_tag(inner: str) -> str | None:
             return None
         return f"<lang{classes} {annotation}>"
     return f"<{name}{classes}>"  # an annotation means nothing on these: not kept
+
+
+def _timestamp_tag(ts: re.Match) -> str | None:
+    """A timestamp tag as kept: its hours (if any) without the zeros padding them past
+    two digits; None (so it is escaped, shown as text) past MAX_HOURS."""
+    if ts.group(1) is None:
+        return f"<{ts.group(2)}>"
+    hours = _hours(ts.group(1))
+    return None if hours is None else f"<{hours:02d}:{ts.group(2)}>"
 
 
 def escape_cue_text(line: str) -> str:
@@ -165,8 +194,41 @@ class Cue:
     lines: list[str]  # escaped cue text
 
 
-def _ms(h: str | None, m: str, s: str, frac: str) -> int:
-    return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(frac)
+MAX_HOURS = 999
+MAX_TIME = f"{MAX_HOURS}:59:59.999"
+
+
+def _hours(text: str | None) -> int | None:
+    """A timestamp's hours (0 when it has none), or None past MAX_HOURS. Told from the
+    text first: past the zeros that pad it, a number of more digits than MAX_HOURS has is
+    past it, so int() never sees a long one (past 4,300 digits it raises ValueError)."""
+    digits = (text or "").lstrip("0")
+    if len(digits) > len(str(MAX_HOURS)):
+        return None
+    hours = int(digits or "0")
+    return hours if hours <= MAX_HOURS else None
+
+
+def _ms(hours: int, m: str, s: str, frac: str) -> int:
+    return ((hours * 60 + int(m)) * 60 + int(s)) * 1000 + int(frac)
+
+
+def _cue_times(m: re.Match, kind: str, line: int, cue: int) -> tuple[int, int]:
+    """Start and end (ms) of a timing line's match (groups 1-4 and 5-8); CaptionError
+    naming the line and cue when an hour field is past MAX_HOURS or the cue ends before
+    it starts."""
+    times = []
+    for first in (1, 5):
+        hours = _hours(m.group(first))
+        if hours is None:
+            raise CaptionError(
+                f"Malformed {kind} at {_where(line, cue)}: the hours {_show(m.group(first), 20)} are past "
+                f"{MAX_HOURS}; a cue time is at most {MAX_TIME}."
+            )
+        times.append(_ms(hours, *m.group(first + 1, first + 2, first + 3)))
+    start, end = times
+    _check_times(start, end, line, cue)
+    return start, end
 
 
 def timestamp(ms: int) -> str:
@@ -190,11 +252,14 @@ _VTT_TIMING = re.compile(rf"^{_VTT_TS}[ \t]+-->[ \t]+{_VTT_TS}(?:[ \t]+(.*))?$")
 _VTT_SIGNATURE = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 _LOOKS_TIMED = re.compile(r"^[0-9]{1,}:[0-9:.,]*[ \t]*(?:-|$)")
 _VTT_SPECIAL_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+# A percentage as WebVTT reads one (0 to 100) with at most 6 decimals; a line number of
+# at most three digits: settings past them are dropped, not stored.
+_PERCENT = r"(?:100(?:\.0{1,6})?|[0-9]{1,2}(?:\.[0-9]{1,6})?)%"
 _SETTING = re.compile(
     r"^(?:vertical:(?:rl|lr)"
-    r"|line:(?:-?[0-9]+|[0-9]+(?:\.[0-9]+)?%)(?:,(?:start|center|end))?"
-    r"|position:[0-9]+(?:\.[0-9]+)?%(?:,(?:line-left|center|line-right))?"
-    r"|size:[0-9]+(?:\.[0-9]+)?%"
+    rf"|line:(?:-?[0-9]{{1,3}}|{_PERCENT})(?:,(?:start|center|end))?"
+    rf"|position:{_PERCENT}(?:,(?:line-left|center|line-right))?"
+    rf"|size:{_PERCENT}"
     r"|align:(?:start|center|end|left|right))$"
 )
 
@@ -245,8 +310,7 @@ def parse_webvtt(text: str) -> list[Cue]:
                 f"Malformed WebVTT at {_where(line_no, number)}: {_show(block[t])} is not a timing line "
                 "(HH:MM:SS.mmm --> HH:MM:SS.mmm, hours optional)."
             )
-        start, end = _ms(*m.group(1, 2, 3, 4)), _ms(*m.group(5, 6, 7, 8))
-        _check_times(start, end, line_no, number)
+        start, end = _cue_times(m, "WebVTT", line_no, number)
         settings = " ".join(s for s in (m.group(9) or "").split() if _SETTING.match(s))
         payload = []
         for k, raw in enumerate(block[t + 1 :], start=line_no + 1):
@@ -260,7 +324,7 @@ def parse_webvtt(text: str) -> list[Cue]:
     return cues
 
 
-_SRT_TS = r"([0-9]{1,3}):([0-5][0-9]):([0-5][0-9])[,.]([0-9]{3})"
+_SRT_TS = r"([0-9]+):([0-5][0-9]):([0-5][0-9])[,.]([0-9]{3})"  # hours bounded by _cue_times
 _SRT_TIMING = re.compile(rf"^{_SRT_TS}[ \t]+-->[ \t]+{_SRT_TS}(?:[ \t]+.*)?$")
 _SRT_FONT = re.compile(r"</?font(?:[ \t][^<>]*)?>", re.IGNORECASE)
 _SRT_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
@@ -298,8 +362,7 @@ def parse_srt(text: str) -> list[Cue]:
                 f"Malformed SRT at {_where(first + 2, number)}: {_show(block[1])} is not a timing line "
                 "(HH:MM:SS,mmm --> HH:MM:SS,mmm)."
             )
-        start, end = _ms(*m.group(1, 2, 3, 4)), _ms(*m.group(5, 6, 7, 8))
-        _check_times(start, end, first + 2, number)
+        start, end = _cue_times(m, "SRT", first + 2, number)
         payload = []
         for k, raw in enumerate(block[2:], start=first + 3):
             if _SRT_TIMING.match(raw.strip()):
@@ -392,8 +455,10 @@ def language_name(tag: str) -> str:
 
 
 def check_label(label) -> str:
-    """The label as stored (trimmed, NFC); CaptionError unless it is one line of 1 to 100
-    characters with no control characters and no double quote."""
+    """The label as stored (NFC, trimmed); CaptionError (`bad_label`) unless it is one
+    line of 1 to 100 characters with no control characters (tab included) and no double
+    quote, that the video-name rules accept too (names.clean_name: no bidirectional
+    controls, something visible, no towers of combining marks)."""
     if not isinstance(label, str):
         raise CaptionError("'label' is required: the track's name, as the player's menu shows it.", "bad_label")
     label = unicodedata.normalize("NFC", label).strip(" ")
@@ -406,9 +471,12 @@ def check_label(label) -> str:
             raise CaptionError("'label' may not contain a double quote (\").", "bad_label")
         if ch in "\n\r\u2028\u2029\x85":
             raise CaptionError("'label' must be one line.", "bad_label")
-        if unicodedata.category(ch) == "Cc" or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        if unicodedata.category(ch) == "Cc":
             raise CaptionError(f"'label' may not contain control characters (U+{ord(ch):04X}).", "bad_label")
-    return label
+    try:
+        return names.clean_name(label, "'label'")
+    except names.InvalidName as exc:
+        raise CaptionError(str(exc), "bad_label") from None
 
 
 def label_from_title(title: str | None, language: str) -> str:

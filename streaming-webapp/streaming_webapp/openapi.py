@@ -123,7 +123,8 @@ OPENAPI = web_app_document(
                             "type": "string",
                             "format": "binary",
                             "description": "WebVTT (.vtt) or SubRip (.srt), at most 2 MiB; UTF-8 (with "
-                            "or without a BOM) or UTF-16 with a BOM",
+                            "or without a BOM) or UTF-16 with a BOM; no control characters but tab (CR, NEL "
+                            "are line ends); cue times at most 999:59:59.999",
                         },
                         "language": {
                             "type": "string",
@@ -134,7 +135,9 @@ OPENAPI = web_app_document(
                             "type": "string",
                             "minLength": 1,
                             "maxLength": 100,
-                            "description": "one line, no control characters, no double quote",
+                            "description": "one line, no control characters, no double quote; the "
+                            "video-name rules too (no bidirectional controls, a visible character, at most 4 "
+                            "combining marks on one character)",
                         },
                         "default": {
                             "type": "string",

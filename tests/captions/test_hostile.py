@@ -1,7 +1,9 @@
 """Bad caption input is refused saying what is wrong, and leaves nothing behind (no row,
 no object, the master unchanged): a malformed SRT names the line and cue; over 2 MiB is
-413; Latin-1 is 400 while UTF-16 with a BOM is read; a bad language tag, a label with a
-double quote or a line break are 400; not the owner is 403; an unknown video is 404. A
+413; Latin-1 is 400 while UTF-16 with a BOM is read; cue hours past 999 (a 5,000-digit one
+too) and control characters (C1 as C0) are 400; a bad language tag, a label with a double
+quote or a line break, or one a video name could not be (nothing visible, stacked
+combining marks, bidi controls) are 400; not the owner is 403; an unknown video is 404. A
 `<script>` cue is stored escaped, WebVTT's own cue tags kept."""
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ def _state(st, token, vid):
 
 
 LATIN1 = "1\n00:00:01,000 --> 00:00:02,000\nCafé crème\n".encode("latin-1")
+HUGE_HOURS_VTT = b"WEBVTT\n\n" + b"9" * 5000 + b":00:00.000 --> " + b"9" * 5000 + b":00:01.000\nx\n"
+LONG_HOURS_VTT = b"WEBVTT\n\n00:00:00.000 --> " + b"9" * 400 + b":00:01.000\nx\n"
+HUGE_HOURS_SRT = b"1\n" + b"9" * 5000 + b":00:00,000 --> " + b"9" * 5000 + b":00:01,000\nx\n"
+C1_SRT = "1\n00:00:01,000 --> 00:00:02,000\nred \x9b31m text\n".encode()
 CASES = [
     # (file bytes, file name, fields, status, error code, words the message must hold)
     (
@@ -62,6 +68,21 @@ CASES = [
     (GOOD, "subs.srt", {"label": "x" * 101}, 400, "bad_label", ["100"]),
     (GOOD, "subs.srt", {"label": ""}, 400, "bad_label", ["required"]),
     (GOOD, "subs.srt", {"default": "yes"}, 400, "bad_default", ["true or false"]),
+    # Hours past Python's 4,300-digit int() limit, or only past 999: 400, never 500 or stored.
+    (HUGE_HOURS_VTT, "huge.vtt", {}, 400, "invalid_captions", ["line 3", "cue 1", "999:59:59.999"]),
+    (HUGE_HOURS_VTT, "huge.srt", {}, 400, "invalid_captions", ["line 3", "cue 1", "999:59:59.999"]),
+    (LONG_HOURS_VTT, "long.vtt", {}, 400, "invalid_captions", ["line 3", "cue 1", "999:59:59.999"]),
+    (HUGE_HOURS_SRT, "huge.srt", {}, 400, "invalid_captions", ["line 2", "cue 1", "999:59:59.999"]),
+    (b"WEBVTT\n\n1000:00:00.000 --> 1000:00:01.000\nx\n", "k.vtt", {}, 400, "invalid_captions", ["999:59:59.999"]),
+    # C1 controls (CSI, a C1 in a NOTE), as C0 ones: refused saying which and where.
+    (C1_SRT, "c1.srt", {}, 400, "bad_encoding", ["U+009B", "line 3"]),
+    ("WEBVTT\n\nNOTE \x80\n\n00:01.000 --> 00:02.000\nx\n".encode(), "c1.vtt", {}, 400, "bad_encoding", ["U+0080"]),
+    # Labels that would be refused as video names.
+    (GOOD, "subs.srt", {"label": "\u200b\u200b\u200b"}, 400, "bad_label", ["no visible character"]),
+    (GOOD, "subs.srt", {"label": "\u3164"}, 400, "bad_label", ["no visible character"]),
+    (GOOD, "subs.srt", {"label": "Z" + "\u0336" * 40}, 400, "bad_label", ["combining marks"]),
+    (GOOD, "subs.srt", {"label": "evil\u202egpj"}, 400, "bad_label", ["bidirectional"]),
+    (GOOD, "subs.srt", {"label": "red\x9b31m"}, 400, "bad_label", ["U+009B"]),
 ]
 
 
@@ -108,6 +129,28 @@ def test_a_script_cue_is_stored_escaped_and_cue_tags_are_kept(cap_stack, cap_tok
     ) in stored
     assert "<script" not in stored and "<img" not in stored
     assert remove(st, token, target, "es").status_code == 204
+
+
+def test_what_is_stored_carries_no_control_character_and_no_long_number(cap_stack, cap_tokens, target):
+    """NEL is a line end like CR; a tab is kept; zeros padding hours are read and not
+    kept; a timestamp tag past 999 hours is text, a setting with an out-of-range number is
+    dropped."""
+    st, token = cap_stack, cap_tokens["alice"]
+    big = "9" * 400
+    zeros = "0" * 5000  # past int()'s 4,300 digits too, though only padding
+    data = (
+        f"WEBVTT\n\n{zeros}00:00:01.000 --> {zeros}00:00:02.000 line:{big} align:start\n"
+        f"a\tb\x85c <{big}:00:00.000>d <{zeros}01:00:00.000>e\n"
+    ).encode()
+    resp = add(st, token, target, data, "nel.vtt", language="pt", label="Português")
+    try:
+        assert resp.status_code == 201, resp.text
+        stored = get(st, token, resp.json()["url"]).text
+        want = f"\n00:00:01.000 --> 00:00:02.000 align:start\na\tb\nc &lt;{big}:00:00.000&gt;d <01:00:00.000>e\n"
+        assert want in stored, stored
+        assert "\x85" not in stored and f"line:{big}" not in stored and zeros not in stored
+    finally:  # the track gone even when a check failed, as the later tests expect
+        assert resp.status_code != 201 or remove(st, token, target, "pt").status_code == 204
 
 
 def test_only_the_owner_changes_tracks(cap_stack, cap_tokens, target):

@@ -1,9 +1,10 @@
 """deploy/kubernetes: rendered with every kubectl found (kustomize), the renders of two
 kubectl versions compared, each object validated with kubernetes-validate --strict against
 a pinned Kubernetes version, and the manifests held to the code: variables the code reads,
-the images and ports compose builds, probe paths the apps serve, hardening, resources, and
-selectors that select pods that exist. No cluster is started: this is rendering and
-schema validation only.
+the images and ports compose builds, probe paths the apps serve, hardening, resources,
+selectors that select pods that exist, the secrets each pod gets against the code that
+reads them, and every connection the NetworkPolicies allow (evaluated against a model of a
+cluster). No cluster is started: this is rendering, schema validation and evaluation only.
 
 kubectl: the one on PATH, Debian's at /usr/bin/kubectl when it is another binary, and any
 listed in KUBECTL_EXTRA (paths separated by os.pathsep), e.g. Debian's kubectl 1.20

@@ -1,9 +1,10 @@
 """deploy/kubernetes: rendered with every kubectl found (kustomize), the renders of two
 kubectl versions compared, each object validated with kubernetes-validate --strict against
 a pinned Kubernetes version, and the manifests held to the code: variables the code reads,
-the images and ports compose builds, probe paths the apps serve, hardening, resources, and
-selectors that select pods that exist. No cluster is started: this is rendering and
-schema validation only.
+the images and ports compose builds, probe paths the apps serve, hardening, resources,
+selectors that select pods that exist, the secrets each pod gets against the code that
+reads them, and every connection the NetworkPolicies allow (evaluated against a model of a
+cluster). No cluster is started: this is rendering, schema validation and evaluation only.
 
 kubectl: the one on PATH, Debian's at /usr/bin/kubectl when it is another binary, and any
 listed in KUBECTL_EXTRA (paths separated by os.pathsep), e.g. Debian's kubectl 1.20
@@ -11,12 +12,15 @@ extracted from its package to compare with a newer one."""
 
 from __future__ import annotations
 
+import ast
+import ipaddress
 import os
 import re
 import secrets
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -198,8 +202,24 @@ def image_name(image: str) -> str:
 
 
 def selects(selector: dict, labels: dict) -> bool:
-    assert set(selector) <= {"matchLabels"}, f"only matchLabels selectors are expected: {selector}"
-    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+    """A label selector (matchLabels and matchExpressions, as the API server reads them)
+    against a pod's labels; the empty selector selects every pod."""
+    assert set(selector) <= {"matchLabels", "matchExpressions"}, f"unknown selector fields: {selector}"
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    return all(_expression_holds(e, labels) for e in selector.get("matchExpressions", []))
+
+
+def _expression_holds(expression: dict, labels: dict) -> bool:
+    key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    assert operator == "DoesNotExist", expression
+    return key not in labels
 
 
 def pod_labels(objects: list[dict]) -> list[dict]:
@@ -382,25 +402,179 @@ def test_secret_and_config_references_resolve(rendered, target):
     assert refs
 
 
-def test_only_secrets_come_from_the_secret(rendered):
-    """Secrets by secretKeyRef, one key at a time; each service gets what it needs."""
-    objects = rendered["base"]
-    wanted = {
-        "auth-svc": {"SECRET_KEY", "AUTH_PASSWORD", "DB_PASS", "METRICS_TOKEN"},
-        "upload-webapp": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
-        "streaming-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
-        "file-svc": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
-        "packager": {"INTERNAL_TOKEN", "DB_PASS", "METRICS_TOKEN"},
-    }
-    secret_keys = set(generated(objects, "Secret", "reelhouse-secrets")["data"])
-    assert secret_keys == set().union(*wanted.values())
+# Which secrets each workload's code reads: the modules its entry point imports (its own
+# package's and vs_common's, followed through every import statement, those inside
+# functions included; a package's __init__ only when it is imported itself, so the
+# packager, run as `python -m file_svc.packager`, is not charged with file-svc's app),
+# searched for the Settings attribute (`settings.internal_token`, `self.s.metrics_token`).
+# A check_secrets() name list is not a read: the value must be used.
+IMAGE_SECRETS = {  # third-party images: the variables their entrypoints read
+    "mariadb": {"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"},  # docker-entrypoint.sh, first start
+}
+
+
+def entry_point(workload: dict) -> tuple[str, str]:
+    """(source folder, module) the Deployment runs: the app's package (gunicorn
+    `package:create_app()`), or the module of `python -m module`."""
+    name = workload["metadata"]["name"]
+    if APPS[name] is not None:
+        return APPS[name]
+    (c,) = workload["spec"]["template"]["spec"]["containers"]
+    assert c["command"][:2] == ["python", "-m"], c["command"]
+    return "file-svc", c["command"][2]
+
+
+def _module_file(module: str, roots: list[Path]) -> Path | None:
+    for root in roots:
+        base = root.joinpath(*module.split("."))
+        if base.with_suffix(".py").is_file():
+            return base.with_suffix(".py")
+        if (base / "__init__.py").is_file():
+            return base / "__init__.py"
+    return None
+
+
+def _imported(path: Path, module: str, roots: list[Path]) -> set[str]:
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            for alias in node.names:  # a submodule, else a name of the module itself
+                sub = f"{base}.{alias.name}"
+                names.add(sub if _module_file(sub, roots) else base)
+    return {n for n in names if _module_file(n, roots)}
+
+
+def code_of(folder: str, module: str) -> set[Path]:
+    """The files of every module `module` imports, transitively, from the service's
+    folder and common/."""
+    roots = [ROOT / folder, ROOT / "common"]
+    seen, todo = {}, [module]
+    while todo:
+        name = todo.pop()
+        path = _module_file(name, roots)
+        if path is None or name in seen:
+            continue
+        seen[name] = path
+        todo += _imported(path, name, roots) - set(seen)
+    return set(seen.values())
+
+
+def secrets_read(files: set[Path], names: set[str]) -> set[str]:
+    text = "\n".join(f.read_text() for f in files)
+    return {n for n in names if re.search(rf"\.{n.lower()}\b", text)}
+
+
+def test_the_import_walk_finds_what_each_entry_point_uses():
+    files = {m: {p.relative_to(ROOT).as_posix() for p in code_of(*m)} for m in set(APPS.values()) - {None}}
+    packager = {p.relative_to(ROOT).as_posix() for p in code_of("file-svc", "file_svc.packager")}
+    assert "file-svc/file_svc/storage/s3.py" in packager  # through `from .storage import ...`
+    assert "common/vs_common/db.py" in packager and "file-svc/file_svc/config.py" in packager
+    assert "file-svc/file_svc/__init__.py" not in packager  # file-svc's app, not run there
+    assert "auth-svc/auth_svc/routes.py" in files[("auth-svc", "auth_svc")]  # imported inside create_app
+    assert "common/vs_common/app.py" in files[("upload-webapp", "upload_webapp")]
+    assert not any(p.startswith("file-svc/") for p in files[("streaming-webapp", "streaming_webapp")])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_secret_a_pod_gets_is_read_by_its_code(rendered, target):
+    """No secret in a pod that does not use it: one key at a time (secretKeyRef, never a
+    whole Secret by envFrom), and each key a Settings value the workload's code reads
+    (or, for MariaDB and SeaweedFS, a variable their entrypoint or command reads)."""
+    from vs_common.settings import Settings
+
+    objects = rendered[target]
+    secret_keys = {k for s in of_kind(objects, "Secret") for k in s.get("data", {})}
     config = generated(objects, "ConfigMap", "reelhouse-config")["data"]
-    assert not secret_keys & set(config)
+    assert not secret_keys & set(config), "a secret in the ConfigMap"
+    fields = {f.upper() for f in Settings.__dataclass_fields__}
+    unused = []
+    for workload in workloads(objects):
+        name = workload["metadata"]["name"]
+        for c in workload["spec"]["template"]["spec"]["containers"]:
+            assert not any("secretRef" in s for s in c.get("envFrom", [])), f"{name}: a whole Secret in envFrom"
+            given = {e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+            if ours(workload):
+                assert given <= fields, f"{name}: {given - fields} are not settings"
+                read = secrets_read(code_of(*entry_point(workload)), given)
+            else:
+                command = " ".join(c.get("command", []) + c.get("args", []))
+                read = IMAGE_SECRETS.get(image_name(c["image"]).split(":")[0], set()) & given
+                read |= {n for n in given if f"${n}" in command or f"${{{n}}}" in command}
+            unused += [f"{name}: {key}" for key in sorted(given - read)]
+    assert not unused, f"{target}: secrets given to pods whose code never reads them: {unused}"
+
+
+def test_secrets_go_where_the_code_reads_them(rendered):
+    """The other way round, for the application's secrets: each service is given every
+    one its code reads (on AWS the storage keys come from the IAM role instead)."""
+    objects = rendered["overlays/local"]
+    names = set(generated(objects, "Secret", "reelhouse-secrets")["data"])
+    names |= {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    given, read = {}, {}
     for deployment in of_kind(objects, "Deployment"):
         (c,) = ours(deployment)
-        assert not any("secretRef" in s for s in c.get("envFrom", []))
-        from_secret = {e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
-        assert from_secret == wanted[deployment["metadata"]["name"]]
+        name = deployment["metadata"]["name"]
+        given[name] = {e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+        read[name] = secrets_read(code_of(*entry_point(deployment)), names)
+    assert given == read
+    assert "INTERNAL_TOKEN" not in given["packager"] and "SECRET_KEY" in given["auth-svc"]
+
+
+def test_the_packager_starts_in_production_with_only_its_secrets(rendered, tmp_path):
+    """Its start-up checks pass with exactly the variables its Deployment gives it and
+    APP_ENV=production (the secrets filled with random values): it needs no
+    INTERNAL_TOKEN. Run up to the point where it would build the Packager."""
+    objects = rendered["overlays/aws"]
+    (c,) = named(objects, "Deployment", "packager")["spec"]["template"]["spec"]["containers"]
+    env = {k: v if v is not None else secrets.token_urlsafe(16) for k, v in env_of(c, objects).items()}
+    assert env["APP_ENV"] == "production"
+    env["TEMP_DIR"] = str(tmp_path / "temp")  # the volume's mount point
+    env.update(PATH=os.environ["PATH"], ENV_FILE=str(tmp_path / "no.env"))
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "file-svc"), str(ROOT / "common")])
+    script = (
+        "import file_svc.packager as p\n"
+        "class Built(Exception): pass\n"
+        "def stop(settings): raise Built\n"
+        "p.Packager = stop\n"
+        "try:\n    p.main()\nexcept Built:\n    print('settings accepted')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "settings accepted", result.stdout + result.stderr
+
+
+SECRET_OPTION = re.compile(r"(^|\s)(-p\S|--password\b)|MYSQL_PWD|PGPASSWORD")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_probe_command_carries_a_password(rendered, target, tree):
+    """Exec probes show up in `ps` and in the pod's spec: no password option, no
+    expansion of a variable that comes from a Secret, no secret value."""
+    objects = rendered[target]
+    values = [line.split("=", 1)[1] for f in tree.rglob("secrets.env") for line in f.read_text().splitlines()]
+    checked = 0
+    for workload in workloads(objects):
+        for c in workload["spec"]["template"]["spec"]["containers"]:
+            from_secret = {e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                command = " ".join(c.get(probe, {}).get("exec", {}).get("command", []))
+                if not command:
+                    continue
+                checked += 1
+                where = f"{target} {workload['metadata']['name']} {probe}: {command!r}"
+                assert not SECRET_OPTION.search(command), where
+                assert not re.search(r"\$\{?[A-Za-z_]*(PASS|PWD|SECRET|TOKEN|KEY)", command, re.I), where
+                assert not any(f"${n}" in command or f"${{{n}}}" in command for n in from_secret), where
+                assert not any(v in command for v in values), where
+    assert checked or target != "overlays/local"
 
 
 def _dockerfile_expose(folder: str) -> int:
@@ -561,9 +735,11 @@ def test_selectors_select_pods_that_exist(rendered, target):
     assert policies
     for n in policies:
         assert any(selects(n["spec"]["podSelector"], labels) for labels in pods), n["metadata"]["name"]
-        for rule in n["spec"]["ingress"]:
-            for peer in rule["from"]:
-                if "podSelector" in peer:
+        rules = [r.get("from", []) for r in n["spec"].get("ingress", [])]
+        rules += [r.get("to", []) for r in n["spec"].get("egress", [])]
+        for peers in rules:
+            for peer in peers:
+                if set(peer) == {"podSelector"}:  # pods of this namespace
                     assert any(selects(peer["podSelector"], labels) for labels in pods), (n["metadata"]["name"], peer)
     (ingress,) = of_kind(objects, "Ingress")
     ports = {s["metadata"]["name"]: {p["port"] for p in s["spec"]["ports"]} for s in services}
@@ -573,29 +749,333 @@ def test_selectors_select_pods_that_exist(rendered, target):
             assert backend["port"]["number"] in ports[backend["name"]], rule["host"]
 
 
-def _allowed_from(policy: dict) -> set[str]:
-    return {
-        peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-        for rule in policy["spec"]["ingress"]
-        for peer in rule["from"]
-        if "podSelector" in peer
-    }
+# -- network policies: every connection the rendered policies allow, computed -------------
+#
+# The rendered NetworkPolicies evaluated as the API documents them: a pod selected by a
+# policy of a direction (Ingress, Egress) accepts in that direction only what one of those
+# policies' rules allows; a connection needs its source's egress and its destination's
+# ingress allowed. A pod's own traffic to itself is never blocked (and not listed). ipBlock
+# is matched against pods' addresses too (implementations differ; this is the wider
+# reading). The pods and addresses around the namespace are a model of a cluster:
+
+NAMESPACE = "reelhouse"
+POD_CIDR = "10.244.0.0/16"  # the model's pod addresses (a common default)
 
 
-def test_network_policies(rendered):
-    for target in TARGETS:
-        file_svc = named(rendered[target], "NetworkPolicy", "file-svc")
-        assert _allowed_from(file_svc) == {"upload-webapp", "streaming-svc", "packager"}
-        assert file_svc["spec"]["policyTypes"] == ["Ingress"]
-        for rule in file_svc["spec"]["ingress"]:
-            assert [p["port"] for p in rule["ports"]] == [4000]
-            for peer in rule["from"]:  # pods of this namespace, or the monitoring namespace
-                assert set(peer) == {"podSelector"} or peer == {
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
-                }
-    local = rendered["overlays/local"]
-    assert _allowed_from(named(local, "NetworkPolicy", "database")) == set(APPS)
-    assert _allowed_from(named(local, "NetworkPolicy", "s3")) == {"file-svc", "packager"}
+@dataclass
+class Endpoint:
+    """A pod (namespace set) or an address outside the cluster (namespace None)."""
+
+    name: str
+    namespace: str | None
+    labels: dict
+    ip: str
+    ports: list[tuple[str, int, str | None]]  # (protocol, number, name)
+
+
+def _pod(name, namespace, labels, ports, index) -> Endpoint:
+    return Endpoint(name, namespace, labels, f"10.244.{index}.2", [(p, n, None) for p, n in ports])
+
+
+FOREIGN_PODS = [  # (name, namespace, labels, ports)
+    ("kube-dns", "kube-system", {"k8s-app": "kube-dns"}, [("UDP", 53), ("TCP", 53), ("TCP", 9153)]),
+    ("traefik", "kube-system", {"app.kubernetes.io/name": "traefik"}, [("TCP", 8000)]),
+    (
+        "ingress-nginx",
+        "ingress-nginx",
+        {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+        [("TCP", 80), ("TCP", 443)],
+    ),
+    (
+        "ingress-nginx-admission",
+        "ingress-nginx",
+        {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "admission-webhook"},
+        [("TCP", 8443)],
+    ),
+    ("prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"}, [("TCP", 9090)]),
+    ("stranger", "default", {"app": "stranger"}, [("TCP", 8080)]),
+    ("debug", NAMESPACE, {"run": "debug"}, [("TCP", 8080)]),  # `kubectl run` in the namespace
+]
+ADDRESSES = [  # (name, address, ports): outside the pod network
+    ("instance-metadata", "169.254.169.254", [("TCP", 80)]),
+    ("instance-metadata-v6", "fd00:ec2::254", [("TCP", 80)]),
+    ("pod-identity-agent", "169.254.170.23", [("TCP", 80)]),
+    ("node", "10.0.3.7", [("TCP", 10250), ("TCP", 22)]),  # a node's kubelet and ssh
+    ("api-server", "10.0.0.10", [("TCP", 443), ("TCP", 6443)]),
+    ("service-ip", "172.20.0.1", [("TCP", 443)]),  # the `kubernetes` Service on EKS
+    ("rds", "10.0.12.34", [("TCP", 3306)]),  # in overlays/aws's example database CIDR
+    ("private-host", "192.168.10.10", [("TCP", 22), ("TCP", 443), ("TCP", 3306)]),
+    ("internet", "52.216.8.1", [("TCP", 80), ("TCP", 443)]),  # an S3 address
+]
+METADATA = {"instance-metadata", "instance-metadata-v6"}
+
+
+def world(objects: list[dict]) -> list[Endpoint]:
+    """The rendered workloads' pods, the pods of other namespaces and the addresses."""
+    endpoints = []
+    for i, w in enumerate(workloads(objects)):
+        ports = [
+            (p.get("protocol", "TCP"), p["containerPort"], p.get("name"))
+            for c in w["spec"]["template"]["spec"]["containers"]
+            for p in c.get("ports", [])
+        ]
+        endpoints.append(
+            Endpoint(
+                w["metadata"]["name"], NAMESPACE, w["spec"]["template"]["metadata"]["labels"], f"10.244.{i}.2", ports
+            )
+        )
+    endpoints += [_pod(*pod, 100 + i) for i, pod in enumerate(FOREIGN_PODS)]
+    endpoints += [Endpoint(name, None, {}, ip, [(p, n, None) for p, n in ports]) for name, ip, ports in ADDRESSES]
+    assert all(ipaddress.ip_address(e.ip) in ipaddress.ip_network(POD_CIDR) for e in endpoints if e.namespace)
+    return endpoints
+
+
+def _port_matches(ports: list[dict] | None, dst: Endpoint, protocol: str, number: int) -> bool:
+    if not ports:
+        return True
+    for p in ports:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        port = p.get("port")
+        if port is None:
+            return True
+        if isinstance(port, str):  # a named port of the destination pod
+            if (protocol, number, port) in dst.ports:
+                return True
+        elif port <= number <= p.get("endPort", port):
+            return True
+    return False
+
+
+def _peer_matches(peer: dict, namespace: str, other: Endpoint) -> bool:
+    if "ipBlock" in peer:
+        address = ipaddress.ip_address(other.ip)
+        block = peer["ipBlock"]
+        return address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(e) for e in block.get("except", [])
+        )
+    if other.namespace is None:
+        return False
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], {"kubernetes.io/metadata.name": other.namespace}):
+            return False
+    elif other.namespace != namespace:
+        return False
+    return selects(peer.get("podSelector", {}), other.labels)
+
+
+def _side_allows(policies, pod: Endpoint, other: Endpoint, dst: Endpoint, protocol, number, direction) -> bool:
+    """Whether `pod`'s policies of `direction` let the connection with `other` through."""
+    if pod.namespace is None:
+        return True
+    selecting = [
+        p
+        for p in policies
+        if p["metadata"].get("namespace") == pod.namespace
+        and direction in p["spec"]["policyTypes"]
+        and selects(p["spec"]["podSelector"], pod.labels)
+    ]
+    if not selecting:
+        return True  # not isolated in this direction
+    rules, peers = ("egress", "to") if direction == "Egress" else ("ingress", "from")
+    return any(
+        _port_matches(rule.get("ports"), dst, protocol, number)
+        and (not rule.get(peers) or any(_peer_matches(peer, p["metadata"]["namespace"], other) for peer in rule[peers]))
+        for p in selecting
+        for rule in p["spec"].get(rules, [])
+    )
+
+
+def allowed(policies: list[dict], src: Endpoint, dst: Endpoint, protocol: str, number: int) -> bool:
+    return _side_allows(policies, src, dst, dst, protocol, number, "Egress") and _side_allows(
+        policies, dst, src, dst, protocol, number, "Ingress"
+    )
+
+
+def reachable(objects: list[dict]) -> dict[str, set[str]]:
+    """{source: {"destination protocol/port", ...}} for every connection allowed to or
+    from a pod of the namespace (between two outside endpoints: not ours to judge)."""
+    policies = of_kind(objects, "NetworkPolicy")
+    assert all(p["metadata"].get("namespace") == NAMESPACE for p in policies)
+    assert all(p["spec"].get("policyTypes") for p in policies), "policyTypes must be explicit"
+    endpoints = world(objects)
+    table: dict[str, set[str]] = {}
+    for src in endpoints:
+        for dst in endpoints:
+            if src is dst or NAMESPACE not in (src.namespace, dst.namespace):
+                continue
+            for protocol, number, _ in dst.ports:
+                if allowed(policies, src, dst, protocol, number):
+                    table.setdefault(src.name, set()).add(f"{dst.name} {protocol.lower()}/{number}")
+    return table
+
+
+def parse_table(text: str) -> dict[str, set[str]]:
+    """`source -> destination protocol/port, ...` lines into reachable()'s shape."""
+    table = {}
+    for line in text.strip().splitlines():
+        source, destinations = line.split(" -> ")
+        table[source.strip()] = {d.strip() for d in destinations.split(",")}
+    return table
+
+
+DNS = "kube-dns udp/53, kube-dns tcp/53"
+EXPECTED_REACHABLE = {
+    # The in-cluster MariaDB and SeaweedFS; k3s's Traefik as well as ingress-nginx.
+    "overlays/local": parse_table(
+        f"""
+        ingress-nginx -> auth-svc tcp/8000, upload-webapp tcp/3000, streaming-svc tcp/3100
+        traefik -> auth-svc tcp/8000, upload-webapp tcp/3000, streaming-svc tcp/3100
+        prometheus -> auth-svc tcp/8000, upload-webapp tcp/3000, streaming-svc tcp/3100, file-svc tcp/4000, packager tcp/4001
+        upload-webapp -> auth-svc tcp/8000, file-svc tcp/4000, database tcp/3306, {DNS}
+        streaming-svc -> auth-svc tcp/8000, file-svc tcp/4000, database tcp/3306, {DNS}
+        auth-svc -> database tcp/3306, {DNS}
+        file-svc -> database tcp/3306, s3 tcp/8333, {DNS}
+        packager -> database tcp/3306, s3 tcp/8333, {DNS}
+        """
+    ),
+    # RDS in its subnets; S3 (HTTPS on public addresses) from file-svc and the packager.
+    "overlays/aws": parse_table(
+        f"""
+        ingress-nginx -> auth-svc tcp/8000, upload-webapp tcp/3000, streaming-svc tcp/3100
+        prometheus -> auth-svc tcp/8000, upload-webapp tcp/3000, streaming-svc tcp/3100, file-svc tcp/4000, packager tcp/4001
+        upload-webapp -> auth-svc tcp/8000, file-svc tcp/4000, rds tcp/3306, {DNS}
+        streaming-svc -> auth-svc tcp/8000, file-svc tcp/4000, rds tcp/3306, {DNS}
+        auth-svc -> rds tcp/3306, {DNS}
+        file-svc -> rds tcp/3306, internet tcp/443, {DNS}
+        packager -> rds tcp/3306, internet tcp/443, {DNS}
+        """
+    ),
+}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_workload_has_ingress_and_egress_policies(rendered, target):
+    """A default deny for the namespace, and every workload selected by policies of both
+    directions and named by one of its own (what may reach it)."""
+    objects = rendered[target]
+    policies = of_kind(objects, "NetworkPolicy")
+    missing = []
+    for w in workloads(objects):
+        labels = w["spec"]["template"]["metadata"]["labels"]
+        selecting = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
+        types = {t for p in selecting for t in p["spec"].get("policyTypes", [])}
+        own = [p for p in selecting if p["spec"]["podSelector"] and p["spec"].get("ingress")]
+        if types != {"Ingress", "Egress"} or not own:
+            missing.append(f"{w['metadata']['name']} (types {sorted(types)}, own ingress rules: {len(own)})")
+    assert not missing, f"{target}: {len(missing)} workloads without ingress and egress policies: {missing}"
+    denies = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] == {}
+        and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    ]
+    assert denies, f"{target}: no default-deny NetworkPolicy (podSelector {{}}, Ingress and Egress, no rules)"
+
+
+@pytest.mark.parametrize("target", sorted(EXPECTED_REACHABLE))
+def test_reachability_matches_the_expected_table(rendered, target):
+    """Every allowed connection, computed from the rendered policies, is the table's:
+    the callers the code has (docs/ARCHITECTURE.md), DNS, the database, the store, the
+    ingress controller and Prometheus, and nothing else."""
+    got = reachable(rendered[target])
+    expected = EXPECTED_REACHABLE[target]
+    extra = {s: sorted(d - expected.get(s, set())) for s, d in got.items() if d - expected.get(s, set())}
+    lacking = {s: sorted(d - got.get(s, set())) for s, d in expected.items() if d - got.get(s, set())}
+    assert not extra and not lacking, (
+        f"{target}: allowed beyond the table: {extra}; the table's, not allowed: {lacking}"
+    )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_pod_reaches_instance_metadata(rendered, target):
+    """169.254.169.254 (and its IPv6 address) on any port any policy names, and the usual
+    ones, from every pod of the namespace: never."""
+    objects = rendered[target]
+    policies = of_kind(objects, "NetworkPolicy")
+    numbers = {80, 443, 53, 8080}
+    for p in policies:
+        for rule in p["spec"].get("egress", []) + p["spec"].get("ingress", []):
+            numbers |= {q["port"] for q in rule.get("ports", []) if isinstance(q.get("port"), int)}
+    endpoints = world(objects)
+    metadata = [e for e in endpoints if e.name in METADATA]
+    reached = [
+        f"{src.name} -> {dst.ip} {protocol}/{number}"
+        for src in endpoints
+        if src.namespace == NAMESPACE
+        for dst in metadata
+        for protocol in ("TCP", "UDP")
+        for number in sorted(numbers)
+        if allowed(policies, src, dst, protocol, number)
+    ]
+    assert not reached, f"{target}: {len(reached)} connections to instance metadata allowed, e.g. {reached[:5]}"
+
+
+def test_the_policy_evaluation_reads_policies_as_kubernetes_does():
+    """The evaluator itself, on hand-made policies: isolation per direction, peers (pods
+    of the namespace, other namespaces, both, ipBlock with except), ports by number and
+    by name, and rules adding up."""
+    a = Endpoint("a", NAMESPACE, {"app": "a"}, "10.244.0.2", [("TCP", 80, "http")])
+    b = Endpoint("b", NAMESPACE, {"app": "b"}, "10.244.0.3", [("TCP", 80, "http"), ("UDP", 53, None)])
+    c = Endpoint("c", "other", {"app": "a"}, "10.244.0.4", [("TCP", 80, None)])
+    out = Endpoint("out", None, {}, "52.0.0.1", [("TCP", 443, None)])
+    meta = Endpoint("meta", None, {}, "169.254.169.254", [("TCP", 80, None)])
+
+    def policy(selector, types, **rules):
+        return {"metadata": {"namespace": NAMESPACE}, "spec": {"podSelector": selector, "policyTypes": types, **rules}}
+
+    assert allowed([], a, b, "TCP", 80) and allowed([], a, meta, "TCP", 80)
+    deny = policy({}, ["Ingress", "Egress"])
+    assert not allowed([deny], a, b, "TCP", 80) and not allowed([deny], c, a, "TCP", 80)
+    assert allowed([deny], c, out, "TCP", 443)  # neither end is ours
+    to_b = policy(
+        {"matchLabels": {"app": "a"}},
+        ["Egress"],
+        egress=[{"to": [{"podSelector": {"matchLabels": {"app": "b"}}}], "ports": [{"port": "http"}]}],
+    )
+    from_a = policy(
+        {"matchExpressions": [{"key": "app", "operator": "In", "values": ["b"]}]},
+        ["Ingress"],
+        ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "a"}}}]}],
+    )
+    assert not allowed([deny, to_b], a, b, "TCP", 80)  # b's ingress is still denied
+    assert allowed([deny, to_b, from_a], a, b, "TCP", 80)
+    assert not allowed([deny, to_b, from_a], a, b, "UDP", 53)  # not the named port's protocol
+    assert not allowed([deny, to_b, from_a], b, a, "TCP", 80)  # one way only
+    other_ns = policy(
+        {"matchLabels": {"app": "b"}},
+        ["Ingress"],
+        ingress=[
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "other"}},
+                        "podSelector": {"matchLabels": {"app": "x"}},
+                    }
+                ]
+            }
+        ],
+    )
+    assert not allowed([deny, other_ns], c, b, "TCP", 80)  # namespace and pod must both match
+    assert not allowed([deny, from_a], c, b, "TCP", 80)  # a podSelector alone: this namespace only
+    web = policy(
+        {},
+        ["Egress"],
+        egress=[
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16", "10.0.0.0/8"]}}],
+                "ports": [{"protocol": "TCP", "port": 443}],
+            }
+        ],
+    )
+    assert allowed([deny, web], a, out, "TCP", 443) and not allowed([deny, web], a, meta, "TCP", 443)
+    assert not allowed([deny, web], a, out, "TCP", 80)
+    a_out = policy({"matchLabels": {"app": "a"}}, ["Egress"])  # b's ingress left open
+    assert not allowed([a_out, web], a, b, "TCP", 443)  # b's address is in the except
+    anywhere = policy({}, ["Egress"], egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}])
+    assert allowed([a_out, anywhere], a, b, "TCP", 443)  # an ipBlock can match a pod
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -618,7 +618,7 @@ class Packager:
 
 
 def main() -> None:
-    settings = config.load()
+    settings = config.load(secrets=())
     setup_logging("packager", settings.log_level, settings.log_format)
     packager = Packager(settings)
 

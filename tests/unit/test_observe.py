@@ -74,3 +74,33 @@ def test_log_lines_carry_the_request_id_in_text_and_json():
     logging.getLogger("t.hello").info("outside a request")
     assert json.loads(js.getvalue().strip().splitlines()[-1])["request_id"] == "-"
     logging.getLogger("t.hello").handlers.clear()
+
+
+def test_text_lines_escape_control_characters_and_indent_tracebacks():
+    out = _capture("text")
+    log = logging.getLogger("t.hello")
+    log.warning("path %s", "/x\r\n2030-01-01 forged\x1b[31m\x85\u2028\u202e\t")
+    try:
+        raise ValueError("bad\n2030-01-01 forged in an exception")
+    except ValueError:
+        log.exception("failed on %s", "/y\nforged")
+    log.warning("stack of %s", "/z", stack_info=True)
+    logging.getLogger("t.hello").handlers.clear()
+    lines = out.getvalue().split("\n")
+    assert lines[0].endswith("path /x\\r\\n2030-01-01 forged\\x1b[31m\\x85\\u2028\\u202e\\t"), lines[0]
+    assert lines[1].endswith("failed on /y\\nforged")
+    # The traceback: readable lines, each indented; its message's line break too.
+    assert lines[2] == "  Traceback (most recent call last):"
+    assert "  ValueError: bad" in lines and "  2030-01-01 forged in an exception" in lines
+    records = [line for line in lines if line and not line.startswith(" ")]
+    assert records == lines[:2] + [records[2]] and records[2].endswith("stack of /z")
+    assert "  Stack (most recent call last):" in lines
+    assert len(out.getvalue().splitlines()) == len(lines) - 1  # no break but these "\n"
+
+
+def test_json_lines_hold_line_separators_escaped():
+    out = _capture("json")
+    logging.getLogger("t.hello").warning("a\u2028b\x85c\u2029d\ne")
+    logging.getLogger("t.hello").handlers.clear()
+    assert len(out.getvalue().splitlines()) == 1
+    assert json.loads(out.getvalue())["message"] == "a\u2028b\x85c\u2029d\ne"

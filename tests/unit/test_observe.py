@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 from flask import Flask
 
-from vs_common import logs
+from vs_common import logs, observe
 from vs_common.observe import accept_request_id, install_observability
 
 
@@ -74,6 +75,22 @@ def test_log_lines_carry_the_request_id_in_text_and_json():
     logging.getLogger("t.hello").info("outside a request")
     assert json.loads(js.getvalue().strip().splitlines()[-1])["request_id"] == "-"
     logging.getLogger("t.hello").handlers.clear()
+
+
+def test_made_up_methods_and_statuses_count_as_other():
+    app = _app("s3cret-token-for-metrics")
+    client = app.test_client()
+    for method in ("FOO", "BREW", "get", "PROPFIND", "X" * 20):
+        with client.open("/nowhere-" + method, method=method) as resp:  # counted once closed
+            assert resp.status_code == 404
+    with client.open("/hello", method="MKCOL") as resp:  # a route, not its method
+        assert resp.status_code == 405
+    client.get("/hello").close()
+    body = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token-for-metrics"}).get_data(as_text=True)
+    methods = set(re.findall(r'reelhouse_http_requests_total\{[^}]*method="([^"]*)"', body))
+    assert methods == {"GET", "other"}, methods
+    assert observe.status_label(404) == "404" and observe.status_label(99) == observe.status_label(600) == "other"
+    assert {observe.method_label(m) for m in observe.METHODS} == observe.METHODS
 
 
 def test_text_lines_escape_control_characters_and_indent_tracebacks():

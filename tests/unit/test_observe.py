@@ -10,6 +10,7 @@ import re
 from flask import Flask
 
 from vs_common import logs, observe
+from vs_common.health import health_blueprint
 from vs_common.observe import accept_request_id, install_observability
 
 
@@ -121,3 +122,31 @@ def test_json_lines_hold_line_separators_escaped():
     logging.getLogger("t.hello").handlers.clear()
     assert len(out.getvalue().splitlines()) == 1
     assert json.loads(out.getvalue())["message"] == "a\u2028b\x85c\u2029d\ne"
+
+
+def test_health_answers_name_the_check_and_log_the_reason_once(caplog):
+    state = {"down": True}
+
+    def database():
+        if state["down"]:
+            raise ConnectionError("cannot connect to db.internal:3306")
+
+    app = Flask("h")
+    app.register_blueprint(health_blueprint({"database": database, "disk": lambda: None}))
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="vs_common.health"):
+        for _ in range(5):
+            resp = client.get("/healthz")
+            assert resp.status_code == 503
+            assert resp.json == {"status": "unavailable", "checks": {"database": "unavailable", "disk": "ok"}}
+        state["down"] = False
+        for _ in range(3):
+            assert client.get("/healthz").json == {"status": "ok", "checks": {"database": "ok", "disk": "ok"}}
+        state["down"] = True
+        client.get("/healthz")
+    said = [r.getMessage() for r in caplog.records if r.name == "vs_common.health"]
+    assert said == [
+        "health check database failing: ConnectionError: cannot connect to db.internal:3306",
+        "health check database passing again",
+        "health check database failing: ConnectionError: cannot connect to db.internal:3306",
+    ]

@@ -9,6 +9,8 @@ are in pyproject.toml's [tool.vulture]; here are the single names, each with its
 _.trust_env  # requests.Session: ignore proxy variables (auth_client, file_client, bench/mixed)
 _.row_factory  # sqlite3.Connection (db.py, harness)
 _.request_started  # flask.g, read back with g.get() (observe.py)
+_._log_add_style  # werkzeug.serving's switch for coloured request lines (logs.py)
+_.exc_text  # logging.Formatter.format's cached traceback, reset by logs.TextFormatter
 
 # gunicorn reads these settings and hooks from common/vs_common/gunicorn_conf.py.
 worker_class

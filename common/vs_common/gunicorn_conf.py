@@ -10,7 +10,6 @@ by any worker counts every worker. Access lines carry the request id; LOG_FORMAT
 makes them, and gunicorn's own lines, JSON objects.
 """
 
-import json
 import os
 import shutil
 import tempfile
@@ -45,15 +44,21 @@ if _OWN_METRICS_DIR:
 
 
 class RequestLogger(Logger):
-    """gunicorn's logger; with LOG_FORMAT=json, every line is one JSON object."""
+    """gunicorn's logger; with LOG_FORMAT=json, every line is one JSON object; in text,
+    gunicorn's lines, like the services', escape control characters (one line each)."""
 
     def setup(self, cfg):
         super().setup(cfg)
-        if _LOG_FORMAT == "json":
-            from vs_common.logs import JsonFormatter
+        from vs_common.logs import JsonFormatter, TextFormatter
 
+        if _LOG_FORMAT == "json":  # access lines are made JSON in access()
             for handler in self.error_log.handlers:
                 handler.setFormatter(JsonFormatter())
+            return
+        for handler in self.error_log.handlers:
+            handler.setFormatter(TextFormatter(self.error_fmt, self.datefmt))
+        for handler in self.access_log.handlers:
+            handler.setFormatter(TextFormatter(self.access_fmt))
 
     def access(self, resp, req, environ, request_time):
         if _LOG_FORMAT != "json":
@@ -77,7 +82,7 @@ class RequestLogger(Logger):
             "duration_ms": atoms["M"],
             "remote": atoms["h"],
         }
-        self.access_log.info("%s", json.dumps(record, ensure_ascii=False))
+        self.access_log.info("%s", logs.json_line(record))
         return None
 
 

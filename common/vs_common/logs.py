@@ -1,13 +1,44 @@
 """Logging set-up shared by the services: one line per record, service name first, the
 request id in every line (`-` outside a request). LOG_FORMAT=json: one JSON object per
-line instead (time, service, level, logger, request_id, message, exception)."""
+line instead (time, service, level, logger, request_id, message, exception).
+
+A record is one line whatever a client sent: messages carry paths, names and headers
+that anyone can fill with CR, LF or other controls, which would start a forged line.
+Text lines escape every control character (`\\n`, `\\x1b`, `\\u2028`); a traceback
+follows on lines of its own, each indented, so that only a record starts at column 0.
+JSON escapes them too, the line separators U+2028, U+2029 and NEL included."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
+
+# Unicode category Cc (C0, DEL, C1), the line and paragraph separators (Zl, Zp) and the
+# bidirectional controls, which can make a line read as another when displayed.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_JSON_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+TRACEBACK_INDENT = "  "
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def one_line(text: str) -> str:
+    """`text` with every control character written as an escape: one line, as read."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def json_line(record: dict) -> str:
+    """One JSON object on one line, for any reader (json.dumps leaves U+2028, U+2029
+    and NEL raw, which str.splitlines and some collectors take for line breaks)."""
+    return json.dumps(record, ensure_ascii=False).translate(_JSON_BREAKS)
+
 
 SERVICE = "-"  # set by setup_logging; gunicorn's access log (gunicorn_conf) reads it too
 
@@ -41,11 +72,36 @@ class JsonFormatter(logging.Formatter):
                 out[key] = getattr(record, key)
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
+        return json_line(out)
+
+
+class TextFormatter(logging.Formatter):
+    """logging.Formatter's lines, one per record: the formatted line with its control
+    characters escaped, then the traceback or stack (if any) indented, line by line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info:
+            record.exc_text = None  # made here (indented), not taken from another formatter
+        return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return one_line(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
+
+
+def _indented(block: str) -> str:
+    """A traceback's lines, readable, each indented: an exception's message that holds a
+    line break continues indented, and cannot start a line that reads as a record."""
+    return "\n".join(TRACEBACK_INDENT + one_line(part) for part in block.rstrip("\n").split("\n"))
 
 
 def text_formatter(service: str) -> logging.Formatter:
-    return logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+    return TextFormatter(f"%(asctime)s {service} %(levelname)s %(name)s [%(request_id)s]: %(message)s")
 
 
 def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
@@ -62,4 +118,13 @@ def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     logging.getLogger("botocore").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    _plain_werkzeug_lines()
     root._vs_configured = True  # type: ignore[attr-defined]
+
+
+def _plain_werkzeug_lines() -> None:
+    """werkzeug's server (the packager's /healthz) colours its request lines for a
+    terminal; in a log file the colour codes would only show as escapes."""
+    from werkzeug import serving
+
+    serving._log_add_style = False  # noqa: SLF001 - its one switch

@@ -10,7 +10,11 @@
   makes one per server), so one scrape counts every worker.
 
 Names and labels follow Prometheus' naming guide: base units (seconds, bytes), `_total`
-on counters, bounded label values (route templates, never a video id).
+on counters, bounded label values (route templates, never a video id). Each label value
+is kept for ever, in every worker's file: none may come from what a client sends. A
+method outside METHODS counts as `other` (gunicorn lets through any upper-case token:
+millions of made-up methods), a path no route matched as `unmatched`, a status outside
+100-599 and an error code that is not snake_case as `other`.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ from .errors import error_response
 
 HEADER = "X-Request-Id"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# RFC 9110's methods and PATCH (RFC 5789): the `method` label's only values but `other`.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,47}")  # the services' JSON `error` codes
+OTHER = "other"
+UNMATCHED = "unmatched"
 
 HTTP_REQUESTS = Counter(
     "reelhouse_http_requests_total",
@@ -91,6 +100,16 @@ UPLOAD_TO_READY = Histogram(
     buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
 QUEUE_DEPTH = "reelhouse_packaging_queue_depth"  # a gauge the packager reads from the database
+
+
+def method_label(method: str) -> str:
+    """The `method` label of a request: one of METHODS, else `other`."""
+    return method if method in METHODS else OTHER
+
+
+def status_label(status: int) -> str:
+    """The `status` label of an answer: its code when it is an HTTP status, else `other`."""
+    return str(status) if 100 <= status <= 599 else OTHER
 
 
 def current_request_id() -> str | None:
@@ -166,7 +185,7 @@ def _outcome(response: Response) -> str:
         return "partial"
     body = response.get_json(silent=True) if response.is_json else None
     code = body.get("error") if isinstance(body, dict) else None
-    return code if isinstance(code, str) and REQUEST_ID.fullmatch(code) else str(response.status_code)
+    return code if isinstance(code, str) and ERROR_CODE.fullmatch(code) else status_label(response.status_code)
 
 
 def hls_kind(path: str) -> str:
@@ -235,8 +254,8 @@ def install_observability(
     def _finish(response: Response):
         response.headers[HEADER] = g.get("request_id", "")
         started = g.get("request_started", time.perf_counter())
-        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        method, status = request.method, str(response.status_code)
+        route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
+        method, status = method_label(request.method), status_label(response.status_code)
 
         def record() -> None:  # after the last byte: streamed answers included
             HTTP_REQUESTS.labels(service, route, method, status).inc()

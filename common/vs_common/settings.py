@@ -25,6 +25,9 @@ PLACEHOLDER_SECRETS = {
     "change-me",
     "",
 }
+# METRICS_TOKEN is the one secret Prometheus sends, through the Ingress that routes
+# /metrics: a guessable one would publish the metrics. Empty turns metrics off.
+MIN_METRICS_TOKEN_CHARS = 24
 
 
 class ConfigError(RuntimeError):
@@ -85,6 +88,32 @@ def _ladder(raw: str) -> tuple[int, ...]:
     if any(h < 64 or h > 4320 or h % 2 for h in heights):
         raise ConfigError(f"HLS_LADDER heights must be even numbers from 64 to 4320, got {raw!r}")
     return tuple(heights)
+
+
+def _is_placeholder(value: str) -> bool:
+    """An empty secret or one shipped in .env.example (any `change-me...`)."""
+    return value in PLACEHOLDER_SECRETS or value.lower().startswith("change-me")
+
+
+def _refuse_in_production(app_env: str, message: str) -> None:
+    """Refuse to start with APP_ENV=production; only warn for a local trial."""
+    if app_env == "production":
+        raise ConfigError(message + "; refusing to start with APP_ENV=production")
+    log.warning("%s; set a random value before exposing this service", message)
+
+
+def _metrics_token(app_env: str) -> str:
+    """METRICS_TOKEN: empty (metrics off), or a random value of its own; a placeholder
+    or a short one is refused in production, as the other secrets' placeholders are.
+    Checked here, so that every service and the packager, which all serve /metrics, do."""
+    token = _env("METRICS_TOKEN")
+    if token and _is_placeholder(token):
+        _refuse_in_production(app_env, "METRICS_TOKEN is a placeholder (change-me...)")
+    elif token and len(token) < MIN_METRICS_TOKEN_CHARS:
+        _refuse_in_production(
+            app_env, f"METRICS_TOKEN has {len(token)} characters, fewer than {MIN_METRICS_TOKEN_CHARS}"
+        )
+    return token
 
 
 def origin_of(url: str) -> str:
@@ -202,7 +231,7 @@ def load_settings(env_file: str | None = None) -> Settings:
         app_env=app_env,
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         log_format=log_format,
-        metrics_token=_env("METRICS_TOKEN"),
+        metrics_token=_metrics_token(app_env),
         db_host=_env("DB_HOST"),
         db_port=_int("DB_PORT", 3306, 1),
         db_name=_env("DB_NAME", "video_db") or "video_db",
@@ -260,9 +289,5 @@ def load_settings(env_file: str | None = None) -> Settings:
 def check_secrets(settings: Settings, service: str, names: tuple[str, ...]) -> None:
     """Warn about placeholder secrets; refuse them when APP_ENV=production."""
     for name in names:
-        value = getattr(settings, name.lower())
-        if value in PLACEHOLDER_SECRETS or value.startswith("change-me"):
-            message = f"{service}: {name} is empty or a placeholder from .env.example"
-            if settings.app_env == "production":
-                raise ConfigError(message + "; refusing to start with APP_ENV=production")
-            log.warning("%s; set a random value before exposing this service", message)
+        if _is_placeholder(getattr(settings, name.lower())):
+            _refuse_in_production(settings.app_env, f"{service}: {name} is empty or a placeholder from .env.example")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from datetime import datetime
 
 import pytest
@@ -60,6 +62,30 @@ def test_bad_settings_refuse_to_start_with_a_reason(clean_env, name, value, mess
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    "token", ["change-me-metrics-token", "change-me", "Change-Me-Please-0123456789", "short-token-1234"]
+)
+def test_placeholder_or_short_metrics_token_is_refused_in_production(clean_env, caplog, token):
+    clean_env.setenv("METRICS_TOKEN", token)
+    clean_env.setenv("APP_ENV", "production")
+    with pytest.raises(ConfigError, match="METRICS_TOKEN.*refusing to start with APP_ENV=production"):
+        load_settings()
+    # A local trial only warns, as for the other secrets.
+    clean_env.setenv("APP_ENV", "development")
+    with caplog.at_level(logging.WARNING, logger="vs_common.settings"):
+        assert load_settings().metrics_token == token
+    assert "METRICS_TOKEN" in caplog.text
+
+
+def test_production_takes_a_random_metrics_token_or_none(clean_env):
+    clean_env.setenv("APP_ENV", "production")
+    clean_env.setenv("METRICS_TOKEN", "")
+    assert load_settings().metrics_token == ""  # metrics off: /metrics answers 404
+    token = secrets.token_urlsafe(32)
+    clean_env.setenv("METRICS_TOKEN", token)
+    assert load_settings().metrics_token == token
 
 
 def test_origins():

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 from flask import Flask
 
-from vs_common import logs
+from vs_common import logs, observe
+from vs_common.health import health_blueprint
 from vs_common.observe import accept_request_id, install_observability
 
 
@@ -74,3 +76,77 @@ def test_log_lines_carry_the_request_id_in_text_and_json():
     logging.getLogger("t.hello").info("outside a request")
     assert json.loads(js.getvalue().strip().splitlines()[-1])["request_id"] == "-"
     logging.getLogger("t.hello").handlers.clear()
+
+
+def test_made_up_methods_and_statuses_count_as_other():
+    app = _app("s3cret-token-for-metrics")
+    client = app.test_client()
+    for method in ("FOO", "BREW", "get", "PROPFIND", "X" * 20):
+        with client.open("/nowhere-" + method, method=method) as resp:  # counted once closed
+            assert resp.status_code == 404
+    with client.open("/hello", method="MKCOL") as resp:  # a route, not its method
+        assert resp.status_code == 405
+    client.get("/hello").close()
+    body = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token-for-metrics"}).get_data(as_text=True)
+    methods = set(re.findall(r'reelhouse_http_requests_total\{[^}]*method="([^"]*)"', body))
+    assert methods == {"GET", "other"}, methods
+    assert observe.status_label(404) == "404" and observe.status_label(99) == observe.status_label(600) == "other"
+    assert {observe.method_label(m) for m in observe.METHODS} == observe.METHODS
+
+
+def test_text_lines_escape_control_characters_and_indent_tracebacks():
+    out = _capture("text")
+    log = logging.getLogger("t.hello")
+    log.warning("path %s", "/x\r\n2030-01-01 forged\x1b[31m\x85\u2028\u202e\t")
+    try:
+        raise ValueError("bad\n2030-01-01 forged in an exception")
+    except ValueError:
+        log.exception("failed on %s", "/y\nforged")
+    log.warning("stack of %s", "/z", stack_info=True)
+    logging.getLogger("t.hello").handlers.clear()
+    lines = out.getvalue().split("\n")
+    assert lines[0].endswith("path /x\\r\\n2030-01-01 forged\\x1b[31m\\x85\\u2028\\u202e\\t"), lines[0]
+    assert lines[1].endswith("failed on /y\\nforged")
+    # The traceback: readable lines, each indented; its message's line break too.
+    assert lines[2] == "  Traceback (most recent call last):"
+    assert "  ValueError: bad" in lines and "  2030-01-01 forged in an exception" in lines
+    records = [line for line in lines if line and not line.startswith(" ")]
+    assert records == lines[:2] + [records[2]] and records[2].endswith("stack of /z")
+    assert "  Stack (most recent call last):" in lines
+    assert len(out.getvalue().splitlines()) == len(lines) - 1  # no break but these "\n"
+
+
+def test_json_lines_hold_line_separators_escaped():
+    out = _capture("json")
+    logging.getLogger("t.hello").warning("a\u2028b\x85c\u2029d\ne")
+    logging.getLogger("t.hello").handlers.clear()
+    assert len(out.getvalue().splitlines()) == 1
+    assert json.loads(out.getvalue())["message"] == "a\u2028b\x85c\u2029d\ne"
+
+
+def test_health_answers_name_the_check_and_log_the_reason_once(caplog):
+    state = {"down": True}
+
+    def database():
+        if state["down"]:
+            raise ConnectionError("cannot connect to db.internal:3306")
+
+    app = Flask("h")
+    app.register_blueprint(health_blueprint({"database": database, "disk": lambda: None}))
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="vs_common.health"):
+        for _ in range(5):
+            resp = client.get("/healthz")
+            assert resp.status_code == 503
+            assert resp.json == {"status": "unavailable", "checks": {"database": "unavailable", "disk": "ok"}}
+        state["down"] = False
+        for _ in range(3):
+            assert client.get("/healthz").json == {"status": "ok", "checks": {"database": "ok", "disk": "ok"}}
+        state["down"] = True
+        client.get("/healthz")
+    said = [r.getMessage() for r in caplog.records if r.name == "vs_common.health"]
+    assert said == [
+        "health check database failing: ConnectionError: cannot connect to db.internal:3306",
+        "health check database passing again",
+        "health check database failing: ConnectionError: cannot connect to db.internal:3306",
+    ]

@@ -533,7 +533,7 @@ def test_the_packager_starts_in_production_with_only_its_secrets(rendered, tmp_p
     INTERNAL_TOKEN. Run up to the point where it would build the Packager."""
     objects = rendered["overlays/aws"]
     (c,) = named(objects, "Deployment", "packager")["spec"]["template"]["spec"]["containers"]
-    env = {k: v if v is not None else secrets.token_urlsafe(16) for k, v in env_of(c, objects).items()}
+    env = {k: v if v is not None else secrets.token_urlsafe(32) for k, v in env_of(c, objects).items()}
     assert env["APP_ENV"] == "production"
     env["TEMP_DIR"] = str(tmp_path / "temp")  # the volume's mount point
     env.update(PATH=os.environ["PATH"], ENV_FILE=str(tmp_path / "no.env"))

@@ -3,6 +3,7 @@ env files, healthchecks) and validates."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -60,6 +61,14 @@ def test_database_service(compose):
     assert env["MYSQL_DATABASE"] == "video_db"
     assert env["MYSQL_ROOT_PASSWORD"].startswith("${MYSQL_ROOT_PASSWORD")
     assert env["MYSQL_USER"].startswith("${DB_USER") and env["MYSQL_PASSWORD"].startswith("${DB_PASS")
+
+
+def test_no_password_on_a_healthcheck_command_line(compose):
+    """A command line is readable by every process of the host (ps, /proc): no healthcheck
+    names a password or a variable holding one."""
+    for name, svc in compose["services"].items():
+        test = " ".join(svc.get("healthcheck", {}).get("test", []))
+        assert not re.search(r"(?i)password|passwd|-p[\"'$]|_PASS\b", test), f"{name}: {test}"
 
 
 def test_volumes_network_and_dependencies(compose):

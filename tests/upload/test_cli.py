@@ -4,11 +4,13 @@ upload from the server's offset; a refusal is a non-zero exit with the server's 
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import requests
 from tusclient import client as tus
 from tusclient.storage.filestorage import FileStorage
 
@@ -72,3 +74,28 @@ def test_a_refusal_is_a_nonzero_exit_with_the_servers_message(tst, tmp_path):  #
     done = _run(tst, tmp_path, str(text))
     assert done.returncode == 1
     assert "The file is text, not a playable video." in done.stderr, done.stderr
+
+
+def test_head_echoes_the_upload_metadata_given_at_creation(tst):  # noqa: F811
+    """tus: HEAD answers Upload-Metadata as it was given, so a client can check what it resumes."""
+    token = tst.login()
+    headers = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    meta = {"filename": "été.mp4", "name": "Mon film"}
+    encoded = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())
+    created = requests.post(
+        tst.url("upload") + "/api/tus/",
+        headers={**headers, "Upload-Length": "1000", "Upload-Metadata": encoded},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    url = tst.url("upload") + "/api/tus/" + created.headers["Location"].rsplit("/", 1)[1]
+    head = requests.head(url, headers=headers, timeout=10)
+    assert head.status_code == 200
+    echoed = dict(item.split(" ") for item in head.headers["Upload-Metadata"].split(","))
+    assert {k: base64.b64decode(v).decode() for k, v in echoed.items()} == meta
+    bare = requests.post(tst.url("upload") + "/api/tus/", headers={**headers, "Upload-Length": "1000"}, timeout=10)
+    bare_url = tst.url("upload") + "/api/tus/" + bare.headers["Location"].rsplit("/", 1)[1]
+    head = requests.head(bare_url, headers=headers, timeout=10)
+    assert head.status_code == 200 and "Upload-Metadata" not in head.headers
+    for each in (url, bare_url):
+        requests.delete(each, headers=headers, timeout=10)

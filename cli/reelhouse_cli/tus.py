@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.util import parse_url
 
 from .report import Failed, clipped
 
@@ -35,12 +36,21 @@ class Transient(Failed):
 
 def origin(url: str) -> str:
     """`scheme://host:port` of an http(s) URL, lower-cased and with its port: where the
-    token may go. ValueError for anything else."""
-    parts = urlsplit(url)
+    token may go. ValueError for anything else.
+
+    Read as requests will connect: from the URL as requests prepares it (urllib3 parses
+    it and writes it out again), with urllib.parse as requests' adapter then does, and
+    refused unless urllib3 reads the same host and port. Read with urlsplit alone,
+    `http://evil\\@good/` is on `good`, but urllib3 takes `evil` for the host."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)  # InvalidURL, MissingSchema, InvalidSchema: all ValueErrors
+    parts, again = urlsplit(prepared.url), parse_url(prepared.url)
     scheme, host = parts.scheme.lower(), parts.hostname  # urlsplit lower-cases the host
     port = parts.port  # ValueError when it is not a port number
     if scheme not in DEFAULT_PORTS or not host:
         raise ValueError(f"not an http(s) URL: {url}")
+    if (again.host or "").strip("[]").lower() != host or again.port != port:
+        raise ValueError(f"an ambiguous URL: {url}")
     if ":" in host:
         host = f"[{host}]"  # IPv6
     return f"{scheme}://{host}:{port or DEFAULT_PORTS[scheme]}"

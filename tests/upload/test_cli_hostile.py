@@ -50,8 +50,22 @@ class Fake:
         app.add_url_rule("/api/tus/<upload_id>", view_func=self.head, methods=["HEAD"])
         app.add_url_rule("/api/tus/<upload_id>", view_func=self.patch, methods=["PATCH"])
         app.add_url_rule("/api/videos/<video_id>", view_func=self.video, methods=["GET"])
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, self._raw_location(app), threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def _raw_location(app):
+        """A lie's `X-Raw-Location` is sent as `Location` byte for byte (werkzeug would
+        percent-encode a Location's backslash)."""
+
+        def wsgi(environ, start_response):
+            def start(status, headers, exc_info=None):
+                named = [("Location" if k == "X-Raw-Location" else k, v) for k, v in headers]
+                return start_response(status, named, exc_info)
+
+            return app(environ, start)
+
+        return wsgi
 
     def close(self) -> None:
         self.server.shutdown()
@@ -198,14 +212,17 @@ def _interrupted(tmp_path: Path, fake: Fake, video: Path, user: str = "alice") -
 # -- the token goes nowhere else ------------------------------------------------------
 
 
-@pytest.mark.parametrize("elsewhere", ["port", "host", "scheme"])
+@pytest.mark.parametrize("elsewhere", ["port", "host", "scheme", "backslash"])
 def test_a_creation_location_on_another_origin_is_refused_never_contacted(tmp_path, fake, other, video, elsewhere):
+    """`backslash`: Python's urlsplit reads the host after the `@` (this server), requests
+    connects to the one before it (`other`)."""
     target = {
         "port": f"{other.url}/api/tus/up00000000000000",
         "host": f"http://localhost:{fake.port}/api/tus/up00000000000000",
         "scheme": f"https://127.0.0.1:{fake.port}/api/tus/up00000000000000",
+        "backslash": f"{other.url}\\@127.0.0.1:{fake.port}/api/tus/up00000000000000",
     }[elsewhere]
-    fake.lies["create"] = lambda upload: Response(status=201, headers={"Location": target})
+    fake.lies["create"] = lambda upload: Response(status=201, headers={"X-Raw-Location": target})
     done = _cli(tmp_path, fake, str(video))
     assert other.seen == []
     assert [s[:3] for s in fake.seen] == [("POST", fake.url[7:], "/api/login"), ("POST", fake.url[7:], "/api/tus/")]

@@ -1,63 +1,78 @@
-"""`reelhouse upload [--name NAME] [--wait] FILE...`: resumable uploads from the command line.
+"""`reelhouse upload [--name NAME] [--wait [--wait-timeout SECONDS]] FILE...`: resumable
+uploads from the command line.
 
-tus through tuspy; credentials from REELHOUSE_USERNAME and REELHOUSE_PASSWORD (or a
-prompt); `make run`'s local ports unless told otherwise. Each upload's URL is kept in
-~/.cache/reelhouse/uploads.json (by the file's path, size and time), so running the same
-command again after an interruption resumes from the server's offset. Prints each video's
-watch URL, and with --wait its final status; exits non-zero with the server's message on
-failure.
+tus (`tus.py`); credentials from REELHOUSE_USERNAME and REELHOUSE_PASSWORD (or a prompt);
+`make run`'s local ports unless told otherwise. Each unfinished upload's URL is kept in
+~/.cache/reelhouse/resume.json (`cache.py`), keyed by the file's absolute path, size and
+modification time, the upload server and the user, so running the same command again
+after an interruption resumes from the server's offset; before resuming, the server's
+Upload-Length and filename must match the file, else the upload starts afresh. Prints
+each video's watch URL, and with --wait its final status, waiting at most --wait-timeout
+seconds (default 3600) for each video. Exits non-zero with a one-line message on
+failure: a refusal, an unreachable or lying server (answers that are not what tus and
+design.md say), a timeout.
+
+The token is sent only to the origins given (--upload-url, --streaming-url): an upload
+URL elsewhere (a creation Location, a cached URL) is refused, never contacted. Text from
+servers is printed with control characters escaped (`report.shown`).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import json
+import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 import requests
-from tusclient import client as tus
-from tusclient.exceptions import TusCommunicationError
-from tusclient.fingerprint.fingerprint import Fingerprint
-from tusclient.storage.filestorage import FileStorage
 
-CHUNK = 16 * 1024 * 1024  # tuspy holds one chunk in memory; 16 MiB is far below any proxy's limit
+from .cache import ResumeCache, cache_key
+from .report import Failed, clipped, shown
+from .tus import Head, Transient, UploadServer, message, origin
 
-
-class Failed(RuntimeError):
-    """What the server said (or why it could not be reached), for the user."""
+RETRIES = 8  # a network cut, a 5xx or a 423: tried again from the server's offset, waiting longer each time
+WAIT_TIMEOUT = 3600.0  # --wait's default deadline per video, in seconds
+TOKEN = re.compile(r"[!-~]{1,4096}")  # visible ASCII: anything else cannot be a header's value
 
 
-def _message(resp: requests.Response) -> str:
-    try:
-        return resp.json().get("message") or resp.reason
-    except ValueError:
-        return f"HTTP {resp.status_code} {resp.reason}"
+def _out(text: str, stream=None) -> None:
+    print(shown(text), file=stream or sys.stdout, flush=True)
 
 
 def login(auth_url: str, username: str, password: str) -> str:
+    """A token from auth-svc's JSON login (redirects not followed: they would take the
+    password along)."""
     try:
         resp = requests.post(
             f"{auth_url}/api/login",
             data={"username": username, "password": password},
             headers={"Accept": "application/json"},
+            allow_redirects=False,
             timeout=30,
         )
     except requests.RequestException as exc:
         raise Failed(f"cannot reach the login service at {auth_url}: {exc.__class__.__name__}") from None
     if resp.status_code != 200:
-        raise Failed(f"login refused: {_message(resp)}")
-    return resp.json()["token"]
+        raise Failed(f"login refused: {message(resp)}")
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        raise Failed(f"the login service at {auth_url} answered no token: is --auth-url auth-svc?")
+    return token
 
 
 class Progress:
     """A one-line progress bar on stderr: percent, bytes, speed, time left."""
 
     def __init__(self, name: str, total: int):
-        self.name, self.total, self.start, self.first = name, total, time.monotonic(), None
+        self.name, self.total, self.start, self.first = shown(name), total, time.monotonic(), None
 
     def show(self, done: int) -> None:
         if self.first is None:
@@ -74,136 +89,228 @@ class Progress:
         sys.stderr.flush()
 
     def end(self) -> None:
-        sys.stderr.write("\n")
+        if self.first is not None:
+            sys.stderr.write("\n")
 
 
-RETRIES = 8  # a network cut or a 5xx: tried again from the server's offset, waiting longer each time
+def _filename(path: Path) -> str:
+    """The file's name as sent in Upload-Metadata (a name that is not UTF-8: `?` for its
+    undecodable bytes)."""
+    return path.name.encode("utf-8", "replace").decode("utf-8")
 
 
-def _server_message(exc: TusCommunicationError) -> str:
+def _is_this_file(head: Head, path: Path, size: int) -> bool:
+    """The server's word on an upload matches the file: its length, and its filename when
+    the server tells it (metadata that cannot be read vouches for nothing)."""
+    if head.length != size or head.metadata is None:
+        return False
+    return head.metadata.get("filename", _filename(path)) == _filename(path)
+
+
+def _resume(
+    server: UploadServer, cache: ResumeCache, key: str, path: Path, size: int
+) -> tuple[str, int, str | None] | None:
+    """(url, offset, video id) of the upload an earlier run started of this very file,
+    or None: none, gone, or not this file by the server's word (then dropped)."""
+    url = cache.get(key)
+    if url is None:
+        return None
     try:
-        return json.loads(exc.response_content or b"").get("message") or str(exc)
-    except (ValueError, AttributeError):
-        return str(exc)
+        server.check(url, "the cached upload URL")
+    except Failed:
+        cache.drop(key)
+        raise
+    head = server.head(url)
+    if head is not None:
+        if _is_this_file(head, path, size):
+            return url, head.offset, head.video_id
+        _out(f"reelhouse: {path.name}: the server's upload {url} is not this file; starting afresh", sys.stderr)
+    cache.drop(key)
+    return None
 
 
-def _uploader(c, path: Path, meta: dict, storage: FileStorage):
-    """tuspy's uploader, resuming what an earlier run started (its URL is in `storage`)."""
-    options = dict(file_path=str(path), chunk_size=CHUNK, metadata=meta, store_url=True, url_storage=storage)
+def _send(server: UploadServer, url: str, path: Path, size: int, offset: int) -> str | None:
+    """The file's bytes from `offset` on, trying again after transient failures from the
+    server's offset; the Video-Id if the last answer gave it."""
+    progress, video_id, tries = Progress(path.name, size), None, 0
     try:
-        return c.uploader(**options)
-    except TusCommunicationError as exc:
-        if exc.status_code not in (404, 410):
-            raise
-        # What an earlier run started has expired or was cancelled: start it again.
         with open(path, "rb") as fh:
-            storage.remove_item(Fingerprint().get_fingerprint(fh))
-        return c.uploader(**options)
-
-
-def upload_one(args, token: str, path: Path, storage: FileStorage) -> str:
-    """One file, resumed if an earlier run started it; returns the video's id."""
-    headers = {"Authorization": f"Bearer {token}"}
-    c = tus.TusClient(f"{args.upload_url}/api/tus/", headers=headers)
-    meta = {"filename": path.name, **({"name": args.name} if args.name else {})}
-    size = path.stat().st_size
-    try:
-        uploader = _uploader(c, path, meta, storage)
-        progress = Progress(path.name, size)
-        progress.show(uploader.offset)
-        tries = 0
-        while uploader.offset < size:
-            try:
-                uploader.upload_chunk()
-                tries = 0
-            except TusCommunicationError as exc:
-                if exc.status_code is not None and exc.status_code < 500 and exc.status_code != 423:
-                    raise  # refused: saying so is all there is to do
-                tries += 1
-                if tries > RETRIES:
-                    raise
-                time.sleep(min(2**tries, 30))
-                uploader.offset = uploader.get_offset()  # the server's word, not ours
-            progress.show(uploader.offset)
+            while offset < size:
+                progress.show(offset)
+                try:
+                    if tries:
+                        head = server.head(url)  # after a failure: the server's word, not ours
+                        if head is None:
+                            raise Failed("the upload is gone from the server (expired or cancelled)")
+                        offset, video_id = head.offset, head.video_id
+                    if offset < size:
+                        offset, video_id = server.patch(url, fh, offset, size)
+                    tries = 0
+                except Transient:
+                    tries += 1
+                    if tries > RETRIES:
+                        raise
+                    time.sleep(min(2**tries, 30))
+            progress.show(offset)
+    finally:
         progress.end()
-    except TusCommunicationError as exc:
-        sys.stderr.write("\n")
-        raise Failed(f"{path.name}: {_server_message(exc)}") from None
-    except requests.RequestException as exc:
-        raise Failed(f"{path.name}: cannot reach {args.upload_url}: {exc.__class__.__name__}") from None
-    video_id = (uploader.request.response_headers.get("video-id") if uploader.request else None) or _video_id(
-        uploader.url, headers
-    )
-    with open(path, "rb") as fh:
-        storage.remove_item(Fingerprint().get_fingerprint(fh))
     return video_id
 
 
-def _video_id(url: str, headers: dict) -> str:
-    """The Video-Id of a finished upload (its last answer was lost, or it was finished before)."""
-    resp = requests.head(url, headers={**headers, "Tus-Resumable": "1.0.0"}, timeout=60)
-    if resp.status_code != 200 or "Video-Id" not in resp.headers:
-        raise Failed(f"the upload is complete but no video was made (HTTP {resp.status_code})")
-    return resp.headers["Video-Id"]
+def upload_one(args, server: UploadServer, cache: ResumeCache, path: Path) -> str:
+    """One file, resumed if an earlier run started it; returns the video's id."""
+    size = path.stat().st_size
+    key = cache_key(path, server.origin, args.username)
+    video_id = None
+    resumed = _resume(server, cache, key, path, size)
+    if resumed is None:
+        meta = {"filename": _filename(path), **({"name": args.name} if args.name else {})}
+        url, offset = server.create(size, meta), 0
+        cache.put(key, url)
+    else:
+        url, offset, video_id = resumed
+    if video_id is None:
+        video_id = _send(server, url, path, size, offset)
+    if video_id is None:  # the last answer was lost, or the upload was finished before
+        head = server.head(url)
+        if head is None or head.video_id is None:
+            raise Failed("the upload is complete but no video was made")
+        video_id = head.video_id
+    cache.drop(key)
+    return video_id
+
+
+def _status(args, token: str, video_id: str) -> dict:
+    """The video as the streaming service says it is (its status and error checked)."""
+    try:
+        resp = requests.get(
+            f"{args.streaming_url}/api/videos/{video_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            allow_redirects=False,
+            timeout=30,
+        )
+    except requests.RequestException as exc:
+        raise Failed(f"cannot reach {args.streaming_url}: {exc.__class__.__name__}") from None
+    if resp.status_code != 200:
+        raise Failed(f"cannot read the video's status: {message(resp)}")
+    try:
+        video = resp.json()
+    except ValueError:
+        video = None
+    if not isinstance(video, dict) or not isinstance(video.get("status"), str):
+        raise Failed(f"{args.streaming_url} answered no video status: is --streaming-url the streaming service?")
+    return video
 
 
 def wait(args, token: str, video_id: str) -> dict:
+    """The video once it is ready or failed; Failed once --wait-timeout has passed."""
+    deadline = time.monotonic() + args.wait_timeout
     while True:
-        resp = requests.get(
-            f"{args.streaming_url}/api/videos/{video_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30
-        )
-        if resp.status_code != 200:
-            raise Failed(f"cannot read the video's status: {_message(resp)}")
-        video = resp.json()
+        video = _status(args, token, video_id)
         if video["status"] in ("ready", "failed"):
             return video
-        time.sleep(1)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Failed(
+                f"gave up waiting after {args.wait_timeout:g} s (--wait-timeout): the video is still "
+                f"{clipped(video['status'])}; the server goes on with it"
+            )
+        time.sleep(min(1.0, left))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="reelhouse", description="Reelhouse from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("upload", help="upload videos (resumable: run it again after an interruption)")
+    up = sub.add_parser(
+        "upload",
+        help="upload videos (resumable: run it again after an interruption)",
+        description="Upload videos with tus. Run the same command again after an interruption: "
+        "the same file to the same server for the same user resumes where the server has it.",
+    )
     up.add_argument("files", nargs="+", type=Path, metavar="FILE")
     up.add_argument("--name", help="the video's name (default: the file name without its extension)")
     up.add_argument("--wait", action="store_true", help="wait until each video is ready (or failed)")
+    up.add_argument(
+        "--wait-timeout",
+        type=_seconds,
+        default=WAIT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"with --wait, give up on a video after this long, exit 1 and say its status (default {WAIT_TIMEOUT:g})",
+    )
     up.add_argument("--auth-url", default=os.environ.get("REELHOUSE_AUTH_URL", "http://localhost:8000"))
-    up.add_argument("--upload-url", default=os.environ.get("REELHOUSE_UPLOAD_URL", "http://localhost:3000"))
+    up.add_argument(
+        "--upload-url",
+        default=os.environ.get("REELHOUSE_UPLOAD_URL", "http://localhost:3000"),
+        help="the upload service; the token is sent to no other upload URL (scheme, host and port)",
+    )
     up.add_argument("--streaming-url", default=os.environ.get("REELHOUSE_STREAMING_URL", "http://localhost:3100"))
     args = parser.parse_args(argv)
     for name in ("auth_url", "upload_url", "streaming_url"):
-        setattr(args, name, getattr(args, name).rstrip("/"))
-    missing = [str(p) for p in args.files if not p.is_file()]
-    if missing:
-        print(f"reelhouse: no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    username = os.environ.get("REELHOUSE_USERNAME") or input("Username: ")
-    password = os.environ.get("REELHOUSE_PASSWORD") or getpass.getpass("Password: ")
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reelhouse"
-    cache.mkdir(parents=True, exist_ok=True)
-    storage = FileStorage(str(cache / "uploads.json"))
-    code = 0
+        url = getattr(args, name).rstrip("/")
+        try:
+            origin(url)
+        except ValueError:
+            parser.error(f"--{name.replace('_', '-')} is not an http(s) URL: {shown(url)}")
+        setattr(args, name, url)
+    return args
+
+
+def _credentials() -> tuple[str, str]:
     try:
-        token = login(args.auth_url, username, password)
-        for path in args.files:
-            try:
-                video_id = upload_one(args, token, path, storage)
-            except Failed as exc:
-                print(f"reelhouse: {exc}", file=sys.stderr)
-                code = 1
-                continue
-            print(f"{path.name}: {args.streaming_url}/videos/{video_id}", flush=True)
+        username = os.environ.get("REELHOUSE_USERNAME") or input("Username: ")
+        password = os.environ.get("REELHOUSE_PASSWORD") or getpass.getpass("Password: ")
+    except EOFError:
+        raise Failed("no credentials: set REELHOUSE_USERNAME and REELHOUSE_PASSWORD") from None
+    return username, password
+
+
+def _upload_all(args, token: str, cache: ResumeCache) -> int:
+    server, code = UploadServer(args.upload_url, token), 0
+    for path in args.files:
+        try:
+            video_id = upload_one(args, server, cache, path)
+            _out(f"{path.name}: {args.streaming_url}/videos/{video_id}")
             if args.wait:
                 video = wait(args, token, video_id)
-                print(f"{path.name}: {video['status']}" + (f": {video['error']}" if video["error"] else ""), flush=True)
-                if video["status"] != "ready":
-                    code = 1
-    except Failed as exc:
-        print(f"reelhouse: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
+                error = video.get("error")
+                _out(f"{path.name}: {video['status']}" + (f": {clipped(str(error))}" if error else ""))
+                code = code or int(video["status"] != "ready")
+        except Failed as exc:
+            _out(f"reelhouse: {path.name}: {exc}", sys.stderr)
+            code = 1
+        except OSError as exc:  # the file went or cannot be read meanwhile
+            _out(f"reelhouse: {path.name}: cannot read it: {exc.strerror}", sys.stderr)
+            code = 1
     return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        _out(f"reelhouse: no such file: {', '.join(missing)}", sys.stderr)
+        return 2
+    cache = ResumeCache(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reelhouse")
+    try:
+        args.username, password = _credentials()
+        token = login(args.auth_url, args.username, password)
+        return _upload_all(args, token, cache)
+    except Failed as exc:
+        _out(f"reelhouse: {exc}", sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        _out("reelhouse: interrupted; run the same command again to resume", sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -121,6 +121,13 @@ def create():
     return Response(status=201, headers=_headers({"Location": location, "Upload-Expires": _expires(upload)}))
 
 
+def _metadata(upload: dict) -> str:
+    """Upload-Metadata as it was given at creation (tus: HEAD must echo it), so that a
+    client resuming from a cache can check the upload is the file it holds."""
+    given = {"filename": upload["filename"], "name": upload["name"]}
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in given.items() if v)
+
+
 def _mine(upload_id: str):
     """The caller's upload, or an error response: 404 for anyone else's and unknown ids,
     410 for an expired one (swept meanwhile: 404)."""
@@ -145,6 +152,8 @@ def head(upload_id: str):
         "Upload-Length": str(upload["size_bytes"]),
         "Upload-Expires": _expires(upload),
     }
+    if metadata := _metadata(upload):
+        headers["Upload-Metadata"] = metadata
     if upload["video_id"] is None and upload["received"] == upload["size_bytes"]:
         try:
             upload = finish_upload(upload)

@@ -54,7 +54,7 @@ def finish_upload(upload: dict) -> dict:
     s = current_app.extensions["settings"]
     upload_id = upload["id"]
     try:
-        token = uploads.lock(db, upload_id)
+        token = uploads.lock(db, upload_id, wait=uploads.FINISH_WAIT_SECONDS)
     except uploads.Locked:
         raise FinishFailed(
             423, "locked", "This upload is being finished; ask again shortly.", {"Retry-After": "2"}

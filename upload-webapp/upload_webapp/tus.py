@@ -211,13 +211,15 @@ def patch(upload_id: str):
             "bad_upload_offset",
             f"Send Upload-Offset: where these bytes go, a whole number of at most {MAX_DIGITS} digits.",
         )
-    _, refused = _mine(upload_id)
+    upload, refused = _mine(upload_id)
     if refused is not None:
         return refused
     sock = request.environ.get("gunicorn.socket")
     if sock is not None:
         sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
     try:
+        if not upload["lost"]:  # (that is settled under the lock)
+            uploads.check(upload, offset, request.content_length)  # refused early, without the lock
         upload = uploads.append(
             app_db(), _s(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
         )

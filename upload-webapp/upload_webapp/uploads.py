@@ -45,7 +45,10 @@ LOCK_SECONDS = 30  # a writer renews every few seconds; a dead one's lock is fre
 RENEW_SECONDS = 5
 SNIFF_BYTES = 4096  # enough of the start to tell a video container from HTML, ZIP or noise
 FILENAME_MAX = 255  # characters of the file name kept (the column's size)
-OWNER_LOCK_SECONDS = 10  # a creation waits this long for the owner's others to end
+OWNER_LOCK_SECONDS = 10
+# How long finishing waits for the upload's lock: a PATCH that read the offset before the
+# last bytes were acknowledged holds it only to find it moved.
+FINISH_WAIT_SECONDS = 2.0  # a creation waits this long for the owner's others to end
 
 
 class TooMany(RuntimeError):
@@ -209,17 +212,22 @@ def expired(upload: dict) -> bool:
     return aware(upload["expires_at"]) < datetime.now(UTC)
 
 
-def lock(db: Database, upload_id: str) -> str:
-    """Take the upload's lock (LOCK_SECONDS, renewed by `checkpoint`); Locked if held."""
-    token = uuid.uuid4().hex
-    now = utcnow()
-    changed = db.execute(
-        "UPDATE uploads SET lock_token = ?, lock_until = ? WHERE id = ? AND (lock_token IS NULL OR lock_until < ?)",
-        (token, now + timedelta(seconds=LOCK_SECONDS), upload_id, now),
-    )
-    if changed != 1:
-        raise Locked(upload_id)
-    return token
+def lock(db: Database, upload_id: str, wait: float = 0.0) -> str:
+    """Take the upload's lock (LOCK_SECONDS, renewed by `checkpoint`); Locked if it is
+    still held after `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        token = uuid.uuid4().hex
+        now = utcnow()
+        changed = db.execute(
+            "UPDATE uploads SET lock_token = ?, lock_until = ? WHERE id = ? AND (lock_token IS NULL OR lock_until < ?)",
+            (token, now + timedelta(seconds=LOCK_SECONDS), upload_id, now),
+        )
+        if changed == 1:
+            return token
+        if time.monotonic() >= deadline:
+            raise Locked(upload_id)
+        time.sleep(0.05)
 
 
 def unlock(db: Database, upload_id: str, token: str) -> None:
@@ -269,16 +277,24 @@ def _writable(db: Database, settings: Settings, upload_id: str, offset: int, len
     upload = get(db, upload_id, settings)
     if upload is None:
         raise Gone(upload_id)
-    if upload["video_id"] is not None:
-        raise Finished(upload)
     if upload["lost"]:
         remove(db, settings, upload_id)
         raise Lost(upload_id)
+    check(upload, offset, length)
+    return upload
+
+
+def check(upload: dict, offset: int, length: int | None) -> None:
+    """Finished, OffsetMismatch or PastLength unless `length` bytes may be written at
+    `offset` of the upload as read. Settled only under the lock (`append` asks there);
+    asked before, it refuses a PATCH that cannot be acknowledged without taking the lock
+    (which a writer with the right offset, or the last byte's finishing, may want)."""
+    if upload["video_id"] is not None:
+        raise Finished(upload)
     if offset != upload["received"]:
         raise OffsetMismatch(offset, upload["received"])
     if length is not None and offset + length > upload["size_bytes"]:
         raise PastLength(f"These {length} bytes at {offset} go past the upload's length of {upload['size_bytes']}.")
-    return upload
 
 
 def unless_lost(db: Database, settings: Settings, upload_id: str) -> dict | None:

@@ -14,6 +14,8 @@ import threading
 import pytest
 import requests
 
+from upload.upload_helpers import cancel_unfinished
+
 TUS = {"Tus-Resumable": "1.0.0"}
 MiB = 1024 * 1024
 # The start of an MP4 (an `ftyp` box): what the signature check lets through.
@@ -21,6 +23,7 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 ZIP_HEAD = b"PK\x03\x04"
 WRITERS = 8  # PATCHes racing at one offset
 TRIALS = 40  # on main, 9 to 13 of 40 trials acknowledged two of them (and cut the first's bytes)
+FINISH_TRIALS = 5  # racing over the last bytes: each trial makes a video
 ROUNDS = 6  # of concurrent creations; on main, about half of them made more than the limit
 
 
@@ -56,13 +59,6 @@ def _unfinished(st, owner: str) -> list[dict]:
     return st.query("SELECT id, size_bytes FROM uploads WHERE owner = ? AND video_id IS NULL", (owner,))
 
 
-def _cancel_all(st, token: str, owner: str) -> None:
-    """Terminate the owner's unfinished uploads (the limits count them)."""
-    for row in _unfinished(st, owner):
-        url = f"{st.url('upload')}/api/tus/{row['id']}"
-        assert requests.delete(url, headers=_h(token), timeout=30).status_code in (204, 404, 410)
-
-
 def _all_at_once(st, n: int, call) -> list:
     """`call(i, session)` in n threads released together, each on a connection already open."""
     barrier = threading.Barrier(n)
@@ -94,7 +90,7 @@ def test_racing_writers_at_one_offset_exactly_one_is_acknowledged(request, where
     acknowledged: what came before, then those of the one writer answered 204."""
     pair = request.getfixturevalue(where)
     token = pair.login()
-    _cancel_all(pair, token, "alice")
+    cancel_unfinished(pair, token, "alice")
     failures = []
     for trial in range(TRIALS):
         url = _create(pair, token, 8000).headers["Location"]
@@ -119,6 +115,25 @@ def test_racing_writers_at_one_offset_exactly_one_is_acknowledged(request, where
     assert failures == [], f"{len(failures)} of {TRIALS} trials went wrong: {failures}"
 
 
+def test_racing_writers_of_the_last_bytes_make_one_video(pair, media):
+    """WRITERS PATCHes of the same last bytes at once, FINISH_TRIALS times: one 204 with
+    the Video-Id (the losers holding the lock a moment do not make its finishing 423), the
+    others 409 or 423; one video, whose original is the file."""
+    token = pair.login()
+    cancel_unfinished(pair, token, "alice")
+    data = media["mp4"].read_bytes()
+    for _ in range(FINISH_TRIALS):
+        url = _create(pair, token, len(data), name="Raced to the end").headers["Location"]
+        assert _patch(url, token, 0, data[:1024]).status_code == 204
+        answers = _race(pair, token, url, 1024, [data[1024:]] * WRITERS)
+        codes = sorted(a.status_code for a in answers)
+        assert codes[0] == 204 and all(c in (409, 423) for c in codes[1:]), codes
+        video_id = next(a for a in answers if a.status_code == 204).headers["Video-Id"]
+        assert video_id == _id(url)
+        key = f"videos/{video_id}/original.mp4"
+        assert pair.s3.client().get_object(Bucket=pair.bucket, Key=key)["Body"].read() == data
+
+
 @pytest.mark.parametrize(
     ("length", "allowed", "rule"),
     [(1000, 3, "unfinished uploads"), (4 * MiB, 2, "MiB")],  # UPLOAD_MAX_UNFINISHED 3, _BYTES 10 MiB
@@ -129,7 +144,7 @@ def test_the_per_user_limits_hold_under_concurrent_creations(pair, length, allow
     token = pair.login("bob")
     wrong = []
     for attempt in range(ROUNDS):
-        _cancel_all(pair, token, "bob")
+        cancel_unfinished(pair, token, "bob")
         answers = _all_at_once(pair, 20, lambda i, s: _create(pair, token, length, s))
         codes = [a.status_code for a in answers]
         refusals = [a.json()["message"] for a in answers if a.status_code == 429]
@@ -137,14 +152,14 @@ def test_the_per_user_limits_hold_under_concurrent_creations(pair, length, allow
         if sorted(codes) != [201] * allowed + [429] * (20 - allowed) or made != allowed:
             wrong.append({"round": attempt, "created": codes.count(201), "rows": made})
         assert all(rule in message for message in refusals), refusals
-    _cancel_all(pair, token, "bob")
+    cancel_unfinished(pair, token, "bob")
     assert wrong == [], f"{len(wrong)} of {ROUNDS} rounds let more through: {wrong}"
 
 
 @pytest.mark.parametrize("digits", [21, 4301, 6000])
 def test_numbers_too_long_are_400_before_they_are_parsed(pair, digits):
     token = pair.login()
-    _cancel_all(pair, token, "alice")
+    cancel_unfinished(pair, token, "alice")
     number = "1" * digits
     made = _create(pair, token, number)
     assert made.status_code == 400 and made.json()["error"] == "bad_upload_length", made.text
@@ -247,7 +262,7 @@ def test_a_file_name_is_checked_at_creation(pair, filename, name, rule):
     """What the last byte would refuse is refused before the first: 400 invalid_name, no
     upload made."""
     token = pair.login()
-    _cancel_all(pair, token, "alice")
+    cancel_unfinished(pair, token, "alice")
     meta = {"filename": filename, **({"name": name} if name else {})}
     resp = _create(pair, token, 5000, **meta)
     assert resp.status_code == 400, resp.text

@@ -35,6 +35,22 @@ def decode_utf8(raw: bytes, what: str = "The video name") -> str:
         raise InvalidName(f"{what} is not valid UTF-8 text.") from None
 
 
+def check_characters(text: str, what: str = "The video name") -> None:
+    """InvalidName if `text` holds a lone surrogate, a control character (a tab is allowed)
+    or a bidirectional control: text that breaks a line, a log or a terminal, or spoofs.
+    For any text shown to people, a name or not (a file name kept beside a name given)."""
+    for c in text:
+        if "\ud800" <= c <= "\udfff":
+            raise InvalidName(f"{what} contains a lone surrogate (U+D800-U+DFFF), which is not a character.")
+        if unicodedata.category(c) == "Cc" and c != "\t":
+            raise InvalidName(f"{what} contains a control character (U+{ord(c):04X}).")
+        if c in BIDI_CONTROLS:
+            raise InvalidName(
+                f"{what} contains a bidirectional control character (U+{ord(c):04X}), which can make it "
+                "read differently from what it is."
+            )
+
+
 def clean_name(raw: str | None, what: str = "The video name") -> str:
     """The name as stored (NFC, trimmed), or InvalidName saying which rule it breaks."""
     raw = raw or ""
@@ -45,14 +61,7 @@ def clean_name(raw: str | None, what: str = "The video name") -> str:
         raise InvalidName(f"{what} is empty.")
     if len(name) > NAME_MAX:
         raise InvalidName(f"{what} is {len(name)} characters long; the limit is {NAME_MAX}.")
-    for c in name:
-        if unicodedata.category(c) == "Cc" and c != "\t":
-            raise InvalidName(f"{what} contains a control character (U+{ord(c):04X}).")
-        if c in BIDI_CONTROLS:
-            raise InvalidName(
-                f"{what} contains a bidirectional control character (U+{ord(c):04X}), which can make it "
-                "read differently from what it is."
-            )
+    check_characters(name, what)
     if all(unicodedata.category(c) in _INVISIBLE_CATEGORIES or c in _BLANK for c in name):
         raise InvalidName(f"{what} has no visible character (only spaces, invisible or combining characters).")
     run = 0

@@ -87,3 +87,20 @@ def small_stack(tmp_path_factory, stack, s3):
     yield st
     st.stop()
     db.stop()
+
+
+@pytest.fixture(scope="session")
+def pair(tmp_path_factory, mariadb, s3):
+    """Two users (alice, bob) on MariaDB + S3, for what only concurrency or a shared
+    browser shows: three unfinished uploads and 10 MiB of them at most per user."""
+    from harness import own_stack
+
+    yield from own_stack(
+        tmp_path_factory.mktemp("pair"),
+        mariadb,
+        s3,
+        "pair",
+        UPLOAD_MAX_UNFINISHED="3",
+        UPLOAD_MAX_UNFINISHED_BYTES=str(10 * 1024 * 1024),
+        MAX_UPLOAD_BYTES=str(64 * 1024 * 1024),
+    )

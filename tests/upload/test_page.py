@@ -11,7 +11,7 @@ import re
 import pytest
 
 from conftest import browser_login
-from upload.upload_helpers import assert_nothing_left, quiesce
+from upload.upload_helpers import assert_nothing_left, cancel_unfinished, quiesce
 
 pytestmark = pytest.mark.browser
 
@@ -205,3 +205,104 @@ def test_hostile_names_are_shown_literally_and_never_run(page, stack, upload_tok
     assert page.inner_text("#video-title") == HOSTILE
     assert page.title().startswith(HOSTILE)
     assert page.evaluate(checks) == {"xss": None, "injected": 0}
+
+
+def _kept_in_browser(page) -> list[str]:
+    """What localStorage holds of uploads to resume (the keys and values, as text)."""
+    return page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('tus::'))"
+        ".map((k) => k + ' ' + localStorage.getItem(k))"
+    )
+
+
+@pytest.mark.parametrize("leaves", ["logout", "session_ends"])
+def test_a_shared_browser_shows_no_one_the_unfinished_uploads_of_another(browser, pair, media, leaves):
+    """alice leaves an upload unfinished, then logs out (or her session ends without a
+    logout); bob signs in on the same browser: his page lists nothing of hers, and the
+    browser keeps nothing of hers (names, sizes, upload URLs)."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        browser_login(page, pair, "alice")
+        _throttle(page, 256 * 1024)
+        page.set_input_files("#file", str(media["medium"]))
+        page.wait_for_function("() => document.querySelector('#queue li progress').value > 5", timeout=30000)
+        page.reload()  # what alice left unfinished is offered to her
+        page.locator("#unfinished li[data-file='medium.avi']").wait_for()
+        assert any("medium.avi" in item for item in _kept_in_browser(page))
+        if leaves == "logout":
+            page.get_by_role("button", name="Log out").click()
+            page.wait_for_url(pair.url("auth") + "/login*")
+            page.goto(pair.url("upload") + "/healthz")  # the upload origin, no page script run
+            assert _kept_in_browser(page) == []  # forgotten at the logout itself
+        else:
+            context.clear_cookies()
+        browser_login(page, pair, "bob")
+        page.wait_for_function("() => !document.getElementById('uploads').textContent.includes('Loading')")
+        assert page.locator("#unfinished li").count() == 0
+        assert page.locator("#unfinished-box").is_hidden()
+        assert "medium.avi" not in page.content()
+        assert _kept_in_browser(page) == []
+    finally:
+        context.close()
+        cancel_unfinished(pair, pair.login("alice"), "alice")
+
+
+def test_an_upload_that_finds_another_request_writing_it_waits_its_turn(browser, pair, media):
+    """The server answers 423 while another request holds the upload (and 409 when one
+    moved its offset): the page tries again, as tus says, instead of failing the upload.
+    Here a raw PATCH holds the upload when the page resumes it, then goes away."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from harness import wait_until
+
+    name = "Waited its turn"
+    data = media["medium"].read_bytes()
+    context = browser.new_context()
+    page = context.new_page()
+    silent = None
+    try:
+        browser_login(page, pair, "alice")
+        cancel_unfinished(pair, pair.login("alice"), "alice")
+        _throttle(page, 256 * 1024)
+        page.fill("#name", name)
+        page.set_input_files("#file", str(media["medium"]))
+        page.wait_for_function("() => document.querySelector('#queue li progress').value > 5", timeout=30000)
+        entry = _entry(page, "medium.avi")
+        entry.locator("button.pause").click()
+        row = wait_until(
+            lambda: (
+                (r := pair.query("SELECT * FROM uploads WHERE name = ?", (name,)))
+                and r[0]["lock_token"] is None
+                and r[0]
+            ),
+            30,
+            "the paused PATCH to let the upload go",
+        )
+        offset, parts = int(row["received"]), urlsplit(f"{pair.url('upload')}/api/tus/{row['id']}")
+        silent = socket.create_connection((parts.hostname, parts.port))
+        silent.sendall(
+            (
+                f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {pair.login('alice')}\r\n"
+                f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+                f"Content-Length: {len(data) - offset}\r\n\r\n"
+            ).encode()
+            + data[offset : offset + 1000]
+        )
+        wait_until(
+            lambda: pair.query("SELECT lock_token FROM uploads WHERE id = ?", (row["id"],))[0]["lock_token"],
+            10,
+            "the raw PATCH to hold the upload",
+        )
+        entry.locator("button.pause").click()  # resume: its PATCH finds the upload held
+        entry.locator(".error", has_text="Another request is writing").wait_for(timeout=30000)
+        silent.close()  # what it sent is kept: the page goes on from there
+        entry.locator(".progress-text", has_text="Uploaded").wait_for(timeout=90000)
+    finally:
+        if silent is not None:
+            silent.close()
+        context.close()
+    video_id = pair.query("SELECT id FROM videos WHERE video_name = ?", (name,))[0]["id"]
+    original = pair.s3.client().get_object(Bucket=pair.bucket, Key=f"videos/{video_id}/original.avi")["Body"].read()
+    assert _sha(original) == _sha(data)

@@ -39,13 +39,22 @@ def default_name(filename: str) -> str:
     return stem[:NAME_MAX].strip() or "Untitled video"
 
 
+def video_name(name: str | None, filename: str) -> str:
+    """The name a video gets, by either path: the name given, or else the file's name (the
+    same rules, said of the file name). InvalidName saying which rule it breaks: checked
+    when a resumable upload is created, so that no byte is sent for a name refused."""
+    if name and name.strip():
+        return clean_name(name)
+    return clean_name(default_name(filename), "The file name")
+
+
 def finish_upload(upload: dict) -> dict:
     """Make the video of a fully received upload; the upload with its `video_id`."""
     db = current_app.extensions["db"]
     s = current_app.extensions["settings"]
     upload_id = upload["id"]
     try:
-        token = uploads.lock(db, upload_id)
+        token = uploads.lock(db, upload_id, wait=uploads.FINISH_WAIT_SECONDS)
     except uploads.Locked:
         raise FinishFailed(
             423, "locked", "This upload is being finished; ask again shortly.", {"Retry-After": "2"}
@@ -53,11 +62,7 @@ def finish_upload(upload: dict) -> dict:
     try:
         if videos.get_video(db, upload_id) is None:
             try:
-                name = (
-                    clean_name(upload["name"])
-                    if upload["name"]
-                    else clean_name(default_name(upload["filename"]), "The file name")
-                )
+                name = video_name(upload["name"], upload["filename"])  # checked at creation too
             except InvalidName as exc:
                 _discard(upload_id)
                 raise FinishFailed(400, "invalid_name", str(exc)) from None

@@ -18,12 +18,14 @@ def _tus_header(name: str, required: bool = True, pattern: str | None = None) ->
 
 
 _TUS = _tus_header("Tus-Resumable")
+# Whole numbers of at most 20 digits (longer ones are refused before they are parsed).
+_NUMBER = "^[0-9]{1,20}$"
 _UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _TUS_COMMON = {
     "401": json_error("Not logged in"),
     "403": json_error("Cross-site request"),
     "404": json_error("No such upload (or not yours)"),
-    "410": json_error("Expired before it was finished"),
+    "410": json_error("Expired before it was finished, or its bytes were lost on the server: start again"),
     "412": json_error("Tus-Resumable missing or not 1.0.0"),
     "423": json_error("Another request is writing this upload"),
     "503": json_error("A dependency is down (the bytes are kept)"),
@@ -38,12 +40,12 @@ TUS_PATHS = {
             "summary": "tus creation: a new upload of Upload-Length bytes; Upload-Metadata keys filename, name",
             "parameters": [
                 _TUS,
-                _tus_header("Upload-Length", pattern="^[0-9]+$"),
+                _tus_header("Upload-Length", pattern=_NUMBER),
                 _tus_header("Upload-Metadata", False),
             ],
             "responses": {
                 "201": {"description": "Created: Location names it (on UPLOAD_PUBLIC_URL), Upload-Expires"},
-                "400": json_error("Bad Upload-Length, metadata or name"),
+                "400": json_error("Bad Upload-Length, metadata, name or file name (invalid_name: the name rules)"),
                 "413": json_error("Larger than Tus-Max-Size (MAX_UPLOAD_BYTES)"),
                 "415": json_error("An empty file"),
                 "429": json_error("Too many unfinished uploads (UPLOAD_MAX_UNFINISHED, UPLOAD_MAX_UNFINISHED_BYTES)"),
@@ -67,7 +69,7 @@ TUS_PATHS = {
         },
         "patch": {
             "summary": "tus: bytes at Upload-Offset; the last byte makes the video (204 with Video-Id)",
-            "parameters": [_UPLOAD_ID, _TUS, _tus_header("Upload-Offset", pattern="^[0-9]+$")],
+            "parameters": [_UPLOAD_ID, _TUS, _tus_header("Upload-Offset", pattern=_NUMBER)],
             "requestBody": {
                 "content": {"application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}}
             },
@@ -76,7 +78,9 @@ TUS_PATHS = {
                 "400": json_error("A bad header, a bad name, or the body ended early"),
                 "409": json_error("Upload-Offset is not the upload's offset, or it is finished"),
                 "413": json_error("The bytes go past Upload-Length"),
-                "415": json_error("Not application/offset+octet-stream, or not a playable video"),
+                "415": json_error(
+                    "Not application/offset+octet-stream, or not a playable video (told by the first 4 KiB)"
+                ),
                 "502": json_error("file-svc answered something unexpected"),
                 "507": json_error("The temp volume is full"),
                 **_TUS_COMMON,

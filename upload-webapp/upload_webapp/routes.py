@@ -18,7 +18,7 @@ from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
 from vs_common.wire import drain
 
-from .finish import default_name
+from . import finish
 from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
 from .openapi import OPENAPI
 
@@ -195,7 +195,7 @@ def upload():
             outcome.keep()  # no file part: nothing reached file-svc
             return error_response(400, "missing_file", "The form has no 'file' part: choose a video to upload.")
         try:
-            video_name = _video_name(name, filename)
+            video_name = finish.video_name(name, filename)
         except names.InvalidName as exc:
             return error_response(400, "invalid_name", str(exc))
         row = videos.insert_video(
@@ -211,13 +211,6 @@ def upload():
         outcome.keep()
     log.info("upload %s (%r, %d bytes) by %s", row["id"], video_name, stored["size_bytes"], g.user)
     return jsonify(id=row["id"], video_name=row["video_name"], status=row["status"]), 201
-
-
-def _video_name(name: str | None, filename: str) -> str:
-    """The name field, or else the file's name (the same rules, said of the file name)."""
-    if name and name.strip():
-        return names.clean_name(name)
-    return names.clean_name(default_name(filename), "The file name")
 
 
 @bp.get("/api/uploads")

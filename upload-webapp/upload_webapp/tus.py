@@ -18,17 +18,20 @@ from flask import Blueprint, Response, g, request
 
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
-from vs_common.names import InvalidName, clean_name, decode_utf8
+from vs_common.names import InvalidName, check_characters, clean_name, decode_utf8
 from vs_common.observe import CountedBody, upload_view
 
 from . import uploads
-from .finish import FinishFailed, finish_upload
+from .finish import FinishFailed, finish_upload, video_name
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tus", __name__)
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
 OFFSET_TYPE = "application/offset+octet-stream"
+# Upload-Length and Upload-Offset are refused past this many digits before being parsed:
+# any size this server takes has fewer (BIGINT: 19), and Python will not parse 4,300 (a 500).
+MAX_DIGITS = 20
 
 
 _s = app_settings
@@ -69,6 +72,15 @@ def options():
     )
 
 
+def _number(header: str) -> int | None:
+    """The header's whole number; None when it is missing, not ASCII digits, or longer
+    than MAX_DIGITS (checked before parsing)."""
+    raw = request.headers.get(header, "")
+    if not 0 < len(raw) <= MAX_DIGITS or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
 def parse_metadata(raw: str | None) -> dict[str, str]:
     """Upload-Metadata: comma-separated `key base64value` pairs; values must be UTF-8."""
     out: dict[str, str] = {}
@@ -90,10 +102,13 @@ def parse_metadata(raw: str | None) -> dict[str, str]:
 def create():
     """Creation: 201 with Location (on UPLOAD_PUBLIC_URL) once the upload exists."""
     s = _s()
-    raw_length = request.headers.get("Upload-Length")
-    if raw_length is None or not raw_length.isascii() or not raw_length.isdigit():
-        return _tus_error(400, "bad_upload_length", "Send Upload-Length: the size of the file in bytes.")
-    length = int(raw_length)
+    length = _number("Upload-Length")
+    if length is None:
+        return _tus_error(
+            400,
+            "bad_upload_length",
+            f"Send Upload-Length: the size of the file in bytes, a whole number of at most {MAX_DIGITS} digits.",
+        )
     if length > s.max_upload_bytes:
         return _tus_error(
             413,
@@ -105,7 +120,9 @@ def create():
     try:
         meta = parse_metadata(request.headers.get("Upload-Metadata"))
         name = clean_name(meta["name"]) if meta.get("name", "").strip() else None
-        filename = meta.get("filename", "")
+        filename = meta.get("filename", "")[: uploads.FILENAME_MAX]
+        check_characters(filename, "The file name")  # kept, and shown, even beside a name
+        video_name(name, filename)  # what the last byte would refuse, refused before the first
     except InvalidName as exc:
         return _tus_error(400, "invalid_name", str(exc))
     except ValueError as exc:
@@ -140,11 +157,35 @@ def _mine(upload_id: str):
     return upload, None
 
 
+def _lost():
+    return _tus_error(410, "gone", "The bytes received of this upload were lost on the server; start it again.")
+
+
+def _locked():
+    return _tus_error(423, "locked", "Another request is writing this upload; try again shortly.", {"Retry-After": "2"})
+
+
+def _unless_lost(upload_id: str):
+    """An upload whose acknowledged bytes seemed to have no file, read again under its
+    lock (finishing removes the folder too): 410, and removed, if they are lost."""
+    try:
+        upload = uploads.unless_lost(app_db(), _s(), upload_id)
+    except uploads.Lost:
+        return None, _lost()
+    except uploads.Locked:
+        return None, _locked()
+    if upload is None:
+        return None, _tus_error(404, "not_found", "No such upload.")
+    return upload, None
+
+
 @bp.route("/api/tus/<upload_id>", methods=["HEAD"])
 def head(upload_id: str):
     """The offset to resume from; a finished upload's Video-Id (finishing it first if its
     last PATCH could not: the store was down)."""
     upload, refused = _mine(upload_id)
+    if refused is None and upload["lost"]:
+        upload, refused = _unless_lost(upload_id)
     if refused is not None:
         return Response(status=refused.status_code, headers=_headers())
     headers = {
@@ -167,46 +208,46 @@ def head(upload_id: str):
 @bp.route("/api/tus/<upload_id>", methods=["PATCH"])
 @upload_view("tus")
 def patch(upload_id: str):
-    """Append the body at Upload-Offset; the last byte makes the video (204 Video-Id)."""
+    """Append the body at Upload-Offset; the last byte makes the video (204 Video-Id).
+    The offset is compared under the upload's lock (`uploads.append`): of PATCHes racing
+    at one offset, one is acknowledged and the others are 409 (or 423 while it writes)."""
     if request.mimetype != OFFSET_TYPE:
         return _tus_error(415, "bad_content_type", f"Send the bytes as Content-Type: {OFFSET_TYPE}.")
-    raw_offset = request.headers.get("Upload-Offset", "")
-    if not raw_offset.isascii() or not raw_offset.isdigit():
-        return _tus_error(400, "bad_upload_offset", "Send Upload-Offset: where these bytes go.")
+    offset = _number("Upload-Offset")
+    if offset is None:
+        return _tus_error(
+            400,
+            "bad_upload_offset",
+            f"Send Upload-Offset: where these bytes go, a whole number of at most {MAX_DIGITS} digits.",
+        )
     upload, refused = _mine(upload_id)
     if refused is not None:
         return refused
-    offset = int(raw_offset)
-    if upload["video_id"] is not None:
-        return _tus_error(
-            409,
-            "finished",
-            "This upload is finished.",
-            {"Upload-Offset": str(upload["received"]), "Video-Id": upload["video_id"]},
-        )
-    if offset != upload["received"]:
-        return _tus_error(
-            409,
-            "offset_mismatch",
-            f"Upload-Offset is {offset}, but the upload has {upload['received']} bytes; resume from there.",
-            {"Upload-Offset": str(upload["received"])},
-        )
-    length = request.content_length
-    if length is not None and offset + length > upload["size_bytes"]:
-        return _tus_error(
-            413,
-            "past_upload_length",
-            f"These {length} bytes at {offset} go past the upload's length of {upload['size_bytes']}.",
-        )
     sock = request.environ.get("gunicorn.socket")
     if sock is not None:
         sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
     try:
-        upload = uploads.append(app_db(), _s(), upload, CountedBody(request.stream, "tus"))
-    except uploads.Locked:
-        return _tus_error(
-            423, "locked", "Another request is writing this upload; try again shortly.", {"Retry-After": "2"}
+        if not upload["lost"]:  # (that is settled under the lock)
+            uploads.check(upload, offset, request.content_length)  # refused early, without the lock
+        upload = uploads.append(
+            app_db(), _s(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
         )
+    except uploads.Finished as exc:
+        done = exc.upload
+        return _tus_error(
+            409,
+            "finished",
+            "This upload is finished.",
+            {"Upload-Offset": str(done["received"]), "Video-Id": done["video_id"]},
+        )
+    except uploads.OffsetMismatch as exc:
+        return _tus_error(409, "offset_mismatch", str(exc), {"Upload-Offset": str(exc.received)})
+    except uploads.Gone:
+        return _tus_error(404, "not_found", "No such upload.")
+    except uploads.Lost:
+        return _lost()
+    except uploads.Locked:
+        return _locked()
     except uploads.PastLength as exc:
         return _tus_error(413, "past_upload_length", str(exc))
     except uploads.NotAVideoSignature as exc:

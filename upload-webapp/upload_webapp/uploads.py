@@ -10,29 +10,45 @@ upload-webapp, and any restart, carries it on.
   so the client sends the rest again instead of the upload being cut.
 - One writer at a time: a lock in the row with a lease, renewed while bytes arrive. A
   connection that went half-open gives the lock up when its socket read times out
-  (UPLOAD_READ_TIMEOUT_SECONDS); a process that died, when the lease runs out.
+  (UPLOAD_READ_TIMEOUT_SECONDS); a process that died, when the lease runs out. The
+  client's Upload-Offset is compared with the acknowledged one under that lock: of
+  writers racing at one offset, the first acknowledged moves it, and the others, finding
+  it moved, write nothing (a comparison before the lock let a late one cut the file back).
+- A folder gone from under an upload (the temp volume wiped): made again while nothing
+  was acknowledged; once bytes were, they are lost, and so is the upload (`Lost`).
+- One owner's creations run one at a time (a named lock on MariaDB, the write lock on
+  SQLite), so that the per-user limits hold however many arrive at once.
 - An upload's id is its video's id once it is finished.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from vs_common.db import Database, utcnow
+from vs_common.db import Cursor, Database, DatabaseUnavailable, utcnow
 from vs_common.settings import MiB, Settings
 from vs_common.signatures import plainly_not_a_video
 from vs_common.videos import new_video_id
+from vs_common.wire import valid_video_id
 
 CHUNK = 1024 * 1024
 LOCK_SECONDS = 30  # a writer renews every few seconds; a dead one's lock is free after this
 RENEW_SECONDS = 5
 SNIFF_BYTES = 4096  # enough of the start to tell a video container from HTML, ZIP or noise
+FILENAME_MAX = 255  # characters of the file name kept (the column's size)
+OWNER_LOCK_SECONDS = 10
+# How long finishing waits for the upload's lock: a PATCH that read the offset before the
+# last bytes were acknowledged holds it only to find it moved.
+FINISH_WAIT_SECONDS = 2.0  # a creation waits this long for the owner's others to end
 
 
 class TooMany(RuntimeError):
@@ -57,6 +73,30 @@ class NotAVideoSignature(ValueError):
 
 class Interrupted(RuntimeError):
     """The client stopped sending mid-PATCH (what arrived is kept)."""
+
+
+class OffsetMismatch(ValueError):
+    """Upload-Offset is not the acknowledged offset (`received`, read under the lock)."""
+
+    def __init__(self, offset: int, received: int):
+        super().__init__(f"Upload-Offset is {offset}, but the upload has {received} bytes; resume from there.")
+        self.received = received
+
+
+class Finished(RuntimeError):
+    """The upload is a video already (`upload` holds its row)."""
+
+    def __init__(self, upload: dict):
+        super().__init__(f"upload {upload['id']} is finished")
+        self.upload = upload
+
+
+class Gone(LookupError):
+    """The upload's row went meanwhile (terminated, or swept)."""
+
+
+class Lost(RuntimeError):
+    """Bytes were acknowledged but their folder is gone; the upload was removed."""
 
 
 def aware(value) -> datetime:
@@ -92,14 +132,14 @@ def create(db: Database, settings: Settings, *, owner: str, length: int, filenam
         "owner": owner,
         "size_bytes": length,
         "received": 0,
-        "filename": filename[:255],
+        "filename": filename[:FILENAME_MAX],
         "name": name,
         "video_id": None,
         "created_at": now,
         "updated_at": now,
         "expires_at": _expiry(settings),
     }
-    with db.transaction() as cur:
+    with _one_creation_at_a_time(db, owner) as cur:
         busy = cur.execute(
             "SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS total FROM uploads "
             "WHERE owner = ? AND video_id IS NULL AND expires_at > ?",
@@ -126,17 +166,44 @@ def create(db: Database, settings: Settings, *, owner: str, length: int, filenam
     return row
 
 
+@contextmanager
+def _one_creation_at_a_time(db: Database, owner: str) -> Iterator[Cursor]:
+    """A transaction that no other creation for `owner` runs alongside, so that counting
+    the owner's uploads and adding one are a single step. SQLite's BEGIN IMMEDIATE already
+    serialises writers; MariaDB's transactions each count alone and all insert, so a named
+    lock (GET_LOCK, keyed by database and owner: names are server-wide, at most 64
+    characters) is taken first thing in the transaction, before any read of a table sets
+    its snapshot, and released once it has committed."""
+    if db.dialect != "mariadb":
+        with db.transaction() as cur:
+            yield cur
+        return
+    key = "reelhouse-uploads-" + hashlib.sha256(f"{db.settings.db_name}\n{owner}".encode()).hexdigest()[:40]
+    try:
+        with db.transaction() as cur:
+            got = cur.execute("SELECT GET_LOCK(?, ?) AS got", (key, OWNER_LOCK_SECONDS)).fetchone()["got"]
+            if got != 1:
+                raise DatabaseUnavailable(f"the uploads of one user stayed locked for {OWNER_LOCK_SECONDS} s")
+            yield cur
+    finally:
+        with suppress(DatabaseUnavailable):  # a connection lost took its lock with it
+            db.execute("DO RELEASE_LOCK(?)", (key,))
+
+
 def get(db: Database, upload_id: str, settings: Settings | None = None) -> dict | None:
-    """The upload's row; with `settings`, its offset no further than the bytes on disk."""
-    if not (12 <= len(upload_id) <= 32) or not all(c.isalnum() or c in "-_" for c in upload_id):
+    """The upload's row; with `settings`, its offset no further than the bytes on disk,
+    and `lost` true when acknowledged bytes have no file any more."""
+    if not valid_video_id(upload_id):  # the column is ASCII: "é" is no id, not a database error
         return None
     row = db.query_one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
     if row is not None:
         row["received"], row["size_bytes"] = int(row["received"]), int(row["size_bytes"])
+        row["lost"] = False
         if settings is not None and row["video_id"] is None:
             try:
                 row["received"] = min(row["received"], data_path(settings, upload_id).stat().st_size)
             except FileNotFoundError:
+                row["lost"] = row["received"] > 0
                 row["received"] = 0
     return row
 
@@ -145,17 +212,22 @@ def expired(upload: dict) -> bool:
     return aware(upload["expires_at"]) < datetime.now(UTC)
 
 
-def lock(db: Database, upload_id: str) -> str:
-    """Take the upload's lock (LOCK_SECONDS, renewed by `checkpoint`); Locked if held."""
-    token = uuid.uuid4().hex
-    now = utcnow()
-    changed = db.execute(
-        "UPDATE uploads SET lock_token = ?, lock_until = ? WHERE id = ? AND (lock_token IS NULL OR lock_until < ?)",
-        (token, now + timedelta(seconds=LOCK_SECONDS), upload_id, now),
-    )
-    if changed != 1:
-        raise Locked(upload_id)
-    return token
+def lock(db: Database, upload_id: str, wait: float = 0.0) -> str:
+    """Take the upload's lock (LOCK_SECONDS, renewed by `checkpoint`); Locked if it is
+    still held after `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        token = uuid.uuid4().hex
+        now = utcnow()
+        changed = db.execute(
+            "UPDATE uploads SET lock_token = ?, lock_until = ? WHERE id = ? AND (lock_token IS NULL OR lock_until < ?)",
+            (token, now + timedelta(seconds=LOCK_SECONDS), upload_id, now),
+        )
+        if changed == 1:
+            return token
+        if time.monotonic() >= deadline:
+            raise Locked(upload_id)
+        time.sleep(0.05)
 
 
 def unlock(db: Database, upload_id: str, token: str) -> None:
@@ -179,21 +251,88 @@ def checkpoint(db: Database, settings: Settings, upload_id: str, token: str, rec
     return expires
 
 
-def append(db: Database, settings: Settings, upload: dict, stream) -> dict:
-    """Write what `stream` holds at the upload's offset; returns the upload as it is now.
+def append(db: Database, settings: Settings, upload_id: str, offset: int, stream, length: int | None = None) -> dict:
+    """Write what `stream` holds at `offset`; returns the upload as it is now.
 
-    Nothing is written past Upload-Length: a body that goes past it is refused whole
-    (PastLength, the upload as before). The first bytes are checked to be a video's."""
-    upload_id = upload["id"]
+    Everything is decided under the upload's lock, from its row read then: the offset must
+    be the acknowledged one (OffsetMismatch), the upload unfinished (Finished), still there
+    (Gone) and its bytes too (Lost). Nothing is written past Upload-Length: a body that goes
+    past it (`length`, its Content-Length, or what arrives) is refused whole (PastLength,
+    the upload as before). The first bytes are checked to be a video's (NotAVideoSignature)."""
     token = lock(db, upload_id)
+    try:
+        upload = _writable(db, settings, upload_id, offset, length)
+        _write(db, settings, upload, token, stream)
+    except Locked:
+        if get(db, upload_id) is None:  # terminated while this request wrote: nothing stays
+            shutil.rmtree(folder(settings, upload_id), ignore_errors=True)
+        raise
+    finally:
+        unlock(db, upload_id, token)
+    return upload
+
+
+def _writable(db: Database, settings: Settings, upload_id: str, offset: int, length: int | None) -> dict:
+    """The upload, read under its lock, if `length` bytes may be written at `offset`."""
+    upload = get(db, upload_id, settings)
+    if upload is None:
+        raise Gone(upload_id)
+    if upload["lost"]:
+        remove(db, settings, upload_id)
+        raise Lost(upload_id)
+    check(upload, offset, length)
+    return upload
+
+
+def check(upload: dict, offset: int, length: int | None) -> None:
+    """Finished, OffsetMismatch or PastLength unless `length` bytes may be written at
+    `offset` of the upload as read. Settled only under the lock (`append` asks there);
+    asked before, it refuses a PATCH that cannot be acknowledged without taking the lock
+    (which a writer with the right offset, or the last byte's finishing, may want)."""
+    if upload["video_id"] is not None:
+        raise Finished(upload)
+    if offset != upload["received"]:
+        raise OffsetMismatch(offset, upload["received"])
+    if length is not None and offset + length > upload["size_bytes"]:
+        raise PastLength(f"These {length} bytes at {offset} go past the upload's length of {upload['size_bytes']}.")
+
+
+def unless_lost(db: Database, settings: Settings, upload_id: str) -> dict | None:
+    """The upload read under its lock (None if it went); Lost, and removed, when bytes
+    were acknowledged and their file is gone. Locked while another request holds it."""
+    token = lock(db, upload_id)
+    try:
+        upload = get(db, upload_id, settings)
+        if upload is not None and upload["lost"]:
+            remove(db, settings, upload_id)
+            raise Lost(upload_id)
+        return upload
+    finally:
+        unlock(db, upload_id, token)
+
+
+def _open_data(settings: Settings, upload_id: str):
+    """The upload's file for writing; its folder made again if it went while nothing was
+    acknowledged (acknowledged bytes without a file are `lost`, refused before this)."""
+    path = data_path(settings, upload_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o666), "r+b", buffering=0)
+
+
+def _write(db: Database, settings: Settings, upload: dict, token: str, stream) -> None:
+    """Append the stream at the upload's offset, acknowledging as it goes (`received`
+    and `expires_at` of `upload` updated); the first SNIFF_BYTES are checked once they
+    are all on disk, whichever PATCH brings the last of them."""
+    upload_id = upload["id"]
     start = upload["received"]
     room = upload["size_bytes"] - start
+    sniff_at = min(SNIFF_BYTES, upload["size_bytes"])  # the whole file when it is smaller
+    sniffed = start >= sniff_at  # by the PATCH that brought the last of them
     got = 0
     try:
-        with open(data_path(settings, upload_id), "r+b", buffering=0) as fh:
+        with _open_data(settings, upload_id) as fh:
             fh.truncate(start)  # what a writer that died wrote past its last acknowledgement
             fh.seek(start)
-            head, sniffed = b"", False
             last = time.monotonic()
             while True:
                 try:
@@ -209,13 +348,11 @@ def append(db: Database, settings: Settings, upload: dict, stream) -> dict:
                         f"The bytes sent go past the upload's length of {upload['size_bytes']}; nothing was kept "
                         "of this request."
                     )
-                if start + got < SNIFF_BYTES:
-                    head += chunk[: SNIFF_BYTES - start - got]
                 _write_all(fh, chunk)
                 got += len(chunk)
-                if not sniffed and start == 0 and (len(head) >= SNIFF_BYTES or got == room):
+                if not sniffed and start + got >= sniff_at:
                     sniffed = True
-                    refusal = plainly_not_a_video(head)
+                    refusal = plainly_not_a_video(os.pread(fh.fileno(), sniff_at, 0))
                     if refusal:
                         raise NotAVideoSignature(refusal)
                 if time.monotonic() - last > RENEW_SECONDS:
@@ -229,14 +366,10 @@ def append(db: Database, settings: Settings, upload: dict, stream) -> dict:
             raise TempFull("The server's temporary storage is full; try again later.") from exc
         raise
     finally:
-        try:
-            if got:
-                _fsync(settings, upload_id)  # what arrived before the client went away is kept too
-                upload["expires_at"] = checkpoint(db, settings, upload_id, token, start + got)
-                upload["received"] = start + got
-        finally:
-            unlock(db, upload_id, token)
-    return upload
+        if got:
+            _fsync(settings, upload_id)  # what arrived before the client went away is kept too
+            upload["expires_at"] = checkpoint(db, settings, upload_id, token, start + got)
+            upload["received"] = start + got
 
 
 def _write_all(fh, data: bytes) -> None:

@@ -3,15 +3,53 @@
 // resume, cancel, and errors in words. A lost connection is retried with back-off and
 // resumed when the browser is back online; after a reload the unfinished uploads are
 // offered and go on from the server's offset once the same file is chosen again.
+// Those unfinished uploads are the signed-in user's alone: kept in localStorage under
+// keys of theirs, forgotten at logout, and those of anyone else forgotten when the page
+// loads (a shared browser shows no one the names and sizes of another's files).
 (function () {
   "use strict";
   const [form, fileInput, nameInput, drop, message, queue, unfinishedBox, unfinished, list] = [
     "upload-form", "file", "name", "dropzone", "message", "queue", "unfinished-box", "unfinished", "uploads",
   ].map((id) => document.getElementById(id));
+  const user = form.dataset.user;
   const maxBytes = Number(form.dataset.maxBytes);
   const chunkSize = Number(form.dataset.chunkBytes);
   const RETRIES = [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000];
   const active = new Set();  // entries whose upload is running or waiting to go on
+
+  // tus-js-client keeps an upload to resume under "tus::<fingerprint>::<n>"; ours begin
+  // with the user (encoded, so that no user's prefix is the start of another's).
+  const TUS_KEYS = "tus::";
+  const mine = "u=" + encodeURIComponent(user) + ";";
+  const tusStorage = window.tus.defaultOptions.urlStorage;
+  function fingerprint(file, options) {
+    return window.tus.defaultOptions.fingerprint(file, options).then((fp) => mine + fp);
+  }
+  const storage = {
+    findAllUploads: () => tusStorage.findAllUploads().then((all) =>
+      all.filter((u) => (u.urlStorageKey || "").startsWith(TUS_KEYS + mine))),
+    findUploadsByFingerprint: (fp) => tusStorage.findUploadsByFingerprint(fp),
+    removeUpload: (key) => tusStorage.removeUpload(key),
+    addUpload: (fp, upload) => tusStorage.addUpload(fp, upload),
+  };
+  // Forget the uploads kept in this browser, all of them or those of other users.
+  function forget(everyone) {
+    let store;
+    try { store = window.localStorage; } catch (_e) { return; }  // storage refused: nothing kept
+    const keys = [];
+    for (let i = 0; i < store.length; i++) keys.push(store.key(i));
+    for (const key of keys) {
+      if (key && key.startsWith(TUS_KEYS) && (everyone || !key.startsWith(TUS_KEYS + mine))) store.removeItem(key);
+    }
+  }
+  forget(false);
+  const logout = document.getElementById("logout-form");
+  if (logout) {
+    logout.addEventListener("submit", () => {
+      for (const entry of active) entry.upload.abort();  // nothing re-added on the way out
+      forget(true);
+    });
+  }
 
   function human(bytes) {
     const units = ["B", "KB", "MB", "GB", "TB"];
@@ -48,6 +86,11 @@
     return navigator.onLine ? "The connection failed; retrying…" : "You are offline; the upload goes on when you are back.";
   }
   function isNetwork(err) { return !(err && err.originalResponse) || err.originalResponse.getStatus() >= 500; }
+  // Worth another try: the network, or the server's "the offset moved" (409: another
+  // request of this upload got there first) and "being written" (423), as tus says.
+  function isRetryable(err) {
+    return isNetwork(err) || [409, 423].includes(err.originalResponse.getStatus());
+  }
 
   function addEntry(file, name) {
     const li = el("li", "queued");
@@ -85,6 +128,8 @@
       chunkSize: chunkSize,
       retryDelays: RETRIES,
       metadata: metadata,
+      fingerprint: fingerprint,
+      urlStorage: storage,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
       onProgress(sent, total) {
@@ -113,7 +158,7 @@
         showUnfinished();
       },
       onShouldRetry(err, _attempt, _options) {
-        if (!isNetwork(err)) return false;
+        if (!isRetryable(err)) return false;
         entry.error.textContent = errorText(err);  // retrying by itself: say why it waits
         return true;
       },
@@ -178,10 +223,8 @@
   drop.addEventListener("drop", (e) => choose(e.dataTransfer.files));
   form.addEventListener("submit", (e) => e.preventDefault());
 
-  // Unfinished uploads of this browser (tus-js-client keeps them in localStorage).
+  // Unfinished uploads of this user in this browser.
   function showUnfinished() {
-    const storage = window.tus.defaultOptions.urlStorage;
-    if (!storage || !storage.findAllUploads) return;
     storage.findAllUploads().then((all) => {
       const running = new Set(Array.from(active).map((e) => e.file.name));
       const left = all.filter((u) => !running.has((u.metadata || {}).filename));

@@ -6,10 +6,13 @@ import io
 import json
 import logging
 
+import pytest
 from flask import Flask
 
 from vs_common import logs
 from vs_common.observe import accept_request_id, install_observability
+
+pytestmark = pytest.mark.fast
 
 
 def _app(token: str) -> Flask:

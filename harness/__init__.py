@@ -15,7 +15,7 @@
 
 from .apps import embedded_settings, in_process_app, served
 from .basics import free_port, stop_process, wait_until
-from .client import TEST_PASSWORD, Api, bearer
+from .client import TEST_PASSWORD, Api, bearer, hidden_redirect
 from .components import MariaDB, S3Server, TcpProxy
 from .media import ffprobe_url, make_clip
 from .processes import BIN, PROCESSES, ROOT, Process
@@ -39,6 +39,7 @@ __all__ = [
     "embedded_settings",
     "ffprobe_url",
     "free_port",
+    "hidden_redirect",
     "in_process_app",
     "make_clip",
     "own_stack",

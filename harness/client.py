@@ -4,6 +4,8 @@ client's calls (harness.stack)."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -24,6 +26,14 @@ OVER = ("ready", "failed")  # a video's statuses once its first stage is over
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header of a session token (scripts and the CLI send it so)."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def hidden_redirect(page: str) -> str:
+    """The login form's hidden `redirect` field: where auth-svc sends the browser next."""
+    match = re.search(r'name="redirect" value="([^"]*)"', page)
+    if match is None:
+        raise AssertionError(f"no redirect field in the login page: {page[:500]}")
+    return html.unescape(match.group(1))
 
 
 class Api:

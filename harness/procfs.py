@@ -60,6 +60,34 @@ def cpu_seconds(root: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def status_kb(pid: int, *fields: str) -> dict[str, int]:
+    """Memory figures of /proc/<pid>/status in kB (VmRSS; VmHWM, its peak so far); those
+    of a process that is gone are missing."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                name, _, value = line.partition(":")
+                if name in fields:
+                    out[name] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def pss_kb(pid: int) -> int:
+    """The process's proportional set size in kB: pages shared with others counted in
+    shares (forked workers' common pages once in all); 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def command_line(pid: int) -> list[str]:
     """The process's arguments ([] if it is gone)."""
     try:

@@ -60,31 +60,15 @@ def clips(tmp_path_factory):
     return {"h264": make_clip(base / "h264.mp4", seconds=3)}
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
-    import os
-
     from playwright.sync_api import sync_playwright
 
+    from harness.browser import launch_chromium
+
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS, headless=True
-        )
+        b = launch_chromium(pw)
         yield b
         b.close()
 

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.common import percentile, write_section  # noqa: E402
+from bench.report import percentile, write_section
+from harness import ROOT
 
 TINY_CLIP = ["--clip-seconds", "4"]
 

@@ -94,7 +94,7 @@ def test_safe_redirect_refuses_missing_and_huge():
 
 
 @pytest.fixture(scope="module")
-def auth(tmp_path_factory):
+def auth_client(tmp_path_factory):
     """auth-svc's app of its own (these logins must not share a throttle with others)."""
     return auth_app(tmp_path_factory.mktemp("auth-redirects")).test_client()
 
@@ -112,21 +112,23 @@ def _login_page_target(client, target: str) -> str:
 
 
 @pytest.mark.parametrize("template", HOSTILE)
-def test_login_refuses_a_hostile_redirect(auth, template):
+def test_login_refuses_a_hostile_redirect(auth_client, template):
     """The Location after login and the form's hidden field both go home instead."""
     target = fill(template, UNIT)
-    assert _login_location(auth, target) == HOME
-    assert _login_page_target(auth, target) == HOME
+    assert _login_location(auth_client, target) == HOME
+    assert _login_page_target(auth_client, target) == HOME
 
 
 @pytest.mark.parametrize("template", ALLOWED)
-def test_login_follows_an_allowed_redirect(auth, template):
+def test_login_follows_an_allowed_redirect(auth_client, template):
     target = fill(template, UNIT)
-    assert _login_location(auth, target) == target
-    assert _login_page_target(auth, target) == target
+    assert _login_location(auth_client, target) == target
+    assert _login_page_target(auth_client, target) == target
 
 
-def test_login_without_a_redirect_goes_home_and_the_query_string_is_checked_too(auth):
-    assert _login_location(auth, "") == HOME
-    resp = auth.post("/api/login?redirect=https://evil.example/", data={"username": "alice", "password": TEST_PASSWORD})
+def test_login_without_a_redirect_goes_home_and_the_query_string_is_checked_too(auth_client):
+    assert _login_location(auth_client, "") == HOME
+    resp = auth_client.post(
+        "/api/login?redirect=https://evil.example/", data={"username": "alice", "password": TEST_PASSWORD}
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == HOME

@@ -55,15 +55,16 @@ def through_stack(st: Stack, token: str, src: Path) -> dict[str, float]:
     ready = None
     try:
         while True:
-            status, error, renditions = db.execute(
-                "SELECT status, error, renditions FROM videos WHERE id = ?", (vid,)
+            status, error = db.execute("SELECT status, error FROM videos WHERE id = ?", (vid,)).fetchone()
+            (pending,) = db.execute(
+                "SELECT COUNT(*) FROM renditions WHERE video_id = ? AND status = 'pending'", (vid,)
             ).fetchone()
             now = time.monotonic()
             if status == "failed":
                 raise RuntimeError(f"{src.name} failed: {error}")
             if status == "ready" and ready is None:
                 ready = now
-            if ready is not None and all(r["status"] != "pending" for r in json.loads(renditions)):
+            if ready is not None and pending == 0:
                 break
             time.sleep(0.05)
     finally:

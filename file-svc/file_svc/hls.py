@@ -118,7 +118,7 @@ def plan_rungs(probe: Probe, ladder: tuple[int, ...]) -> list[Rung]:
     return rungs
 
 
-def _maxrate_kbps(rung: Rung, fps: float) -> int:
+def maxrate_kbps(rung: Rung, fps: float) -> int:
     fps = min(max(fps or 30.0, 15.0), 60.0)
     return max(300, int(rung.width * rung.height * fps * 0.1 / 1000))
 
@@ -285,7 +285,7 @@ def transcode_rungs(
         video = video.filter("format", "yuv420p")
         if fps < probe.frame_rate:
             video = video.filter("fps", fps=f"{fps:.6f}")
-        maxrate = _maxrate_kbps(rung, fps)
+        maxrate = maxrate_kbps(rung, fps)
         opts = {
             "c:v": "libx264",
             "preset": "veryfast",

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import browser_login, wait_playing
 
-from .ck import add, upload_ready
+from .captions_kit import add
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ TRACKS_JS = """() => Array.from(document.getElementById('video').textTracks).map
 
 def test_chromium_shows_the_default_tracks_cue_at_its_time(cap_stack, cap_tokens, cap_inputs, browser):
     st, token = cap_stack, cap_tokens["alice"]
-    video = upload_ready(st, token, cap_inputs["clip"], "captions in chromium")
+    video = st.api.upload_ready(token, cap_inputs["clip"], "captions in chromium")
     vid = video["id"]
     srt = cap_inputs["srt_en"].read_bytes()
     assert add(st, token, vid, srt, language="en", label="English", default="true").status_code == 201

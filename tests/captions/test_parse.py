@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "file-svc"))
 from file_svc import captions as store  # noqa: E402
 from file_svc import hls  # noqa: E402
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize(
     "tag, stored",

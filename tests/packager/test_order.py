@@ -12,7 +12,7 @@ import pytest
 
 from conftest import browser_login
 
-from .pk import at, job, upload, wait_job
+from .packager_kit import at, job, wait_job
 
 SLACK = timedelta(seconds=0.25)  # a claim's read and its update, a job's insert and its commit
 
@@ -24,10 +24,10 @@ def test_a_new_video_is_ready_while_another_videos_background_encode_runs(local_
     # test lets it go: the packager's one general worker is busy with it meanwhile.
     st.gate.hold("scale=320:180")
     try:
-        a = upload(st, token, clips["360p"], "A with a long background encode")
+        a = st.api.upload_id(token, clips["360p"], "A with a long background encode")
         assert st.wait_status(token, a)["status"] == "ready"
         a_rung = wait_job(st, a, "rung", 180, "running")
-        b = upload(st, token, clips["240p"], "B uploaded meanwhile")
+        b = st.api.upload_id(token, clips["240p"], "B uploaded meanwhile")
         assert st.wait_status(token, b)["status"] == "ready"
         b_first = job(st, b, "first")
         a_rung = job(st, a, "rung", 180)
@@ -44,7 +44,7 @@ def test_in_a_burst_of_six_no_first_rung_waits_for_background_work(local_gated, 
     st = local_gated
     token = st.login()
     with ThreadPoolExecutor(6) as pool:
-        ids = list(pool.map(lambda i: upload(st, token, clips["360p"], f"burst {i}"), range(6)))
+        ids = list(pool.map(lambda i: st.api.upload_id(token, clips["360p"], f"burst {i}"), range(6)))
     for vid in ids:
         assert st.wait_packaged(token, vid)["status"] == "ready"
     rows = [j for vid in ids for j in st.jobs(vid)]
@@ -81,11 +81,11 @@ def test_the_library_says_waiting_then_packaging(local_gated, clips, browser):
     st.gate.hold("-c:v copy")  # every remux (the first rung of an H.264 upload) waits
     context = browser.new_context()
     try:
-        busy = [upload(st, token, clips["240p"], f"phase busy {i}") for i in range(3)]
+        busy = [st.api.upload_id(token, clips["240p"], f"phase busy {i}") for i in range(3)]
         for vid in busy:  # two first-rung lanes and the general one
             wait_job(st, vid, "first", 0, "running")
             assert st.video(token, vid)["phase"] == "packaging"
-        waiting = upload(st, token, clips["240p"], "phase waiting")
+        waiting = st.api.upload_id(token, clips["240p"], "phase waiting")
         assert job(st, waiting, "first")["status"] == "queued"
         assert st.video(token, waiting)["phase"] == "waiting"
         page = context.new_page()

@@ -8,8 +8,6 @@ import pytest
 
 from conftest import browser_login, wait_playing
 
-from .pb import get
-
 
 @pytest.fixture(scope="module")
 def ladder_video(pb_stack, pb_tokens, inputs):
@@ -20,7 +18,7 @@ def ladder_video(pb_stack, pb_tokens, inputs):
 
 
 def _media(st, token, video_id, uri) -> m3u8.M3U8:
-    resp = get(st, token, f"/videos/{video_id}/hls/{uri}")
+    resp = st.api.get(token, f"/videos/{video_id}/hls/{uri}")
     assert resp.status_code == 200, uri
     return m3u8.loads(resp.text)
 
@@ -30,7 +28,7 @@ def test_master_lists_every_rung(pb_stack, pb_tokens, ladder_video):
     assert video["status"] == "ready"
     assert (video["width"], video["height"]) == (1920, 1080)
     assert video["renditions"] == [{"height": h, "status": "ready", "error": None} for h in (360, 720, 1080)]
-    master = m3u8.loads(get(pb_stack, pb_tokens["alice"], f"/videos/{video['id']}/hls/master.m3u8").text)
+    master = m3u8.loads(pb_stack.api.get(pb_tokens["alice"], f"/videos/{video['id']}/hls/master.m3u8").text)
     rungs = {p.stream_info.resolution: p for p in master.playlists}
     assert sorted(rungs) == [(640, 360), (1280, 720), (1920, 1080)]
     for p in master.playlists:
@@ -45,7 +43,7 @@ def test_master_lists_every_rung(pb_stack, pb_tokens, ladder_video):
 def test_segments_line_up_across_rungs(pb_stack, pb_tokens, ladder_video):
     token = pb_tokens["alice"]
     vid = ladder_video["id"]
-    master = m3u8.loads(get(pb_stack, token, f"/videos/{vid}/hls/master.m3u8").text)
+    master = m3u8.loads(pb_stack.api.get(token, f"/videos/{vid}/hls/master.m3u8").text)
     durations = {}
     for p in master.playlists:
         media = _media(pb_stack, token, vid, p.uri)

@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "file-svc"))
 from file_svc import hls  # noqa: E402
 from file_svc.probe import Probe  # noqa: E402
 
+pytestmark = pytest.mark.fast
+
 LADDER = (360, 720, 1080)
 
 

@@ -12,6 +12,8 @@ from vs_common import names, videos
 from vs_common.openapi_parts import VIDEO
 from vs_common.settings import ConfigError, Settings, load_settings, origin_of
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):

@@ -6,14 +6,10 @@ import uuid
 
 import requests
 
-from harness import Stack, wait_until
+from harness import Stack, bearer, wait_until
 
 SMALL_LIMIT = 3 * 1024 * 1024  # MAX_UPLOAD_BYTES of the small stack
 SMALL_BUCKET = "reelhouse-small"
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def rows(st: Stack) -> list[dict]:
@@ -58,7 +54,7 @@ def upload_raw(st: Stack, token: str, body, boundary: str, headers: dict | None 
         st.url("upload") + "/api/upload",
         data=body,
         timeout=timeout,
-        headers={**auth(token), "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
+        headers={**bearer(token), "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
     )
 
 

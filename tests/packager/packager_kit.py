@@ -1,17 +1,13 @@
-"""Helpers of the packager tests: jobs by stage, timestamps, the API, the master."""
+"""What the packager tests share beyond the harness: a video's jobs by stage, their
+timestamps, the master's variants, the packager that claimed a job."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import m3u8
-import requests
 
 from harness import wait_until
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def at(value) -> datetime | None:
@@ -34,18 +30,6 @@ def wait_job(st, video_id: str, stage: str, label: int, status: str, timeout: fl
         st["packager"].log,
         interval=0.05,
     )
-
-
-def upload(st, token: str, path, name: str) -> str:
-    resp = st.upload(token, path, name=name)
-    assert resp.status_code == 201, resp.text
-    return resp.json()["id"]
-
-
-def master(st, token: str, video_id: str) -> m3u8.M3U8:
-    resp = requests.get(f"{st.url('streaming')}/videos/{video_id}/hls/master.m3u8", headers=auth(token), timeout=10)
-    assert resp.status_code == 200, resp.text
-    return m3u8.loads(resp.text)
 
 
 def heights(playlist: m3u8.M3U8) -> list[int]:

@@ -145,7 +145,7 @@ def test_what_is_stored_carries_no_control_character_and_no_long_number(cap_stac
     resp = add(st, token, target, data, "nel.vtt", language="pt", label="Português")
     try:
         assert resp.status_code == 201, resp.text
-        stored = get(st, token, resp.json()["url"]).text
+        stored = st.api.get(token, resp.json()["url"]).text
         want = f"\n00:00:01.000 --> 00:00:02.000 align:start\na\tb\nc &lt;{big}:00:00.000&gt;d <01:00:00.000>e\n"
         assert want in stored, stored
         assert "\x85" not in stored and f"line:{big}" not in stored and zeros not in stored

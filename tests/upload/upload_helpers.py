@@ -62,5 +62,5 @@ def cancel_unfinished(st: Stack, token: str, owner: str) -> None:
     """Terminate the owner's unfinished resumable uploads (the per-user limits count them)."""
     for row in st.query("SELECT id FROM uploads WHERE owner = ? AND video_id IS NULL", (owner,)):
         url = f"{st.url('upload')}/api/tus/{row['id']}"
-        resp = requests.delete(url, headers={**auth(token), "Tus-Resumable": "1.0.0"}, timeout=30)
+        resp = requests.delete(url, headers={**bearer(token), "Tus-Resumable": "1.0.0"}, timeout=30)
         assert resp.status_code in (204, 404, 410), resp.text

@@ -110,7 +110,9 @@ def _refuse_fast_tests_that_are_not(items) -> None:
     for item in items:
         if item.get_closest_marker("fast") is None:
             continue
-        needs = sorted(REAL_COMPONENTS & set(getattr(item, "fixturenames", ())))
+        callspec = getattr(item, "callspec", None)
+        parametrized = set(callspec.params) if callspec else set()  # an argument, not a fixture
+        needs = sorted(REAL_COMPONENTS & (set(getattr(item, "fixturenames", ())) - parametrized))
         needs += [m for m in NOT_FAST if item.get_closest_marker(m) is not None]
         if needs:
             wrong.append(f"{item.nodeid} ({', '.join(needs)})")

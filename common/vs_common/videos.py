@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from . import jobs
+from . import jobs, layout
 from .db import Cursor, Database, as_datetime, utcnow
 from .settings import Settings
 
@@ -17,7 +17,7 @@ def new_video_id() -> str:
 
 def video_path_for(settings: Settings, video_id: str) -> str:
     """The storage URL of the master playlist, as the spec's `video_path` column."""
-    key = f"videos/{video_id}/hls/master.m3u8"
+    key = layout.master(video_id)
     if settings.storage_backend == "s3":
         return f"s3://{settings.s3_bucket}/{key}"
     return f"local://{key}"
@@ -52,10 +52,10 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "phase": row.get("phase") if row["status"] == "processing" else None,
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
-        "poster_url": f"{base}/videos/{row['id']}/poster.jpg",
+        "poster_url": f"{base}/{layout.poster(row['id'])}",
         "watch_url": f"{base}/videos/{row['id']}",
         # The library's hover pictures, listed once they are published (never asked for before).
-        "thumbnails": [f"{base}/videos/{row['id']}/thumbs/{k}.jpg" for k in range(1, 6)]
+        "thumbnails": [f"{base}/{layout.thumb(row['id'], name)}" for name in layout.THUMBNAILS]
         if row.get("thumbnails")
         else [],
     }
@@ -361,18 +361,13 @@ def ready_renditions(cur: Cursor, video_id: str) -> list[dict]:
 # -- caption tracks (written by file-svc: its caption routes and the packager) ----------
 
 
-def caption_path(video_id: str, file_name: str, ext: str = ".vtt") -> str:
-    """A track's file under the video's HLS folder (`ext` .vtt or .m3u8)."""
-    return f"videos/{video_id}/hls/captions/{file_name}{ext}"
-
-
 def caption_json(row: dict, base: str, video_id: str) -> dict:
     """A track as VIDEO's `captions` list has it: `url` is its WebVTT file on streaming-svc."""
     return {
         "language": row["language"],
         "label": row["label"],
         "default": bool(row["is_default"]),
-        "url": f"{base.rstrip('/')}/{caption_path(video_id, row['file_name'])}",
+        "url": f"{base.rstrip('/')}/{layout.caption(video_id, row['file_name'])}",
     }
 
 

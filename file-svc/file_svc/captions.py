@@ -23,10 +23,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from vs_common import captions, videos
+from vs_common import captions, layout, videos
 from vs_common.db import Database
 
-from . import hls, keys
+from . import hls
 from .master import publish_master
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def _lock(cur, db: Database, video_id: str) -> None:
 
 
 def _files(video_id: str, file_name: str) -> list[str]:
-    return [keys.caption(video_id, file_name, ".vtt"), keys.caption(video_id, file_name, ".m3u8")]
+    return [layout.caption(video_id, file_name, ".vtt"), layout.caption(video_id, file_name, ".m3u8")]
 
 
 def _remove(storage, objects: list[str]) -> None:
@@ -279,7 +279,7 @@ def forget_embedded(db: Database, storage, video_id: str) -> None:
         found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
         if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see videos.plan_renditions
             cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
-    prefix = keys.caption(video_id, "", "")
+    prefix = layout.captions_prefix(video_id)
     for key in storage.list_keys(prefix):
         name = key[len(prefix) :]
         if name.count(".") == 2 and name.split(".")[1].startswith("e"):

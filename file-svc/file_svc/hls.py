@@ -27,6 +27,8 @@ from pathlib import Path
 
 import ffmpeg
 
+from vs_common import layout
+
 from . import budget
 from .probe import INPUT_OPTIONS, Probe, in_words, run_ffprobe
 
@@ -53,7 +55,7 @@ class Rung:
 
     @property
     def name(self) -> str:
-        return f"{self.label}p"
+        return layout.rendition_folder(self.label)
 
 
 MAX_HEIGHT = 2160  # the largest rung, whatever the ladder says (4K UHD)
@@ -206,7 +208,7 @@ def _hls_args(out_dir: Path, hls_time: float) -> dict:
         "hls_time": hls_time,
         "hls_playlist_type": "vod",
         "hls_segment_type": "mpegts",
-        "hls_segment_filename": str(out_dir / "seg_%05d.ts"),
+        "hls_segment_filename": str(out_dir / layout.SEGMENT_FILE_PATTERN),
         "hls_flags": "independent_segments",
         "max_muxing_queue_size": 4096,
     }
@@ -238,7 +240,7 @@ def remux_rung(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=No
         else:
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
     cmd = (
-        ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts)
+        ffmpeg.output(*streams, str(out_dir / layout.MEDIA_PLAYLIST), **opts)
         .global_args("-nostdin", "-v", "error", "-y")
         .compile(cmd="ffmpeg")
     )
@@ -305,7 +307,7 @@ def transcode_rungs(
         if probe.has_audio:
             streams.append(inp["a:0"])
             opts.update({"c:a": "aac", "b:a": "128k", "ac": 2})
-        outputs.append(ffmpeg.output(*streams, str(out_dir / "index.m3u8"), **opts))
+        outputs.append(ffmpeg.output(*streams, str(out_dir / layout.MEDIA_PLAYLIST), **opts))
     cmd = ffmpeg.merge_outputs(*outputs).global_args("-nostdin", "-v", "error", "-y").compile(cmd="ffmpeg")
     run(cmd, log_path, cancel, nice=nice, watch=(out_root, limit) if limit is not None else None)
 
@@ -332,7 +334,7 @@ POSTER_FILTER = "scale='min(1280,iw)':-2"
 def make_poster(src: Path, out_dir: Path, probe: Probe, log_path: Path, cancel=None) -> Path:
     """poster.jpg (up to 1280 wide, upright): needed before the video is `ready`."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    poster = out_dir / "poster.jpg"
+    poster = out_dir / layout.POSTER
     _pictures(src, [(min(max(probe.duration_s, 0.1) * 0.25, 5.0), poster, POSTER_FILTER, 3)], log_path, cancel)
     if not poster.is_file():
         # No frame after that time (a video track shorter than the file): the first frame.
@@ -347,7 +349,11 @@ def make_thumbnails(src: Path, out_dir: Path, probe: Probe, log_path: Path, canc
     """thumbs/1..5.jpg (320 wide, upright), spread over the video; made after `ready`."""
     (out_dir / "thumbs").mkdir(parents=True, exist_ok=True)
     duration = max(probe.duration_s, 0.1)
-    shots = [(duration * (2 * k + 1) / 10, out_dir / "thumbs" / f"{k + 1}.jpg", "scale=320:-2", 5) for k in range(5)]
+    names = layout.THUMBNAILS
+    shots = [
+        (duration * (2 * k + 1) / (2 * len(names)), out_dir / "thumbs" / name, "scale=320:-2", 5)
+        for k, name in enumerate(names)
+    ]
     _pictures(src, shots, log_path, cancel, nice)
     return sorted(p for p in (out_dir / "thumbs").glob("*.jpg"))
 
@@ -374,7 +380,7 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, pr
     segment, and the frame rate."""
     peak, total_bits, total_time = 0, 0, 0.0
     duration = None
-    for line in (out_dir / "index.m3u8").read_text().splitlines():
+    for line in (out_dir / layout.MEDIA_PLAYLIST).read_text().splitlines():
         if line.startswith("#EXTINF:"):
             duration = float(line[8:].split(",")[0])
         elif line and not line.startswith("#") and duration:
@@ -386,7 +392,7 @@ def rung_stats(rung: Rung, out_dir: Path, has_audio: bool, frame_rate: float, pr
     if probe is not None and probe.profile in _PROFILE_IDC and probe.level > 0:
         codecs = avc_codec_string(probe.profile, probe.level)
     else:
-        info = _probe_segment(out_dir / "seg_00000.ts")
+        info = _probe_segment(out_dir / layout.FIRST_SEGMENT)
         stream = info["streams"][0]
         codecs = avc_codec_string(stream.get("profile", "High"), int(stream.get("level") or 31))
     if has_audio:
@@ -431,7 +437,7 @@ def master_playlist(renditions: list[dict], captions: list[dict] | tuple = ()) -
         lines.append(
             f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",LANGUAGE="{c["language"]}",'
             f'NAME="{c["label"]}",DEFAULT={"YES" if c["is_default"] else "NO"},AUTOSELECT=YES,'
-            f'URI="captions/{c["file_name"]}.m3u8"'
+            f'URI="{layout.caption_file(c["file_name"], ".m3u8")}"'
         )
     for r in sorted(renditions, key=lambda r: r["label"], reverse=True):
         attrs = [
@@ -445,7 +451,7 @@ def master_playlist(renditions: list[dict], captions: list[dict] | tuple = ()) -
         if captions:
             attrs.append(f'SUBTITLES="{SUBTITLES_GROUP}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
-        lines.append(f"{r['label']}p/index.m3u8")
+        lines.append(layout.rendition_playlist(r["label"]))
     return "\n".join(lines) + "\n"
 
 
@@ -492,10 +498,7 @@ def extract_subtitles(src: Path, streams: list[int], out_dir: Path, log_path: Pa
 SUBTITLE_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
-_SEG = re.compile(r"^seg_\d{5}\.ts$")
-
-
 def rung_files(out_dir: Path) -> list[Path]:
     """Segments first, then the media playlist (so a reader never sees a dangling name)."""
-    segs = sorted(p for p in out_dir.iterdir() if _SEG.match(p.name))
-    return [*segs, out_dir / "index.m3u8"]
+    segs = sorted(p for p in out_dir.iterdir() if layout.is_segment_file(p.name))
+    return [*segs, out_dir / layout.MEDIA_PLAYLIST]

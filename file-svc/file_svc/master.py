@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import logging
 
-from vs_common import videos
+from vs_common import layout, videos
 from vs_common.db import Database
 
-from . import hls, keys
+from . import hls
 from .storage import ObjectNotFound
 
 log = logging.getLogger(__name__)
 
 
 def publish_master(db: Database, storage, video_id: str) -> bool:
-    """(Re)write `videos/<id>/hls/master.m3u8` from the catalogue; False if the video is gone."""
+    """(Re)write the master playlist (`videos/<id>/hls/master.m3u8`) from the catalogue; False if the video is gone."""
     with db.transaction() as cur:
         if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
             return False
@@ -35,7 +35,7 @@ def publish_master(db: Database, storage, video_id: str) -> bool:
         if any(r["bandwidth"] is None for r in ready):
             ready = _with_published_attributes(cur, storage, video_id, ready)
         tracks = videos.captions_of(cur, video_id)
-        storage.put_bytes(keys.hls(video_id, "master.m3u8"), hls.master_playlist(ready, tracks).encode())
+        storage.put_bytes(layout.master(video_id), hls.master_playlist(ready, tracks).encode())
     return True
 
 
@@ -43,7 +43,7 @@ def _with_published_attributes(cur, storage, video_id: str, ready: list[dict]) -
     """Renditions published before the catalogue kept their playlist attributes (migration
     3): take them from the master already published, and keep them in the catalogue."""
     try:
-        published = parse_master(_read(storage, keys.hls(video_id, "master.m3u8")))
+        published = parse_master(_read(storage, layout.master(video_id)))
     except ObjectNotFound:
         published = {}
     out = []

@@ -32,7 +32,7 @@ from flask import Flask, jsonify
 from prometheus_client.core import GaugeMetricFamily
 from werkzeug.serving import make_server
 
-from vs_common import jobs, videos
+from vs_common import jobs, layout, videos
 from vs_common.db import Database, DatabaseUnavailable, utcnow
 from vs_common.health import run_checks
 from vs_common.jobs import Job, LeaseLost
@@ -41,7 +41,7 @@ from vs_common.observe import PACKAGING_JOB_DURATION, QUEUE_DEPTH, UPLOAD_TO_REA
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 
-from . import budget, config, hls, ingest, keys
+from . import budget, config, hls, ingest
 from . import captions as caption_store
 from .master import publish_master
 from .probe import NotAVideo, Probe, ProbeFailed, probe_file, run_ffprobe, subtitle_streams
@@ -113,7 +113,7 @@ class Packager:
         self.storage = make_storage(settings)
         self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}"
         self.stop = threading.Event()
-        self.work_root = Path(settings.temp_dir) / "work"
+        self.work_root = layout.work_root(settings.temp_dir)
         self.work_root.mkdir(parents=True, exist_ok=True)
         self.current: dict[str, dict] = {}  # lane thread -> the job it works on (for /healthz)
         self._cancels: dict[int, threading.Event] = {}
@@ -129,9 +129,8 @@ class Packager:
             reason = jobs.last_error(self.db, job) or "packaging was interrupted on every attempt"
             self._give_up(job, f"gave up after {self.s.job_max_attempts} attempts: {reason}")
             return
-        tag = f"{job.video_id}-{job.stage}{job.label}-"
-        work = self.work_root / f"{tag}{job.token[-8:]}"
-        for stale in self.work_root.glob(f"{tag}*"):
+        work = layout.work_folder(self.s.temp_dir, job.video_id, job.stage, job.label, job.token[-8:])
+        for stale in self.work_root.glob(f"{layout.work_tag(job.video_id, job.stage, job.label)}*"):
             if stale != work:  # an earlier attempt at this job that died: we hold it now
                 shutil.rmtree(stale, ignore_errors=True)
         cancel = threading.Event()
@@ -245,7 +244,7 @@ class Packager:
             try:
                 if first.copy:
                     hls.remux_rung(src, plan.out / first.name, probe, log_path, cancel, limit=plan.allowed)
-                    keyframes = hls.segment_boundaries(plan.out / first.name / "index.m3u8")
+                    keyframes = hls.segment_boundaries(plan.out / first.name / layout.MEDIA_PLAYLIST)
                 else:
                     hls.transcode_rungs(src, [first], plan.out, probe, log_path, None, cancel, limit=plan.allowed)
                     keyframes = None
@@ -267,7 +266,7 @@ class Packager:
         vid = plan.video_id
         self._reserve(job, plan.first, plan.out, plan.allowed)
         self._publish_rung(job, plan.out, plan.first)
-        self.storage.put_file(keys.poster(vid), str(made.poster))
+        self.storage.put_file(layout.poster(vid), str(made.poster))
         caption_store.publish_embedded(self.storage, vid, made.embedded, plan.probe.duration_s)
         with self._owned(job) as cur:
             videos.rendition_ready(cur, vid, plan.first.label, made.stats)
@@ -331,7 +330,7 @@ class Packager:
         )
         jobs.renew(self.db, job, self.s.job_lease_seconds)  # the video still exists: publish
         for thumb in shots:
-            self.storage.put_file(keys.thumb(job.video_id, thumb.name), str(thumb))
+            self.storage.put_file(layout.thumb(job.video_id, thumb.name), str(thumb))
         self._done(job)
 
     # -- publishing and finishing ------------------------------------------------------
@@ -345,7 +344,7 @@ class Packager:
         """Segments, then the media playlist that names them, once the job is still ours."""
         jobs.renew(self.db, job, self.s.job_lease_seconds)
         for path in hls.rung_files(out / rung.name):
-            self.storage.put_file(keys.hls(job.video_id, f"{rung.name}/{path.name}"), str(path))
+            self.storage.put_file(layout.rendition_file(job.video_id, rung.label, path.name), str(path))
 
     def _done(self, job: Job) -> None:
         """The job is done; the video's temp source goes once none of its jobs needs it.
@@ -386,16 +385,18 @@ class Packager:
         """Remove what packaging published (HLS, poster, thumbnails); the original stays,
         and so do the caption tracks (an owner's uploads are kept whatever packaging does;
         those made from the upload's streams go with `forget_embedded`)."""
-        hls_root = f"videos/{video_id}/hls/"
+        hls_root = layout.hls_prefix(video_id)
         try:
             folders = {key[len(hls_root) :].split("/")[0] for key in self.storage.list_keys(hls_root)}
-            for folder in sorted(folders - {"captions", "master.m3u8"}):
-                self.storage.delete_prefix(f"{hls_root}{folder}/")
-            self.storage.delete(keys.hls(video_id, "master.m3u8"))
+            for folder in sorted(folders - {"captions", layout.MASTER_PLAYLIST}):
+                self.storage.delete_prefix(layout.hls(video_id, f"{folder}/"))
+            self.storage.delete(layout.master(video_id))
             if hasattr(self.storage, "abort_uploads"):  # S3: a segment's write cut short
-                self.storage.abort_uploads(hls_root, older_than=None, keep=lambda key: "/hls/captions/" in key)
-            self.storage.delete_prefix(f"videos/{video_id}/thumbs/")
-            self.storage.delete(keys.poster(video_id))
+                self.storage.abort_uploads(
+                    hls_root, older_than=None, keep=lambda key: key.startswith(layout.captions_prefix(video_id))
+                )
+            self.storage.delete_prefix(layout.thumbs_prefix(video_id))
+            self.storage.delete(layout.poster(video_id))
         except (StorageUnavailable, OSError) as exc:
             log.warning("could not remove the partial output of %s: %s", video_id, exc)
 
@@ -405,18 +406,18 @@ class Packager:
             return
         self._drop_source(video_id)
         try:
-            self.storage.delete_prefix(keys.prefix(video_id))
+            self.storage.delete_prefix(layout.prefix(video_id))
         except StorageUnavailable as exc:
             log.warning("could not remove objects of deleted video %s (the sweep will): %s", video_id, exc)
 
     def _drop_source(self, video_id: str) -> None:
-        src = ingest.source_path(self.s.temp_dir, video_id)
+        src = ingest.received_source(self.s.temp_dir, video_id)
         if src is not None:
             src.unlink(missing_ok=True)
 
     def _source(self, row: dict, work: Path) -> Path:
         """The upload: still in the temp folder, or downloaded from the store."""
-        local = ingest.source_path(self.s.temp_dir, row["id"])
+        local = ingest.received_source(self.s.temp_dir, row["id"])
         if local is not None:
             return local
         dest = work / f"source{os.path.splitext(row['original_key'])[1]}"
@@ -467,12 +468,12 @@ class Packager:
             try:
                 if path.stat().st_mtime > cutoff:
                     continue
-                video_id = path.name.split(".")[0]
-                if path.name.endswith(".part") or not videos.video_exists(self.db, video_id):
+                video_id = layout.video_id_of_source(path)
+                if layout.is_part(path) or not videos.video_exists(self.db, video_id):
                     log.info("sweep: removing orphaned temp file %s", path.name)
                     path.unlink(missing_ok=True)
-                    if not path.name.endswith(".part"):
-                        self.storage.delete_prefix(keys.prefix(video_id))
+                    if not layout.is_part(path):
+                        self.storage.delete_prefix(layout.prefix(video_id))
                 else:
                     with self.db.transaction() as cur:
                         left = jobs.unfinished(cur, video_id)
@@ -493,14 +494,14 @@ class Packager:
         """Resumable uploads past their expiry (UPLOAD_EXPIRY_HOURS after their last bytes):
         their bytes and rows; folders no row names, once they are old. Unexpired ones, in
         `TEMP_DIR/uploads/`, are left alone however old they are."""
-        root = Path(self.s.temp_dir) / "uploads"
+        root = layout.uploads_root(self.s.temp_dir)
         now = utcnow()
         try:
             gone = self.db.query(
                 "SELECT id FROM uploads WHERE expires_at < ? AND (lock_until IS NULL OR lock_until < ?)", (now, now)
             )
             for r in gone:
-                shutil.rmtree(root / r["id"], ignore_errors=True)
+                shutil.rmtree(layout.upload_folder(self.s.temp_dir, r["id"]), ignore_errors=True)
                 self.db.execute("DELETE FROM uploads WHERE id = ? AND expires_at < ?", (r["id"], now))
                 log.info("sweep: removed the expired upload %s", r["id"])
             if root.is_dir():
@@ -522,7 +523,7 @@ class Packager:
             return
         for video_id in gone:
             try:
-                self.storage.delete_prefix(keys.prefix(video_id))
+                self.storage.delete_prefix(layout.prefix(video_id))
                 videos.forget_deleted(self.db, video_id)
             except (StorageUnavailable, DatabaseUnavailable) as exc:
                 log.warning("sweep of deleted video %s skipped: %s", video_id, exc)

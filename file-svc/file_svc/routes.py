@@ -4,20 +4,20 @@ and the caption tracks' writes (PUT/DELETE /videos/<id>/captions/<language>)."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.wsgi import wrap_file
 
-from vs_common import captions
+from vs_common import captions, layout
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.wire import drain, valid_video_id
 
 from . import captions as caption_store
-from . import ingest, keys
+from . import ingest
 from .openapi import OPENAPI
 from .probe import NotAVideo
+from .serving import cache_control
 from .storage import ObjectNotFound
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def upload():
     if wanted is not None and not valid_video_id(wanted):
         return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
     try:
-        video_id, part, size = ingest.receive(request.stream, s.temp_dir, s.max_upload_bytes, expected, wanted)
+        video_id, size = ingest.receive(request.stream, s.temp_dir, s.max_upload_bytes, expected, wanted)
     except FileExistsError:
         return error_response(409, "id_taken", "An upload with this id is already in progress.")
     except ingest.TooLarge as exc:
@@ -56,7 +56,7 @@ def upload():
     except NotAVideo as exc:
         return error_response(415, exc.code, str(exc))
     try:
-        probe, source = ingest.validate(video_id, part)
+        probe, source = ingest.validate(s.temp_dir, video_id)
     except NotAVideo as exc:
         log.info("upload refused: %s", exc)
         return error_response(415, exc.code, str(exc))
@@ -82,7 +82,7 @@ def import_upload():
         return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
     if not isinstance(path, str) or path != f"uploads/{video_id}/data":
         return error_response(400, "bad_path", "The path must be uploads/<id>/data in the temp volume.")
-    src = Path(s.temp_dir) / path
+    src = layout.upload_data(s.temp_dir, video_id)
     if not src.is_file():
         return error_response(404, "not_found", "No such file in the temp volume.")
     try:
@@ -109,7 +109,7 @@ def _refuse_mid_body(status: int, code: str, message: str, headers: dict | None 
 def _serve(key: str):
     stream = _storage().open_object(key, request.headers.get("Range"), request.headers.get("If-None-Match"))
     headers = dict(stream.headers)
-    headers["Cache-Control"] = keys.cache_control(key)
+    headers["Cache-Control"] = cache_control(key)
     if stream.status in (304, 416):
         headers.pop("Content-Length", None)
         return Response(status=stream.status, headers=headers)
@@ -132,10 +132,10 @@ def _check_id(video_id: str):
 
 @bp.route("/videos/<video_id>/hls/<path:path>", methods=["GET", "HEAD"])
 def hls(video_id: str, path: str):
-    if (bad := _check_id(video_id)) or not keys.valid_hls_path(path):
+    if (bad := _check_id(video_id)) or not layout.valid_hls_path(path):
         return bad or error_response(404, "not_found", "No such file.")
     try:
-        return _serve(keys.hls(video_id, path))
+        return _serve(layout.hls(video_id, path))
     except ObjectNotFound:
         return error_response(404, "not_found", "No such file.")
 
@@ -145,17 +145,17 @@ def poster(video_id: str):
     if bad := _check_id(video_id):
         return bad
     try:
-        return _serve(keys.poster(video_id))
+        return _serve(layout.poster(video_id))
     except ObjectNotFound:
         return error_response(404, "not_found", "No poster yet.")
 
 
 @bp.route("/videos/<video_id>/thumbs/<name>", methods=["GET", "HEAD"])
 def thumb(video_id: str, name: str):
-    if (bad := _check_id(video_id)) or not keys.valid_thumb(name):
+    if (bad := _check_id(video_id)) or not layout.valid_thumb(name):
         return bad or error_response(404, "not_found", "No such thumbnail.")
     try:
-        return _serve(keys.thumb(video_id, name))
+        return _serve(layout.thumb(video_id, name))
     except ObjectNotFound:
         return error_response(404, "not_found", "No such thumbnail.")
 
@@ -165,8 +165,8 @@ def original(video_id: str):
     if bad := _check_id(video_id):
         return bad
     storage = _storage()
-    for key in storage.list_keys(keys.prefix(video_id)):
-        if key.startswith(f"videos/{video_id}/original"):
+    for key in storage.list_keys(layout.prefix(video_id)):
+        if layout.is_original(video_id, key):
             return _serve(key)
     return error_response(404, "not_found", "No such video.")
 
@@ -179,7 +179,7 @@ def delete(video_id: str):
     s = _settings()
     # Objects first: if the store is down this fails (503) with the temp file still
     # there, and the sweep, which keys on that file, removes the objects later.
-    removed = _storage().delete_prefix(keys.prefix(video_id))
+    removed = _storage().delete_prefix(layout.prefix(video_id))
     for path in ingest.temp_files_of(s.temp_dir, video_id):
         path.unlink(missing_ok=True)  # an upload still being received fails and ends there
     log.info("deleted video %s (%d objects)", video_id, removed)
@@ -197,7 +197,7 @@ def _track_json(track: dict) -> dict:
         "language": track["language"],
         "label": track["label"],
         "default": bool(track["is_default"]),
-        "file": f"captions/{track['file_name']}.vtt",
+        "file": layout.caption_file(track["file_name"]),
     }
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from vs_common.settings import MiB, Settings
 
-from ..keys import content_type
+from ..serving import content_type
 from .objects import FileWindow, ObjectNotFound, ObjectStream, StorageUnavailable, respond
 
 log = logging.getLogger("file_svc.storage")

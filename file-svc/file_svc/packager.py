@@ -391,10 +391,10 @@ class Packager:
             for folder in sorted(folders - {"captions", layout.MASTER_PLAYLIST}):
                 self.storage.delete_prefix(layout.hls(video_id, f"{folder}/"))
             self.storage.delete(layout.master(video_id))
-            if hasattr(self.storage, "abort_uploads"):  # S3: a segment's write cut short
-                self.storage.abort_uploads(
-                    hls_root, older_than=None, keep=lambda key: key.startswith(layout.captions_prefix(video_id))
-                )
+            # A segment's write cut short (S3's multipart uploads; nothing on a local store).
+            self.storage.abort_uploads(
+                hls_root, older_than=None, keep=lambda key: key.startswith(layout.captions_prefix(video_id))
+            )
             self.storage.delete_prefix(layout.thumbs_prefix(video_id))
             self.storage.delete(layout.poster(video_id))
         except (StorageUnavailable, OSError) as exc:

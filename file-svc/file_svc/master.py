@@ -1,7 +1,7 @@
 """The one writer of a video's master playlist: built from the catalogue, never patched.
 
 Whoever changes what a master lists (a rendition lands, a caption track is added,
-replaced or removed: file_svc.captions) commits that change first, then calls
+replaced or removed: file_svc.caption_tracks) commits that change first, then calls
 `publish_master`. It takes the video's row lock (MariaDB `SELECT ... FOR UPDATE`;
 SQLite's write lock), reads what is ready, and writes the whole playlist in one atomic
 put before letting go. Two writers are serialised by the

@@ -41,8 +41,7 @@ from vs_common.observe import PACKAGING_JOB_DURATION, QUEUE_DEPTH, UPLOAD_TO_REA
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 
-from . import budget, config, hls, ingest
-from . import captions as caption_store
+from . import budget, caption_tracks, config, hls, ingest
 from .master import publish_master
 from .probe import NotAVideo, Probe, ProbeFailed, probe_file, run_ffprobe, subtitle_streams
 from .storage import ObjectNotFound, StorageUnavailable, make_storage
@@ -212,7 +211,7 @@ class Packager:
         the ladder planned in the catalogue."""
         vid = job.video_id
         self._unpublish(vid)
-        caption_store.forget_embedded(self.db, self.storage, vid)  # made again below
+        caption_tracks.forget_embedded(self.db, self.storage, vid)  # made again below
         src = self._source(row, work)
         probe = self._probe(row, src)
         rungs = hls.plan_rungs(probe, self.s.hls_ladder)
@@ -267,10 +266,10 @@ class Packager:
         self._reserve(job, plan.first, plan.out, plan.allowed)
         self._publish_rung(job, plan.out, plan.first)
         self.storage.put_file(layout.poster(vid), str(made.poster))
-        caption_store.publish_embedded(self.storage, vid, made.embedded, plan.probe.duration_s)
+        caption_tracks.publish_embedded(self.storage, vid, made.embedded, plan.probe.duration_s)
         with self._owned(job) as cur:
             videos.rendition_ready(cur, vid, plan.first.label, made.stats)
-            unused = caption_store.record_embedded(cur, vid, made.embedded)
+            unused = caption_tracks.record_embedded(cur, vid, made.embedded)
         for key in unused:  # an upload of that language came meanwhile: it stands
             self.storage.delete(key)
         publish_master(self.db, self.storage, vid)
@@ -428,7 +427,7 @@ class Packager:
         """The upload's subtitle streams as caption tracks; whatever goes wrong with them
         is logged, never a failure of the video (but a cancelled job stays cancelled)."""
         try:
-            return caption_store.embedded_tracks(src, subtitles, work, cancel, uploaded)
+            return caption_tracks.embedded_tracks(src, subtitles, work, cancel, uploaded)
         except hls.Cancelled:
             raise
         except Exception:  # noqa: BLE001 - captions are extra: the video goes on without them

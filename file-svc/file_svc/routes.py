@@ -13,8 +13,7 @@ from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.wire import drain, valid_video_id
 
-from . import captions as caption_store
-from . import ingest
+from . import caption_tracks, ingest
 from .openapi import OPENAPI
 from .probe import NotAVideo
 from .serving import cache_control
@@ -218,7 +217,7 @@ def put_caption(video_id: str, language: str):
         return error_response(400, "bad_default", "'default' must be true or false.")
     try:
         text = captions.decode(body, CAPTION_BODY_MAX)
-        track = caption_store.store_track(
+        track = caption_tracks.store_track(
             _db(),
             _storage(),
             video_id,
@@ -230,7 +229,7 @@ def put_caption(video_id: str, language: str):
         )
     except captions.CaptionError as exc:
         return error_response(exc.status, exc.code, exc.message)
-    except caption_store.VideoGone:
+    except caption_tracks.VideoGone:
         return error_response(404, "not_found", "No such video.")
     return jsonify(_track_json(track))
 
@@ -245,9 +244,9 @@ def delete_caption(video_id: str, language: str):
     except captions.CaptionError:
         return error_response(404, "not_found", "No such caption track.")
     try:
-        if not caption_store.remove_track(_db(), _storage(), video_id, tag):
+        if not caption_tracks.remove_track(_db(), _storage(), video_id, tag):
             return error_response(404, "not_found", "No such caption track.")
-    except caption_store.VideoGone:
+    except caption_tracks.VideoGone:
         return error_response(404, "not_found", "No such video.")
     return Response(status=204)
 

@@ -14,8 +14,10 @@ from vs_common import captions as c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "file-svc"))
 
-from file_svc import captions as store  # noqa: E402
-from file_svc import hls  # noqa: E402
+from file_svc import (
+    caption_tracks,  # noqa: E402
+    hls,  # noqa: E402
+)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +187,7 @@ def test_which_embedded_streams_become_tracks(tmp_path):
         {"codec": "eia_608", "language": "spa", "title": None},
         {"codec": "hdmv_pgs_subtitle", "language": "ger", "title": None},
     ]
-    out = store.embedded_tracks(tmp_path / "none.mkv", streams, tmp_path, skip=frozenset({"de"}))
+    out = caption_tracks.embedded_tracks(tmp_path / "none.mkv", streams, tmp_path, skip=frozenset({"de"}))
     assert all(t.vtt is None for t in out)
     notes = {t.language: t.note for t in out}
     assert set(notes) == {"en", "fr", "und", "es"}

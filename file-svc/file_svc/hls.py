@@ -427,8 +427,9 @@ SUBTITLES_GROUP = "subs"
 
 
 def master_playlist(renditions: list[dict], captions: list[dict] | tuple = ()) -> str:
-    """The master playlist naming each ready rendition (catalogue rows: label, width,
-    height, bandwidth, average_bandwidth, codecs, frame_rate) by a relative URL, best first,
+    """The master playlist naming each ready rendition (catalogue rows: height,
+    frame_width, frame_height, bandwidth, average_bandwidth, codecs, frame_rate) by a
+    relative URL, best first,
     and each caption track (rows: language, label, is_default, file_name) as a SUBTITLES
     rendition of one group that every variant points at. Labels and tags are checked on
     the way in (vs_common.captions: no double quote, no line break), so they quote as is."""
@@ -439,11 +440,11 @@ def master_playlist(renditions: list[dict], captions: list[dict] | tuple = ()) -
             f'NAME="{c["label"]}",DEFAULT={"YES" if c["is_default"] else "NO"},AUTOSELECT=YES,'
             f'URI="{layout.caption_file(c["file_name"], ".m3u8")}"'
         )
-    for r in sorted(renditions, key=lambda r: r["label"], reverse=True):
+    for r in sorted(renditions, key=lambda r: r["height"], reverse=True):
         attrs = [
             f"BANDWIDTH={r['bandwidth']}",
             f"AVERAGE-BANDWIDTH={r['average_bandwidth']}",
-            f"RESOLUTION={r['width']}x{r['height']}",
+            f"RESOLUTION={r['frame_width']}x{r['frame_height']}",
             f'CODECS="{r["codecs"]}"',
         ]
         if r.get("frame_rate"):
@@ -451,7 +452,7 @@ def master_playlist(renditions: list[dict], captions: list[dict] | tuple = ()) -
         if captions:
             attrs.append(f'SUBTITLES="{SUBTITLES_GROUP}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
-        lines.append(layout.rendition_playlist(r["label"]))
+        lines.append(layout.rendition_playlist(r["height"]))
     return "\n".join(lines) + "\n"
 
 

@@ -49,9 +49,9 @@ def _with_published_attributes(cur, storage, video_id: str, ready: list[dict]) -
     out = []
     for r in ready:
         if r["bandwidth"] is None:
-            found = published.get(r["label"])
+            found = published.get(r["height"])
             if found is None:
-                log.warning("video %s: rendition %dp has no playlist attributes; left out", video_id, r["label"])
+                log.warning("video %s: rendition %dp has no playlist attributes; left out", video_id, r["height"])
                 continue
             r = {**r, **found}
             videos.set_playlist_attributes(cur, video_id, r)
@@ -68,7 +68,7 @@ def _read(storage, key: str) -> str:
 
 
 def parse_master(text: str) -> dict[int, dict]:
-    """{label: attributes} of each `#EXT-X-STREAM-INF` + `<label>p/index.m3u8` pair."""
+    """{height: attributes} of each `#EXT-X-STREAM-INF` + `<height>p/index.m3u8` pair."""
     out: dict[int, dict] = {}
     attrs: dict | None = None
     for line in text.splitlines():
@@ -77,8 +77,8 @@ def parse_master(text: str) -> dict[int, dict]:
         elif attrs is not None and line.endswith("p/index.m3u8") and line[:-12].isdigit():
             width, _, height = attrs.get("RESOLUTION", "0x0").partition("x")
             out[int(line[:-12])] = {
-                "width": int(width),
-                "height": int(height),
+                "frame_width": int(width),
+                "frame_height": int(height),
                 "bandwidth": int(attrs.get("BANDWIDTH", 0)),
                 "average_bandwidth": int(attrs.get("AVERAGE-BANDWIDTH", attrs.get("BANDWIDTH", 0))),
                 "codecs": attrs.get("CODECS", ""),

@@ -92,7 +92,7 @@ class QueueDepth:
             counts = jobs.depth(self.db)
         except DatabaseUnavailable:
             return  # no figure rather than a wrong one; /healthz says why
-        for stage in (jobs.FIRST, jobs.THUMBS, jobs.RUNG):
+        for stage in (jobs.FIRST, jobs.THUMBS, jobs.RENDITION):
             for state in ("waiting", "running"):
                 family.add_metric([stage, state], counts.get((stage, state), 0))
         yield family
@@ -128,15 +128,15 @@ class Packager:
             reason = jobs.last_error(self.db, job) or "packaging was interrupted on every attempt"
             self._give_up(job, f"gave up after {self.s.job_max_attempts} attempts: {reason}")
             return
-        work = layout.work_folder(self.s.temp_dir, job.video_id, job.stage, job.label, job.token[-8:])
-        for stale in self.work_root.glob(f"{layout.work_tag(job.video_id, job.stage, job.label)}*"):
+        work = layout.work_folder(self.s.temp_dir, job.video_id, job.stage, job.height, job.token[-8:])
+        for stale in self.work_root.glob(f"{layout.work_tag(job.video_id, job.stage, job.height)}*"):
             if stale != work:  # an earlier attempt at this job that died: we hold it now
                 shutil.rmtree(stale, ignore_errors=True)
         cancel = threading.Event()
         self._cancels[job.id] = cancel
         renewer = threading.Thread(target=self._keep_lease, args=(job, cancel), daemon=True)
         renewer.start()
-        stage = {jobs.FIRST: self._first, jobs.RUNG: self._rung, jobs.THUMBS: self._thumbs}[job.stage]
+        stage = {jobs.FIRST: self._first, jobs.RENDITION: self._rung, jobs.THUMBS: self._thumbs}[job.stage]
         started, outcome = time.monotonic(), "failed_attempt"
         try:
             work.mkdir(parents=True, exist_ok=True)
@@ -281,20 +281,20 @@ class Packager:
             jobs.enqueue(cur, plan.video_id, jobs.THUMBS)
             for rung in plan.rungs:
                 if rung is not plan.first:
-                    jobs.enqueue(cur, plan.video_id, jobs.RUNG, rung.label, payload={"keyframes": keyframes})
+                    jobs.enqueue(cur, plan.video_id, jobs.RENDITION, rung.label, payload={"keyframes": keyframes})
             jobs.finish(cur, job)
 
     def _rung(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
         """One more rendition, encoded alone (so any packager can take it, and a crash loses
         only it), published, then named in the master."""
         vid = job.video_id
-        rendition = videos.rendition_row(self.db, vid, job.label)
+        rendition = videos.rendition_row(self.db, vid, job.height)
         if row["status"] != "ready" or rendition is None or rendition["status"] == "ready":
             self._done(job)  # nothing (left) to do
             return
         src = self._source(row, work)
         probe = self._probe(row, src)
-        rung = hls.Rung(job.label, rendition["width"], rendition["height"], copy=False)
+        rung = hls.Rung(job.height, rendition["frame_width"], rendition["frame_height"], copy=False)
         out = work / "hls"
         started = time.monotonic()
         allowed = budget.BUDGET.output_bytes(int(row["size_bytes"] or 0))
@@ -371,8 +371,8 @@ class Packager:
             with self._owned(job) as cur:
                 if job.stage == jobs.FIRST:
                     videos.mark_failed(cur, vid, reason)
-                elif job.stage == jobs.RUNG:
-                    videos.rendition_failed(cur, vid, job.label, reason)
+                elif job.stage == jobs.RENDITION:
+                    videos.rendition_failed(cur, vid, job.height, reason)
                 remaining = jobs.fail(cur, job, reason)
         except LeaseLost:
             self._cleanup_if_deleted(vid)
@@ -562,7 +562,7 @@ class Packager:
             self.current[lane] = {
                 "video_id": job.video_id,
                 "stage": job.stage,
-                "label": job.label or None,
+                "label": job.height or None,  # the JSON keeps its name
                 "attempt": job.attempts,
                 "lane": lane,
                 "since": utcnow().isoformat(timespec="milliseconds") + "Z",

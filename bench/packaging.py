@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 # This tree's file-svc and vs_common (not whatever the virtualenv has installed).
 sys.path[:0] = [str(ROOT / "file-svc"), str(ROOT / "common")]
 
-from file_svc.hls import SEGMENT_SECONDS, Rung, _maxrate_kbps  # noqa: E402
+from file_svc.media.planning import SEGMENT_SECONDS, Rendition, maxrate_kbps  # noqa: E402
 from harness import Stack  # noqa: E402
 
 BEGIN, END = "<!-- packaging -->", "<!-- /packaging -->"
@@ -119,7 +119,7 @@ def bare_copy(src: Path, out: Path) -> None:
 
 def x264(width: int, height: int) -> list[str]:
     """The packager's encoder settings (the same rate cap, profile and keyframe rhythm)."""
-    rate = _maxrate_kbps(Rung(min(width, height), width, height, False), 30)
+    rate = maxrate_kbps(Rendition(min(width, height), width, height, False), 30)
     return [
         *f"-c:v libx264 -preset veryfast -crf 23 -maxrate {rate}k -bufsize {2 * rate}k".split(),
         *f"-profile:v high -pix_fmt yuv420p -force_key_frames expr:gte(t,n_forced*{SEGMENT_SECONDS})".split(),

@@ -13,7 +13,8 @@ from vs_common.errors import error_response
 from vs_common.health import health_blueprint
 from vs_common.settings import Settings
 
-from . import budget, config
+from . import config
+from .media.budget import Budget
 from .storage import StorageUnavailable, make_storage
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or config.load()
     # file-svc does not migrate: the apps and the packager do (it only reads and writes rows).
     app = service_app(__name__, "file-svc", settings, migrate_schema=False)
-    budget.configure(settings)
+    app.extensions["budget"] = Budget.from_settings(settings)
     app.extensions["storage"] = make_storage(settings)
     # Compare digests, so that neither the content nor the length of the token leaks.
     expected = hashlib.sha256(f"Bearer {settings.internal_token}".encode()).digest()

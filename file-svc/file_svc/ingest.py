@@ -16,7 +16,9 @@ from vs_common import layout
 from vs_common.videos import new_video_id
 from vs_common.wire import UPLOAD_CHUNK, valid_video_id
 
-from .probe import NotAVideo, Probe, check_complete, probe_file
+from .media.budget import Budget
+from .media.errors import NotAVideo
+from .media.probe import Probe, check_complete, probe_file
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +103,12 @@ def receive(
     return video_id, size
 
 
-def validate(temp_dir: str, video_id: str) -> tuple[Probe, Path]:
+def validate(temp_dir: str, video_id: str, budget: Budget) -> tuple[Probe, Path]:
     """Probe the received file (`receive`'s); rename it to its real extension. Removes it if bad."""
     part = layout.part_path(temp_dir, video_id)
     try:
-        probe = probe_file(str(part))
-        check_complete(str(part), probe)
+        probe = probe_file(str(part), budget)
+        check_complete(str(part), probe, budget)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -115,12 +117,12 @@ def validate(temp_dir: str, video_id: str) -> tuple[Probe, Path]:
     return probe, final
 
 
-def adopt(video_id: str, src: Path, temp_dir: str) -> tuple[Probe, Path]:
+def adopt(video_id: str, src: Path, temp_dir: str, budget: Budget) -> tuple[Probe, Path]:
     """A file received elsewhere in the temp volume (a resumable upload): probe it where
     it is, then link it in as the upload of `video_id` for the packager (a hard link: the
     same file system; the owner removes its own name for it afterwards). Idempotent."""
-    probe = probe_file(str(src))
-    check_complete(str(src), probe)
+    probe = probe_file(str(src), budget)
+    check_complete(str(src), probe, budget)
     sources_dir(temp_dir)
     final = layout.source_path(temp_dir, video_id, probe.ext)
     if not final.exists():

@@ -16,7 +16,7 @@ import logging
 from vs_common import layout, videos
 from vs_common.db import Database
 
-from . import hls
+from .media.playlists import master_playlist, parse_master
 from .storage import ObjectNotFound
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def publish_master(db: Database, storage, video_id: str) -> bool:
         if any(r["bandwidth"] is None for r in ready):
             ready = _with_published_attributes(cur, storage, video_id, ready)
         tracks = videos.captions_of(cur, video_id)
-        storage.put_bytes(layout.master(video_id), hls.master_playlist(ready, tracks).encode())
+        storage.put_bytes(layout.master(video_id), master_playlist(ready, tracks).encode())
     return True
 
 
@@ -65,43 +65,3 @@ def _read(storage, key: str) -> str:
         with open(stream.path, "rb") as fh:
             return fh.read().decode()
     return b"".join(stream.body).decode()
-
-
-def parse_master(text: str) -> dict[int, dict]:
-    """{height: attributes} of each `#EXT-X-STREAM-INF` + `<height>p/index.m3u8` pair."""
-    out: dict[int, dict] = {}
-    attrs: dict | None = None
-    for line in text.splitlines():
-        if line.startswith("#EXT-X-STREAM-INF:"):
-            attrs = _attributes(line.split(":", 1)[1])
-        elif attrs is not None and line.endswith("p/index.m3u8") and line[:-12].isdigit():
-            width, _, height = attrs.get("RESOLUTION", "0x0").partition("x")
-            out[int(line[:-12])] = {
-                "frame_width": int(width),
-                "frame_height": int(height),
-                "bandwidth": int(attrs.get("BANDWIDTH", 0)),
-                "average_bandwidth": int(attrs.get("AVERAGE-BANDWIDTH", attrs.get("BANDWIDTH", 0))),
-                "codecs": attrs.get("CODECS", ""),
-                "frame_rate": float(attrs["FRAME-RATE"]) if "FRAME-RATE" in attrs else None,
-            }
-            attrs = None
-    return out
-
-
-def _attributes(text: str) -> dict[str, str]:
-    """An HLS attribute list (`A=1,B="x,y"`) as a dict, quotes removed."""
-    out, key, value, quoted, reading_key = {}, "", "", False, True
-    for ch in text + ",":
-        if reading_key:
-            if ch == "=":
-                reading_key = False
-            else:
-                key += ch
-        elif ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            out[key.strip()] = value
-            key, value, reading_key = "", "", True
-        else:
-            value += ch
-    return out

@@ -41,9 +41,12 @@ from vs_common.observe import PACKAGING_JOB_DURATION, QUEUE_DEPTH, UPLOAD_TO_REA
 from vs_common.schema import migrate
 from vs_common.settings import Settings
 
-from . import budget, caption_tracks, config, hls, ingest
+from . import caption_tracks, config, ingest
 from .master import publish_master
-from .probe import NotAVideo, Probe, ProbeFailed, probe_file, run_ffprobe, subtitle_streams
+from .media import encoding, planning, playlists, runner
+from .media.budget import Budget
+from .media.errors import Cancelled, NotAVideo, OverBudget, PackagingError, ProbeFailed
+from .media.probe import Probe, list_subtitle_streams, probe_file
 from .storage import ObjectNotFound, StorageUnavailable, make_storage
 
 log = logging.getLogger("file_svc.packager")
@@ -59,8 +62,8 @@ class FirstPlan:
     video_id: str
     src: Path
     probe: Probe
-    rungs: list
-    first: object  # the rung made first (hls.plan_rungs' Rung)
+    renditions: list[planning.Rendition]
+    first: planning.Rendition  # the one made before `ready`
     subtitles: list
     uploaded: frozenset[str]
     out: Path
@@ -107,7 +110,7 @@ class Packager:
 
     def __init__(self, settings: Settings):
         self.s = settings
-        budget.configure(settings)
+        self.budget = Budget.from_settings(settings)
         self.db = Database(settings)
         self.storage = make_storage(settings)
         self.worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}"
@@ -136,17 +139,17 @@ class Packager:
         self._cancels[job.id] = cancel
         renewer = threading.Thread(target=self._keep_lease, args=(job, cancel), daemon=True)
         renewer.start()
-        stage = {jobs.FIRST: self._first, jobs.RENDITION: self._rung, jobs.THUMBS: self._thumbs}[job.stage]
+        stage = {jobs.FIRST: self._first, jobs.RENDITION: self._rendition, jobs.THUMBS: self._thumbs}[job.stage]
         started, outcome = time.monotonic(), "failed_attempt"
         try:
             work.mkdir(parents=True, exist_ok=True)
             stage(job, row, work, cancel)
             outcome = "done"
-        except hls.OverBudget as exc:
+        except OverBudget as exc:
             outcome = "gave_up"
             self._give_up(job, str(exc))  # the same on every attempt: no retry
-        except (LeaseLost, hls.Cancelled) as exc:
-            if self.stop.is_set() and isinstance(exc, hls.Cancelled):
+        except (LeaseLost, Cancelled) as exc:
+            if self.stop.is_set() and isinstance(exc, Cancelled):
                 outcome = "handed_back"
                 log.info("%s handed back: the packager is stopping", job.describe())
                 jobs.release(self.db, job)
@@ -154,7 +157,7 @@ class Packager:
                 outcome = "abandoned"
                 log.warning("%s: %s; abandoning", job.describe(), exc)
                 self._cleanup_if_deleted(job.video_id)
-        except (NotAVideo, hls.PackagingError, StorageUnavailable, ObjectNotFound, OSError) as exc:
+        except (NotAVideo, PackagingError, StorageUnavailable, ObjectNotFound, OSError) as exc:
             self._failed_attempt(job, str(exc) or exc.__class__.__name__)
         except DatabaseUnavailable:
             raise
@@ -201,9 +204,9 @@ class Packager:
             "video %s ready in %.2fs (%s %s; %d more rendition(s) queued)",
             job.video_id,
             time.monotonic() - started,
-            plan.first.name,
+            plan.first.folder,
             "copied" if plan.first.copy else "transcoded",
-            len(plan.rungs) - 1,
+            len(plan.renditions) - 1,
         )
 
     def _plan_first(self, job: Job, row: dict, work: Path) -> FirstPlan:
@@ -214,21 +217,21 @@ class Packager:
         caption_tracks.forget_embedded(self.db, self.storage, vid)  # made again below
         src = self._source(row, work)
         probe = self._probe(row, src)
-        rungs = hls.plan_rungs(probe, self.s.hls_ladder)
+        renditions = planning.plan_renditions(probe, self.s.hls_ladder)
         dw, dh = probe.display_size
         with self._owned(job) as cur:
             videos.set_media(cur, vid, probe.duration_s, dw, dh)
-            videos.plan_renditions(cur, vid, [(r.label, r.width, r.height, r.copy) for r in rungs])
+            videos.plan_renditions(cur, vid, [(r.height, r.frame_width, r.frame_height, r.copy) for r in renditions])
         return FirstPlan(
             video_id=vid,
             src=src,
             probe=probe,
-            rungs=rungs,
-            first=rungs[-1] if rungs[-1].copy else rungs[0],
+            renditions=renditions,
+            first=planning.first_rendition(renditions),
             subtitles=self._subtitles(probe, src),
             uploaded=videos.uploaded_caption_languages(self.db, vid),
             out=work / "hls",
-            allowed=budget.BUDGET.output_bytes(int(row["size_bytes"] or 0)),
+            allowed=self.budget.output_bytes(int(row["size_bytes"] or 0)),
         )
 
     def _make_first(self, plan: FirstPlan, row: dict, work: Path, cancel: threading.Event) -> FirstMade:
@@ -238,24 +241,30 @@ class Packager:
         src, probe, first = plan.src, plan.probe, plan.first
         log_path = work / "ffmpeg.log"
         with ThreadPoolExecutor(2, thread_name_prefix=f"poster-{plan.video_id[:6]}") as pool:
-            poster = pool.submit(hls.make_poster, src, work / "images", probe, work / "images.log", cancel)
+            poster = pool.submit(
+                encoding.make_poster, src, work / "images", probe, self.budget, work / "images.log", cancel
+            )
             tracks = pool.submit(self._embedded_tracks, src, plan.subtitles, work, cancel, plan.uploaded)
             try:
                 if first.copy:
-                    hls.remux_rung(src, plan.out / first.name, probe, log_path, cancel, limit=plan.allowed)
-                    keyframes = hls.segment_boundaries(plan.out / first.name / layout.MEDIA_PLAYLIST)
+                    encoding.remux_rendition(
+                        src, plan.out / first.folder, probe, self.budget, log_path, cancel, limit=plan.allowed
+                    )
+                    keyframes = playlists.segment_boundaries(plan.out / first.folder / layout.MEDIA_PLAYLIST)
                 else:
-                    hls.transcode_rungs(src, [first], plan.out, probe, log_path, None, cancel, limit=plan.allowed)
+                    encoding.transcode_renditions(
+                        src, [first], plan.out, probe, self.budget, log_path, cancel=cancel, limit=plan.allowed
+                    )
                     keyframes = None
             except BaseException:
                 cancel.set()  # stop the poster's ffmpeg too; this attempt is over
                 raise
             poster_path, embedded = poster.result(), tracks.result()
-        stats = hls.rung_stats(
-            first,
-            plan.out / first.name,
+        stats = encoding.rendition_stats(
+            plan.out / first.folder,
             probe.has_audio,
-            hls.output_fps(probe.frame_rate),
+            planning.output_fps(probe.frame_rate),
+            self.budget,
             probe if first.copy else None,
         )
         return FirstMade(keyframes=keyframes, poster=poster_path, embedded=embedded, stats=stats)
@@ -264,11 +273,11 @@ class Packager:
         """Everything was made before anything is published; the master goes last."""
         vid = plan.video_id
         self._reserve(job, plan.first, plan.out, plan.allowed)
-        self._publish_rung(job, plan.out, plan.first)
+        self._publish_rendition(job, plan.out, plan.first)
         self.storage.put_file(layout.poster(vid), str(made.poster))
         caption_tracks.publish_embedded(self.storage, vid, made.embedded, plan.probe.duration_s)
         with self._owned(job) as cur:
-            videos.rendition_ready(cur, vid, plan.first.label, made.stats)
+            videos.rendition_ready(cur, vid, plan.first.height, made.stats)
             unused = caption_tracks.record_embedded(cur, vid, made.embedded)
         for key in unused:  # an upload of that language came meanwhile: it stands
             self.storage.delete(key)
@@ -279,53 +288,56 @@ class Packager:
         with self._owned(job) as cur:
             videos.mark_ready(cur, plan.video_id)
             jobs.enqueue(cur, plan.video_id, jobs.THUMBS)
-            for rung in plan.rungs:
-                if rung is not plan.first:
-                    jobs.enqueue(cur, plan.video_id, jobs.RENDITION, rung.label, payload={"keyframes": keyframes})
+            for rendition in plan.renditions:
+                if rendition is not plan.first:
+                    payload = {"keyframes": keyframes}
+                    jobs.enqueue(cur, plan.video_id, jobs.RENDITION, rendition.height, payload=payload)
             jobs.finish(cur, job)
 
-    def _rung(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
+    def _rendition(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
         """One more rendition, encoded alone (so any packager can take it, and a crash loses
         only it), published, then named in the master."""
         vid = job.video_id
-        rendition = videos.rendition_row(self.db, vid, job.height)
-        if row["status"] != "ready" or rendition is None or rendition["status"] == "ready":
+        planned = videos.rendition_row(self.db, vid, job.height)
+        if row["status"] != "ready" or planned is None or planned["status"] == "ready":
             self._done(job)  # nothing (left) to do
             return
         src = self._source(row, work)
         probe = self._probe(row, src)
-        rung = hls.Rung(job.height, rendition["frame_width"], rendition["frame_height"], copy=False)
+        rendition = planning.Rendition(job.height, planned["frame_width"], planned["frame_height"], copy=False)
         out = work / "hls"
         started = time.monotonic()
-        allowed = budget.BUDGET.output_bytes(int(row["size_bytes"] or 0))
+        allowed = self.budget.output_bytes(int(row["size_bytes"] or 0))
         with self.db.transaction() as cur:
-            left = allowed - videos.output_used(cur, vid, rung.label)
-        hls.transcode_rungs(
+            left = allowed - videos.output_used(cur, vid, rendition.height)
+        encoding.transcode_renditions(
             src,
-            [rung],
+            [rendition],
             out,
             probe,
+            self.budget,
             work / "ffmpeg.log",
-            job.payload.get("keyframes"),
-            cancel,
+            keyframes=job.payload.get("keyframes"),
+            cancel=cancel,
             nice=self.s.packaging_background_nice,
             limit=max(0, left),
         )
-        stats = hls.rung_stats(rung, out / rung.name, probe.has_audio, hls.output_fps(probe.frame_rate))
-        self._reserve(job, rung, out, allowed)
-        self._publish_rung(job, out, rung)
+        fps = planning.output_fps(probe.frame_rate)
+        stats = encoding.rendition_stats(out / rendition.folder, probe.has_audio, fps, self.budget)
+        self._reserve(job, rendition, out, allowed)
+        self._publish_rendition(job, out, rendition)
         with self._owned(job) as cur:
-            videos.rendition_ready(cur, vid, rung.label, stats)
+            videos.rendition_ready(cur, vid, rendition.height, stats)
         publish_master(self.db, self.storage, vid)
         self._done(job)
-        log.info("video %s: %s ready in %.2fs", vid, rung.name, time.monotonic() - started)
+        log.info("video %s: %s ready in %.2fs", vid, rendition.folder, time.monotonic() - started)
 
     def _thumbs(self, job: Job, row: dict, work: Path, cancel: threading.Event) -> None:
         """Five thumbnails for the library's hover preview."""
         src = self._source(row, work)
         probe = self._probe(row, src)
-        shots = hls.make_thumbnails(
-            src, work / "images", probe, work / "images.log", cancel, nice=self.s.packaging_background_nice
+        shots = encoding.make_thumbnails(
+            src, work / "images", probe, self.budget, work / "images.log", cancel, nice=self.s.packaging_background_nice
         )
         jobs.renew(self.db, job, self.s.job_lease_seconds)  # the video still exists: publish
         for thumb in shots:
@@ -333,17 +345,18 @@ class Packager:
         self._done(job)
 
     # -- publishing and finishing ------------------------------------------------------
-    def _reserve(self, job: Job, rung: hls.Rung, out: Path, allowed: int) -> None:
-        """Count the rung's bytes against the video's output budget before publishing it."""
+    def _reserve(self, job: Job, rendition: planning.Rendition, out: Path, allowed: int) -> None:
+        """Count the rendition's bytes against the video's output budget before publishing it."""
+        made = runner.folder_bytes(out / rendition.folder)
         with self._owned(job) as cur:
-            if not videos.reserve_output(cur, job.video_id, rung.label, hls.folder_bytes(out / rung.name), allowed):
-                raise hls.OverBudget(allowed)
+            if not videos.reserve_output(cur, job.video_id, rendition.height, made, allowed):
+                raise OverBudget(allowed, self.budget)
 
-    def _publish_rung(self, job: Job, out: Path, rung: hls.Rung) -> None:
+    def _publish_rendition(self, job: Job, out: Path, rendition: planning.Rendition) -> None:
         """Segments, then the media playlist that names them, once the job is still ours."""
         jobs.renew(self.db, job, self.s.job_lease_seconds)
-        for path in hls.rung_files(out / rung.name):
-            self.storage.put_file(layout.rendition_file(job.video_id, rung.label, path.name), str(path))
+        for path in playlists.rendition_files(out / rendition.folder):
+            self.storage.put_file(layout.rendition_file(job.video_id, rendition.height, path.name), str(path))
 
     def _done(self, job: Job) -> None:
         """The job is done; the video's temp source goes once none of its jobs needs it.
@@ -427,8 +440,10 @@ class Packager:
         """The upload's subtitle streams as caption tracks; whatever goes wrong with them
         is logged, never a failure of the video (but a cancelled job stays cancelled)."""
         try:
-            return caption_tracks.embedded_tracks(src, subtitles, work, cancel, uploaded)
-        except hls.Cancelled:
+            return caption_tracks.embedded_tracks(
+                src, subtitles, work, budget=self.budget, cancel=cancel, skip=uploaded
+            )
+        except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - captions are extra: the video goes on without them
             log.exception("the subtitle streams of %s could not be made into caption tracks", src.name)
@@ -440,7 +455,7 @@ class Packager:
         if probe.subtitles is not None:
             return probe.subtitles
         try:
-            return subtitle_streams(run_ffprobe(["-show_streams"], str(src)).get("streams", []))
+            return list_subtitle_streams(str(src), self.budget)
         except (ProbeFailed, OSError, ValueError, subprocess.TimeoutExpired) as exc:
             log.warning("the subtitle streams of %s could not be listed: %s", src.name, exc)
             return []
@@ -449,7 +464,7 @@ class Packager:
         """file-svc's probe at upload, kept in the row; probed again only for older rows."""
         if row.get("probe"):
             return Probe.from_summary(json.loads(row["probe"]))
-        return probe_file(str(src))
+        return probe_file(str(src), self.budget)
 
     # -- housekeeping ---------------------------------------------------------------
     def sweep(self) -> None:

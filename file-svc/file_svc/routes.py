@@ -14,8 +14,8 @@ from vs_common.errors import error_response
 from vs_common.wire import drain, valid_video_id
 
 from . import caption_tracks, ingest
+from .media.errors import NotAVideo
 from .openapi import OPENAPI
-from .probe import NotAVideo
 from .serving import cache_control
 from .storage import ObjectNotFound
 
@@ -55,7 +55,7 @@ def upload():
     except NotAVideo as exc:
         return error_response(415, exc.code, str(exc))
     try:
-        probe, source = ingest.validate(s.temp_dir, video_id)
+        probe, source = ingest.validate(s.temp_dir, video_id, current_app.extensions["budget"])
     except NotAVideo as exc:
         log.info("upload refused: %s", exc)
         return error_response(415, exc.code, str(exc))
@@ -85,7 +85,7 @@ def import_upload():
     if not src.is_file():
         return error_response(404, "not_found", "No such file in the temp volume.")
     try:
-        probe, source = ingest.adopt(video_id, src, s.temp_dir)
+        probe, source = ingest.adopt(video_id, src, s.temp_dir, current_app.extensions["budget"])
     except NotAVideo as exc:
         log.info("import refused: %s", exc)
         return error_response(415, exc.code, str(exc))

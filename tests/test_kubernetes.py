@@ -330,7 +330,7 @@ def env_read_by(*files: str) -> set[str]:
 
 SETTINGS_ENV = env_read_by("common/vs_common/settings.py")
 GUNICORN_ENV = env_read_by("common/vs_common/gunicorn_conf.py")
-PACKAGER_ENV = env_read_by("file-svc/file_svc/packager.py")
+PACKAGER_ENV = env_read_by(*(str(p.relative_to(ROOT)) for p in (ROOT / "file-svc/file_svc/packager").rglob("*.py")))
 
 
 def test_the_parser_finds_what_settings_reads():

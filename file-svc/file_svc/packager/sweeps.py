@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from vs_common import jobs, layout, videos
+from vs_common import jobs, layout, uploads_table, videos
 from vs_common.db import DatabaseUnavailable, utcnow
 
 from .. import ingest
@@ -75,15 +75,12 @@ def _sweep_uploads(services: Services) -> None:
     root = layout.uploads_root(temp_dir)
     now = utcnow()
     try:
-        gone = db.query(
-            "SELECT id FROM uploads WHERE expires_at < ? AND (lock_until IS NULL OR lock_until < ?)", (now, now)
-        )
-        for r in gone:
-            shutil.rmtree(layout.upload_folder(temp_dir, r["id"]), ignore_errors=True)
-            db.execute("DELETE FROM uploads WHERE id = ? AND expires_at < ?", (r["id"], now))
-            log.info("sweep: removed the expired upload %s", r["id"])
+        for upload_id in uploads_table.expired_ids(db, now):
+            shutil.rmtree(layout.upload_folder(temp_dir, upload_id), ignore_errors=True)
+            uploads_table.delete_expired(db, upload_id, now)
+            log.info("sweep: removed the expired upload %s", upload_id)
         if root.is_dir():
-            known = {r["id"] for r in db.query("SELECT id FROM uploads")}
+            known = uploads_table.known_ids(db)
             cutoff = time.time() - ORPHAN_AGE
             for path in root.iterdir():
                 if path.name not in known and path.stat().st_mtime < cutoff:

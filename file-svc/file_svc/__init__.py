@@ -1,4 +1,6 @@
-"""file-svc: stores uploads, serves HLS and posters, runs the packaging workers."""
+"""file-svc: stores uploads (probed), serves a video's objects (HLS, poster, thumbnails,
+original), deletes them, and writes caption tracks. The packaging workers are a process
+of their own (`python -m file_svc.packager`), from the same package."""
 
 from __future__ import annotations
 
@@ -46,9 +48,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             503, "storage_unavailable", "The video storage is unavailable; try again shortly.", {"Retry-After": "5"}
         )
 
-    from .routes import bp
+    from . import routes
 
-    app.register_blueprint(bp)
+    routes.register(app)
     storage = app.extensions["storage"]
     app.register_blueprint(health_blueprint({"storage": storage.check, "database": app.extensions["db"].ping}))
     return app

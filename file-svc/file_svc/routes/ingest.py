@@ -61,16 +61,15 @@ def upload():
 
 @bp.post("/videos/import")
 def import_upload():
-    """Take a file that upload-webapp received into the shared temp volume (`path`, under
-    TEMP_DIR/uploads/), probe it where it is, store it as the original of `id`: 201 as
-    `POST /videos`. Refused: 415, and the file is left to its owner, upload-webapp."""
+    """Take the file of a resumable upload that upload-webapp received into the shared temp
+    volume (JSON `id`: the upload's id, its file TEMP_DIR/uploads/<id>/data), probe it where
+    it is, store it as the original of the video of that id: 201 as `POST /videos`.
+    Refused: 415, and the file is left to its owner, upload-webapp."""
     settings = app_settings()
-    body = request.get_json(silent=True) or {}
-    video_id, path = body.get("id"), body.get("path")
+    body = request.get_json(silent=True)
+    video_id = body.get("id") if isinstance(body, dict) else None
     if not isinstance(video_id, str) or not valid_video_id(video_id):
         return error_response(400, "bad_id", "The id must be 12 to 32 URL-safe characters.")
-    if not isinstance(path, str) or path != f"uploads/{video_id}/data":
-        return error_response(400, "bad_path", "The path must be uploads/<id>/data in the temp volume.")
     src = layout.upload_data(settings.temp_dir, video_id)
     if not src.is_file():
         return error_response(404, "not_found", "No such file in the temp volume.")

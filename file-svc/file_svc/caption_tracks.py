@@ -11,7 +11,7 @@ new version never meets since its name is new; the playlist `no-cache`.
 Adding, replacing or removing a track: the new files are put first; then the row is
 changed under the video's row lock; then the master is written by its one writer
 (master.publish_master, which also leaves it alone while nothing is playable: the
-first rung's call names the tracks then); then the old files go, once the master no
+first rendition's call names the tracks then); then the old files go, once the master no
 longer names them. A failure on the way undoes what was done (the new files, the row
 change), so nothing half-written stays; the answer is then 503 (or 404, the video gone).
 """

@@ -30,7 +30,7 @@ def publish_master(db: Database, storage, video_id: str) -> bool:
         ready = videos.ready_renditions(cur, video_id)
         if not ready:
             # Nothing playable yet (a track added while the video is packaged, or to a
-            # failed one): the first rung's call writes the master, tracks included.
+            # failed one): the first rendition's call writes the master, tracks included.
             return True
         if any(r["bandwidth"] is None for r in ready):
             ready = _with_published_attributes(cur, storage, video_id, ready)

@@ -114,7 +114,7 @@ OPENAPI = {
             "put": {
                 "summary": "Add or replace a caption track (streaming-svc's caption uploads): the body is its "
                 "WebVTT as vs_common.captions writes it (checked again); stored under hls/captions/ as "
-                "<language>.<version>.vtt and .m3u8, named in the master (once the video has a playable rung)",
+                "<language>.<version>.vtt and .m3u8, named in the master (once the video has a playable rendition)",
                 "parameters": [
                     _ID,
                     _LANGUAGE,

@@ -12,7 +12,8 @@
 - `playlists`: the text of playlists (master, caption tracks) and what is read back
   from a rendition's (segment boundaries, its files in publishing order).
 
-A later stage adds a module of its own here (tone-mapping HDR is a filter in
-`encoding`'s chain and a decision in `planning`; a transcription reads audio through
-`runner` like the others).
+Where later work goes: tone-mapping HDR sources is a decision in `planning` (from what
+`probe` reads of the stream's colour) and a filter in `encoding._video_filters`; the
+audio a transcription reads is an ffmpeg run of its own in `encoding` (or a module
+beside it), started through `runner` like every other.
 """

@@ -7,8 +7,10 @@ raises (attempt.py says what each error comes to).
 - `rendition`: one more rendition, encoded alone;
 - `thumbnails`: the library's hover pictures.
 
-A new stage is a module here, a name in vs_common.jobs (with its priority) and a line in
-STAGES; the stage that queues it says when it runs.
+A new stage (a transcription of the audio into a caption track, say) is a module here,
+a name in vs_common.jobs (with its priority) and a line in STAGES; the stage that queues
+it says when it runs (`first._ready` queues the background ones); what it runs through
+ffmpeg goes in media/, what it publishes through `publishing` (or caption_tracks).
 """
 
 from __future__ import annotations

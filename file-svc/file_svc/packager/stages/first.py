@@ -4,8 +4,9 @@ the other renditions are queued, in the transaction that marks it ready. Four st
 read top to bottom: plan, make, publish, ready.
 
 It runs at full priority, in lanes of its own (worker.py), so that a new video never
-waits for another one's background work. (A rendition published while it is still being
-encoded would be a step between make and publish, `publishing` doing the putting.)
+waits for another one's background work. A first rendition published while it encodes
+(progressive) would change `_encode` alone: finished segments handed to `publishing` as
+they land, the media playlist last, the rest of the steps as they are.
 """
 
 from __future__ import annotations

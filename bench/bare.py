@@ -15,7 +15,7 @@ from harness import ROOT
 # This tree's file-svc and vs_common (not whatever the virtualenv has installed), for the
 # packager's own encoder settings.
 sys.path[:0] = [str(ROOT / "file-svc"), str(ROOT / "common")]
-from file_svc.hls import SEGMENT_SECONDS, Rung, maxrate_kbps  # noqa: E402
+from file_svc.media.planning import SEGMENT_SECONDS, Rendition, maxrate_kbps  # noqa: E402
 
 SECONDS = 60  # the source clip's length
 HLS = "-f hls -hls_time 4 -hls_playlist_type vod".split()
@@ -85,7 +85,7 @@ def bare_copy(src: Path, out: Path) -> None:
 
 def x264(width: int, height: int) -> list[str]:
     """The packager's encoder settings (the same rate cap, profile and keyframe rhythm)."""
-    rate = maxrate_kbps(Rung(min(width, height), width, height, False), 30)
+    rate = maxrate_kbps(Rendition(min(width, height), width, height, False), 30)
     return [
         *f"-c:v libx264 -preset veryfast -crf 23 -maxrate {rate}k -bufsize {2 * rate}k".split(),
         *f"-profile:v high -pix_fmt yuv420p -force_key_frames expr:gte(t,n_forced*{SEGMENT_SECONDS})".split(),

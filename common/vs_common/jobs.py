@@ -1,9 +1,12 @@
 """The packaging queue: one row per stage of a video's packaging, claimed with a lease.
 
 Stages, claimed lowest priority number first:
-- `first` (0): probe, the first playable rung, the poster, the master, `ready`;
+- `first` (0): probe, the first playable rendition, the poster, the master, `ready`;
 - `thumbs` (5): the library's hover thumbnails;
-- `rung` (10, one per other rendition, `label` its short side).
+- `rung` (10, jobs.RENDITION): one per other rendition, `height` its nominal height
+  (the short side).
+The table spells a rendition job's stage `rung` and its height `label` (renamed by a
+later migration); code names them RENDITION and `height`, mapped here.
 The first stage enqueues the others when the video is `ready`, so background work
 exists only for playable videos, and a new video's first stage is always ahead of it.
 
@@ -25,8 +28,8 @@ from datetime import datetime, timedelta
 
 from .db import Cursor, Database, utcnow
 
-FIRST, THUMBS, RUNG = "first", "thumbs", "rung"
-PRIORITY = {FIRST: 0, THUMBS: 5, RUNG: 10}
+FIRST, THUMBS, RENDITION = "first", "thumbs", "rung"
+PRIORITY = {FIRST: 0, THUMBS: 5, RENDITION: 10}
 _CLAIMABLE = "(status = 'queued' OR (status = 'running' AND lease_until < ?))"
 
 
@@ -36,22 +39,23 @@ class LeaseLost(RuntimeError):
 
 @dataclass
 class Job:
-    """A claimed job: `token` proves ownership in every update."""
+    """A claimed job: `token` proves ownership in every update; `height` names the
+    rendition of a RENDITION job (0 for the other stages)."""
 
     id: int
     video_id: str
     stage: str
-    label: int
+    height: int
     attempts: int
     token: str
     payload: dict = field(default_factory=dict)
 
     def describe(self) -> str:
-        return f"{self.stage}{f' {self.label}p' if self.stage == RUNG else ''} of {self.video_id}"
+        return f"{self.stage}{f' {self.height}p' if self.stage == RENDITION else ''} of {self.video_id}"
 
 
 def enqueue(
-    cur: Cursor, video_id: str, stage: str, label: int = 0, payload: dict | None = None, now: datetime | None = None
+    cur: Cursor, video_id: str, stage: str, height: int = 0, payload: dict | None = None, now: datetime | None = None
 ) -> None:
     """(Re)queue one stage of a video, attempts reset. A payload of None keeps the old one."""
     now = now or utcnow()
@@ -65,13 +69,13 @@ def enqueue(
         params.append(json.dumps(payload))
     changed = cur.execute(
         f"UPDATE packaging_jobs SET {sets} WHERE video_id = ? AND stage = ? AND label = ?",
-        [*params, video_id, stage, label],
+        [*params, video_id, stage, height],
     ).rowcount
     if changed == 0:
         cur.execute(
             "INSERT INTO packaging_jobs (video_id, stage, label, priority, status, attempts, payload, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
-            (video_id, stage, label, PRIORITY[stage], json.dumps(payload or {}), now, now),
+            (video_id, stage, height, PRIORITY[stage], json.dumps(payload or {}), now, now),
         )
 
 
@@ -95,13 +99,14 @@ def claim(db: Database, worker: str, lease_seconds: int, stages: tuple[str, ...]
             if changed != 1:
                 continue  # another packager was quicker
             got = cur.execute(
-                "SELECT id, video_id, stage, label, attempts, payload FROM packaging_jobs WHERE id = ?", (row["id"],)
+                "SELECT id, video_id, stage, label AS height, attempts, payload FROM packaging_jobs WHERE id = ?",
+                (row["id"],),
             ).fetchone()
         return Job(
             got["id"],
             got["video_id"],
             got["stage"],
-            int(got["label"]),
+            int(got["height"]),
             int(got["attempts"]),
             token,
             json.loads(got["payload"] or "{}"),

@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 import secrets
 
-from . import jobs
+from . import jobs, layout
 from .db import Cursor, Database, as_datetime, utcnow
 from .settings import Settings
+
+# The renditions table names a rendition's nominal height (the short side: 360 for 640x360
+# and for 360x640) `label` and its pixel size `width` x `height` (renamed by a later
+# migration). Code reads them as `height`, `frame_width` and `frame_height`: mapped here,
+# in every read of the table, and in the parameters of its writes.
+_RENDITION_COLUMNS = (
+    "video_id, label AS height, width AS frame_width, height AS frame_height, copied, status, error, bytes, "
+    "bandwidth, average_bandwidth, codecs, frame_rate, created_at, updated_at"
+)
 
 
 def new_video_id() -> str:
@@ -17,7 +26,7 @@ def new_video_id() -> str:
 
 def video_path_for(settings: Settings, video_id: str) -> str:
     """The storage URL of the master playlist, as the spec's `video_path` column."""
-    key = f"videos/{video_id}/hls/master.m3u8"
+    key = layout.master(video_id)
     if settings.storage_backend == "s3":
         return f"s3://{settings.s3_bucket}/{key}"
     return f"local://{key}"
@@ -33,7 +42,7 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
     VIDEO object of design.md."""
     base = streaming_public_url.rstrip("/")
     renditions = [
-        {"height": r["label"], "status": r["status"], "error": r["error"] if r["status"] == "failed" else None}
+        {"height": r["height"], "status": r["status"], "error": r["error"] if r["status"] == "failed" else None}
         for r in row.get("renditions") or []
     ]
     return {
@@ -52,10 +61,10 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "phase": row.get("phase") if row["status"] == "processing" else None,
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
-        "poster_url": f"{base}/videos/{row['id']}/poster.jpg",
+        "poster_url": f"{base}/{layout.poster(row['id'])}",
         "watch_url": f"{base}/videos/{row['id']}",
         # The library's hover pictures, listed once they are published (never asked for before).
-        "thumbnails": [f"{base}/videos/{row['id']}/thumbs/{k}.jpg" for k in range(1, 6)]
+        "thumbnails": [f"{base}/{layout.thumb(row['id'], name)}" for name in layout.THUMBNAILS]
         if row.get("thumbnails")
         else [],
     }
@@ -107,7 +116,7 @@ def _attach(db: Database, rows: list[dict]) -> list[dict]:
     ids = [r["id"] for r in rows]
     marks = ", ".join("?" for _ in ids)
     by_video: dict[str, list[dict]] = {}
-    for r in db.query(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY label", ids):
+    for r in db.query(f"SELECT {_RENDITION_COLUMNS} FROM renditions WHERE video_id IN ({marks}) ORDER BY label", ids):
         by_video.setdefault(r["video_id"], []).append(r)
     tracks: dict[str, list[dict]] = {}
     for c in db.query(
@@ -211,7 +220,7 @@ def retry_video(db: Database, video_id: str) -> bool:
         if row["status"] != "ready":
             return False
         failed = cur.execute(
-            "SELECT label FROM renditions WHERE video_id = ? AND status = 'failed'", (video_id,)
+            "SELECT label AS height FROM renditions WHERE video_id = ? AND status = 'failed'", (video_id,)
         ).fetchall()
         thumbs = cur.execute(
             "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND status = 'failed'",
@@ -222,9 +231,9 @@ def retry_video(db: Database, video_id: str) -> bool:
         for r in failed:
             cur.execute(
                 "UPDATE renditions SET status = 'pending', error = NULL, updated_at = ? WHERE video_id = ? AND label = ?",
-                (now, video_id, r["label"]),
+                (now, video_id, r["height"]),
             )
-            jobs.enqueue(cur, video_id, jobs.RUNG, r["label"], now=now)
+            jobs.enqueue(cur, video_id, jobs.RENDITION, r["height"], now=now)
         if thumbs:
             jobs.enqueue(cur, video_id, jobs.THUMBS, now=now)
         cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (now, video_id))
@@ -256,19 +265,20 @@ def mark_failed(cur: Cursor, video_id: str, reason: str) -> None:
 
 
 def set_playlist_attributes(cur: Cursor, video_id: str, r: dict) -> None:
-    """A rendition's master-playlist attributes (size, bandwidths, CODECS, frame rate)."""
+    """A rendition's master-playlist attributes (`r`: its height, frame_width,
+    frame_height, bandwidth, average_bandwidth, codecs and frame_rate)."""
     cur.execute(
         "UPDATE renditions SET width = ?, height = ?, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
         "frame_rate = ? WHERE video_id = ? AND label = ?",
         (
-            r["width"],
-            r["height"],
+            r["frame_width"],
+            r["frame_height"],
             r["bandwidth"],
             r["average_bandwidth"],
             r["codecs"],
             r["frame_rate"],
             video_id,
-            r["label"],
+            r["height"],
         ),
     )
 
@@ -279,8 +289,8 @@ def uploaded_caption_languages(db: Database, video_id: str) -> frozenset[str]:
     return frozenset(r["language"] for r in rows)
 
 
-def plan_renditions(cur: Cursor, video_id: str, rungs: list[tuple[int, int, int, bool]]) -> None:
-    """The renditions a video will have, all pending: (label, width, height, copied)."""
+def plan_renditions(cur: Cursor, video_id: str, renditions: list[tuple[int, int, int, bool]]) -> None:
+    """The renditions a video will have, all pending: (height, frame_width, frame_height, copied)."""
     now = utcnow()
     # Delete only when there is something to delete: on MariaDB a DELETE that finds no row
     # still locks the index gap it looked in, and two first stages doing that for two new
@@ -288,15 +298,15 @@ def plan_renditions(cur: Cursor, video_id: str, rungs: list[tuple[int, int, int,
     # read takes no lock; the video's row lock (jobs.owned) keeps its renditions ours.
     if cur.execute("SELECT 1 FROM renditions WHERE video_id = ? LIMIT 1", (video_id,)).fetchone() is not None:
         cur.execute("DELETE FROM renditions WHERE video_id = ?", (video_id,))
-    for label, width, height, copied in rungs:
+    for height, frame_width, frame_height, copied in renditions:
         cur.execute(
             "INSERT INTO renditions (video_id, label, width, height, copied, status, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (video_id, label, width, height, int(copied), now, now),
+            (video_id, height, frame_width, frame_height, int(copied), now, now),
         )
 
 
-def rendition_ready(cur: Cursor, video_id: str, label: int, stats: dict) -> None:
+def rendition_ready(cur: Cursor, video_id: str, height: int, stats: dict) -> None:
     """A rendition is published: its playlist attributes (bandwidth, average_bandwidth,
     codecs, frame_rate) go with it, for the master playlist's writer."""
     cur.execute(
@@ -309,61 +319,55 @@ def rendition_ready(cur: Cursor, video_id: str, label: int, stats: dict) -> None
             stats["frame_rate"],
             utcnow(),
             video_id,
-            label,
+            height,
         ),
     )
     cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
 
 
-def reserve_output(cur: Cursor, video_id: str, label: int, nbytes: int, allowed: int) -> bool:
+def reserve_output(cur: Cursor, video_id: str, height: int, nbytes: int, allowed: int) -> bool:
     """Count a rendition's `nbytes` against the video's output budget (`allowed` bytes in
     all); False, and nothing counted, if they do not fit. Run under the video's row lock,
     so that two renditions finishing at once cannot both take the last of it."""
-    if output_used(cur, video_id, label) + nbytes > allowed:
+    if output_used(cur, video_id, height) + nbytes > allowed:
         return False
-    cur.execute("UPDATE renditions SET bytes = ? WHERE video_id = ? AND label = ?", (nbytes, video_id, label))
+    cur.execute("UPDATE renditions SET bytes = ? WHERE video_id = ? AND label = ?", (nbytes, video_id, height))
     return True
 
 
-def output_used(cur: Cursor, video_id: str, label: int) -> int:
+def output_used(cur: Cursor, video_id: str, height: int) -> int:
     """Bytes the video's other renditions store (or have reserved)."""
     row = cur.execute(
         "SELECT COALESCE(SUM(bytes), 0) AS n FROM renditions WHERE video_id = ? AND label <> ? AND bytes IS NOT NULL",
-        (video_id, label),
+        (video_id, height),
     ).fetchone()
     return int(row["n"])
 
 
-def rendition_failed(cur: Cursor, video_id: str, label: int, reason: str) -> None:
+def rendition_failed(cur: Cursor, video_id: str, height: int, reason: str) -> None:
     cur.execute(
         "UPDATE renditions SET status = 'failed', error = ?, bytes = NULL, updated_at = ? "
         "WHERE video_id = ? AND label = ?",
-        (reason[:1000], utcnow(), video_id, label),
+        (reason[:1000], utcnow(), video_id, height),
     )
     cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (utcnow(), video_id))
 
 
-def rendition_row(db: Database, video_id: str, label: int) -> dict | None:
-    return db.query_one("SELECT * FROM renditions WHERE video_id = ? AND label = ?", (video_id, label))
-
-
-def rendition(cur: Cursor, video_id: str, label: int) -> dict | None:
-    return cur.execute("SELECT * FROM renditions WHERE video_id = ? AND label = ?", (video_id, label)).fetchone()
+def rendition_row(db: Database, video_id: str, height: int) -> dict | None:
+    return db.query_one(
+        f"SELECT {_RENDITION_COLUMNS} FROM renditions WHERE video_id = ? AND label = ?", (video_id, height)
+    )
 
 
 def ready_renditions(cur: Cursor, video_id: str) -> list[dict]:
     """The published renditions of a video, best first (the master playlist's order)."""
     return cur.execute(
-        "SELECT * FROM renditions WHERE video_id = ? AND status = 'ready' ORDER BY label DESC", (video_id,)
+        f"SELECT {_RENDITION_COLUMNS} FROM renditions WHERE video_id = ? AND status = 'ready' ORDER BY label DESC",
+        (video_id,),
     ).fetchall()
 
 
 # -- caption tracks (written by file-svc: its caption routes and the packager) ----------
-
-
-def caption_path(video_id: str, file_name: str, ext: str = ".vtt") -> str:
-    """A track's file under the video's HLS folder (`ext` .vtt or .m3u8)."""
-    return f"videos/{video_id}/hls/captions/{file_name}{ext}"
 
 
 def caption_json(row: dict, base: str, video_id: str) -> dict:
@@ -372,7 +376,7 @@ def caption_json(row: dict, base: str, video_id: str) -> dict:
         "language": row["language"],
         "label": row["label"],
         "default": bool(row["is_default"]),
-        "url": f"{base.rstrip('/')}/{caption_path(video_id, row['file_name'])}",
+        "url": f"{base.rstrip('/')}/{layout.caption(video_id, row['file_name'])}",
     }
 
 

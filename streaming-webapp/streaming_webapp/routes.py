@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from vs_common import captions, names, videos
+from vs_common import captions, layout, names, videos
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
@@ -63,7 +63,7 @@ def player(video_id: str):
     request.frame_ancestors = " ".join(
         sorted({origin_of(_s().upload_public_url), origin_of(_s().streaming_public_url)})
     )
-    return render_template("player.html", video=video, **_page_context(""))
+    return render_template("player.html", video=video, first_segment=layout.FIRST_SEGMENT, **_page_context(""))
 
 
 def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:

@@ -3,6 +3,8 @@ Range (206) and ETag (304)."""
 
 from __future__ import annotations
 
+import re
+
 import m3u8
 import pytest
 
@@ -38,6 +40,18 @@ def test_playlists_are_short_lived(pb_stack, pb_tokens, video):
         again = pb_stack.api.get(token, f"/videos/{video['id']}/hls/{path}", {"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
         assert again.headers["ETag"] == etag
+
+
+def test_the_player_page_preloads_files_the_packager_wrote(pb_stack, pb_tokens, video):
+    """The player page's preloads (the master, the smallest rendition's media playlist and
+    first segment: names from vs_common.layout) are files that exist."""
+    token = pb_tokens["alice"]
+    page = pb_stack.api.get(token, f"/videos/{video['id']}")
+    assert page.status_code == 200
+    hrefs = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch"', page.text)
+    assert len(hrefs) == 3 and hrefs[-1].endswith("/seg_00000.ts"), hrefs
+    for href in hrefs:
+        assert pb_stack.api.get(token, href).status_code == 200, href
 
 
 def test_segments_are_immutable_with_range_and_etag(pb_stack, pb_tokens, video):

@@ -1,4 +1,5 @@
-"""Which renditions a source gets (no services needed): `hls.plan_rungs` and the master."""
+"""Which renditions a source gets (no services needed): `planning.plan_renditions` and the
+master's CODECS."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "file-svc"))
 
-from file_svc import hls  # noqa: E402
-from file_svc.probe import Probe  # noqa: E402
+from file_svc.media import planning, playlists  # noqa: E402
+from file_svc.media.probe import Probe  # noqa: E402
 
 pytestmark = pytest.mark.fast
 
@@ -36,7 +37,7 @@ def probe(width, height, codec="h264", pix_fmt="yuv420p", rotation=0, profile="H
 
 
 def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
-    return [(r.label, r.width, r.height, r.copy) for r in hls.plan_rungs(p, ladder)]
+    return [(r.height, r.frame_width, r.frame_height, r.copy) for r in planning.plan_renditions(p, ladder)]
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
         (probe(320, 240), [(240, 320, 240, True)]),
     ],
 )
-def test_plan_rungs(source, expected):
+def test_plan_renditions(source, expected):
     assert plan(source) == expected
 
 
@@ -72,6 +73,6 @@ def test_no_ladder_means_one_rendition():
 
 
 def test_codec_strings():
-    assert hls.avc_codec_string("High", 40) == "avc1.640028"
-    assert hls.avc_codec_string("Main", 31) == "avc1.4d401f"
-    assert hls.avc_codec_string("Constrained Baseline", 30) == "avc1.42e01e"
+    assert playlists.avc_codec_string("High", 40) == "avc1.640028"
+    assert playlists.avc_codec_string("Main", 31) == "avc1.4d401f"
+    assert playlists.avc_codec_string("Constrained Baseline", 30) == "avc1.42e01e"

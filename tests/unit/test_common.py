@@ -131,8 +131,8 @@ def test_video_json_shape():
         "height": 240,
         "size_bytes": 10,
         "renditions": [
-            {"label": 240, "status": "ready", "error": None},
-            {"label": 120, "status": "failed", "error": "x"},
+            {"height": 240, "status": "ready", "error": None},
+            {"height": 120, "status": "failed", "error": "x"},
         ],
         "phase": "packaging",
         "created_at": now,

@@ -91,7 +91,7 @@ def _import(upload_id: str) -> dict:
     """file-svc probes the received file in place and stores it; a refusal removes it."""
     files = current_app.extensions["files"]
     try:
-        return files.import_upload(f"uploads/{upload_id}/data", upload_id)
+        return files.import_upload(upload_id)
     except FileSvcRejected as exc:
         if exc.status == 507:
             raise FinishFailed(507, exc.code, exc.message, {"Retry-After": "60"}) from None

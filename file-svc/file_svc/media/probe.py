@@ -1,69 +1,31 @@
 """What an upload is, by content: ffprobe, reading only the file, within the budget.
 
-Only the `file` protocol and the container demuxers we accept are allowed, so a
-"video" that is really an HLS or concat playlist can never make ffmpeg read anything
-but the upload itself. Every ffprobe and ffmpeg here runs within budget.py's limits
-(pixels, memory, threads). Refusals say what is wrong in words of ours: never ffmpeg's
-text, paths or versions.
+Every ffprobe and ffmpeg here is started by runner.py (only the file itself is read,
+within the budget's pixels, memory and threads). Refusals say what is wrong in words
+of ours: never ffmpeg's text, paths or versions.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import subprocess
 from dataclasses import asdict, dataclass, fields
 
-import ffmpeg
-
 from vs_common.signatures import what_is
 
-from . import budget
+from . import runner
+from .budget import Budget
+from .errors import NotAVideo, ProbeFailed, in_words, too_large, too_large_in
 
 log = logging.getLogger(__name__)
-# Demuxers we accept: mp4/mov, Matroska/WebM, AVI. Everything else is not a video to us.
-FORMAT_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi"
-INPUT_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": FORMAT_WHITELIST}
 EXTENSIONS = {"mov": ".mp4", "matroska": ".mkv", "avi": ".avi"}
-PROBE_TIMEOUT = 60
-
-
-class NotAVideo(ValueError):
-    """The file is not a playable video; the message says why, in words."""
-
-    code = "not_a_video"
-
-
-class PictureTooLarge(NotAVideo):
-    """The picture is larger than MAX_SOURCE_PIXELS."""
-
-    code = "picture_too_large"
 
 
 def sniff(path: str) -> str | None:
     """Say what a file is from its first bytes ("a PNG image", "text"...), or None."""
     with open(path, "rb") as fh:
         return what_is(fh.read(4096))
-
-
-# What ffmpeg's reasons mean, in words (its own text is never shown: it may name paths).
-_REASONS = (
-    ("moov atom not found", "its index (the moov atom) is missing"),
-    ("partial file", "it ends before its data does"),
-    ("EBML header parsing failed", "its Matroska header is damaged"),
-    ("Invalid data found when processing input", "its data cannot be read as a video"),
-    ("could not find codec parameters", "its video stream cannot be read"),
-)
-
-
-def in_words(stderr: str) -> str:
-    """ffmpeg's error output as a short reason of ours ("" if none applies)."""
-    for needle, words in _REASONS:
-        if needle.lower() in stderr.lower():
-            return words
-    return ""
 
 
 def _refusal(path: str, reason: str) -> NotAVideo:
@@ -83,38 +45,6 @@ def _refusal(path: str, reason: str) -> NotAVideo:
     if kind is not None and ("image" in kind or "audio" in kind or "Ogg" in kind):
         return NotAVideo(f"The file is {kind}, not a playable video.")
     return NotAVideo(f"The file is not a playable video: its format is not recognised{why}.")
-
-
-_TOO_MANY_PIXELS = re.compile(r"Picture size (\d+)x(\d+) exceeds")
-
-
-def _too_large(width: int, height: int) -> PictureTooLarge:
-    return PictureTooLarge(
-        f"The video's picture is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels); the largest "
-        f"accepted is {budget.BUDGET.describe_pixels()}."
-    )
-
-
-def run_ffprobe(args: list[str], path: str, timeout: float = PROBE_TIMEOUT) -> dict:
-    """ffprobe's JSON for `path`, within the budget; ProbeFailed with its stderr if it fails."""
-    opts = []
-    for key, value in {**INPUT_OPTIONS, **budget.decoder_options()}.items():
-        opts += [f"-{key}", value]
-    cmd = ["ffprobe", "-v", "error", *opts, "-of", "json", *args, f"file:{path}"]
-    proc = subprocess.run(
-        cmd, capture_output=True, timeout=timeout, preexec_fn=budget.child_setup(), env=budget.child_env()
-    )
-    if proc.returncode != 0:
-        raise ProbeFailed(proc.stderr.decode(errors="replace"))
-    return json.loads(proc.stdout or b"{}")
-
-
-class ProbeFailed(RuntimeError):
-    """ffprobe exited with an error; `stderr` is its output (for logs and in_words only)."""
-
-    def __init__(self, stderr: str):
-        super().__init__(stderr[-300:])
-        self.stderr = stderr
 
 
 @dataclass
@@ -180,16 +110,16 @@ def _rate(text: str | None) -> float:
         return 0.0
 
 
-def probe_file(path: str) -> Probe:
+def probe_file(path: str, budget: Budget) -> Probe:
     """Probe `path`; raise NotAVideo with a reason when it is not a playable video, and
     PictureTooLarge past the pixel budget (before any frame is decoded whole)."""
-    info = _ffprobe_info(path)
+    info = _ffprobe_info(path, budget)
     fmt, streams = info.get("format", {}), info.get("streams", [])
     format_name = fmt.get("format_name", "")
     family = _container_family(path, format_name)
     video = _video_stream(streams)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
-    width, height, duration = _picture_and_duration(fmt, video)
+    width, height, duration = _picture_and_duration(fmt, video, budget)
     return Probe(
         format_name=format_name,
         ext=_extension(family, format_name, fmt, video),
@@ -209,14 +139,14 @@ def probe_file(path: str) -> Probe:
     )
 
 
-def _ffprobe_info(path: str) -> dict:
+def _ffprobe_info(path: str, budget: Budget) -> dict:
     """ffprobe's format and streams; its refusal said in words."""
     try:
-        return run_ffprobe(["-show_format", "-show_streams"], path)
+        return runner.ffprobe(["-show_format", "-show_streams"], path, budget)
     except ProbeFailed as exc:
-        size = _TOO_MANY_PIXELS.search(exc.stderr)
-        if size:
-            raise _too_large(int(size.group(1)), int(size.group(2))) from None
+        refusal = too_large_in(exc.stderr, budget)
+        if refusal is not None:
+            raise refusal from None
         log.info("ffprobe refused %s: %s", os.path.basename(path), exc.stderr.strip()[-300:])
         raise _refusal(path, in_words(exc.stderr)) from None
     except subprocess.TimeoutExpired:
@@ -250,7 +180,7 @@ def _video_stream(streams: list[dict]) -> dict:
     raise NotAVideo("The file has no video stream, so it is not a playable video.")
 
 
-def _picture_and_duration(fmt: dict, video: dict) -> tuple[int, int, float]:
+def _picture_and_duration(fmt: dict, video: dict, budget: Budget) -> tuple[int, int, float]:
     """Width, height and duration, checked: a size, within the pixel budget, a duration."""
     try:
         duration = float(fmt.get("duration") or video.get("duration") or 0)
@@ -259,8 +189,8 @@ def _picture_and_duration(fmt: dict, video: dict) -> tuple[int, int, float]:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise NotAVideo("The video stream has no picture size, so it is not playable: the file is damaged.")
-    if width * height > budget.BUDGET.max_source_pixels:
-        raise _too_large(width, height)
+    if width * height > budget.max_source_pixels:
+        raise too_large(width, height, budget)
     if duration <= 0:
         raise NotAVideo("The video has no duration, so it is not playable: the file is truncated or damaged.")
     return width, height, duration
@@ -298,17 +228,42 @@ def subtitle_streams(streams: list[dict]) -> list[dict]:
     return out
 
 
+def list_subtitle_streams(path: str, budget: Budget) -> list[dict]:
+    """The subtitle streams of a source (for a probe kept before it listed them)."""
+    return subtitle_streams(runner.ffprobe(["-show_streams"], path, budget).get("streams", []))
+
+
+def audio_is_aac_lc(src: str, budget: Budget) -> bool:
+    """AAC-LC can be copied as it is; HE-AAC would not match the master's `mp4a.40.2`."""
+    info = runner.ffprobe(["-select_streams", "a:0", "-show_streams"], src, budget)
+    streams = info.get("streams") or [{}]
+    return streams[0].get("codec_name") == "aac" and streams[0].get("profile", "LC") == "LC"
+
+
 END_WINDOW = 15.0  # seconds before the end read for the last packets (frames may be 10 s apart)
 END_SLACK = 0.5  # how far the last packet may end before the stated duration
 
 
-def check_complete(path: str, probe: Probe) -> None:
+def check_complete(path: str, probe: Probe, budget: Budget) -> None:
     """The file holds what it says: its last packets end where its duration does (a file
     cut short ends early: refused), and a frame decodes at its start and at its last
     keyframe (one frame every 10 s is fine: the check does not look for a frame in
     the last half second, it looks for the last one)."""
+    end, last_key = _data_end(_last_packets(path, probe, budget), probe)
+    if probe.duration_s - end > END_SLACK:
+        raise NotAVideo(
+            f"The video file is truncated, so it is not playable: its data ends at {end:.1f} s of the "
+            f"{probe.duration_s:.1f} s it says it lasts."
+        )
+    for at in (0.0, last_key):
+        if at is not None:
+            _decode_one_frame(path, at, budget)
+
+
+def _last_packets(path: str, probe: Probe, budget: Budget) -> dict:
+    """ffprobe's listing of the packets of the last END_WINDOW seconds, and the streams."""
     try:
-        listing = run_ffprobe(
+        return runner.ffprobe(
             [
                 "-read_intervals",
                 f"{max(0.0, probe.duration_s - END_WINDOW):.3f}%",
@@ -318,11 +273,16 @@ def check_complete(path: str, probe: Probe) -> None:
                 "stream=index,codec_type",
             ],
             path,
+            budget,
         )
     except ProbeFailed as exc:
         raise _refusal(path, in_words(exc.stderr)) from None
     except subprocess.TimeoutExpired:
         raise NotAVideo("The file could not be read in time, so it is not a playable video.") from None
+
+
+def _data_end(listing: dict, probe: Probe) -> tuple[float, float | None]:
+    """Where the listed packets end, and the time of the last video keyframe among them."""
     video_index = next((s["index"] for s in listing.get("streams", []) if s.get("codec_type") == "video"), 0)
     frame = 1 / probe.frame_rate if probe.frame_rate > 0 else 1.0
     end, last_key = 0.0, None
@@ -335,14 +295,7 @@ def check_complete(path: str, probe: Probe) -> None:
         end = max(end, pts + duration)
         if is_video and "K" in str(packet.get("flags", "")):
             last_key = pts
-    if probe.duration_s - end > END_SLACK:
-        raise NotAVideo(
-            f"The video file is truncated, so it is not playable: its data ends at {end:.1f} s of the "
-            f"{probe.duration_s:.1f} s it says it lasts."
-        )
-    for at in (0.0, last_key):
-        if at is not None:
-            _decode_one_frame(path, at)
+    return end, last_key
 
 
 def _float(value) -> float | None:
@@ -352,25 +305,23 @@ def _float(value) -> float | None:
         return None
 
 
-def _decode_one_frame(path: str, at: float) -> None:
+def _decode_one_frame(path: str, at: float, budget: Budget) -> None:
     cmd = (
-        ffmpeg.input(f"file:{path}", ss=f"{at:.3f}", **INPUT_OPTIONS, **budget.decoder_options())
+        runner.source_input(path, budget, ss=f"{at:.3f}")
         .output("-", map="0:v:0", vframes=1, f="framecrc")
         .global_args("-v", "error", "-nostdin", "-hide_banner")
         .compile(cmd="ffmpeg")
     )
     try:
-        proc = subprocess.run(
-            cmd, capture_output=True, timeout=PROBE_TIMEOUT, preexec_fn=budget.child_setup(), env=budget.child_env()
-        )
+        proc = runner.capture(cmd, budget)
     except subprocess.TimeoutExpired:
         raise NotAVideo("The video could not be decoded in time, so it is not playable.") from None
     frames = [ln for ln in proc.stdout.decode(errors="replace").splitlines() if ln and not ln.startswith("#")]
     if proc.returncode != 0 or not frames:
         stderr = proc.stderr.decode(errors="replace")
-        size = _TOO_MANY_PIXELS.search(stderr)
-        if size:
-            raise _too_large(int(size.group(1)), int(size.group(2)))
+        refusal = too_large_in(stderr, budget)
+        if refusal is not None:
+            raise refusal
         log.info("decoding a frame of %s at %.3f s failed: %s", os.path.basename(path), at, stderr.strip()[-300:])
         reason = in_words(stderr)
         raise NotAVideo(

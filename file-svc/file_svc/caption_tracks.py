@@ -3,7 +3,7 @@ packager (subtitle streams embedded in an upload).
 
 A track is two objects under `videos/<id>/hls/captions/`, named `<language>.<version>`
 (vs_common.videos.new_caption_file_name): the WebVTT file, whose X-TIMESTAMP-MAP puts
-its time 0 where the segments put the source's (hls.TS_START_PTS), and its media
+its time 0 where the segments put the source's (media.playlists.TS_START_PTS), and its media
 playlist (one segment: the whole file, as long as the video). The HLS read routes serve
 both as they are: the WebVTT as text/vtt under the year-long cache of segments, which a
 new version never meets since its name is new; the playlist `no-cache`.
@@ -11,7 +11,7 @@ new version never meets since its name is new; the playlist `no-cache`.
 Adding, replacing or removing a track: the new files are put first; then the row is
 changed under the video's row lock; then the master is written by its one writer
 (master.publish_master, which also leaves it alone while nothing is playable: the
-first rung's call names the tracks then); then the old files go, once the master no
+first rendition's call names the tracks then); then the old files go, once the master no
 longer names them. A failure on the way undoes what was done (the new files, the row
 change), so nothing half-written stays; the answer is then 503 (or 404, the video gone).
 """
@@ -23,11 +23,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from vs_common import captions, videos
+from vs_common import captions, layout, videos
 from vs_common.db import Database
 
-from . import hls, keys
 from .master import publish_master
+from .media import encoding, playlists
+from .media.budget import Budget
+from .media.errors import Cancelled, PackagingError
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def _lock(cur, db: Database, video_id: str) -> None:
 
 
 def _files(video_id: str, file_name: str) -> list[str]:
-    return [keys.caption(video_id, file_name, ".vtt"), keys.caption(video_id, file_name, ".m3u8")]
+    return [layout.caption(video_id, file_name, ".vtt"), layout.caption(video_id, file_name, ".m3u8")]
 
 
 def _remove(storage, objects: list[str]) -> None:
@@ -73,10 +75,10 @@ def put_files(storage, video_id: str, file_name: str, vtt: str, duration_s: floa
     """The WebVTT (with its X-TIMESTAMP-MAP) and its media playlist, the WebVTT first; the
     keys written. Nothing stays if one of them fails."""
     vtt_key, playlist_key = _files(video_id, file_name)
-    body = captions.with_timestamp_map(vtt, hls.TS_START_PTS).encode()
+    body = captions.with_timestamp_map(vtt, playlists.TS_START_PTS).encode()
     try:
         storage.put_bytes(vtt_key, body)
-        storage.put_bytes(playlist_key, hls.caption_playlist(file_name, duration_s).encode())
+        storage.put_bytes(playlist_key, playlists.caption_playlist(file_name, duration_s).encode())
     except BaseException:
         _remove(storage, [vtt_key, playlist_key])
         raise
@@ -172,32 +174,16 @@ class Embedded:
     file_name: str | None = None
 
 
-def embedded_tracks(src: Path, subtitles: list[dict], work: Path, cancel=None, skip: frozenset = frozenset()):
+def embedded_tracks(
+    src: Path, subtitles: list[dict], work: Path, *, budget: Budget, cancel=None, skip: frozenset = frozenset()
+) -> list[Embedded]:
     """The upload's subtitle streams (the probe's `subtitles`) as tracks: text ones
     converted by ffmpeg and checked like uploads; the first of a language kept, others
     noted; image-based ones noted, never converted. A language in `skip` (an owner's
     upload) is left alone. Never fails but when cancelled: a stream that cannot be
     converted is a note, not a failure of the video."""
-    chosen: dict[str, tuple[int, dict]] = {}
-    notes: dict[str, list[str]] = {}
-    for n, stream in enumerate(subtitles):
-        codec = str(stream.get("codec") or "unknown")
-        try:
-            language = captions.normalize_language(stream.get("language") or "und")
-        except captions.CaptionError:
-            language = "und"
-        what = f"subtitle stream {n + 1} ({codec}, {language})"
-        if language in skip:
-            log.info("%s: not kept, the owner uploaded a track of that language", what)
-        elif codec in IMAGE_CODECS:
-            notes.setdefault(language, []).append(f"{what} is image-based: not converted to text")
-        elif codec not in TEXT_CODECS:
-            notes.setdefault(language, []).append(f"{what} is of a kind that is not converted")
-        elif language in chosen:
-            notes.setdefault(language, []).append(f"{what} is a second {language} track: not kept (the first is)")
-        else:
-            chosen[language] = (n, stream)
-    files = _extract(src, [n for n, _ in chosen.values()], work, cancel)
+    chosen, notes = _choose(subtitles, skip)
+    files = _extract(src, [n for n, _ in chosen.values()], work, budget, cancel)
     out: list[Embedded] = []
     for language, (n, stream) in chosen.items():
         what = f"subtitle stream {n + 1} ({stream.get('codec')}, {language})"
@@ -218,24 +204,50 @@ def embedded_tracks(src: Path, subtitles: list[dict], work: Path, cancel=None, s
     return out
 
 
-def _extract(src: Path, streams: list[int], work: Path, cancel) -> dict[int, Path]:
+def _choose(subtitles: list[dict], skip: frozenset) -> tuple[dict[str, tuple[int, dict]], dict[str, list[str]]]:
+    """The stream to convert for each language ({language: (ordinal, stream)}), and the
+    notes on the others ({language: [what was not kept, and why]})."""
+    chosen: dict[str, tuple[int, dict]] = {}
+    notes: dict[str, list[str]] = {}
+    for n, stream in enumerate(subtitles):
+        codec = str(stream.get("codec") or "unknown")
+        try:
+            language = captions.normalize_language(stream.get("language") or "und")
+        except captions.CaptionError:
+            language = "und"
+        what = f"subtitle stream {n + 1} ({codec}, {language})"
+        if language in skip:
+            log.info("%s: not kept, the owner uploaded a track of that language", what)
+        elif codec in IMAGE_CODECS:
+            notes.setdefault(language, []).append(f"{what} is image-based: not converted to text")
+        elif codec not in TEXT_CODECS:
+            notes.setdefault(language, []).append(f"{what} is of a kind that is not converted")
+        elif language in chosen:
+            notes.setdefault(language, []).append(f"{what} is a second {language} track: not kept (the first is)")
+        else:
+            chosen[language] = (n, stream)
+    return chosen, notes
+
+
+def _extract(src: Path, streams: list[int], work: Path, budget: Budget, cancel) -> dict[int, Path]:
     """The streams as WebVTT files: in one ffmpeg run, else (one of them is broken) each in
     a run of its own, so that a bad stream costs only itself."""
     if not streams:
         return {}
+    log_path = work / "captions.log"
     try:
-        return hls.extract_subtitles(src, streams, work / "captions", work / "captions.log", cancel)
-    except hls.Cancelled:
+        return encoding.extract_subtitles(src, streams, work / "captions", budget, log_path, cancel)
+    except Cancelled:
         raise
-    except (hls.PackagingError, OSError) as exc:
+    except (PackagingError, OSError) as exc:
         log.warning("subtitle streams of %s could not be converted together: %s", src.name, exc)
     files: dict[int, Path] = {}
     for n in streams if len(streams) > 1 else ():
         try:
-            files.update(hls.extract_subtitles(src, [n], work / f"captions{n}", work / "captions.log", cancel))
-        except hls.Cancelled:
+            files.update(encoding.extract_subtitles(src, [n], work / f"captions{n}", budget, log_path, cancel))
+        except Cancelled:
             raise
-        except (hls.PackagingError, OSError) as exc:
+        except (PackagingError, OSError) as exc:
             log.warning("subtitle stream %d of %s could not be converted: %s", n + 1, src.name, exc)
     return files
 
@@ -279,7 +291,7 @@ def forget_embedded(db: Database, storage, video_id: str) -> None:
         found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
         if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see videos.plan_renditions
             cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
-    prefix = keys.caption(video_id, "", "")
+    prefix = layout.captions_prefix(video_id)
     for key in storage.list_keys(prefix):
         name = key[len(prefix) :]
         if name.count(".") == 2 and name.split(".")[1].startswith("e"):

@@ -140,3 +140,41 @@ def test_a_malformed_range_is_ignored_and_one_past_the_end_is_416(hostile, clip)
     assert past.status_code == 416 and past.headers["Content-Range"] == f"bytes */{len(whole.content)}"
     part = requests.get(url, headers={**bearer(token), "Range": "bytes=1-4"}, timeout=10)
     assert part.status_code == 206 and part.content == whole.content[1:5]
+
+
+def test_concurrent_new_videos_never_deadlock_on_mariadb(mariadb, tmp_path):
+    """Sixteen uploads finishing at once, each inserting its row and first job, on
+    MariaDB: every insert commits. (Queueing a job looked for an existing one with an
+    UPDATE that, finding nothing, locked the index gap it searched; two new videos'
+    transactions then both inserted into that gap: a deadlock, seen as a 500 when four
+    uploads of the two-packager test finished together.)"""
+    from vs_common import videos
+    from vs_common.db import Database
+    from vs_common.schema import migrate
+    from vs_common.settings import Settings
+
+    env = mariadb.env(mariadb.create_database("video_db_new_videos", fresh=True))
+    settings = Settings(
+        db_host=env["DB_HOST"],
+        db_port=int(env["DB_PORT"]),
+        db_user=env["DB_USER"],
+        db_pass=env["DB_PASS"],
+        db_name=env["DB_NAME"],
+        storage_dir=str(tmp_path),
+    )
+    migrate(Database(settings))
+    dbs = [Database(settings) for _ in range(16)]  # one connection each, as separate processes would
+
+    def insert(i: int, round_: int) -> str:
+        vid = f"newvideo{round_:02d}x{i:04d}"
+        videos.insert_video(
+            dbs[i], settings, video_id=vid, name=vid, owner="alice", size_bytes=1, original_key=f"videos/{vid}/o.mp4"
+        )
+        return vid
+
+    for round_ in range(8):
+        with ThreadPoolExecutor(16) as pool:
+            made = list(pool.map(lambda i, r=round_: insert(i, r), range(16)))
+        assert len(made) == 16
+    count = dbs[0].query("SELECT COUNT(*) AS n FROM packaging_jobs WHERE stage = 'first'")[0]["n"]
+    assert count == 8 * 16

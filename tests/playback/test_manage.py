@@ -93,7 +93,9 @@ def test_rename_and_delete_from_the_library_in_chromium(browser, pb_stack, pb_to
         tile = page.locator(f".tile[data-id='{vid}']")
         tile.locator(".status.ready").wait_for()
         page.once("dialog", lambda d: d.accept("Library renamed"))
-        tile.locator("button.rename").click()
+        with page.expect_response(lambda r: r.request.method == "PATCH") as renamed:
+            tile.locator("button.rename").click()  # the page's PATCH answered before it is left
+        assert renamed.value.status == 200
         page.goto(pb_stack.url("streaming") + "/?q=Library%20renamed")
         tile.locator("a.title", has_text="Library renamed").wait_for()
         assert pb_stack.video(token, vid)["video_name"] == "Library renamed"

@@ -59,7 +59,9 @@ TUS_PATHS = {
             "summary": "tus: Upload-Offset to resume from; Video-Id once finished",
             "parameters": [_UPLOAD_ID, _TUS],
             "responses": {
-                "200": {"description": "Upload-Offset, Upload-Length, Upload-Expires, Video-Id"},
+                "200": {
+                    "description": "Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata (as created), Video-Id"
+                },
                 **{k: {"description": v["description"]} for k, v in _TUS_COMMON.items() if k != "403"},
                 "400": {"description": "The finished file is refused"},
                 "415": {"description": "The finished file is not a playable video"},

@@ -48,7 +48,7 @@ FILENAME_MAX = 255  # characters of the file name kept (the column's size)
 OWNER_LOCK_SECONDS = 10
 # How long finishing waits for the upload's lock: a PATCH that read the offset before the
 # last bytes were acknowledged holds it only to find it moved.
-FINISH_WAIT_SECONDS = 2.0  # a creation waits this long for the owner's others to end
+FINISH_WAIT_SECONDS = 2.0
 
 
 class TooMany(RuntimeError):

@@ -81,12 +81,14 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         assert cols == maria[table], table
     # Ids are case-sensitive: a random id in other letter case is another (absent) video.
-    from vs_common import videos
+    from vs_common import catalogue
 
-    videos.insert_video(db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1, original_key="k")
-    assert videos.get_video(db, "AbCdEfGhIjKlMnOp") is not None
-    assert videos.get_video(db, "abcdefghijklmnop") is None
-    assert videos.get_video(db, "AbCdEfGhIjKlMnOp ") is None
+    catalogue.insert_video(
+        db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1, original_key="k"
+    )
+    assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp") is not None
+    assert catalogue.get_video(db, "abcdefghijklmnop") is None
+    assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp ") is None
     db._drop()  # this thread's connection, before the database goes
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")
@@ -161,9 +163,9 @@ def test_an_older_database_keeps_its_videos(tmp_path, monkeypatch):
             "VALUES ('AAAAAAAAAAAAAAAA', 'running', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         )
     assert migrate(db) == LATEST
-    from vs_common import videos
+    from vs_common import catalogue, video_json
 
-    video = videos.to_json(videos.get_video(db, "AAAAAAAAAAAAAAAA"), "http://h")
+    video = video_json.to_json(catalogue.get_video(db, "AAAAAAAAAAAAAAAA"), "http://h")
     assert video["renditions"] == [
         {"height": 360, "status": "ready", "error": None},
         {"height": 720, "status": "pending", "error": None},

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from vs_common import layout, videos
+from vs_common import layout, tables
 from vs_common.db import Database
 
 from .media.playlists import master_playlist, parse_master
@@ -27,14 +27,14 @@ def publish_master(db: Database, storage, video_id: str) -> bool:
     with db.transaction() as cur:
         if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
             return False
-        ready = videos.ready_renditions(cur, video_id)
+        ready = tables.renditions.published(cur, video_id)
         if not ready:
             # Nothing playable yet (a track added while the video is packaged, or to a
             # failed one): the first rendition's call writes the master, tracks included.
             return True
         if any(r["bandwidth"] is None for r in ready):
             ready = _with_published_attributes(cur, storage, video_id, ready)
-        tracks = videos.captions_of(cur, video_id)
+        tracks = tables.captions.of(cur, video_id)
         storage.put_bytes(layout.master(video_id), master_playlist(ready, tracks).encode())
     return True
 
@@ -54,7 +54,7 @@ def _with_published_attributes(cur, storage, video_id: str, ready: list[dict]) -
                 log.warning("video %s: rendition %dp has no playlist attributes; left out", video_id, r["height"])
                 continue
             r = {**r, **found}
-            videos.set_playlist_attributes(cur, video_id, r)
+            tables.renditions.set_playlist_attributes(cur, video_id, r)
         out.append(r)
     return out
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from vs_common import captions, layout, names, videos
+from vs_common import captions, catalogue, layout, names, tables, video_json
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
@@ -55,10 +55,10 @@ def library():
 
 @bp.get("/videos/<video_id>")
 def player(video_id: str):
-    row = videos.get_video(_db(), video_id) if valid_video_id(video_id) else None
+    row = catalogue.get_video(_db(), video_id) if valid_video_id(video_id) else None
     if row is None:
         return render_template("notfound.html", **_page_context("")), 404
-    video = videos.to_json(row, _s().streaming_public_url)
+    video = video_json.to_json(row, _s().streaming_public_url)
     # The player may be framed by the apps' own origins (embedding); nothing else.
     request.frame_ancestors = " ".join(
         sorted({origin_of(_s().upload_public_url), origin_of(_s().streaming_public_url)})
@@ -87,15 +87,15 @@ def list_videos():
     q = request.args.get("q", "")
     if len(q) > 200:
         return error_response(400, "bad_parameter", "'q' is longer than 200 characters.")
-    rows, total = videos.list_videos(_db(), q=q, limit=per_page, offset=(page - 1) * per_page)
+    rows, total = catalogue.list_videos(_db(), q=q, limit=per_page, offset=(page - 1) * per_page)
     pages = (total + per_page - 1) // per_page
     return jsonify(
-        videos=[videos.to_json(r, _s().streaming_public_url) for r in rows], page=page, pages=pages, total=total
+        videos=[video_json.to_json(r, _s().streaming_public_url) for r in rows], page=page, pages=pages, total=total
     )
 
 
 def _own_video(video_id: str):
-    row = videos.get_video(_db(), video_id) if valid_video_id(video_id) else None
+    row = catalogue.get_video(_db(), video_id) if valid_video_id(video_id) else None
     if row is None:
         abort(error_response(404, "not_found", "No such video."))
     if row["owner"] != g.user:
@@ -105,10 +105,10 @@ def _own_video(video_id: str):
 
 @bp.get("/api/videos/<video_id>")
 def get_video(video_id: str):
-    row = videos.get_video(_db(), video_id) if valid_video_id(video_id) else None
+    row = catalogue.get_video(_db(), video_id) if valid_video_id(video_id) else None
     if row is None:
         return error_response(404, "not_found", "No such video.")
-    return jsonify(videos.to_json(row, _s().streaming_public_url))
+    return jsonify(video_json.to_json(row, _s().streaming_public_url))
 
 
 @bp.patch("/api/videos/<video_id>")
@@ -121,11 +121,11 @@ def rename_video(video_id: str):
     except names.InvalidName as exc:
         return error_response(400, "invalid_name", str(exc))
     _own_video(video_id)
-    videos.rename_video(_db(), video_id, name)
-    row = videos.get_video(_db(), video_id)
+    tables.videos.rename(_db(), video_id, name)
+    row = catalogue.get_video(_db(), video_id)
     if row is None:  # deleted meanwhile
         return error_response(404, "not_found", "No such video.")
-    return jsonify(videos.to_json(row, _s().streaming_public_url))
+    return jsonify(video_json.to_json(row, _s().streaming_public_url))
 
 
 @bp.delete("/api/videos/<video_id>")
@@ -141,11 +141,11 @@ def delete_video(video_id: str):
     except FileSvcUnavailable as exc:
         log.warning("delete of %s: %s", video_id, exc)
         return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
-    if not videos.delete_video_row(_db(), video_id):
+    if not catalogue.delete_video(_db(), video_id):
         return error_response(404, "not_found", "No such video.")  # a concurrent delete won
     try:
         files.delete_video(video_id)
-        videos.forget_deleted(_db(), video_id)
+        tables.deleted_videos.forget(_db(), video_id)
     except FileSvcUnavailable as exc:
         log.warning("second pass of the delete of %s left to the sweep: %s", video_id, exc)
     log.info("video %s deleted by %s", video_id, g.user)
@@ -156,14 +156,14 @@ def delete_video(video_id: str):
 def retry_video(video_id: str):
     """A failed video is packaged again; a ready one has its failed renditions re-queued."""
     _own_video(video_id)
-    if not videos.retry_video(_db(), video_id):
+    if not catalogue.retry_video(_db(), video_id):
         return error_response(
             409, "not_failed", "Only a failed video, or a ready one with failed renditions, can be retried."
         )
-    row = videos.get_video(_db(), video_id)
+    row = catalogue.get_video(_db(), video_id)
     if row is None:  # deleted meanwhile
         return error_response(404, "not_found", "No such video.")
-    return jsonify(videos.to_json(row, _s().streaming_public_url)), 202
+    return jsonify(video_json.to_json(row, _s().streaming_public_url)), 202
 
 
 CAPTION_REQUEST_MAX = captions.MAX_BYTES + 64 * 1024  # the file and the form around it

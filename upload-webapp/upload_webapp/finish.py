@@ -14,7 +14,7 @@ import shutil
 
 from flask import current_app
 
-from vs_common import videos
+from vs_common import catalogue
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.names import NAME_MAX, InvalidName, clean_name
 
@@ -60,14 +60,14 @@ def finish_upload(upload: dict) -> dict:
             423, "locked", "This upload is being finished; ask again shortly.", {"Retry-After": "2"}
         ) from None
     try:
-        if videos.get_video(db, upload_id) is None:
+        if catalogue.get_video(db, upload_id) is None:
             try:
                 name = video_name(upload["name"], upload["filename"])  # checked at creation too
             except InvalidName as exc:
                 _discard(upload_id)
                 raise FinishFailed(400, "invalid_name", str(exc)) from None
             stored = _import(upload_id)
-            videos.insert_video(
+            catalogue.insert_video(
                 db,
                 s,
                 video_id=upload_id,

@@ -11,12 +11,12 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.sansio.multipart import File
 
-from vs_common import names, videos
+from vs_common import catalogue, names, video_json
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
-from vs_common.wire import drain
+from vs_common.wire import drain, new_video_id
 
 from . import finish
 from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
@@ -185,7 +185,7 @@ def upload():
     )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.
-    video_id = videos.new_video_id()
+    video_id = new_video_id()
     with _discarded_unless_kept(video_id) as outcome:
         try:
             stored, name, filename = _read_form(form, video_id)
@@ -198,7 +198,7 @@ def upload():
             video_name = finish.video_name(name, filename)
         except names.InvalidName as exc:
             return error_response(400, "invalid_name", str(exc))
-        row = videos.insert_video(
+        row = catalogue.insert_video(
             app_db(),
             s,
             video_id=video_id,
@@ -217,8 +217,8 @@ def upload():
 def uploads():
     """This user's 50 most recent uploads, newest first."""
     s = _s()
-    rows, _ = videos.list_videos(app_db(), owner=g.user, limit=50)
-    return jsonify(uploads=[videos.to_json(r, s.streaming_public_url) for r in rows])
+    rows, _ = catalogue.list_videos(app_db(), owner=g.user, limit=50)
+    return jsonify(uploads=[video_json.to_json(r, s.streaming_public_url) for r in rows])
 
 
 @bp.get("/openapi.json")

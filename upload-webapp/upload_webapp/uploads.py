@@ -37,8 +37,7 @@ from pathlib import Path
 from vs_common.db import Cursor, Database, DatabaseUnavailable, utcnow
 from vs_common.settings import MiB, Settings
 from vs_common.signatures import plainly_not_a_video
-from vs_common.videos import new_video_id
-from vs_common.wire import valid_video_id
+from vs_common.wire import new_video_id, valid_video_id
 
 CHUNK = 1024 * 1024
 LOCK_SECONDS = 30  # a writer renews every few seconds; a dead one's lock is free after this

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .db import Database
+from ..db import Database
 
 
 def expired_ids(db: Database, now: datetime) -> list[str]:

@@ -1,4 +1,5 @@
-"""The packaging queue: one row per stage of a video's packaging, claimed with a lease.
+"""The packaging queue (the `packaging_jobs` table): one row per stage of a video's
+packaging, claimed with a lease.
 
 Stages, claimed lowest priority number first:
 - `first` (0): probe, the first playable rendition, the poster, the master, `ready`;
@@ -26,7 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .db import Cursor, Database, utcnow
+from ..db import Cursor, Database, utcnow
+from . import videos
 
 FIRST, THUMBS, RENDITION = "first", "thumbs", "rung"
 PRIORITY = {FIRST: 0, THUMBS: 5, RENDITION: 10}
@@ -138,7 +140,7 @@ def owned(db: Database, job: Job, lease_seconds: int) -> Iterator[Cursor]:
     video. Every writer of a video's rows locks its `videos` row first (here, in retries,
     deletes and the master's writer), so that they queue instead of deadlocking."""
     with db.transaction() as cur:
-        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (job.video_id,)).fetchone() is None:
+        if videos.lock(cur, job.video_id) is None:
             raise LeaseLost(f"the video of the {job.describe()} was deleted")
         _extend(cur, job, lease_seconds)
         yield cur
@@ -196,6 +198,18 @@ def unfinished(cur: Cursor, video_id: str) -> int:
             (video_id,),
         ).fetchone()["n"]
     )
+
+
+def failed_thumbnails(cur: Cursor, video_id: str) -> bool:
+    """Whether the video's `thumbs` job failed for good."""
+    row = cur.execute(
+        "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND status = 'failed'", (video_id, THUMBS)
+    ).fetchone()
+    return row is not None
+
+
+def delete_all(cur: Cursor, video_id: str) -> None:
+    cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
 
 
 def thumbnails_made(db: Database, video_ids: list[str]) -> set[str]:

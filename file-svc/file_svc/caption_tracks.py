@@ -42,8 +42,9 @@ class VideoGone(LookupError):
     """No such video (or it was deleted meanwhile)."""
 
 
-def _lock(cur, db: Database, video_id: str) -> None:
-    if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+def _lock(cur, video_id: str) -> None:
+    """The video's row lock (tables.videos.lock); VideoGone if there is no such video."""
+    if tables.videos.lock(cur, video_id) is None:
         raise VideoGone(video_id)
 
 
@@ -99,7 +100,7 @@ def _publish_or_undo(db: Database, storage, video_id: str, before: list[dict], n
         restored = False
         try:
             with db.transaction() as cur:
-                _lock(cur, db, video_id)
+                _lock(cur, video_id)
                 tables.captions.restore(cur, video_id, before)
             restored = True
         except VideoGone:
@@ -127,7 +128,7 @@ def store_track(
     new_objects = put_files(storage, video_id, file_name, vtt, _duration_for(row, cues))
     try:
         with db.transaction() as cur:
-            _lock(cur, db, video_id)
+            _lock(cur, video_id)
             before = tables.captions.of(cur, video_id, published_only=False)
             old = tables.captions.put(
                 cur, video_id, language, label=label, is_default=is_default, source="upload", file_name=file_name
@@ -146,7 +147,7 @@ def remove_track(db: Database, storage, video_id: str, language: str) -> bool:
     """Remove the track of `language`; False if the video has none. VideoGone if there is
     no such video."""
     with db.transaction() as cur:
-        _lock(cur, db, video_id)
+        _lock(cur, video_id)
         before = tables.captions.of(cur, video_id, published_only=False)
         row = tables.captions.get(cur, video_id, language)
         if row is None or not row["file_name"]:
@@ -286,7 +287,7 @@ def forget_embedded(db: Database, storage, video_id: str) -> None:
     """Before a fresh first-stage attempt: the tracks an earlier attempt made from the
     upload's streams (rows, then their files and any it put but never recorded)."""
     with db.transaction() as cur:
-        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+        if tables.videos.lock(cur, video_id) is None:
             return
         found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
         if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see tables.renditions.plan

@@ -2,11 +2,11 @@
 
 Whoever changes what a master lists (a rendition lands, a caption track is added,
 replaced or removed: file_svc.caption_tracks) commits that change first, then calls
-`publish_master`. It takes the video's row lock (MariaDB `SELECT ... FOR UPDATE`;
-SQLite's write lock), reads what is ready, and writes the whole playlist in one atomic
-put before letting go. Two writers are serialised by the
-lock, and the one that writes last read after both changes were committed, so neither
-change drops the other's line; a reader sees the old playlist or the new one.
+`publish_master`. It takes the video's row lock (tables.videos.lock), reads what is
+ready, and writes the whole playlist in one atomic put before letting go. Two writers
+are serialised by the lock, and the one that writes last read after both changes were
+committed, so neither change drops the other's line; a reader sees the old playlist or
+the new one.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def publish_master(db: Database, storage, video_id: str) -> bool:
     """(Re)write the master playlist (`videos/<id>/hls/master.m3u8`) from the catalogue; False if the video is gone."""
     with db.transaction() as cur:
-        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+        if tables.videos.lock(cur, video_id) is None:
             return False
         ready = tables.renditions.published(cur, video_id)
         if not ready:

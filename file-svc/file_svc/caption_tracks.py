@@ -121,7 +121,7 @@ def store_track(
     language = captions.normalize_language(language)
     label = captions.check_label(label)
     vtt, cues = captions.to_webvtt(vtt.encode(), "track.vtt", limit)  # idempotent on what streaming-svc sent
-    row = db.query_one("SELECT duration_s, probe FROM videos WHERE id = ?", (video_id,))
+    row = tables.videos.get(db, video_id)
     if row is None:
         raise VideoGone(video_id)
     file_name = layout.new_caption_file_name(language, "upload")
@@ -289,9 +289,7 @@ def forget_embedded(db: Database, storage, video_id: str) -> None:
     with db.transaction() as cur:
         if tables.videos.lock(cur, video_id) is None:
             return
-        found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
-        if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see tables.renditions.plan
-            cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
+        tables.captions.delete_embedded(cur, video_id)
     prefix = layout.captions_prefix(video_id)
     for key in storage.list_keys(prefix):
         name = key[len(prefix) :]

@@ -110,5 +110,12 @@ def restore(cur: Cursor, video_id: str, rows: list[dict]) -> None:
         )
 
 
+def delete_embedded(cur: Cursor, video_id: str) -> None:
+    """Remove the tracks made from the upload's streams (a fresh first stage makes them again)."""
+    found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
+    if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see renditions.plan
+        cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
+
+
 def delete_all(cur: Cursor, video_id: str) -> None:
     cur.execute("DELETE FROM captions WHERE video_id = ?", (video_id,))

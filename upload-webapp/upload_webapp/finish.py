@@ -14,7 +14,7 @@ import shutil
 
 from flask import current_app
 
-from vs_common import catalogue
+from vs_common import catalogue, layout, tables
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.names import NAME_MAX, InvalidName, clean_name
 
@@ -80,8 +80,8 @@ def finish_upload(upload: dict) -> dict:
             log.info(
                 "tus upload %s is video %r (%d bytes) of %s", upload_id, name, stored["size_bytes"], upload["owner"]
             )
-        db.execute("UPDATE uploads SET video_id = ? WHERE id = ?", (upload_id, upload_id))
-        shutil.rmtree(uploads.folder(s, upload_id), ignore_errors=True)
+        tables.uploads.set_video(db, upload_id)
+        shutil.rmtree(layout.upload_folder(s.temp_dir, upload_id), ignore_errors=True)
     finally:
         uploads.unlock(db, upload_id, token)
     return {**upload, "video_id": upload_id}
@@ -111,8 +111,8 @@ def _import(upload_id: str) -> dict:
 def _discard(upload_id: str) -> None:
     """Nothing of a refused upload is kept: its bytes, its row, whatever file-svc holds."""
     s = current_app.extensions["settings"]
-    shutil.rmtree(uploads.folder(s, upload_id), ignore_errors=True)
-    current_app.extensions["db"].execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+    shutil.rmtree(layout.upload_folder(s.temp_dir, upload_id), ignore_errors=True)
+    tables.uploads.delete(current_app.extensions["db"], upload_id)
     try:
         current_app.extensions["files"].delete_video(upload_id)
     except Exception as exc:  # noqa: BLE001 - the sweep is the safety net

@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from datetime import UTC
 from email.utils import format_datetime
 
 from flask import Blueprint, Response, g, request
 
 from vs_common.app import app_db, app_settings
+from vs_common.db import as_datetime
 from vs_common.errors import error_response
 from vs_common.names import InvalidName, check_characters, clean_name, decode_utf8
 from vs_common.observe import CountedBody, upload_view
@@ -46,7 +48,7 @@ def _tus_error(status: int, code: str, message: str, extra: dict | None = None):
 
 
 def _expires(upload: dict) -> str:
-    return format_datetime(uploads.aware(upload["expires_at"]), usegmt=True)
+    return format_datetime(as_datetime(upload["expires_at"]).replace(tzinfo=UTC), usegmt=True)
 
 
 @bp.before_request

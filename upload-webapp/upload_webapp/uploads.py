@@ -29,11 +29,11 @@ import os
 import shutil
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from vs_common import layout, tables
-from vs_common.db import Database, utcnow
+from vs_common.db import Database, as_datetime, utcnow
 from vs_common.settings import MiB, Settings
 from vs_common.signatures import plainly_not_a_video
 from vs_common.wire import new_video_id, valid_video_id
@@ -94,13 +94,6 @@ class Gone(LookupError):
 
 class Lost(RuntimeError):
     """Bytes were acknowledged but their folder is gone; the upload was removed."""
-
-
-def aware(value) -> datetime:
-    """A naive UTC time from the database as an aware one."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
 
 
 def _expiry(settings: Settings) -> datetime:
@@ -168,7 +161,7 @@ def get(db: Database, upload_id: str, settings: Settings | None = None) -> dict 
 
 
 def expired(upload: dict) -> bool:
-    return aware(upload["expires_at"]) < datetime.now(UTC)
+    return as_datetime(upload["expires_at"]) < utcnow()
 
 
 def lock(db: Database, upload_id: str, wait: float = 0.0) -> str:

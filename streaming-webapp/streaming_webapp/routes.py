@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from vs_common import captions, catalogue, layout, names, tables, video_json
 from vs_common.app import app_db, app_settings
-from vs_common.errors import error_response
+from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
 from vs_common.settings import origin_of
@@ -140,7 +140,7 @@ def delete_video(video_id: str):
         files.delete_video(video_id)
     except FileSvcUnavailable as exc:
         log.warning("delete of %s: %s", video_id, exc)
-        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+        return storage_unavailable()
     if not catalogue.delete_video(_db(), video_id):
         return error_response(404, "not_found", "No such video.")  # a concurrent delete won
     try:
@@ -212,7 +212,7 @@ def add_caption(video_id: str):
         return error_response(exc.status, exc.code, exc.message)
     except FileSvcUnavailable as exc:
         log.warning("caption of %s: %s", video_id, exc)
-        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+        return storage_unavailable()
     log.info("video %s: caption track %s added by %s", video_id, language, g.user)
     base = _s().streaming_public_url.rstrip("/")
     return jsonify(
@@ -235,7 +235,7 @@ def delete_caption(video_id: str, language: str):
         removed = current_app.extensions["files"].delete_caption(video_id, tag)
     except (FileSvcUnavailable, FileSvcRejected) as exc:
         log.warning("caption delete of %s: %s", video_id, exc)
-        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+        return storage_unavailable()
     if not removed:
         return error_response(404, "not_found", "This video has no caption track of that language.")
     return Response(status=204)
@@ -268,7 +268,7 @@ def _proxy(video_id: str, rest: str):
         return error_response(404, "not_found", "No such file.")
     except FileSvcUnavailable as exc:
         log.warning("file-svc unavailable for %s: %s", path, exc)
-        return error_response(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+        return storage_unavailable()
     out = {k: upstream.headers[k] for k in PASS_HEADERS if k in upstream.headers}
     kind = hls_kind(segments[-1])
     HLS_RESPONSES.labels(kind, str(upstream.status_code)).inc()

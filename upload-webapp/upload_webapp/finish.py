@@ -15,6 +15,7 @@ import shutil
 from flask import current_app
 
 from vs_common import catalogue, layout, tables
+from vs_common.errors import STORAGE_UNAVAILABLE
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.names import NAME_MAX, InvalidName, clean_name
 
@@ -101,8 +102,8 @@ def _import(upload_id: str) -> dict:
     except FileSvcUnavailable as exc:
         log.warning("could not finish tus upload %s (kept for a retry): %s", upload_id, exc)
         raise FinishFailed(
-            503,
-            "storage_unavailable",
+            STORAGE_UNAVAILABLE.status,
+            STORAGE_UNAVAILABLE.code,
             "The video storage is unavailable; the upload is kept: try again shortly.",
             {"Retry-After": "5"},
         ) from None

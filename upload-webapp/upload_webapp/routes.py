@@ -13,7 +13,7 @@ from werkzeug.sansio.multipart import File
 
 from vs_common import catalogue, names, video_json
 from vs_common.app import app_db, app_settings
-from vs_common.errors import error_response
+from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
 from vs_common.wire import drain, new_video_id
@@ -46,9 +46,12 @@ def index():
 
 
 def _early_error(status: int, code: str, message: str):
+    return _early(error_response(status, code, message))
+
+
+def _early(response):
     """An answer before the body was read: the rest of the body is drained (bounded)
     after it, so the client, still sending, can read it; then the connection closes."""
-    response = error_response(status, code, message)
     response.headers["Connection"] = "close"
     stream = request.environ["wsgi.input"]
     response.call_on_close(lambda: drain(stream))
@@ -102,7 +105,7 @@ def _file_svc_rejected(exc: FileSvcRejected, video_id: str):
 
 def _file_svc_unavailable(exc: FileSvcUnavailable, video_id: str):
     log.warning("file-svc unavailable during upload %s: %s", video_id, exc)
-    return _early_error(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    return _early(storage_unavailable())
 
 
 # How each failure while the form is read is answered (the upload is discarded for all).

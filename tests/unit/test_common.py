@@ -41,6 +41,20 @@ def test_defaults_are_the_embedded_ones(clean_env):
     assert s.max_upload_bytes == 10 * 1024**3
 
 
+def test_each_setting_is_declared_once(monkeypatch, tmp_path):
+    """A field of Settings states its variable, how it is read, its default and its
+    meaning; load_settings() reads them from there, so with no variable set it builds
+    what Settings() is."""
+    from dataclasses import fields
+
+    for f in fields(Settings):
+        assert f.metadata["read"].variable == f.name.upper() and f.metadata["doc"], f.name
+        monkeypatch.delenv(f.name.upper(), raising=False)
+    monkeypatch.delenv("ENV_FILE", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert load_settings() == Settings()
+
+
 def test_environment_wins_over_env_file(clean_env, tmp_path):
     (tmp_path / ".env").write_text("HLS_LADDER=240\nMAX_UPLOAD_BYTES=5\n")
     clean_env.setenv("HLS_LADDER", "480,720")

@@ -52,7 +52,7 @@ def video_name(name: str | None, filename: str) -> str:
 def finish_upload(upload: dict) -> dict:
     """Make the video of a fully received upload; the upload with its `video_id`."""
     db = current_app.extensions["db"]
-    s = current_app.extensions["settings"]
+    settings = current_app.extensions["settings"]
     upload_id = upload["id"]
     try:
         token = uploads.lock(db, upload_id, wait=uploads.FINISH_WAIT_SECONDS)
@@ -70,7 +70,7 @@ def finish_upload(upload: dict) -> dict:
             stored = _import(upload_id)
             catalogue.insert_video(
                 db,
-                s,
+                settings,
                 video_id=upload_id,
                 name=name,
                 owner=upload["owner"],
@@ -82,7 +82,7 @@ def finish_upload(upload: dict) -> dict:
                 "tus upload %s is video %r (%d bytes) of %s", upload_id, name, stored["size_bytes"], upload["owner"]
             )
         tables.uploads.set_video(db, upload_id)
-        shutil.rmtree(layout.upload_folder(s.temp_dir, upload_id), ignore_errors=True)
+        shutil.rmtree(layout.upload_folder(settings.temp_dir, upload_id), ignore_errors=True)
     finally:
         uploads.unlock(db, upload_id, token)
     return {**upload, "video_id": upload_id}
@@ -111,8 +111,8 @@ def _import(upload_id: str) -> dict:
 
 def _discard(upload_id: str) -> None:
     """Nothing of a refused upload is kept: its bytes, its row, whatever file-svc holds."""
-    s = current_app.extensions["settings"]
-    shutil.rmtree(layout.upload_folder(s.temp_dir, upload_id), ignore_errors=True)
+    settings = current_app.extensions["settings"]
+    shutil.rmtree(layout.upload_folder(settings.temp_dir, upload_id), ignore_errors=True)
     tables.uploads.delete(current_app.extensions["db"], upload_id)
     try:
         current_app.extensions["files"].delete_video(upload_id)

@@ -28,20 +28,20 @@ bp = Blueprint("upload", __name__)
 FORM_OVERHEAD = 1024 * 1024  # the request may exceed the file's limit by this much
 
 
-_s = app_settings
-
-
 @bp.get("/")
 def index():
-    s = _s()
+    settings = app_settings()
     return render_template(
         "upload.html",
         user=g.user,
         logout_url="/logout",
-        max_bytes=s.max_upload_bytes,
-        chunk_bytes=s.upload_chunk_mb * 1024 * 1024,
-        nav_upload_url=s.upload_public_url + "/",
-        nav_links=[("Upload", s.upload_public_url + "/", True), ("Library", s.streaming_public_url + "/", False)],
+        max_bytes=settings.max_upload_bytes,
+        chunk_bytes=settings.upload_chunk_mb * 1024 * 1024,
+        nav_upload_url=settings.upload_public_url + "/",
+        nav_links=[
+            ("Upload", settings.upload_public_url + "/", True),
+            ("Library", settings.streaming_public_url + "/", False),
+        ],
     )
 
 
@@ -172,8 +172,8 @@ def _filename(part: File) -> str:
 def upload():
     """Stream the `file` part to file-svc, then insert the row and its job in one
     transaction. Nothing is left behind by any failure."""
-    s = _s()
-    limit = s.max_upload_bytes
+    settings = app_settings()
+    limit = settings.max_upload_bytes
     if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
         return _early_error(413, "file_too_large", f"The file is larger than the limit of {limit} bytes.")
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
@@ -203,7 +203,7 @@ def upload():
             return error_response(400, "invalid_name", str(exc))
         row = catalogue.insert_video(
             app_db(),
-            s,
+            settings,
             video_id=video_id,
             name=video_name,
             owner=g.user,
@@ -219,9 +219,9 @@ def upload():
 @bp.get("/api/uploads")
 def uploads():
     """This user's 50 most recent uploads, newest first."""
-    s = _s()
+    settings = app_settings()
     rows, _ = catalogue.list_videos(app_db(), owner=g.user, limit=50)
-    return jsonify(uploads=[video_json.to_json(r, s.streaming_public_url) for r in rows])
+    return jsonify(uploads=[video_json.to_json(r, settings.streaming_public_url) for r in rows])
 
 
 @bp.get("/openapi.json")

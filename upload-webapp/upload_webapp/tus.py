@@ -36,9 +36,6 @@ OFFSET_TYPE = "application/offset+octet-stream"
 MAX_DIGITS = 20
 
 
-_s = app_settings
-
-
 def _headers(extra: dict | None = None) -> dict:
     return {"Tus-Resumable": VERSION, "Cache-Control": "no-store", **(extra or {})}
 
@@ -69,7 +66,7 @@ def options():
     return Response(
         status=204,
         headers=_headers(
-            {"Tus-Version": VERSION, "Tus-Extension": EXTENSIONS, "Tus-Max-Size": str(_s().max_upload_bytes)}
+            {"Tus-Version": VERSION, "Tus-Extension": EXTENSIONS, "Tus-Max-Size": str(app_settings().max_upload_bytes)}
         ),
     )
 
@@ -103,7 +100,7 @@ def parse_metadata(raw: str | None) -> dict[str, str]:
 @bp.post("/api/tus/")
 def create():
     """Creation: 201 with Location (on UPLOAD_PUBLIC_URL) once the upload exists."""
-    s = _s()
+    settings = app_settings()
     length = _number("Upload-Length")
     if length is None:
         return _tus_error(
@@ -111,11 +108,11 @@ def create():
             "bad_upload_length",
             f"Send Upload-Length: the size of the file in bytes, a whole number of at most {MAX_DIGITS} digits.",
         )
-    if length > s.max_upload_bytes:
+    if length > settings.max_upload_bytes:
         return _tus_error(
             413,
             "file_too_large",
-            f"The file is larger than the limit of {s.max_upload_bytes} bytes.",
+            f"The file is larger than the limit of {settings.max_upload_bytes} bytes.",
         )
     if length == 0:
         return _tus_error(415, "not_a_video", "The file is empty: it is not a playable video.")
@@ -130,12 +127,12 @@ def create():
     except ValueError as exc:
         return _tus_error(400, "bad_metadata", str(exc))
     try:
-        upload = uploads.create(app_db(), s, owner=g.user, length=length, filename=filename, name=name)
+        upload = uploads.create(app_db(), settings, owner=g.user, length=length, filename=filename, name=name)
     except uploads.TooMany as exc:
         return _tus_error(429, "too_many_uploads", str(exc), {"Retry-After": "60"})
     except uploads.TempFull as exc:
         return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
-    location = f"{s.upload_public_url}/api/tus/{upload['id']}"
+    location = f"{settings.upload_public_url}/api/tus/{upload['id']}"
     log.info("tus upload %s created by %s (%d bytes)", upload["id"], g.user, length)
     return Response(status=201, headers=_headers({"Location": location, "Upload-Expires": _expires(upload)}))
 
@@ -150,11 +147,11 @@ def _metadata(upload: dict) -> str:
 def _mine(upload_id: str):
     """The caller's upload, or an error response: 404 for anyone else's and unknown ids,
     410 for an expired one (swept meanwhile: 404)."""
-    upload = uploads.get(app_db(), upload_id, _s())
+    upload = uploads.get(app_db(), upload_id, app_settings())
     if upload is None or upload["owner"] != g.user:
         return None, _tus_error(404, "not_found", "No such upload.")
     if upload["video_id"] is None and uploads.expired(upload):
-        uploads.remove(app_db(), _s(), upload_id)
+        uploads.remove(app_db(), app_settings(), upload_id)
         return None, _tus_error(410, "expired", "This upload expired before it was finished; start it again.")
     return upload, None
 
@@ -171,7 +168,7 @@ def _unless_lost(upload_id: str):
     """An upload whose acknowledged bytes seemed to have no file, read again under its
     lock (finishing removes the folder too): 410, and removed, if they are lost."""
     try:
-        upload = uploads.unless_lost(app_db(), _s(), upload_id)
+        upload = uploads.unless_lost(app_db(), app_settings(), upload_id)
     except uploads.Lost:
         return None, _lost()
     except uploads.Locked:
@@ -227,12 +224,12 @@ def patch(upload_id: str):
         return refused
     sock = request.environ.get("gunicorn.socket")
     if sock is not None:
-        sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
+        sock.settimeout(app_settings().upload_read_timeout_seconds)  # a half-open client gives up its lock
     try:
         if not upload["lost"]:  # (that is settled under the lock)
             uploads.check(upload, offset, request.content_length)  # refused early, without the lock
         upload = uploads.append(
-            app_db(), _s(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
+            app_db(), app_settings(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
         )
     except uploads.Finished as exc:
         done = exc.upload
@@ -253,7 +250,7 @@ def patch(upload_id: str):
     except uploads.PastLength as exc:
         return _tus_error(413, "past_upload_length", str(exc))
     except uploads.NotAVideoSignature as exc:
-        uploads.remove(app_db(), _s(), upload_id)
+        uploads.remove(app_db(), app_settings(), upload_id)
         return _tus_error(415, "not_a_video", str(exc))
     except uploads.TempFull as exc:
         return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
@@ -280,6 +277,6 @@ def terminate(upload_id: str):
     upload, refused = _mine(upload_id)
     if refused is not None:
         return refused
-    uploads.remove(app_db(), _s(), upload_id)
+    uploads.remove(app_db(), app_settings(), upload_id)
     log.info("tus upload %s terminated by %s", upload_id, g.user)
     return Response(status=204, headers=_headers())

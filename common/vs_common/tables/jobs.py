@@ -4,10 +4,8 @@ packaging, claimed with a lease.
 Stages, claimed lowest priority number first:
 - `first` (0): probe, the first playable rendition, the poster, the master, `ready`;
 - `thumbs` (5): the library's hover thumbnails;
-- `rung` (10, jobs.RENDITION): one per other rendition, `height` its nominal height
-  (the short side).
-The table spells a rendition job's stage `rung` and its height `label` (renamed by a
-later migration); code names them RENDITION and `height`, mapped here.
+- `rendition` (10): one per other rendition, `height` its nominal height (the short
+  side; 0 for the stages of the whole video).
 The first stage enqueues the others when the video is `ready`, so background work
 exists only for playable videos, and a new video's first stage is always ahead of it.
 
@@ -30,7 +28,7 @@ from datetime import datetime, timedelta
 from ..db import Cursor, Database, utcnow
 from . import videos
 
-FIRST, THUMBS, RENDITION = "first", "thumbs", "rung"
+FIRST, THUMBS, RENDITION = "first", "thumbs", "rendition"
 PRIORITY = {FIRST: 0, THUMBS: 5, RENDITION: 10}
 _CLAIMABLE = "(status = 'queued' OR (status = 'running' AND lease_until < ?))"
 
@@ -70,12 +68,12 @@ def enqueue(
         sets += ", payload = ?"
         params.append(json.dumps(payload))
     changed = cur.execute(
-        f"UPDATE packaging_jobs SET {sets} WHERE video_id = ? AND stage = ? AND label = ?",
+        f"UPDATE packaging_jobs SET {sets} WHERE video_id = ? AND stage = ? AND height = ?",
         [*params, video_id, stage, height],
     ).rowcount
     if changed == 0:
         cur.execute(
-            "INSERT INTO packaging_jobs (video_id, stage, label, priority, status, attempts, payload, created_at, "
+            "INSERT INTO packaging_jobs (video_id, stage, height, priority, status, attempts, payload, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
             (video_id, stage, height, PRIORITY[stage], json.dumps(payload or {}), now, now),
         )
@@ -101,7 +99,7 @@ def claim(db: Database, worker: str, lease_seconds: int, stages: tuple[str, ...]
             if changed != 1:
                 continue  # another packager was quicker
             got = cur.execute(
-                "SELECT id, video_id, stage, label AS height, attempts, payload FROM packaging_jobs WHERE id = ?",
+                "SELECT id, video_id, stage, height, attempts, payload FROM packaging_jobs WHERE id = ?",
                 (row["id"],),
             ).fetchone()
         return Job(

@@ -2,10 +2,8 @@
 `pending`), then each `ready` (with its master-playlist attributes and the bytes it
 stores, counted against the video's output budget) or `failed` (with the reason).
 
-A rendition is named by its nominal height (the short side: 360 for 640x360 and for
-360x640); its pixels are frame_width x frame_height. The table spells them `label`,
-`width` and `height` (renamed by a later migration): mapped here, in every read
-(`_COLUMNS`) and in the parameters of every write.
+A rendition is named by its nominal `height` (the short side: 360 for 640x360 and for
+360x640); its pixels are `frame_width` x `frame_height`.
 """
 
 from __future__ import annotations
@@ -15,11 +13,6 @@ from datetime import datetime
 from ..db import Cursor, Database, utcnow
 from . import videos
 
-_COLUMNS = (
-    "video_id, label AS height, width AS frame_width, height AS frame_height, copied, status, error, bytes, "
-    "bandwidth, average_bandwidth, codecs, frame_rate, created_at, updated_at"
-)
-
 
 def of_videos(db: Database, video_ids: list[str]) -> dict[str, list[dict]]:
     """The renditions of each video, smallest first."""
@@ -27,26 +20,26 @@ def of_videos(db: Database, video_ids: list[str]) -> dict[str, list[dict]]:
         return {}
     marks = ", ".join("?" for _ in video_ids)
     by_video: dict[str, list[dict]] = {}
-    for r in db.query(f"SELECT {_COLUMNS} FROM renditions WHERE video_id IN ({marks}) ORDER BY label", video_ids):
+    for r in db.query(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY height", video_ids):
         by_video.setdefault(r["video_id"], []).append(r)
     return by_video
 
 
 def get(db: Database, video_id: str, height: int) -> dict | None:
-    return db.query_one(f"SELECT {_COLUMNS} FROM renditions WHERE video_id = ? AND label = ?", (video_id, height))
+    return db.query_one("SELECT * FROM renditions WHERE video_id = ? AND height = ?", (video_id, height))
 
 
 def published(cur: Cursor, video_id: str) -> list[dict]:
     """The ready renditions of a video, best first (the master playlist's order)."""
     return cur.execute(
-        f"SELECT {_COLUMNS} FROM renditions WHERE video_id = ? AND status = 'ready' ORDER BY label DESC",
+        "SELECT * FROM renditions WHERE video_id = ? AND status = 'ready' ORDER BY height DESC",
         (video_id,),
     ).fetchall()
 
 
 def failed_heights(cur: Cursor, video_id: str) -> list[int]:
-    rows = cur.execute("SELECT label FROM renditions WHERE video_id = ? AND status = 'failed'", (video_id,))
-    return [r["label"] for r in rows.fetchall()]
+    rows = cur.execute("SELECT height FROM renditions WHERE video_id = ? AND status = 'failed'", (video_id,))
+    return [r["height"] for r in rows.fetchall()]
 
 
 def plan(cur: Cursor, video_id: str, renditions: list[tuple[int, int, int, bool]]) -> None:
@@ -60,7 +53,7 @@ def plan(cur: Cursor, video_id: str, renditions: list[tuple[int, int, int, bool]
         delete_all(cur, video_id)
     for height, frame_width, frame_height, copied in renditions:
         cur.execute(
-            "INSERT INTO renditions (video_id, label, width, height, copied, status, created_at, updated_at) "
+            "INSERT INTO renditions (video_id, height, frame_width, frame_height, copied, status, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
             (video_id, height, frame_width, frame_height, int(copied), now, now),
         )
@@ -70,8 +63,8 @@ def set_playlist_attributes(cur: Cursor, video_id: str, r: dict) -> None:
     """A rendition's master-playlist attributes (`r`: its height, frame_width,
     frame_height, bandwidth, average_bandwidth, codecs and frame_rate)."""
     cur.execute(
-        "UPDATE renditions SET width = ?, height = ?, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
-        "frame_rate = ? WHERE video_id = ? AND label = ?",
+        "UPDATE renditions SET frame_width = ?, frame_height = ?, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
+        "frame_rate = ? WHERE video_id = ? AND height = ?",
         (
             r["frame_width"],
             r["frame_height"],
@@ -90,7 +83,7 @@ def mark_ready(cur: Cursor, video_id: str, height: int, stats: dict) -> None:
     codecs, frame_rate) go with it, for the master playlist's writer."""
     cur.execute(
         "UPDATE renditions SET status = 'ready', error = NULL, bandwidth = ?, average_bandwidth = ?, codecs = ?, "
-        "frame_rate = ?, updated_at = ? WHERE video_id = ? AND label = ?",
+        "frame_rate = ?, updated_at = ? WHERE video_id = ? AND height = ?",
         (
             stats["bandwidth"],
             stats["average_bandwidth"],
@@ -107,7 +100,7 @@ def mark_ready(cur: Cursor, video_id: str, height: int, stats: dict) -> None:
 def mark_failed(cur: Cursor, video_id: str, height: int, reason: str) -> None:
     cur.execute(
         "UPDATE renditions SET status = 'failed', error = ?, bytes = NULL, updated_at = ? "
-        "WHERE video_id = ? AND label = ?",
+        "WHERE video_id = ? AND height = ?",
         (reason[:1000], utcnow(), video_id, height),
     )
     videos.touch(cur, video_id)
@@ -116,7 +109,7 @@ def mark_failed(cur: Cursor, video_id: str, height: int, reason: str) -> None:
 def mark_pending(cur: Cursor, video_id: str, height: int, now: datetime) -> None:
     """A failed rendition queued again (a retry)."""
     cur.execute(
-        "UPDATE renditions SET status = 'pending', error = NULL, updated_at = ? WHERE video_id = ? AND label = ?",
+        "UPDATE renditions SET status = 'pending', error = NULL, updated_at = ? WHERE video_id = ? AND height = ?",
         (now, video_id, height),
     )
 
@@ -127,14 +120,14 @@ def reserve_output(cur: Cursor, video_id: str, height: int, nbytes: int, allowed
     so that two renditions finishing at once cannot both take the last of it."""
     if output_used(cur, video_id, height) + nbytes > allowed:
         return False
-    cur.execute("UPDATE renditions SET bytes = ? WHERE video_id = ? AND label = ?", (nbytes, video_id, height))
+    cur.execute("UPDATE renditions SET bytes = ? WHERE video_id = ? AND height = ?", (nbytes, video_id, height))
     return True
 
 
 def output_used(cur: Cursor, video_id: str, height: int) -> int:
     """Bytes the video's other renditions store (or have reserved)."""
     row = cur.execute(
-        "SELECT COALESCE(SUM(bytes), 0) AS n FROM renditions WHERE video_id = ? AND label <> ? AND bytes IS NOT NULL",
+        "SELECT COALESCE(SUM(bytes), 0) AS n FROM renditions WHERE video_id = ? AND height <> ? AND bytes IS NOT NULL",
         (video_id, height),
     ).fetchone()
     return int(row["n"])

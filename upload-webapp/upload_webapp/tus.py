@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Callable
 from datetime import UTC
 from email.utils import format_datetime
 
@@ -204,6 +205,46 @@ def head(upload_id: str):
     return Response(status=200, headers=_headers(headers))
 
 
+def _finished(exc: uploads.Finished, _upload_id: str):
+    done = exc.upload
+    return _tus_error(
+        409,
+        "finished",
+        "This upload is finished.",
+        {"Upload-Offset": str(done["received"]), "Video-Id": done["video_id"]},
+    )
+
+
+def _not_a_video(exc: uploads.NotAVideoSignature, upload_id: str):
+    uploads.remove(app_db(), app_settings(), upload_id)
+    return _tus_error(415, "not_a_video", str(exc))
+
+
+def _interrupted(exc: uploads.Interrupted, upload_id: str):
+    log.info("tus upload %s: %s", upload_id, exc)
+    return _tus_error(400, "incomplete_upload", str(exc))
+
+
+# How each refusal of a PATCH's bytes is answered (uploads.check and uploads.append raise them).
+_APPEND_REFUSALS: dict[type[Exception], Callable] = {
+    uploads.Finished: _finished,
+    uploads.OffsetMismatch: lambda exc, _id: _tus_error(
+        409, "offset_mismatch", str(exc), {"Upload-Offset": str(exc.received)}
+    ),
+    uploads.Gone: lambda exc, _id: _tus_error(404, "not_found", "No such upload."),
+    uploads.Lost: lambda exc, _id: _lost(),
+    uploads.Locked: lambda exc, _id: _locked(),
+    uploads.PastLength: lambda exc, _id: _tus_error(413, "past_upload_length", str(exc)),
+    uploads.NotAVideoSignature: _not_a_video,
+    uploads.TempFull: lambda exc, _id: _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"}),
+    uploads.Interrupted: _interrupted,
+}
+
+
+def _append_refused(exc: Exception, upload_id: str):
+    return next(answer for kind, answer in _APPEND_REFUSALS.items() if isinstance(exc, kind))(exc, upload_id)
+
+
 @bp.route("/api/tus/<upload_id>", methods=["PATCH"])
 @upload_view("tus")
 def patch(upload_id: str):
@@ -231,32 +272,8 @@ def patch(upload_id: str):
         upload = uploads.append(
             app_db(), app_settings(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
         )
-    except uploads.Finished as exc:
-        done = exc.upload
-        return _tus_error(
-            409,
-            "finished",
-            "This upload is finished.",
-            {"Upload-Offset": str(done["received"]), "Video-Id": done["video_id"]},
-        )
-    except uploads.OffsetMismatch as exc:
-        return _tus_error(409, "offset_mismatch", str(exc), {"Upload-Offset": str(exc.received)})
-    except uploads.Gone:
-        return _tus_error(404, "not_found", "No such upload.")
-    except uploads.Lost:
-        return _lost()
-    except uploads.Locked:
-        return _locked()
-    except uploads.PastLength as exc:
-        return _tus_error(413, "past_upload_length", str(exc))
-    except uploads.NotAVideoSignature as exc:
-        uploads.remove(app_db(), app_settings(), upload_id)
-        return _tus_error(415, "not_a_video", str(exc))
-    except uploads.TempFull as exc:
-        return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
-    except uploads.Interrupted as exc:
-        log.info("tus upload %s: %s", upload_id, exc)
-        return _tus_error(400, "incomplete_upload", str(exc))
+    except tuple(_APPEND_REFUSALS) as exc:
+        return _append_refused(exc, upload_id)
     finally:
         if sock is not None:
             sock.settimeout(None)

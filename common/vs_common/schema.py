@@ -1,8 +1,8 @@
 """The catalogue's schema as versioned migrations, for MariaDB and SQLite.
 
 auth-svc, upload-webapp, streaming-svc and the packager call `migrate(db)` at start-up
-(file-svc does not: it only reads what they made): an empty database or an older one is
-brought to the latest version. On MariaDB a named lock (GET_LOCK) keeps two services
+(file-svc does not: it reads and writes rows of the schema they made): an empty database
+or an older one is brought to the latest version. On MariaDB a named lock (GET_LOCK) keeps two services
 starting at once from racing; on SQLite, BEGIN IMMEDIATE does. `database/` holds the
 same schema as init SQL for the MariaDB image (`python -m vs_common.schema` prints it;
 a test keeps the two in step).

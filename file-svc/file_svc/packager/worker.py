@@ -78,7 +78,7 @@ class Packager:
         self.current[lane] = {
             "video_id": job.video_id,
             "stage": job.stage,
-            "label": job.height or None,  # the JSON keeps its name
+            "height": job.height or None,  # a rendition's; None for the stages of the whole video
             "attempt": job.attempts,
             "lane": lane,
             "since": utcnow().isoformat(timespec="milliseconds") + "Z",

@@ -67,11 +67,16 @@ def enqueue(
     if payload is not None:
         sets += ", payload = ?"
         params.append(json.dumps(payload))
-    changed = cur.execute(
-        f"UPDATE packaging_jobs SET {sets} WHERE video_id = ? AND stage = ? AND height = ?",
-        [*params, video_id, stage, height],
-    ).rowcount
-    if changed == 0:
+    # Found by a plain read, then updated by its primary key: an UPDATE by (video, stage,
+    # height) that finds nothing locks the index gap it searched on MariaDB, and two new
+    # videos' transactions inserting into that gap deadlock. A job of a video is only
+    # queued under that video's row lock (or with its new row), so the read is not raced.
+    found = cur.execute(
+        "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND height = ?", (video_id, stage, height)
+    ).fetchone()
+    if found is not None:
+        cur.execute(f"UPDATE packaging_jobs SET {sets} WHERE id = ?", [*params, found["id"]])
+    else:
         cur.execute(
             "INSERT INTO packaging_jobs (video_id, stage, height, priority, status, attempts, payload, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",

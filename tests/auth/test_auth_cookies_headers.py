@@ -150,7 +150,7 @@ def test_security_headers_on_every_html_page(stack, token, clips, configured):
         assert_html_security_headers(resp)
     for resp in pages[3:5]:  # both apps show the user and a logout button (a same-origin form)
         assert 'data-testid="current-user">alice<' in resp.text
-        assert '<form method="post" action="/logout">' in resp.text
+        assert '<form method="post" action="/logout" id="logout-form">' in resp.text
     # The player page may be framed by the two apps' own origins, nothing else.
     created = stack.upload(token, clips["h264"], name="headers check")
     assert created.status_code == 201, created.text

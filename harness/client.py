@@ -78,7 +78,7 @@ class Api:
 
     def upload_ready(self, token: str, path: Path, name: str, timeout: float = 120, packaged: bool = False) -> dict:
         """Upload a file that must become `ready`; its video JSON. `packaged`: wait for
-        every job too (thumbnails and the other rungs follow `ready`)."""
+        every job too (thumbnails and the other renditions follow `ready`)."""
         video_id = self.upload_id(token, path, name, timeout)
         wait = self.wait_packaged if packaged else self.wait_status
         video = wait(token, video_id, timeout=timeout)

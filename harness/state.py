@@ -31,7 +31,7 @@ class StackState:
             return [dict(r) for r in conn.execute(sql, params).fetchall()]
 
     def jobs(self, video_id: str) -> list[dict]:
-        """The packaging jobs of a video (stage, label, status, attempts...), oldest first."""
+        """The packaging jobs of a video (stage, height, status, attempts...), oldest first."""
         return self.query("SELECT * FROM packaging_jobs WHERE video_id = ? ORDER BY id", (video_id,))
 
     def objects(self, prefix: str = "videos/") -> list[str]:

@@ -22,7 +22,10 @@ Ids are checked (vs_common.wire.valid_video_id) before they get here.
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
+
+from .settings import Settings
 
 # -- storage keys -------------------------------------------------------------------
 
@@ -34,7 +37,7 @@ THUMBNAILS = tuple(f"{k}.jpg" for k in range(1, 6))  # spread over the video, in
 
 _SEGMENT_FILE = re.compile(r"^seg_[0-9]{5}\.ts$")
 # What a video's HLS folder may hold: the master; a rendition's playlist and segments; a
-# caption track's two files (named by vs_common.videos.new_caption_file_name).
+# caption track's two files (named by new_caption_file_name).
 _HLS_PATH = re.compile(
     r"^(?:master\.m3u8|[0-9]{2,4}p/(?:index\.m3u8|seg_[0-9]{5}\.ts)"
     r"|captions/[A-Za-z0-9-]{2,35}\.[ue][0-9a-f]{8}\.(?:vtt|m3u8))$"
@@ -90,6 +93,15 @@ def master(video_id: str) -> str:
     return hls(video_id, MASTER_PLAYLIST)
 
 
+def video_path(settings: Settings, video_id: str) -> str:
+    """The storage URL of the master playlist, as the spec's `video_path` column holds
+    it: `s3://<bucket>/<key>` or `local://<key>`."""
+    key = master(video_id)
+    if settings.storage_backend == "s3":
+        return f"s3://{settings.s3_bucket}/{key}"
+    return f"local://{key}"
+
+
 def rendition_folder(height: int) -> str:
     """A rendition's folder under `hls/`, as the master playlist names it: `720p`."""
     return f"{height}p"
@@ -108,6 +120,13 @@ def rendition_file(video_id: str, height: int, name: str) -> str:
 def caption_file(file_name: str, ext: str = ".vtt") -> str:
     """A caption track's WebVTT (`.vtt`) or media playlist (`.m3u8`), relative to `hls/`."""
     return f"captions/{file_name}{ext}"
+
+
+def new_caption_file_name(language: str, source: str) -> str:
+    """A name never used before for a track's files (`en.u1f2e3d4c`; `e` for a track
+    made from an embedded stream): a replaced track is fetched anew, whatever a browser
+    cached of the old one."""
+    return f"{language}.{'e' if source == 'embedded' else 'u'}{secrets.token_hex(4)}"
 
 
 def captions_prefix(video_id: str) -> str:

@@ -11,7 +11,7 @@ import logging
 from flask import Flask, request
 
 from vs_common.app import service_app
-from vs_common.errors import error_response
+from vs_common.errors import error_response, storage_unavailable
 from vs_common.health import health_blueprint
 from vs_common.settings import Settings
 
@@ -44,9 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(StorageUnavailable)
     def _storage_down(exc):
         log.warning("storage unavailable: %s", exc)
-        return error_response(
-            503, "storage_unavailable", "The video storage is unavailable; try again shortly.", {"Retry-After": "5"}
-        )
+        return storage_unavailable({"Retry-After": "5"})
 
     from . import routes
 

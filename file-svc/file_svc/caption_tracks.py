@@ -2,7 +2,7 @@
 packager (subtitle streams embedded in an upload).
 
 A track is two objects under `videos/<id>/hls/captions/`, named `<language>.<version>`
-(vs_common.videos.new_caption_file_name): the WebVTT file, whose X-TIMESTAMP-MAP puts
+(vs_common.layout.new_caption_file_name): the WebVTT file, whose X-TIMESTAMP-MAP puts
 its time 0 where the segments put the source's (media.playlists.TS_START_PTS), and its media
 playlist (one segment: the whole file, as long as the video). The HLS read routes serve
 both as they are: the WebVTT as text/vtt under the year-long cache of segments, which a
@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from vs_common import captions, layout, videos
+from vs_common import captions, layout, tables
 from vs_common.db import Database
 
 from .master import publish_master
@@ -42,8 +42,9 @@ class VideoGone(LookupError):
     """No such video (or it was deleted meanwhile)."""
 
 
-def _lock(cur, db: Database, video_id: str) -> None:
-    if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+def _lock(cur, video_id: str) -> None:
+    """The video's row lock (tables.videos.lock); VideoGone if there is no such video."""
+    if tables.videos.lock(cur, video_id) is None:
         raise VideoGone(video_id)
 
 
@@ -99,8 +100,8 @@ def _publish_or_undo(db: Database, storage, video_id: str, before: list[dict], n
         restored = False
         try:
             with db.transaction() as cur:
-                _lock(cur, db, video_id)
-                videos.restore_captions(cur, video_id, before)
+                _lock(cur, video_id)
+                tables.captions.restore(cur, video_id, before)
             restored = True
         except VideoGone:
             restored = True  # deleted: its rows went with it
@@ -120,16 +121,16 @@ def store_track(
     language = captions.normalize_language(language)
     label = captions.check_label(label)
     vtt, cues = captions.to_webvtt(vtt.encode(), "track.vtt", limit)  # idempotent on what streaming-svc sent
-    row = db.query_one("SELECT duration_s, probe FROM videos WHERE id = ?", (video_id,))
+    row = tables.videos.get(db, video_id)
     if row is None:
         raise VideoGone(video_id)
-    file_name = videos.new_caption_file_name(language, "upload")
+    file_name = layout.new_caption_file_name(language, "upload")
     new_objects = put_files(storage, video_id, file_name, vtt, _duration_for(row, cues))
     try:
         with db.transaction() as cur:
-            _lock(cur, db, video_id)
-            before = videos.captions_of(cur, video_id, published_only=False)
-            old = videos.put_caption(
+            _lock(cur, video_id)
+            before = tables.captions.of(cur, video_id, published_only=False)
+            old = tables.captions.put(
                 cur, video_id, language, label=label, is_default=is_default, source="upload", file_name=file_name
             )
     except BaseException:
@@ -146,12 +147,12 @@ def remove_track(db: Database, storage, video_id: str, language: str) -> bool:
     """Remove the track of `language`; False if the video has none. VideoGone if there is
     no such video."""
     with db.transaction() as cur:
-        _lock(cur, db, video_id)
-        before = videos.captions_of(cur, video_id, published_only=False)
-        row = videos.caption_row(cur, video_id, language)
+        _lock(cur, video_id)
+        before = tables.captions.of(cur, video_id, published_only=False)
+        row = tables.captions.get(cur, video_id, language)
         if row is None or not row["file_name"]:
             return False
-        videos.delete_caption(cur, video_id, language)
+        tables.captions.delete(cur, video_id, language)
     _publish_or_undo(db, storage, video_id, before, [])
     _remove(storage, _files(video_id, row["file_name"]))
     log.info("video %s: caption track %s removed", video_id, language)
@@ -256,7 +257,7 @@ def publish_embedded(storage, video_id: str, tracks: list[Embedded], duration_s:
     """Put the files of the tracks that have text (each gets its `file_name`)."""
     for t in tracks:
         if t.vtt is not None:
-            t.file_name = videos.new_caption_file_name(t.language, "embedded")
+            t.file_name = layout.new_caption_file_name(t.language, "embedded")
             put_files(storage, video_id, t.file_name, t.vtt, duration_s or t.end_s)
 
 
@@ -265,11 +266,11 @@ def record_embedded(cur, video_id: str, tracks: list[Embedded]) -> list[str]:
     meanwhile (it stands); the keys of the files no row names, for the caller to remove."""
     unused = []
     for t in tracks:
-        existing = videos.caption_row(cur, video_id, t.language)
+        existing = tables.captions.get(cur, video_id, t.language)
         if existing is not None and existing["source"] == "upload":
             unused += _files(video_id, t.file_name) if t.file_name else []
             continue
-        videos.put_caption(
+        tables.captions.put(
             cur,
             video_id,
             t.language,
@@ -286,11 +287,9 @@ def forget_embedded(db: Database, storage, video_id: str) -> None:
     """Before a fresh first-stage attempt: the tracks an earlier attempt made from the
     upload's streams (rows, then their files and any it put but never recorded)."""
     with db.transaction() as cur:
-        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+        if tables.videos.lock(cur, video_id) is None:
             return
-        found = "SELECT 1 FROM captions WHERE video_id = ? AND source = 'embedded' LIMIT 1"
-        if cur.execute(found, (video_id,)).fetchone() is not None:  # no empty DELETE: see videos.plan_renditions
-            cur.execute("DELETE FROM captions WHERE video_id = ? AND source = 'embedded'", (video_id,))
+        tables.captions.delete_embedded(cur, video_id)
     prefix = layout.captions_prefix(video_id)
     for key in storage.list_keys(prefix):
         name = key[len(prefix) :]

@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 
 from vs_common import layout
-from vs_common.videos import new_video_id
-from vs_common.wire import UPLOAD_CHUNK, valid_video_id
+from vs_common.wire import UPLOAD_CHUNK, new_video_id, valid_video_id
 
 from .media.budget import Budget
 from .media.errors import NotAVideo

@@ -148,7 +148,7 @@ def test_concurrent_new_videos_never_deadlock_on_mariadb(mariadb, tmp_path):
     UPDATE that, finding nothing, locked the index gap it searched; two new videos'
     transactions then both inserted into that gap: a deadlock, seen as a 500 when four
     uploads of the two-packager test finished together.)"""
-    from vs_common import videos
+    from vs_common import catalogue
     from vs_common.db import Database
     from vs_common.schema import migrate
     from vs_common.settings import Settings
@@ -167,7 +167,7 @@ def test_concurrent_new_videos_never_deadlock_on_mariadb(mariadb, tmp_path):
 
     def insert(i: int, round_: int) -> str:
         vid = f"newvideo{round_:02d}x{i:04d}"
-        videos.insert_video(
+        catalogue.insert_video(
             dbs[i], settings, video_id=vid, name=vid, owner="alice", size_bytes=1, original_key=f"videos/{vid}/o.mp4"
         )
         return vid

@@ -17,16 +17,16 @@ def at(value) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def job(st, video_id: str, stage: str, label: int = 0) -> dict:
-    (found,) = [j for j in st.jobs(video_id) if j["stage"] == stage and j["label"] == label]
+def job(st, video_id: str, stage: str, height: int = 0) -> dict:
+    (found,) = [j for j in st.jobs(video_id) if j["stage"] == stage and j["height"] == height]
     return found
 
 
-def wait_job(st, video_id: str, stage: str, label: int, status: str, timeout: float = 60) -> dict:
+def wait_job(st, video_id: str, stage: str, height: int, status: str, timeout: float = 60) -> dict:
     return wait_until(
-        lambda: (j := job(st, video_id, stage, label))["status"] == status and j,
+        lambda: (j := job(st, video_id, stage, height))["status"] == status and j,
         timeout,
-        f"the {stage} {label} job of {video_id} {status}",
+        f"the {stage} {height} job of {video_id} {status}",
         st["packager"].log,
         interval=0.05,
     )

@@ -26,7 +26,7 @@ def test_a_delete_during_a_background_encode_leaves_nothing(local_gated, clips):
     try:
         vid = st.api.upload_id(token, clips["360p"], "deleted mid-encode")
         assert st.wait_status(token, vid)["status"] == "ready"
-        wait_job(st, vid, "rung", 180, "running")
+        wait_job(st, vid, "rendition", 180, "running")
         wait_job(st, vid, "thumbs", 0, "done")
         resp = requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=30)
         assert resp.status_code == 204, resp.text
@@ -35,7 +35,7 @@ def test_a_delete_during_a_background_encode_leaves_nothing(local_gated, clips):
     # The packager sees its job gone at its next lease renewal, stops the encode, and
     # publishes nothing; its work folder and the temp source go.
     wait_until(lambda: not [f for f in st.temp_files() if vid in f], 30, "the temp files gone", st["packager"].log)
-    wait_until(lambda: f"rung 180p of {vid}" in st["packager"].log.read_text(), 10, "the packager to notice")
+    wait_until(lambda: f"rendition 180p of {vid}" in st["packager"].log.read_text(), 10, "the packager to notice")
     assert _stored(st, vid) == []
     assert st.query("SELECT video_id FROM deleted_videos WHERE video_id = ?", (vid,)) == []  # both passes done
 

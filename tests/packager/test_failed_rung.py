@@ -26,7 +26,7 @@ def test_a_failed_rung_leaves_the_video_ready_and_is_retried_alone(local_gated, 
     assert (low["height"], low["status"]) == (180, "failed")
     assert "ffmpeg exited with 1" in low["error"] and "injected by the test" in low["error"]
     assert heights(st.api.master(token, vid)) == [360]
-    rung = job(st, vid, "rung", 180)
+    rung = job(st, vid, "rendition", 180)
     assert (rung["status"], rung["attempts"]) == ("failed", 2)  # JOB_MAX_ATTEMPTS=2
     first, thumbs = job(st, vid, "first"), job(st, vid, "thumbs")
     assert first["status"] == thumbs["status"] == "done"
@@ -43,7 +43,7 @@ def test_a_failed_rung_leaves_the_video_ready_and_is_retried_alone(local_gated, 
         (360, "ready", None),
     ]
     assert heights(st.api.master(token, vid)) == [360, 180]
-    rung = job(st, vid, "rung", 180)
+    rung = job(st, vid, "rendition", 180)
     assert (rung["status"], rung["attempts"]) == ("done", 1)
     assert job(st, vid, "first") == first and job(st, vid, "thumbs") == thumbs  # untouched
     again = requests.post(f"{st.url('streaming')}/api/videos/{vid}/retry", headers=bearer(token), timeout=10)

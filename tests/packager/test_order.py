@@ -26,18 +26,18 @@ def test_a_new_video_is_ready_while_another_videos_background_encode_runs(local_
     try:
         a = st.api.upload_id(token, clips["360p"], "A with a long background encode")
         assert st.wait_status(token, a)["status"] == "ready"
-        a_rung = wait_job(st, a, "rung", 180, "running")
+        a_rung = wait_job(st, a, "rendition", 180, "running")
         b = st.api.upload_id(token, clips["240p"], "B uploaded meanwhile")
         assert st.wait_status(token, b)["status"] == "ready"
         b_first = job(st, b, "first")
-        a_rung = job(st, a, "rung", 180)
+        a_rung = job(st, a, "rendition", 180)
         assert a_rung["status"] == "running" and a_rung["finished_at"] is None, a_rung
         assert at(a_rung["started_at"]) < at(b_first["created_at"]) < at(b_first["finished_at"])
     finally:
         st.gate.release()
     assert [r["status"] for r in st.wait_all_renditions(token, a)["renditions"]] == ["ready", "ready"]
-    assert at(job(st, a, "rung", 180)["finished_at"]) > at(b_first["finished_at"])
-    assert job(st, a, "rung", 180)["attempts"] == 1
+    assert at(job(st, a, "rendition", 180)["finished_at"]) > at(b_first["finished_at"])
+    assert job(st, a, "rendition", 180)["attempts"] == 1
 
 
 def test_in_a_burst_of_six_no_first_rung_waits_for_background_work(local_gated, clips):

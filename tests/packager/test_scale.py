@@ -40,7 +40,7 @@ def test_a_packager_killed_mid_rung_leaves_it_to_the_other(two_packagers, clips)
     try:
         vid = st.api.upload_id(token, clips["720p"], "killed mid-rung")
         assert st.wait_status(token, vid)["status"] == "ready"
-        rung = wait_job(st, vid, "rung", 360, "running")
+        rung = wait_job(st, vid, "rendition", 360, "running")
         owner = next(name for name in ("packager", "packager2") if st[name].pid == pid_of(rung["claimed_by"]))
         other = "packager2" if owner == "packager" else "packager"
         st[owner].kill()
@@ -49,7 +49,7 @@ def test_a_packager_killed_mid_rung_leaves_it_to_the_other(two_packagers, clips)
         st.gate.release()
     video = st.wait_packaged(token, vid, timeout=120)
     assert [(r["height"], r["status"]) for r in video["renditions"]] == [(180, "ready"), (360, "ready"), (720, "ready")]
-    rung = job(st, vid, "rung", 360)
+    rung = job(st, vid, "rendition", 360)
     assert rung["attempts"] == 2 and pid_of(rung["claimed_by"]) == st[other].pid
     assert job(st, vid, "first", 0)["attempts"] == 1  # only the rung in progress was lost
     stored = _keys(st, vid, "360p")

@@ -56,7 +56,8 @@ def web_app(folder: str, package: str, tmp: Path, auth_url: str, **settings):
 
 def video_of(app, owner: str, name: str = "A video") -> str:
     """A video row of `owner`'s in the app's database (as file-svc's ingest writes it); its id."""
-    from vs_common.videos import insert_video, new_video_id
+    from vs_common.catalogue import insert_video
+    from vs_common.wire import new_video_id
 
     video_id = new_video_id()
     settings = app.extensions["settings"]

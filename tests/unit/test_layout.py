@@ -52,7 +52,7 @@ def test_temp_paths():
     assert layout.source_path("/t", VID, ".mp4") == Path(f"/t/sources/{VID}.mp4")
     assert layout.is_part(layout.part_path(temp, VID)) and not layout.is_part(layout.source_path(temp, VID, ".mp4"))
     assert layout.video_id_of_source(layout.source_path(temp, VID, ".mp4")) == VID
-    assert layout.work_folder(temp, VID, "rung", 360, "1a2b3c4d") == Path(f"/t/work/{VID}-rung360-1a2b3c4d")
+    assert layout.work_folder(temp, VID, "rendition", 360, "1a2b3c4d") == Path(f"/t/work/{VID}-rendition360-1a2b3c4d")
     assert layout.work_folder(temp, VID, "first", 0, "x").name.startswith(layout.work_tag(VID, "first", 0))
     assert layout.upload_data(temp, VID) == Path(f"/t/uploads/{VID}/data")
     assert layout.upload_folder(temp, VID) == layout.uploads_root(temp) / VID

@@ -35,7 +35,10 @@ def test_the_list_names_five_processes_once():
         values = [getattr(p, field) for p in PROCESSES]
         assert len(set(values)) == len(values), field
     for p in PROCESSES:
-        assert (ROOT / p.folder / ("wsgi.py" if p.module is None else p.module.replace(".", "/") + ".py")).is_file(), p
+        # What runs: wsgi.py (gunicorn), or the module `python -m` runs: a file, or a
+        # package's __main__.py.
+        base = ROOT / p.folder / (p.module or "wsgi").replace(".", "/")
+        assert base.with_suffix(".py").is_file() or (base / "__main__.py").is_file(), p
 
 
 def test_compose_runs_the_same_processes():

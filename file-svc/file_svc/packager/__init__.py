@@ -3,7 +3,7 @@ a temp folder, publishes to storage, updates the catalogue.
 
 Its own process (`python -m file_svc.packager`: compose service `packager`, a fifth
 process under `make run`), any number of replicas on one database. Each job is one
-stage of one video (vs_common.jobs): the first playable rendition, the thumbnails, or
+stage of one video (vs_common.tables.jobs): the first playable rendition, the thumbnails, or
 one other rendition. Two lanes of threads:
 - PACKAGING_FIRST_WORKERS threads take first stages only: capacity that background work
   can never occupy, so a new video never waits for another one's renditions;

@@ -25,10 +25,10 @@ import threading
 import time
 from pathlib import Path
 
-from vs_common import jobs, layout, videos
+from vs_common import catalogue, layout, tables
 from vs_common.db import DatabaseUnavailable
-from vs_common.jobs import Job, LeaseLost
 from vs_common.observe import PACKAGING_JOB_DURATION
+from vs_common.tables.jobs import Job, LeaseLost
 
 from ..media.errors import Cancelled, NotAVideo, OverBudget, PackagingError
 from ..storage import ObjectNotFound, StorageUnavailable
@@ -44,12 +44,12 @@ RETRIED = (NotAVideo, PackagingError, StorageUnavailable, ObjectNotFound, OSErro
 def run(services: Services, job: Job, cancel: threading.Event) -> None:
     """Run one claimed job's stage; `cancel` stops it (the packager sets it to stop).
     DatabaseUnavailable goes to the caller (the lease will expire)."""
-    row = videos.video_row(services.db, job.video_id)
+    row = tables.videos.get(services.db, job.video_id)
     if row is None:
         return  # deleted meanwhile (its jobs went with it)
     if job.attempts > services.settings.job_max_attempts:
         # Crashed or lost the lease on every attempt: give up with the last reason.
-        reason = jobs.last_error(services.db, job) or "packaging was interrupted on every attempt"
+        reason = tables.jobs.last_error(services.db, job) or "packaging was interrupted on every attempt"
         give_up(services, job, f"gave up after {services.settings.job_max_attempts} attempts: {reason}")
         return
     work = _work_folder(services.settings.temp_dir, job)
@@ -101,7 +101,7 @@ def settle(services: Services, job: Job, exc: Exception) -> str:
         return "gave_up"
     if isinstance(exc, Cancelled) and services.stop.is_set():
         log.info("%s handed back: the packager is stopping", job.describe())
-        jobs.release(services.db, job)
+        tables.jobs.release(services.db, job)
         return "handed_back"
     if isinstance(exc, (LeaseLost, Cancelled)):
         log.warning("%s: %s; abandoning", job.describe(), exc)
@@ -121,7 +121,7 @@ def failed_attempt(services: Services, job: Job, reason: str) -> None:
         give_up(services, job, reason)
         return
     log.warning("%s, attempt %d failed (will retry): %s", job.describe(), job.attempts, reason)
-    jobs.retry_later(services.db, job, reason, 2 * job.attempts)
+    tables.jobs.retry_later(services.db, job, reason, 2 * job.attempts)
 
 
 def give_up(services: Services, job: Job, reason: str) -> None:
@@ -129,15 +129,15 @@ def give_up(services: Services, job: Job, reason: str) -> None:
     published); a rendition fails only its row, the video stays playable."""
     log.error("%s failed after %d attempt(s): %s", job.describe(), job.attempts, reason)
     vid, temp_dir = job.video_id, services.settings.temp_dir
-    if job.stage == jobs.FIRST:
+    if job.stage == tables.jobs.FIRST:
         publishing.unpublish(services.storage, vid)
     try:
         with services.owned(job) as cur:
-            if job.stage == jobs.FIRST:
-                videos.mark_failed(cur, vid, reason)
-            elif job.stage == jobs.RENDITION:
-                videos.rendition_failed(cur, vid, job.height, reason)
-            remaining = jobs.fail(cur, job, reason)
+            if job.stage == tables.jobs.FIRST:
+                catalogue.fail_video(cur, vid, reason)
+            elif job.stage == tables.jobs.RENDITION:
+                tables.renditions.mark_failed(cur, vid, job.height, reason)
+            remaining = tables.jobs.fail(cur, job, reason)
     except LeaseLost:
         publishing.remove_if_deleted(services.db, services.storage, temp_dir, vid)
         return

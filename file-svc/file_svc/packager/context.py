@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from vs_common import jobs
+from vs_common import tables
 from vs_common.db import Cursor, Database
-from vs_common.jobs import Job
 from vs_common.settings import Settings
+from vs_common.tables.jobs import Job
 
 from ..media.budget import Budget
 from ..storage import Storage
@@ -32,12 +32,12 @@ class Services:
     @contextmanager
     def owned(self, job: Job) -> Iterator[Cursor]:
         """A transaction under the video's row lock, while the job is still ours (LeaseLost if not)."""
-        with jobs.owned(self.db, job, self.settings.job_lease_seconds) as cur:
+        with tables.jobs.owned(self.db, job, self.settings.job_lease_seconds) as cur:
             yield cur
 
     def renew(self, job: Job) -> None:
         """Extend the job's lease; LeaseLost if it is no longer ours."""
-        jobs.renew(self.db, job, self.settings.job_lease_seconds)
+        tables.jobs.renew(self.db, job, self.settings.job_lease_seconds)
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,9 @@ class StageContext:
     @contextmanager
     def owned(self) -> Iterator[Cursor]:
         """A transaction under the video's row lock, while the job is still ours (LeaseLost if not)."""
-        with jobs.owned(self.db, self.job, self.settings.job_lease_seconds) as cur:
+        with tables.jobs.owned(self.db, self.job, self.settings.job_lease_seconds) as cur:
             yield cur
 
     def renew(self) -> None:
         """Extend the job's lease; LeaseLost if it is no longer ours (or the video is gone)."""
-        jobs.renew(self.db, self.job, self.settings.job_lease_seconds)
+        tables.jobs.renew(self.db, self.job, self.settings.job_lease_seconds)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from prometheus_client.core import GaugeMetricFamily
 
-from vs_common import jobs
+from vs_common import tables
 from vs_common.db import Database, DatabaseUnavailable
 from vs_common.health import run_checks
 from vs_common.observe import QUEUE_DEPTH, install_observability
@@ -26,10 +26,10 @@ class QueueDepth:
             QUEUE_DEPTH, "Unfinished packaging jobs by stage and state (waiting, running).", labels=["stage", "state"]
         )
         try:
-            counts = jobs.depth(self.db)
+            counts = tables.jobs.depth(self.db)
         except DatabaseUnavailable:
             return  # no figure rather than a wrong one; /healthz says why
-        for stage in (jobs.FIRST, jobs.THUMBS, jobs.RENDITION):
+        for stage in (tables.jobs.FIRST, tables.jobs.THUMBS, tables.jobs.RENDITION):
             for state in ("waiting", "running"):
                 family.add_metric([stage, state], counts.get((stage, state), 0))
         yield family

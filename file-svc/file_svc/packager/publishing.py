@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from vs_common import jobs, layout, videos
+from vs_common import layout, tables
 from vs_common.db import Database
 
 from .. import master
@@ -32,7 +32,7 @@ def reserve(ctx: StageContext, rendition: Rendition, out: Path) -> None:
     before publishing it; OverBudget if they do not fit."""
     made = runner.folder_bytes(out / rendition.folder)
     with ctx.owned() as cur:
-        if not videos.reserve_output(cur, ctx.video_id, rendition.height, made, ctx.allowed):
+        if not tables.renditions.reserve_output(cur, ctx.video_id, rendition.height, made, ctx.allowed):
             raise OverBudget(ctx.allowed, ctx.budget)
 
 
@@ -52,7 +52,7 @@ def finish(ctx: StageContext) -> None:
     """The job is done; the video's temp source goes once none of its jobs needs it.
     A delete that raced what we published is caught here (LeaseLost, then cleanup)."""
     with ctx.owned() as cur:
-        remaining = jobs.finish(cur, ctx.job)
+        remaining = tables.jobs.finish(cur, ctx.job)
     if remaining == 0:
         source.drop(ctx.settings.temp_dir, ctx.video_id)
 
@@ -78,7 +78,7 @@ def unpublish(storage: Storage, video_id: str) -> None:
 
 def remove_if_deleted(db: Database, storage: Storage, temp_dir: str, video_id: str) -> None:
     """If the video was deleted while we worked, remove what we may have published."""
-    if videos.video_exists(db, video_id):
+    if tables.videos.exists(db, video_id):
         return
     source.drop(temp_dir, video_id)
     try:

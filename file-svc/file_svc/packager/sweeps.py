@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from vs_common import jobs, layout, uploads_table, videos
+from vs_common import layout, tables
 from vs_common.db import DatabaseUnavailable, utcnow
 
 from .. import ingest
@@ -55,14 +55,14 @@ def _sweep_deleted(services: Services) -> None:
     """Objects a racing packager wrote after a delete had removed the others."""
     before = utcnow() - timedelta(seconds=TOMBSTONE_AGE)
     try:
-        gone = videos.deleted_before(services.db, before)
+        gone = tables.deleted_videos.before(services.db, before)
     except DatabaseUnavailable as exc:
         log.warning("sweep of deleted videos skipped: %s", exc)
         return
     for video_id in gone:
         try:
             services.storage.delete_prefix(layout.prefix(video_id))
-            videos.forget_deleted(services.db, video_id)
+            tables.deleted_videos.forget(services.db, video_id)
         except (StorageUnavailable, DatabaseUnavailable) as exc:
             log.warning("sweep of deleted video %s skipped: %s", video_id, exc)
 
@@ -75,12 +75,12 @@ def _sweep_uploads(services: Services) -> None:
     root = layout.uploads_root(temp_dir)
     now = utcnow()
     try:
-        for upload_id in uploads_table.expired_ids(db, now):
+        for upload_id in tables.uploads.expired_ids(db, now):
             shutil.rmtree(layout.upload_folder(temp_dir, upload_id), ignore_errors=True)
-            uploads_table.delete_expired(db, upload_id, now)
+            tables.uploads.delete_expired(db, upload_id, now)
             log.info("sweep: removed the expired upload %s", upload_id)
         if root.is_dir():
-            known = uploads_table.known_ids(db)
+            known = tables.uploads.known_ids(db)
             cutoff = time.time() - ORPHAN_AGE
             for path in root.iterdir():
                 if path.name not in known and path.stat().st_mtime < cutoff:
@@ -105,14 +105,14 @@ def _sweep_sources(services: Services) -> None:
 
 def _sweep_source(services: Services, path: Path) -> None:
     video_id = layout.video_id_of_source(path)
-    if layout.is_part(path) or not videos.video_exists(services.db, video_id):
+    if layout.is_part(path) or not tables.videos.exists(services.db, video_id):
         log.info("sweep: removing orphaned temp file %s", path.name)
         path.unlink(missing_ok=True)
         if not layout.is_part(path):
             services.storage.delete_prefix(layout.prefix(video_id))
         return
     with services.db.transaction() as cur:
-        left = jobs.unfinished(cur, video_id)
+        left = tables.jobs.unfinished(cur, video_id)
     if left == 0:  # a packager died between finishing and removing it
         path.unlink(missing_ok=True)
 

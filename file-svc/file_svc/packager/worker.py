@@ -13,12 +13,12 @@ import time
 
 from werkzeug.serving import make_server
 
-from vs_common import jobs, layout
+from vs_common import layout, tables
 from vs_common.db import Database, DatabaseUnavailable, utcnow
-from vs_common.jobs import Job
 from vs_common.logs import setup_logging
 from vs_common.schema import migrate
 from vs_common.settings import Settings
+from vs_common.tables.jobs import Job
 
 from .. import config
 from ..media.budget import Budget
@@ -61,7 +61,9 @@ class Packager:
         settings = self.services.settings
         while not self.stop.is_set():
             try:
-                job = jobs.claim(self.services.db, f"{self.worker_id}-{lane}", settings.job_lease_seconds, stages)
+                job = tables.jobs.claim(
+                    self.services.db, f"{self.worker_id}-{lane}", settings.job_lease_seconds, stages
+                )
             except DatabaseUnavailable as exc:
                 log.warning("%s: database unavailable: %s", lane, exc)
                 self.stop.wait(2)
@@ -76,7 +78,7 @@ class Packager:
         self.current[lane] = {
             "video_id": job.video_id,
             "stage": job.stage,
-            "label": job.height or None,  # the JSON keeps its name
+            "height": job.height or None,  # a rendition's; None for the stages of the whole video
             "attempt": job.attempts,
             "lane": lane,
             "since": utcnow().isoformat(timespec="milliseconds") + "Z",
@@ -135,7 +137,7 @@ class Packager:
         """PACKAGING_FIRST_WORKERS lanes for first stages only (capacity background work
         never occupies), PACKAGING_WORKERS for any stage, most urgent first."""
         settings = self.services.settings
-        lanes = [(f"first{i}", (jobs.FIRST,)) for i in range(settings.packaging_first_workers)]
+        lanes = [(f"first{i}", (tables.jobs.FIRST,)) for i in range(settings.packaging_first_workers)]
         lanes += [(f"any{i}", None) for i in range(settings.packaging_workers)]
         threads = [threading.Thread(target=self.worker_loop, args=lane, name=lane[0], daemon=True) for lane in lanes]
         for t in threads:

@@ -8,7 +8,7 @@ raises (attempt.py says what each error comes to).
 - `thumbnails`: the library's hover pictures.
 
 A new stage (a transcription of the audio into a caption track, say) is a module here,
-a name in vs_common.jobs (with its priority) and a line in STAGES; the stage that queues
+a name in vs_common.tables.jobs (with its priority) and a line in STAGES; the stage that queues
 it says when it runs (`first._ready` queues the background ones); what it runs through
 ffmpeg goes in media/, what it publishes through `publishing` (or caption_tracks).
 """
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vs_common import jobs
+from vs_common import tables
 
 from ..context import StageContext
 from . import first, rendition, thumbnails
 
 STAGES: dict[str, Callable[[StageContext], None]] = {
-    jobs.FIRST: first.run,
-    jobs.RENDITION: rendition.run,
-    jobs.THUMBS: thumbnails.run,
+    tables.jobs.FIRST: first.run,
+    tables.jobs.RENDITION: rendition.run,
+    tables.jobs.THUMBS: thumbnails.run,
 }

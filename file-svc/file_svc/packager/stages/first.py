@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from vs_common import jobs, layout, videos
+from vs_common import layout, tables
 from vs_common.db import as_datetime, utcnow
 from vs_common.observe import UPLOAD_TO_READY
 
@@ -87,15 +87,15 @@ def _plan(ctx: StageContext) -> FirstPlan:
     renditions = planning.plan_renditions(probe, ctx.settings.hls_ladder)
     dw, dh = probe.display_size
     with ctx.owned() as cur:
-        videos.set_media(cur, vid, probe.duration_s, dw, dh)
-        videos.plan_renditions(cur, vid, [(r.height, r.frame_width, r.frame_height, r.copy) for r in renditions])
+        tables.videos.set_media(cur, vid, probe.duration_s, dw, dh)
+        tables.renditions.plan(cur, vid, [(r.height, r.frame_width, r.frame_height, r.copy) for r in renditions])
     return FirstPlan(
         src=src,
         probe=probe,
         renditions=renditions,
         first=planning.first_rendition(renditions),
         subtitles=source.subtitle_streams(ctx, probe, src),
-        uploaded=videos.uploaded_caption_languages(ctx.db, vid),
+        uploaded=tables.captions.uploaded_languages(ctx.db, vid),
         out=ctx.work / "hls",
     )
 
@@ -162,7 +162,7 @@ def _publish(ctx: StageContext, plan: FirstPlan, made: FirstMade) -> None:
     ctx.storage.put_file(layout.poster(vid), str(made.poster))
     caption_tracks.publish_embedded(ctx.storage, vid, made.embedded, plan.probe.duration_s)
     with ctx.owned() as cur:
-        videos.rendition_ready(cur, vid, plan.first.height, made.stats)
+        tables.renditions.mark_ready(cur, vid, plan.first.height, made.stats)
         unused = caption_tracks.record_embedded(cur, vid, made.embedded)
     for key in unused:  # an upload of that language came meanwhile: it stands
         ctx.storage.delete(key)
@@ -172,10 +172,10 @@ def _publish(ctx: StageContext, plan: FirstPlan, made: FirstMade) -> None:
 def _ready(ctx: StageContext, plan: FirstPlan, keyframes: list[float] | None) -> None:
     """`ready`, with the thumbnails and the other renditions queued in the same transaction."""
     with ctx.owned() as cur:
-        videos.mark_ready(cur, ctx.video_id)
-        jobs.enqueue(cur, ctx.video_id, jobs.THUMBS)
+        tables.videos.mark_ready(cur, ctx.video_id)
+        tables.jobs.enqueue(cur, ctx.video_id, tables.jobs.THUMBS)
         for rendition in plan.renditions:
             if rendition is not plan.first:
                 payload = {"keyframes": keyframes}
-                jobs.enqueue(cur, ctx.video_id, jobs.RENDITION, rendition.height, payload=payload)
-        jobs.finish(cur, ctx.job)
+                tables.jobs.enqueue(cur, ctx.video_id, tables.jobs.RENDITION, rendition.height, payload=payload)
+        tables.jobs.finish(cur, ctx.job)

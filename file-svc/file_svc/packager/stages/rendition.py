@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 
-from vs_common import videos
+from vs_common import tables
 
 from ...media import encoding, planning
 from .. import publishing, source
@@ -18,7 +18,7 @@ log = logging.getLogger("file_svc.packager")
 
 
 def run(ctx: StageContext) -> None:
-    planned = videos.rendition_row(ctx.db, ctx.video_id, ctx.job.height)
+    planned = tables.renditions.get(ctx.db, ctx.video_id, ctx.job.height)
     if ctx.row["status"] != "ready" or planned is None or planned["status"] == "ready":
         publishing.finish(ctx)  # nothing (left) to do
         return
@@ -28,7 +28,7 @@ def run(ctx: StageContext) -> None:
     publishing.reserve(ctx, rendition, ctx.work / "hls")
     publishing.publish_rendition(ctx, ctx.work / "hls", rendition)
     with ctx.owned() as cur:
-        videos.rendition_ready(cur, ctx.video_id, rendition.height, stats)
+        tables.renditions.mark_ready(cur, ctx.video_id, rendition.height, stats)
     publishing.publish_master(ctx)
     publishing.finish(ctx)
     log.info("video %s: %s ready in %.2fs", ctx.video_id, rendition.folder, time.monotonic() - started)
@@ -39,7 +39,7 @@ def _make(ctx: StageContext, rendition: planning.Rendition) -> dict:
     src = source.fetch(ctx)
     probe = source.probe_of(ctx, src)
     with ctx.db.transaction() as cur:
-        left = ctx.allowed - videos.output_used(cur, ctx.video_id, rendition.height)
+        left = ctx.allowed - tables.renditions.output_used(cur, ctx.video_id, rendition.height)
     encoding.transcode_renditions(
         src,
         [rendition],

@@ -1,12 +1,11 @@
-"""The packaging queue: one row per stage of a video's packaging, claimed with a lease.
+"""The packaging queue (the `packaging_jobs` table): one row per stage of a video's
+packaging, claimed with a lease.
 
 Stages, claimed lowest priority number first:
 - `first` (0): probe, the first playable rendition, the poster, the master, `ready`;
 - `thumbs` (5): the library's hover thumbnails;
-- `rung` (10, jobs.RENDITION): one per other rendition, `height` its nominal height
-  (the short side).
-The table spells a rendition job's stage `rung` and its height `label` (renamed by a
-later migration); code names them RENDITION and `height`, mapped here.
+- `rendition` (10): one per other rendition, `height` its nominal height (the short
+  side; 0 for the stages of the whole video).
 The first stage enqueues the others when the video is `ready`, so background work
 exists only for playable videos, and a new video's first stage is always ahead of it.
 
@@ -26,9 +25,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .db import Cursor, Database, utcnow
+from ..db import Cursor, Database, utcnow
+from . import videos
 
-FIRST, THUMBS, RENDITION = "first", "thumbs", "rung"
+FIRST, THUMBS, RENDITION = "first", "thumbs", "rendition"
 PRIORITY = {FIRST: 0, THUMBS: 5, RENDITION: 10}
 _CLAIMABLE = "(status = 'queued' OR (status = 'running' AND lease_until < ?))"
 
@@ -68,17 +68,17 @@ def enqueue(
         sets += ", payload = ?"
         params.append(json.dumps(payload))
     # Found by a plain read, then updated by its primary key: an UPDATE by (video, stage,
-    # label) that finds nothing locks the index gap it searched on MariaDB, and two new
+    # height) that finds nothing locks the index gap it searched on MariaDB, and two new
     # videos' transactions inserting into that gap deadlock. A job of a video is only
     # queued under that video's row lock (or with its new row), so the read is not raced.
     found = cur.execute(
-        "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND label = ?", (video_id, stage, height)
+        "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND height = ?", (video_id, stage, height)
     ).fetchone()
     if found is not None:
         cur.execute(f"UPDATE packaging_jobs SET {sets} WHERE id = ?", [*params, found["id"]])
     else:
         cur.execute(
-            "INSERT INTO packaging_jobs (video_id, stage, label, priority, status, attempts, payload, created_at, "
+            "INSERT INTO packaging_jobs (video_id, stage, height, priority, status, attempts, payload, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
             (video_id, stage, height, PRIORITY[stage], json.dumps(payload or {}), now, now),
         )
@@ -104,7 +104,7 @@ def claim(db: Database, worker: str, lease_seconds: int, stages: tuple[str, ...]
             if changed != 1:
                 continue  # another packager was quicker
             got = cur.execute(
-                "SELECT id, video_id, stage, label AS height, attempts, payload FROM packaging_jobs WHERE id = ?",
+                "SELECT id, video_id, stage, height, attempts, payload FROM packaging_jobs WHERE id = ?",
                 (row["id"],),
             ).fetchone()
         return Job(
@@ -143,7 +143,7 @@ def owned(db: Database, job: Job, lease_seconds: int) -> Iterator[Cursor]:
     video. Every writer of a video's rows locks its `videos` row first (here, in retries,
     deletes and the master's writer), so that they queue instead of deadlocking."""
     with db.transaction() as cur:
-        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (job.video_id,)).fetchone() is None:
+        if videos.lock(cur, job.video_id) is None:
             raise LeaseLost(f"the video of the {job.describe()} was deleted")
         _extend(cur, job, lease_seconds)
         yield cur
@@ -201,6 +201,18 @@ def unfinished(cur: Cursor, video_id: str) -> int:
             (video_id,),
         ).fetchone()["n"]
     )
+
+
+def failed_thumbnails(cur: Cursor, video_id: str) -> bool:
+    """Whether the video's `thumbs` job failed for good."""
+    row = cur.execute(
+        "SELECT id FROM packaging_jobs WHERE video_id = ? AND stage = ? AND status = 'failed'", (video_id, THUMBS)
+    ).fetchone()
+    return row is not None
+
+
+def delete_all(cur: Cursor, video_id: str) -> None:
+    cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
 
 
 def thumbnails_made(db: Database, video_ids: list[str]) -> set[str]:

@@ -109,7 +109,7 @@ def bare_ladder(src: Path, out: Path) -> None:
 
 
 def rung_outputs(rungs: list[tuple[int, int]], work: Path) -> list[str]:
-    """ffmpeg's output arguments for the rungs (height, width) with the packager's x264
+    """ffmpeg's output arguments for the renditions (height, width) with the packager's x264
     settings, each in its own folder of `work`."""
     args = []
     for h, w in rungs:

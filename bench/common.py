@@ -74,7 +74,7 @@ def upload_ready_video(st: Stack, token: str, clip: Path, name: str, timeout: fl
 
 
 def segment_files(st: Stack, video_id: str) -> tuple[str, list[Path]]:
-    """The first rung of a ready video, as (rung folder name, its segment files on disk)."""
+    """The first rendition of a ready video, as (its folder name, its segment files on disk)."""
     hls = st.storage_dir / "videos" / video_id / "hls"
     rung = sorted(p for p in hls.iterdir() if p.is_dir())[0]
     return rung.name, sorted(rung.glob("seg_*.ts"))

@@ -5,7 +5,7 @@ processes, SQLite, local storage), the time from upload-complete (the 201 of
 `POST /api/upload`) to `ready`, against a bare `ffmpeg -c copy -f hls` of the same file;
 the transcode path (the same clip with rotation metadata, so it must be re-encoded)
 against the bare equivalent ffmpeg command; and the whole ladder's wall time
-(HLS_LADDER=360,720,1080: the 720p rung copied, 360p transcoded); and the copy path for a
+(HLS_LADDER=360,720,1080: the 720p rendition copied, 360p transcoded); and the copy path for a
 10 min clip (the 60 s one ten times over, joined without re-encoding). Median of N runs each.
 The figures go to BENCHMARKS.md between the `<!-- packaging -->` markers.
 """

@@ -9,9 +9,9 @@ H.264/AAC clip, 720p copied at once, 360p encoded in the background, thumbnails)
 - at once: six uploads sent together; each one's 201 -> `ready` (goal: within 2 s);
 - the batch's full ladder: from the last 201 to every rendition of the six ready, with
   one packager and with two;
-- one pass or one rung at a time: bare ffmpeg encodes of a 1080p clip's 360p and 720p
+- one pass or one rendition at a time: bare ffmpeg encodes of a 1080p clip's 360p and 720p
   renditions in one command (one decode) and in two (one after the other; side by side),
-  for the choice between publishing rungs together or as each lands.
+  for the choice between publishing renditions together or as each lands.
 Written to BENCHMARKS.md between the `<!-- packaging-queue -->` markers.
 """
 

@@ -8,7 +8,8 @@
 - state: what a stack holds behind its API (rows, objects, temp files);
 - procfs: processes found in /proc (trees, CPU time, memory, command lines);
 - media: test clips made by ffmpeg, ffprobe of a stream;
-- apps: the services' Flask apps built in this process (unit tests).
+- apps: the services' Flask apps built in this process (unit tests);
+- browser: how Chromium is started (the browser tests and bench.ttff).
 
 `import harness` gives the names below; the modules can be imported on their own.
 """

@@ -406,7 +406,7 @@ def test_secret_and_config_references_resolve(rendered, target):
 # package's and vs_common's, followed through every import statement, those inside
 # functions included; a package's __init__ only when it is imported itself, so the
 # packager, run as `python -m file_svc.packager`, is not charged with file-svc's app),
-# searched for the Settings attribute (`settings.internal_token`, `self.s.metrics_token`).
+# searched for the Settings attribute (`settings.internal_token`, `services.settings.metrics_token`).
 # A check_secrets() name list is not a read: the value must be used.
 IMAGE_SECRETS = {  # third-party images: the variables their entrypoints read
     "mariadb": {"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"},  # docker-entrypoint.sh, first start

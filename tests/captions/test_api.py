@@ -131,7 +131,7 @@ def _first_pts(st, token: str, video_id: str, label: int) -> int:
 
 
 def test_cues_are_mapped_where_the_segments_put_the_sources_start(cap_stack, cap_tokens, cap_inputs):
-    """X-TIMESTAMP-MAP says MPEGTS:126000 (file_svc.media.playlists.TS_START_PTS): a remuxed rung's
+    """X-TIMESTAMP-MAP says MPEGTS:126000 (file_svc.media.playlists.TS_START_PTS): a remuxed rendition's
     first segment starts there, an encoded one within a few tens of milliseconds after."""
     st, token = cap_stack, cap_tokens["alice"]
     copied = st.api.upload_ready(token, cap_inputs["short"], "copied rung")

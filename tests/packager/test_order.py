@@ -1,6 +1,6 @@
-"""First rungs never wait for background work, with the default settings and a single
+"""First stages never wait for background work, with the default settings and a single
 packager: a video uploaded while another's background encode runs is ready before that
-encode ends; in a burst of six, no first rung waits for a background job (the jobs'
+encode ends; in a burst of six, no first stage waits for a background job (the jobs'
 timestamps show it)."""
 
 from __future__ import annotations
@@ -51,15 +51,15 @@ def test_in_a_burst_of_six_no_first_rung_waits_for_background_work(local_gated, 
     assert {j["status"] for j in rows} == {"done"} and {j["attempts"] for j in rows} == {1}
     firsts = [j for j in rows if j["stage"] == "first"]
     background = [j for j in rows if j["stage"] != "first"]
-    assert len(firsts) == 6 and len(background) == 12  # thumbnails and the 180p rung of each
-    # The first-rung lanes never take background work.
+    assert len(firsts) == 6 and len(background) == 12  # thumbnails and the 180p rendition of each
+    # The first-stage lanes never take background work.
     assert all("-first" not in j["claimed_by"] for j in background)
     for f in firsts:
         queued, started = at(f["created_at"]), at(f["started_at"])
-        # No background job was started while this first rung waited...
+        # No background job was started while this first stage waited...
         for b in background:
             assert not (queued + SLACK < at(b["started_at"]) < started), (f, b)
-        # ...and it waited only while every first-rung lane was busy with another first rung.
+        # ...and it waited only while every first-stage lane was busy with another first stage.
         lanes = {j["claimed_by"].rsplit("-", 1)[0] for j in firsts if "-first" in j["claimed_by"]}
         t = queued + SLACK
         while t < started - SLACK:
@@ -78,11 +78,11 @@ def test_the_library_says_waiting_then_packaging(local_gated, clips, browser):
     once one works on it; the library says which."""
     st = local_gated
     token = st.login()
-    st.gate.hold("-c:v copy")  # every remux (the first rung of an H.264 upload) waits
+    st.gate.hold("-c:v copy")  # every remux (the first rendition of an H.264 upload) waits
     context = browser.new_context()
     try:
         busy = [st.api.upload_id(token, clips["240p"], f"phase busy {i}") for i in range(3)]
-        for vid in busy:  # two first-rung lanes and the general one
+        for vid in busy:  # two first-stage lanes and the general one
             wait_job(st, vid, "first", 0, "running")
             assert st.video(token, vid)["phase"] == "packaging"
         waiting = st.api.upload_id(token, clips["240p"], "phase waiting")

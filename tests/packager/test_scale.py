@@ -1,6 +1,7 @@
 """Two packager processes on one MariaDB: they share a batch (each job worked once, on
-its first attempt, by one or the other, and both do work); one SIGKILLed mid-rung: the
-other finishes that rung after the lease, and nothing of it was half-published."""
+its first attempt, by one or the other, and both do work); one SIGKILLed while it
+encodes a rendition: the other finishes that rendition after the lease, and nothing of it
+was half-published."""
 
 from __future__ import annotations
 
@@ -44,14 +45,14 @@ def test_a_packager_killed_mid_rung_leaves_it_to_the_other(two_packagers, clips)
         owner = next(name for name in ("packager", "packager2") if st[name].pid == pid_of(rung["claimed_by"]))
         other = "packager2" if owner == "packager" else "packager"
         st[owner].kill()
-        assert _keys(st, vid, "360p") == []  # nothing of the rung was published
+        assert _keys(st, vid, "360p") == []  # nothing of the rendition was published
     finally:
         st.gate.release()
     video = st.wait_packaged(token, vid, timeout=120)
     assert [(r["height"], r["status"]) for r in video["renditions"]] == [(180, "ready"), (360, "ready"), (720, "ready")]
     rung = job(st, vid, "rendition", 360)
     assert rung["attempts"] == 2 and pid_of(rung["claimed_by"]) == st[other].pid
-    assert job(st, vid, "first", 0)["attempts"] == 1  # only the rung in progress was lost
+    assert job(st, vid, "first", 0)["attempts"] == 1  # only the rendition in progress was lost
     stored = _keys(st, vid, "360p")
     playlist = next(k for k in stored if k.endswith("index.m3u8"))
     named = [

@@ -1,5 +1,5 @@
-"""A 1080p H.264 source: the copied 1080p rung first, then 360p and 720p transcoded with
-segment boundaries at the same times in every rung."""
+"""A 1080p H.264 source: the copied 1080p rendition first, then 360p and 720p transcoded
+with segment boundaries at the same times in every rendition."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_master_lists_every_rung(pb_stack, pb_tokens, ladder_video):
         assert p.stream_info.bandwidth > p.stream_info.average_bandwidth * 0.5 > 0
         assert p.stream_info.codecs.startswith("avc1.") and p.stream_info.codecs.endswith(",mp4a.40.2")
         assert p.stream_info.frame_rate == pytest.approx(10)
-    # Higher rungs need more bits.
+    # Higher renditions need more bits.
     bandwidths = [rungs[r].stream_info.bandwidth for r in sorted(rungs)]
     assert bandwidths == sorted(bandwidths)
 
@@ -50,7 +50,7 @@ def test_segments_line_up_across_rungs(pb_stack, pb_tokens, ladder_video):
         assert media.is_endlist and media.playlist_type == "vod"
         durations[p.stream_info.resolution[1]] = [s.duration for s in media.segments]
     copied = durations[1080]
-    # The source has a keyframe every 1.5 s: the copied rung's segments are 4.5 s long.
+    # The source has a keyframe every 1.5 s: the copied rendition's segments are 4.5 s long.
     assert copied[:2] == [pytest.approx(4.5, abs=0.01)] * 2
     frame = 1 / 10
     for height in (360, 720):

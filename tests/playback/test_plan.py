@@ -48,7 +48,7 @@ def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
         (probe(1280, 720), [(360, 640, 360, False), (720, 1280, 720, True)]),
         # Between two ladder heights; a height equal to the source's is not repeated.
         (probe(1600, 900), [(360, 640, 360, False), (720, 1280, 720, False), (900, 1600, 900, True)]),
-        # Anything else: the top rung transcoded too.
+        # Anything else: the top rendition transcoded too.
         (probe(1920, 1080, codec="vp9"), [(360, 640, 360, False), (720, 1280, 720, False), (1080, 1920, 1080, False)]),
         (probe(1280, 720, pix_fmt="yuv420p10le", profile="High 10"), [(360, 640, 360, False), (720, 1280, 720, False)]),
         (probe(1280, 720, pix_fmt="yuv444p"), [(360, 640, 360, False), (720, 1280, 720, False)]),

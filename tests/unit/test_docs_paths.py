@@ -94,12 +94,9 @@ def top_level_names(path: Path) -> dict[str, set[str]]:
     return names
 
 
-def module_named(dotted: str) -> Path | None:
-    """The module whose dotted name ends with `dotted` (`tables.jobs`: vs_common's)."""
-    for name, path in python_modules().items():
-        if name == dotted or name.endswith("." + dotted):
-            return path
-    return None
+def modules_named(dotted: str) -> list[Path]:
+    """The modules whose dotted name ends with `dotted` (`tables.jobs`: vs_common's; `report`: bench's and the CLI's)."""
+    return [path for name, path in python_modules().items() if name == dotted or name.endswith("." + dotted)]
 
 
 def dotted_exists(dotted: str) -> bool:
@@ -107,16 +104,13 @@ def dotted_exists(dotted: str) -> bool:
     `AuthClient.verify` after its module: `auth_client.AuthClient.verify`)."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
-        path = module_named(".".join(parts[:cut]))
-        if path is None:
-            continue
         rest = parts[cut:]
-        names = top_level_names(path)
-        if not rest:
-            return True
-        if len(rest) == 1:
-            return rest[0] in names
-        return len(rest) == 2 and rest[1] in names.get(rest[0], set())
+        for path in modules_named(".".join(parts[:cut])):
+            names = top_level_names(path)
+            if not rest or (len(rest) == 1 and rest[0] in names):
+                return True
+            if len(rest) == 2 and rest[1] in names.get(rest[0], set()):
+                return True
     return False
 
 
@@ -142,7 +136,7 @@ def what_is_missing(piece: str, after_python_m: bool) -> str | None:
     """Why `piece` (one word of a backticked text) names nothing of the repository, or None."""
     piece = piece.rstrip(".,;)").lstrip("(")
     if after_python_m:
-        return None if module_named(piece) else "no such module"
+        return None if modules_named(piece) else "no such module"
     if "/" in piece or piece.endswith(FILE_ENDINGS):
         if NOT_A_PATH.search(piece):
             return None
@@ -190,6 +184,7 @@ def test_the_check_finds_what_does_not_exist():
         "tables.jobs.owned",
         "vs_common.captions",
         "auth_client.AuthClient.verify",
+        "report.shown",
         "StageContext",
         "PACKAGING_WORKERS",
         "reelhouse_packaging_queue_depth",

@@ -205,8 +205,8 @@ the 201 to the end), which a busy shared machine disturbs far less than wall tim
 
 What Reelhouse adds to the bare command: the probe, the poster and five thumbnails, the
 master playlist's bitrates and CODECS (an ffprobe of a transcoded segment), publishing to storage,
-the catalogue updates, and up to 0.25 s of queue polling. The ladder's transcoded rungs
-are a second ffmpeg run after the first rung is published (so the video is watchable
+the catalogue updates, and up to 0.25 s of queue polling. The ladder's transcoded renditions
+are a second ffmpeg run after the first rendition is published (so the video is watchable
 within seconds), where the bare command does everything in one pass.
 """
     if not args.no_write:

@@ -279,7 +279,7 @@ every rendition of the {n} ready:
 | one | {_fmt(once)} | {max(once):.2f} s | {ladder1:.2f} s |
 | two | {_fmt(results["once two"][0])} | {max(results["once two"][0]):.2f} s | {ladder2:.2f} s |
 {old_once}
-Rungs together or one by one: the 360p and 720p encodes of a {args.clip_seconds} s 1080p clip with the
+Renditions together or one by one: the 360p and 720p encodes of a {args.clip_seconds} s 1080p clip with the
 packager's x264 settings, bare ffmpeg: one command, one decode: {passes["one_pass"]:.2f} s; two
 commands one after the other: {passes["in_a_row"]:.2f} s; two side by side: {passes["side_by_side"]:.2f} s.
 """

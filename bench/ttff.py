@@ -234,7 +234,7 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
             {
                 "Setup": (
                     f"local backend; stack env: {env}; one {args.size} H.264/AAC clip of {args.clip_seconds:g} s "
-                    f"at {args.bitrate} (copied rung only); the player page on streaming-svc with hls.js, cookie "
+                    f"at {args.bitrate} (copied rendition only); the player page on streaming-svc with hls.js, cookie "
                     "set before the navigation; the bare page: the same hls.min.js and the same stored files "
                     f"from {tool_version(['nginx', '-v'])}, `new Hls()` with its defaults in an inline script"
                 ),

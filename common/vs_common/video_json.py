@@ -1,4 +1,4 @@
-"""The VIDEO object of design.md, as every service answers it: a video's row (with what
+"""The VIDEO object of the API (the apps' /openapi.json), as every service answers it: a video's row (with what
 vs_common.catalogue attaches: renditions, caption tracks, phase, thumbnails) in JSON."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ def _iso(value) -> str | None:
 
 def to_json(row: dict, streaming_public_url: str) -> dict:
     """A row (with its `renditions` and `phase` attached by catalogue.get_video or
-    list_videos) as the VIDEO object of design.md."""
+    list_videos) as the VIDEO object of the API."""
     base = streaming_public_url.rstrip("/")
     renditions = [
         {"height": r["height"], "status": r["status"], "error": r["error"] if r["status"] == "failed" else None}

@@ -1,4 +1,5 @@
-# Reelhouse: `make run` (no Docker), `make test` (lint, then the whole suite), `make lint`. See README.md.
+# Reelhouse: `make run` (no Docker), `make test` (lint, then the whole suite), `make test-fast` (lint,
+# then the tests that need no service), `make lint`. See README.md.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ HLSJS := streaming-webapp/streaming_webapp/static/vendor/hls.min.js
 TUSJS := upload-webapp/upload_webapp/static/vendor/tus.min.js
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: run test setup setup-system setup-test bench soak lint format clean compose-setup
+.PHONY: run test test-fast setup setup-system setup-test bench soak lint format clean compose-setup
 
 run: setup
 	@[ -f .env ] || { cp .env.example .env; echo "Created .env from .env.example (edit it to change the login)."; }
@@ -18,6 +19,12 @@ run: setup
 # lint before setup-test: a lint failure stops here, before the Docker engine starts.
 test: setup lint setup-test
 	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
+
+# The short loop: lint, then the tests marked `fast` (pytest.ini), which need no root, no
+# service, no MariaDB, Chromium or Docker: under a minute. `make test` runs them too.
+# scripts/pytest.sh fails when nothing is collected (pytest's exit 5).
+test-fast: lint
+	@bash scripts/pytest.sh -q -m fast
 
 setup: $(VENV)/.stamp $(HLSJS) $(TUSJS) setup-system
 

@@ -17,22 +17,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from .common import (
-    ROOT,
-    command_line,
-    cpu_seconds,
-    machine_block,
-    machine_info,
-    median,
-    utcnow,
-    wait_until,
-    workdir,
-    write_section,
-)
+from harness import ROOT, wait_until
+from harness.procfs import cpu_seconds
+
+from .common import export_revision, workdir
 from .delivery import wrk
+from .report import heading, median, output_arguments, run_and_write
 
 # Runs in a child process per tree: a stack of that tree with one ready video.
 SERVE = """
@@ -40,7 +32,8 @@ import json, sys, time
 from pathlib import Path
 root, base, info_path, stop_path = sys.argv[1:5]
 sys.path.insert(0, root)
-from bench.common import bench_stack, make_clip, segment_files, upload_ready_video
+from bench.common import bench_stack, segment_files, upload_ready_video
+from harness import make_clip  # in older revisions, tests/harness.py (bench.common puts tests/ on the path)
 base = Path(base)
 clip = make_clip(base / "clip.mp4", seconds=20, size="1280x720", extra=["-b:v", "3M", "-maxrate", "3M", "-bufsize", "3M"])
 with bench_stack(base / "stack", {}) as st:
@@ -72,10 +65,7 @@ def start_tree(name: str, root: Path, base: Path) -> tuple[subprocess.Popen, Pat
 def run(args: argparse.Namespace) -> dict:
     results: dict = {}
     with workdir(args.keep) as base:
-        old_root = base / "old-tree"
-        old_root.mkdir()
-        archive = subprocess.run(["git", "archive", args.old], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old_root)], input=archive, check=True)
+        old_root = export_revision(args.old, base / "old-tree")
         results["old_rev"] = subprocess.run(
             ["git", "rev-parse", "--short", args.old], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
@@ -126,9 +116,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
     lines = [
-        f"## Before/after: delivery of {results['old_rev']} vs {results['new_rev']}",
-        "",
-        machine_block(
+        *heading(
+            f"Before/after: delivery of {results['old_rev']} vs {results['new_rev']}",
             info,
             command,
             started,
@@ -173,22 +162,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--connections", type=lambda s: [int(c) for c in s.split(",")], default=[1, 16, 64])
     ap.add_argument("--playlist-connections", type=int, default=16)
-    ap.add_argument("--section", default="delivery-ab")
-    ap.add_argument("--output", type=Path, default=None)
-    ap.add_argument("--keep", action="store_true")
+    output_arguments(ap, "delivery-ab")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    command = command_line("bench.ab", argv)
-    started, info = utcnow(), machine_info()
-    t0 = time.monotonic()
-    results = run(args)
-    text = render(results, args, command, started, info)
-    write_section(args.section, text, **({"path": args.output} if args.output else {}))
-    print(text)
-    print(f"ab: {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    run_and_write("bench.ab", parse_args(argv), argv, run, render)
     return 0
 
 

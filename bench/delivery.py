@@ -21,26 +21,12 @@ from pathlib import Path
 
 import requests
 
-from .common import (
-    RssSampler,
-    bench_stack,
-    command_line,
-    cpu_seconds,
-    free_port,
-    machine_block,
-    machine_info,
-    make_clip,
-    median,
-    segment_files,
-    stack_roots,
-    stop_process,
-    tool_version,
-    upload_ready_video,
-    utcnow,
-    wait_until,
-    workdir,
-    write_section,
-)
+from harness import free_port, stop_process, wait_until
+from harness.procfs import cpu_seconds
+
+from .common import bench_stack, capped_clip, segment_files, stack_roots, upload_ready_video, workdir
+from .memory import TreeSampler
+from .report import describe_env, env_argument, heading, median, output_arguments, run_and_write, tool_version
 
 NGINX_CONF = """\
 {user}worker_processes auto;
@@ -183,17 +169,11 @@ def _check_same_bytes(stack_url: str, nginx_url: str, path: str, cookie: dict) -
 
 def run(args: argparse.Namespace) -> dict:
     """Start the stack and nginx, then measure; returns every run's figures."""
-    env = dict(kv.split("=", 1) for kv in args.env)
+    env = dict(args.env)
     levels = [int(c) for c in args.connections.split(",")]
     results: dict = {"segments": {}, "playlists": [], "env": env}
     with workdir(args.keep) as base:
-        clip = make_clip(
-            base / "clip.mp4",
-            seconds=args.clip_seconds,
-            size=args.size,
-            rate=25,
-            extra=["-b:v", args.bitrate, "-maxrate", args.bitrate, "-bufsize", args.bitrate],
-        )
+        clip = capped_clip(base / "clip.mp4", args.clip_seconds, args.size, args.bitrate)
         with bench_stack(base / "stack", env) as st:
             token = st.login()
             video = upload_ready_video(st, token, clip, "delivery bench")
@@ -210,7 +190,7 @@ def run(args: argparse.Namespace) -> dict:
                 _check_same_bytes(stack_url, ngx.url, seg_paths[0], {"auth_token": token})
                 targets = {"stack": (stack_url, auth), "nginx": (ngx.url, {})}
                 roots = {**stack_roots(st), "nginx": ngx.proc.pid}
-                with RssSampler(roots, interval=0.5, pss=False) as rss:
+                with TreeSampler(roots, interval=0.5, pss=False) as rss:
                     # Warm both (page cache, connection pools, the auth cache).
                     for url, hdrs in targets.values():
                         wrk(url, seg_paths, 4, 1, base, hdrs)
@@ -288,12 +268,12 @@ def summarize(results: dict) -> dict:
     return out
 
 
-def render(results: dict, summary: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
-    env = ", ".join(f"{k}={v}" for k, v in results["env"].items()) or "production defaults (gunicorn_conf)"
+def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
+    summary = summarize(results)
+    env = describe_env(results["env"])
     lines = [
-        f"## Delivery{(' — ' + args.title) if args.title else ''}",
-        "",
-        machine_block(
+        *heading(
+            f"Delivery{(' — ' + args.title) if args.title else ''}",
             info,
             command,
             started,
@@ -354,32 +334,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--clip-seconds", type=float, default=20, help="length of the clip (4 s segments)")
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--bitrate", default="3M", help="video bitrate of the clip (sets the segment size)")
-    ap.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="environment of the services (e.g. WEB_CONCURRENCY=4); repeatable",
-    )
-    ap.add_argument("--section", default="delivery", help="BENCHMARKS.md section name")
+    env_argument(ap)
     ap.add_argument("--title", default="", help="suffix of the section heading")
-    ap.add_argument("--output", type=Path, default=None, help="markdown file (default BENCHMARKS.md)")
-    ap.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
+    output_arguments(ap, "delivery")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    command = command_line("bench.delivery", argv)
-    started, info = utcnow(), machine_info()
-    t0 = time.monotonic()
-    results = run(args)
-    summary = summarize(results)
-    text = render(results, summary, args, command, started, info)
-    kwargs = {"path": args.output} if args.output else {}
-    write_section(args.section, text, **kwargs)
-    print(text)
-    print(f"delivery: {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    run_and_write("bench.delivery", parse_args(argv), argv, run, render)
     return 0
 
 

@@ -21,33 +21,31 @@ objects are deleted after each upload. Writes the `bench.ingest` section of BENC
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import json
 import os
-import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from harness import S3Server, Stack, free_port, wait_until  # noqa: E402
+from bench.common import REPORT_NAMES, old_stack_class, production_stack, stack_roots, workdir
+from bench.memory import TreeSampler
+from bench.report import command_line, load_average, machine_info, machine_line, median_of, utcnow, write_section
+from harness import ROOT, S3Server, Stack, bearer, free_port, wait_until
+from harness.procfs import cpu_seconds
 
 MiB = 1024**2
 GiB = 1024**3
 WIDTH, HEIGHT = 1280, 720  # raw yuv420p frames of 1.32 MiB: a big valid video, quickly made
 S3_PART_MB = 16  # file-svc's default S3_PART_SIZE_MB
 RSS_LIMIT = 150_000_000  # the target: no process above 150 MB
-NAMES = {"upload": "upload-webapp", "file": "file-svc", "auth": "auth-svc", "streaming": "streaming-svc"}
+MARKERS = ("<!-- bench.ingest:start -->", "<!-- bench.ingest:end -->")
 
 
 def parse_size(text: str) -> int:
@@ -74,134 +72,10 @@ def make_video(path: Path, size: int) -> None:
     )
 
 
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-            ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        kids.setdefault(ppid, []).append(int(entry))
-    return kids
-
-
-def _tree(pid: int, kids: dict[int, list[int]]) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
-
-
-def _status(pid: int) -> dict[str, int]:
-    fields = {}
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    fields[key] = int(value.split()[0]) * 1024
-    except OSError:
-        pass
-    return fields
-
-
-def cpu_seconds(root: int) -> float:
-    """User + system CPU time of a process tree so far (reaped children included)."""
-    total = 0
-    for pid in _tree(root, _children()):
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        total += sum(int(x) for x in stat[stat.rindex(b")") + 2 :].split()[11:15])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def _name(pid: int, root: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            args = [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
-    except OSError:
-        return "?"
-    words = [Path(a).name for a in args[:3]]
-    if words and words[0].startswith("python"):
-        words = ["python -c (boto3)"] if words[1:2] == ["-c"] else words[1:]
-    if words and words[0] == "gunicorn":
-        return "gunicorn master" if pid == root else "gunicorn worker"
-    return " ".join(words[:2])[:40] or "?"
-
-
-class MemorySampler:
-    """Peak RSS of each named process tree (sum, sampled every `interval` seconds) and of
-    every process in it (the larger of the sampled RSS and its own VmHWM)."""
-
-    def __init__(self, roots: dict[str, int], interval: float = 0.05):
-        self.roots = roots
-        self.interval = interval
-        self.peak_tree = dict.fromkeys(roots, 0)
-        self.procs: dict[tuple[str, int], list] = {}  # (tree, pid) -> [peak bytes, name]
-        self.start_tree = self.sample()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> dict[str, int]:
-        kids = _children()
-        now = {}
-        for tree, root in self.roots.items():
-            total = 0
-            for p in _tree(root, kids):
-                st = _status(p)
-                total += st.get("VmRSS", 0)
-                peak = max(st.get("VmRSS", 0), st.get("VmHWM", 0))
-                entry = self.procs.get((tree, p))
-                if entry is None:
-                    self.procs[(tree, p)] = [peak, _name(p, root)]
-                else:
-                    entry[0] = max(entry[0], peak)
-            now[tree] = total
-            self.peak_tree[tree] = max(self.peak_tree[tree], total)
-        return now
-
-    @property
-    def peak_process(self) -> dict[str, int]:
-        out = dict.fromkeys(self.roots, 0)
-        for (tree, _pid), (peak, _name) in self.procs.items():
-            out[tree] = max(out[tree], peak)
-        return out
-
-    def process_rows(self) -> list[tuple[str, int, str, int]]:
-        """(tree, pid, name, peak bytes) of every process seen, by tree then peak."""
-        rows = [(tree, pid, name, peak) for (tree, pid), (peak, name) in self.procs.items()]
-        order = list(self.roots)
-        return sorted(rows, key=lambda r: (order.index(r[0]), -r[3]))
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.sample()
-
-    def result(self) -> dict:
-        return {
-            "peak_tree": dict(self.peak_tree),
-            "peak_process": self.peak_process,
-            "idle": self.start_tree,
-            "processes": self.process_rows(),
-        }
+def memory(roots: dict[str, int]) -> TreeSampler:
+    """Peak RSS of each named process tree (sum, sampled every 50 ms) and of every
+    process in it (the larger of the sampled RSS and its own VmHWM)."""
+    return TreeSampler(roots, interval=0.05, pss=False)
 
 
 def curl_upload(url: str, src: Path, headers: list[str], fields: list[str]) -> tuple[int, float, str]:
@@ -237,7 +111,7 @@ class Sink:
         )
 
     def run(self, src: Path) -> dict:
-        with MemorySampler({"sink": self.proc.pid}) as mem:
+        with memory({"sink": self.proc.pid}) as mem:
             status, elapsed, _ = curl_upload(f"http://127.0.0.1:{self.port}/upload", src, [], ["name=bench"])
         assert status == 201, status
         written = self.folder / "upload.bin"
@@ -254,7 +128,7 @@ def run_cp(work: Path, src: Path) -> dict:
     dst = work / "copy.bin"
     started = time.monotonic()
     proc = subprocess.Popen(["cp", str(src), str(dst)])
-    with MemorySampler({"cp": proc.pid}) as mem:
+    with memory({"cp": proc.pid}) as mem:
         proc.wait()
     elapsed = time.monotonic() - started
     assert proc.returncode == 0 and dst.stat().st_size == src.stat().st_size
@@ -265,18 +139,18 @@ def run_cp(work: Path, src: Path) -> dict:
 def start_stack(base: Path, env: dict[str, str], stack_class=Stack) -> Stack:
     """The four services with gunicorn's production worker settings (gunicorn_conf's
     defaults, not the tests' WEB_CONCURRENCY=1), packager off: this measures ingest."""
-    st = stack_class(base, {"PACKAGER": "0", "ACCESS_LOG": "0", "HLS_LADDER": "", "LOG_LEVEL": "WARNING", **env})
-    for knob in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
-        st.env.pop(knob, None)  # the Service objects share this dict
+    st = production_stack(
+        base, {"PACKAGER": "0", "ACCESS_LOG": "0", "HLS_LADDER": "", "LOG_LEVEL": "WARNING", **env}, stack_class
+    )
     st.start()
     st.token = st.login()
     return st
 
 
 def stack_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) -> tuple[dict, str]:
-    roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
+    roots = stack_roots(st)
     cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
-    with MemorySampler({**roots, **(extra_roots or {})}) as mem:
+    with memory({**roots, **(extra_roots or {})}) as mem:
         status, elapsed, body = curl_upload(
             st.url("upload") + "/api/upload", src, [f"Authorization: Bearer {st.token}"], ["name=bench"]
         )
@@ -287,54 +161,45 @@ def stack_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None
     return {"seconds": elapsed, "cpu": cpu, **mem.result()}, video["id"]
 
 
-def old_stack_class(rev: str, work: Path):
-    """tests/harness.py's Stack of revision `rev` (exported with `git archive`): its
-    services run that revision's code, with this checkout's virtualenv."""
-    import importlib.util
-
-    tree = work / "old-tree"
-    tree.mkdir()
-    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    spec = importlib.util.spec_from_file_location("harness_old", tree / "tests" / "harness.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Stack
-
-
 def delete_video(st: Stack, video_id: str) -> None:
-    requests.delete(
-        f"{st.url('streaming')}/api/videos/{video_id}", headers={"Authorization": f"Bearer {st.token}"}, timeout=120
-    ).raise_for_status()
+    st.api.delete_video(st.token, video_id, timeout=120).raise_for_status()
 
 
-def run_local(st: Stack, src: Path) -> dict:
-    result, video_id = stack_upload(st, src)
+def run_local(st: Stack, src: Path, upload=None) -> dict:
+    """One upload (multipart, or `upload`: tus_upload) to the local backend, its original
+    checked whole in the storage folder and deleted; its figures."""
+    result, video_id = (upload or stack_upload)(st, src)
     stored = next((st.storage_dir / "videos" / video_id).glob("original*"))
     assert stored.stat().st_size == src.stat().st_size
     delete_video(st, video_id)
     return result
 
 
-def tus_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) -> tuple[dict, str]:
-    """The resumable path: a tus creation, then the whole file in one PATCH sent by curl
-    (`-T`, streamed from the page cache, like the multipart case), until its 204."""
-    import base64
+def _tus_headers(st: Stack) -> dict[str, str]:
+    return {**bearer(st.token), "Tus-Resumable": "1.0.0"}
 
-    size = src.stat().st_size
-    auth = {"Authorization": f"Bearer {st.token}", "Tus-Resumable": "1.0.0"}
+
+def tus_create(st: Stack, size: int, filename: str) -> str:
+    """A tus creation of `size` bytes named `filename`; the upload's URL."""
     made = requests.post(
         f"{st.url('upload')}/api/tus/",
         timeout=30,
         headers={
-            **auth,
+            **_tus_headers(st),
             "Upload-Length": str(size),
-            "Upload-Metadata": "filename " + base64.b64encode(src.name.encode()).decode(),
+            "Upload-Metadata": "filename " + base64.b64encode(filename.encode()).decode(),
         },
     )
     assert made.status_code == 201, made.text
-    url = made.headers["Location"]
-    roots = {NAMES[name]: svc.proc.pid for name, svc in st.services.items()}
+    return made.headers["Location"]
+
+
+def tus_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) -> tuple[dict, str]:
+    """The resumable path: a tus creation, then the whole file in one PATCH sent by curl
+    (`-T`, streamed from the page cache, like the multipart case), until its 204."""
+    auth = _tus_headers(st)
+    url = tus_create(st, src.stat().st_size, src.name)
+    roots = stack_roots(st)
     cpu0 = {name: cpu_seconds(pid) for name, pid in roots.items()}
     cmd = [
         "curl",
@@ -356,7 +221,7 @@ def tus_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) 
     ]
     for k, v in auth.items():
         cmd += ["-H", f"{k}: {v}"]
-    with MemorySampler({**roots, **(extra_roots or {})}) as mem:
+    with memory({**roots, **(extra_roots or {})}) as mem:
         started = time.monotonic()
         out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
         elapsed = time.monotonic() - started
@@ -366,32 +231,15 @@ def tus_upload(st: Stack, src: Path, extra_roots: dict[str, int] | None = None) 
     return {"seconds": elapsed, "cpu": cpu, **mem.result()}, video_id
 
 
-def run_tus(st: Stack, src: Path) -> dict:
-    result, video_id = tus_upload(st, src)
-    stored = next((st.storage_dir / "videos" / video_id).glob("original*"))
-    assert stored.stat().st_size == src.stat().st_size
-    delete_video(st, video_id)
-    return result
-
-
 def resent_after_a_cut(st: Stack, src: Path, chunk: int = 16 * MiB) -> dict:
     """A tus upload cut half-way (the connection dropped by the client, as a network cut
     does), then resumed from the server's offset: how many bytes are sent twice."""
-    import base64
     import http.client
     from urllib.parse import urlsplit
 
     size = src.stat().st_size
-    auth = {"Authorization": f"Bearer {st.token}", "Tus-Resumable": "1.0.0"}
-    url = requests.post(
-        f"{st.url('upload')}/api/tus/",
-        timeout=30,
-        headers={
-            **auth,
-            "Upload-Length": str(size),
-            "Upload-Metadata": "filename " + base64.b64encode(b"cut.mkv").decode(),
-        },
-    ).headers["Location"]
+    auth = _tus_headers(st)
+    url = tus_create(st, size, "cut.mkv")
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     conn.putrequest("PATCH", parts.path)
@@ -486,7 +334,7 @@ def run_direct_s3(s3: S3Server, endpoint: str, src: Path) -> dict:
         env={**os.environ, "PYTHONPATH": str(ROOT / "common")},
     )
     assert proc.stdout.readline().strip() == "go"
-    with MemorySampler({"boto3 client": proc.pid, "moto S3 server": s3.proc.pid}) as mem:
+    with memory({"boto3 client": proc.pid, "moto S3 server": s3.proc.pid}) as mem:
         proc.stdin.write("\n")
         proc.stdin.flush()
         out = proc.stdout.read()
@@ -511,19 +359,10 @@ def run_stack_s3(st: Stack, s3: S3Server, src: Path) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GiB
+    """The machine, and the file system the files are written to."""
     disk = subprocess.run(["df", "-h", "--output=source,fstype", "/var/tmp"], capture_output=True, text=True)
     fs = " ".join(disk.stdout.split()[-2:]) if disk.returncode == 0 else "?"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Linux {platform.release()}, "
-        f"Python {platform.python_version()}; disk {fs}"
-    )
+    return f"{machine_line(machine_info())}; disk {fs}"
 
 
 def mib(n: float) -> str:
@@ -531,7 +370,7 @@ def mib(n: float) -> str:
 
 
 def med(runs: list[dict], key: str = "seconds") -> float:
-    return statistics.median(r[key] for r in runs)
+    return median_of(runs, key)
 
 
 def worst(runs: list[dict]) -> dict:
@@ -553,7 +392,7 @@ def memory_table(label: str, run: dict, trees: list[str]) -> list[str]:
         procs = by_tree.get(tree, [("?", 0)])
         first = True
         for name, peak in procs:
-            flag = " **>150 MB**" if peak > RSS_LIMIT and tree in NAMES.values() else ""
+            flag = " **>150 MB**" if peak > RSS_LIMIT and tree in REPORT_NAMES.values() else ""
             if first:
                 lines.append(
                     f"| {tree} | {mib(run['idle'][tree])} | {mib(run['peak_tree'][tree])} | `{name}` | "
@@ -652,7 +491,7 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
                 f" {cpu['upload-webapp']['old']:.2f} -> {cpu['upload-webapp']['stack']:.2f} |"
             )
     lines.append("")
-    trees = list(NAMES.values())
+    trees = list(REPORT_NAMES.values())
     for label, _size in args.sizes:
         r = results[label]
         lines += memory_table(f"Reelhouse, local backend, {label}", worst(r["stack"]), trees)
@@ -678,7 +517,7 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
         for lbl, _ in args.sizes
         for case in ("stack", "tus")
         for tree, _pid, name, peak in worst(results[lbl][case])["processes"]
-        if peak > RSS_LIMIT and tree in NAMES.values()
+        if peak > RSS_LIMIT and tree in REPORT_NAMES.values()
     ]
     lines.append(
         "No Reelhouse process went above 150 MB RSS."
@@ -689,43 +528,8 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
     return "\n".join(lines)
 
 
-def write_benchmarks(section: str) -> Path:
-    path = ROOT / "BENCHMARKS.md"
-    start, end = "<!-- bench.ingest:start -->", "<!-- bench.ingest:end -->"
-    block = f"{start}\n{section}\n{end}\n"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nMeasured, not tested: figures from one run each.\n\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
-    return path
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--sizes",
-        type=parse_sizes,
-        default=parse_sizes("1GiB,4GiB"),
-        help="comma-separated file sizes for the local backend (default 1GiB,4GiB)",
-    )
-    parser.add_argument(
-        "--s3-size",
-        type=lambda t: (t, parse_size(t)),
-        default=("1GiB", GiB),
-        help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)",
-    )
-    parser.add_argument("--old", metavar="REV", help="also upload through a stack of git revision REV (before/after)")
-    parser.add_argument("--no-s3", action="store_true", help="skip the S3 backend")
-    parser.add_argument("--runs", type=int, default=1, help="runs per case (default 1)")
-    parser.add_argument("--dir", default="/var/tmp", help="where the temp folder goes (default /var/tmp)")
-    parser.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
-    args = parser.parse_args()
-    command = " ".join([".venv/bin/python -m bench.ingest", *sys.argv[1:]])
-    started = datetime.datetime.now(datetime.UTC)
-    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    work = Path(tempfile.mkdtemp(prefix="reelhouse-bench-", dir=args.dir))
+def run(args, work: Path) -> dict:
+    """Every case, interleaved, in the temp folder `work`; their figures."""
     results: dict = {}
     stacks: list[Stack] = []
     s3 = None
@@ -750,7 +554,7 @@ def main() -> None:
                 for i in range(args.runs):
                     cases = [
                         ("stack", lambda src=src: run_local(local, src)),
-                        ("tus", lambda src=src: run_tus(local, src)),
+                        ("tus", lambda src=src: run_local(local, src, tus_upload)),
                         ("sink", lambda src=src: sink.run(src)),
                         ("cp", lambda src=src: run_cp(work, src)),
                     ]
@@ -807,11 +611,39 @@ def main() -> None:
             st.stop()
         if s3 is not None:
             s3.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes("1GiB,4GiB"),
+        help="comma-separated file sizes for the local backend (default 1GiB,4GiB)",
+    )
+    parser.add_argument(
+        "--s3-size",
+        type=lambda t: (t, parse_size(t)),
+        default=("1GiB", GiB),
+        help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)",
+    )
+    parser.add_argument("--old", metavar="REV", help="also upload through a stack of git revision REV (before/after)")
+    parser.add_argument("--no-s3", action="store_true", help="skip the S3 backend")
+    parser.add_argument("--runs", type=int, default=1, help="runs per case (default 1)")
+    parser.add_argument("--dir", default="/var/tmp", help="where the temp folder goes (default /var/tmp)")
+    parser.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
+    args = parser.parse_args()
+    command = command_line("bench.ingest", None)
+    started = utcnow()
+    load_before = load_average()
+    with workdir(parent=args.dir) as work:
+        results = run(args, work)
     section = render(results, args, command, started, load_before)
     print(section)
     if not args.no_write:
-        print(f"written to {write_benchmarks(section)}")
+        write_section("bench.ingest", section, markers=MARKERS)
+        print("written to BENCHMARKS.md")
 
 
 if __name__ == "__main__":

@@ -24,20 +24,11 @@ from pathlib import Path
 
 import requests
 
-from .common import (
-    RssSampler,
-    bench_stack,
-    command_line,
-    machine_block,
-    machine_info,
-    make_clip,
-    percentile,
-    stack_roots,
-    upload_ready_video,
-    utcnow,
-    workdir,
-    write_section,
-)
+from harness import make_clip
+
+from .common import bench_stack, capped_clip, stack_roots, upload_ready_video, workdir
+from .memory import TreeSampler
+from .report import describe_env, env_argument, heading, output_arguments, percentile, run_and_write
 
 REQUEST_TIMEOUT = 60
 
@@ -160,14 +151,9 @@ def uploader(load: Load, url: str, token: str, clip: Path, rate_mb: float, index
 
 
 def run(args: argparse.Namespace) -> dict:
-    env = dict(kv.split("=", 1) for kv in args.env)
+    env = dict(args.env)
     with workdir(args.keep) as base:
-        watch_clip = make_clip(
-            base / "watch.mp4",
-            seconds=args.clip_seconds,
-            size="1280x720",
-            extra=["-b:v", "3M", "-maxrate", "3M", "-bufsize", "3M"],
-        )
+        watch_clip = capped_clip(base / "watch.mp4", args.clip_seconds, "1280x720", "3M")
         up_clip = make_clip(
             base / "upload.mp4", seconds=args.upload_seconds, size="640x360", extra=["-b:v", args.upload_bitrate]
         )
@@ -195,7 +181,7 @@ def run(args: argparse.Namespace) -> dict:
                 )
                 for i in range(args.uploads)
             ]
-            with RssSampler(stack_roots(st), interval=0.5) as rss:
+            with TreeSampler(stack_roots(st), interval=0.5) as rss:
                 t0 = time.monotonic()
                 for t in threads:
                     t.start()
@@ -239,14 +225,13 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
     seg, pl = load.segment_ms, load.playlist_ms
     failed = results["statuses"].get("failed", 0)
     errors = len(load.errors) + failed
-    env = ", ".join(f"{k}={v}" for k, v in results["env"].items()) or "production defaults (gunicorn_conf)"
+    env = describe_env(results["env"])
     kinds: dict[str, int] = {}
     for e in load.errors:
         kinds[e] = kinds.get(e, 0) + 1
     lines = [
-        "## Mixed load",
-        "",
-        machine_block(
+        *heading(
+            "Mixed load",
             info,
             command,
             started,
@@ -296,21 +281,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--upload-bitrate", default="6M")
     ap.add_argument("--clip-seconds", type=float, default=60, help="length of the watched clip")
     ap.add_argument("--settle", type=float, default=60, help="seconds to wait for packaging afterwards")
-    ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--section", default="mixed")
-    ap.add_argument("--output", type=Path, default=None)
-    ap.add_argument("--keep", action="store_true")
+    env_argument(ap)
+    output_arguments(ap, "mixed")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    command = command_line("bench.mixed", argv)
-    started, info = utcnow(), machine_info()
-    results = run(args)
-    text = render(results, args, command, started, info)
-    write_section(args.section, text, **({"path": args.output} if args.output else {}))
-    print(text)
+    results = run_and_write("bench.mixed", parse_args(argv), argv, run, render)
     load: Load = results["load"]
     return 1 if load.errors or results["statuses"].get("failed") else 0
 

@@ -5,7 +5,7 @@ processes, SQLite, local storage), the time from upload-complete (the 201 of
 `POST /api/upload`) to `ready`, against a bare `ffmpeg -c copy -f hls` of the same file;
 the transcode path (the same clip with rotation metadata, so it must be re-encoded)
 against the bare equivalent ffmpeg command; and the whole ladder's wall time
-(HLS_LADDER=360,720,1080: the 720p rung copied, 360p transcoded); and the copy path for a
+(HLS_LADDER=360,720,1080: the 720p rendition copied, 360p transcoded); and the copy path for a
 10 min clip (the 60 s one ten times over, joined without re-encoding). Median of N runs each.
 The figures go to BENCHMARKS.md between the `<!-- packaging -->` markers.
 """
@@ -15,140 +15,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import resource
 import shutil
 import sqlite3
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
+from bench import packaging_queue
+from bench.bare import SECONDS, bare_copy, bare_ladder, bare_transcode, make_sources, timed
+from bench.common import stack_cpu
+from bench.report import (
+    BENCHMARKS_MD,
+    load_average,
+    machine_info,
+    machine_line,
+    median_of,
+    tool_version,
+    utcnow,
+    write_section,
+)
+from harness import Stack
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-# This tree's file-svc and vs_common (not whatever the virtualenv has installed).
-sys.path[:0] = [str(ROOT / "file-svc"), str(ROOT / "common")]
-
-from file_svc.hls import SEGMENT_SECONDS, Rung, _maxrate_kbps  # noqa: E402
-from harness import Stack  # noqa: E402
-
-BEGIN, END = "<!-- packaging -->", "<!-- /packaging -->"
-SECONDS = 60
-HLS = "-f hls -hls_time 4 -hls_playlist_type vod".split()
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
-
-
-def make_long(h264: Path, times: int) -> Path:
-    """The 60 s clip `times` times over, joined with the concat demuxer (no re-encoding):
-    a 10 min H.264/AAC clip in seconds instead of minutes of x264 on a small machine."""
-    long = h264.with_name(f"h264_720p_{times}min.mp4")
-    if not long.is_file():
-        listing = h264.with_name(f"concat_{times}.txt")
-        listing.write_text(f"file '{h264}'\n" * times)
-        ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(long))
-        listing.unlink()
-    return long
-
-
-def make_sources(base: Path) -> dict[str, Path]:
-    """A 60 s 720p30 H.264/AAC clip (a keyframe every 2 s), the same with rotation
-    metadata, and a 10 min clip (the 60 s one ten times); made once and kept in `base`
-    (they take a while on a small machine)."""
-    base.mkdir(parents=True, exist_ok=True)
-    h264 = base / "h264_720p.mp4"
-    rotated = base / "rotated_720p.mp4"
-    if h264.is_file() and rotated.is_file():
-        return {"h264": h264, "rotated": rotated, "h264_10min": make_long(h264, 10)}
-    ffmpeg(
-        *f"-f lavfi -i testsrc2=size=1280x720:rate=30:duration={SECONDS}".split(),
-        *f"-f lavfi -i sine=frequency=440:duration={SECONDS}".split(),
-        *"-c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest".split(),
-        str(h264),
-    )
-    ffmpeg("-i", str(h264), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
-    return {"h264": h264, "rotated": rotated, "h264_10min": make_long(h264, 10)}
-
-
-def children_cpu() -> float:
-    """CPU seconds (user + system) of this process's finished children."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(fn) -> dict[str, float]:
-    """Wall time and CPU time of a bare ffmpeg command."""
-    start, cpu = time.monotonic(), children_cpu()
-    fn()
-    return {"wall_s": time.monotonic() - start, "cpu_s": children_cpu() - cpu}
-
-
-def stack_cpu(st: Stack) -> float:
-    """CPU seconds spent so far by the stack's process trees: the services, their workers,
-    the packager, and the ffmpeg runs it has waited for (counted in its cutime/cstime).
-    On a shared machine wall time swings with the load; CPU time hardly does."""
-    todo, seen, ticks = [svc.proc.pid for svc in st.services.values() if svc.proc], set(), 0
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def bare_copy(src: Path, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    ffmpeg(
-        "-i", str(src), "-c", "copy", *HLS, "-hls_segment_filename", str(out / "seg_%05d.ts"), str(out / "index.m3u8")
-    )
-
-
-def x264(width: int, height: int) -> list[str]:
-    """The packager's encoder settings (the same rate cap, profile and keyframe rhythm)."""
-    rate = _maxrate_kbps(Rung(min(width, height), width, height, False), 30)
-    return [
-        *f"-c:v libx264 -preset veryfast -crf 23 -maxrate {rate}k -bufsize {2 * rate}k".split(),
-        *f"-profile:v high -pix_fmt yuv420p -force_key_frames expr:gte(t,n_forced*{SEGMENT_SECONDS})".split(),
-        *"-c:a aac -b:a 128k -ac 2".split(),
-    ]
-
-
-def bare_transcode(src: Path, out: Path) -> None:
-    """What the packager's transcode does, as one plain command (autorotate is ffmpeg's default)."""
-    out.mkdir(parents=True, exist_ok=True)
-    ffmpeg(
-        "-i",
-        str(src),
-        *x264(720, 1280),
-        *HLS,
-        "-hls_segment_filename",
-        str(out / "seg_%05d.ts"),
-        str(out / "index.m3u8"),
-    )
-
-
-def bare_ladder(src: Path, out: Path) -> None:
-    """720p copied and 360p transcoded in one command."""
-    outputs = []
-    for rung, codec in (("720p", ["-c", "copy"]), ("360p", ["-vf", "scale=640:360", *x264(640, 360)])):
-        (out / rung).mkdir(parents=True, exist_ok=True)
-        outputs += ["-map", "0:v", "-map", "0:a", *codec, *HLS]
-        outputs += ["-hls_segment_filename", str(out / rung / "seg_%05d.ts"), str(out / rung / "index.m3u8")]
-    ffmpeg("-i", str(src), *outputs)
+SECTION = "packaging"
 
 
 def through_stack(st: Stack, token: str, src: Path) -> dict[str, float]:
@@ -167,64 +55,29 @@ def through_stack(st: Stack, token: str, src: Path) -> dict[str, float]:
     ready = None
     try:
         while True:
-            status, error, renditions = db.execute(
-                "SELECT status, error, renditions FROM videos WHERE id = ?", (vid,)
+            status, error = db.execute("SELECT status, error FROM videos WHERE id = ?", (vid,)).fetchone()
+            (pending,) = db.execute(
+                "SELECT COUNT(*) FROM renditions WHERE video_id = ? AND status = 'pending'", (vid,)
             ).fetchone()
             now = time.monotonic()
             if status == "failed":
                 raise RuntimeError(f"{src.name} failed: {error}")
             if status == "ready" and ready is None:
                 ready = now
-            if ready is not None and all(r["status"] != "pending" for r in json.loads(renditions)):
+            if ready is not None and pending == 0:
                 break
             time.sleep(0.05)
     finally:
         db.close()
     video = st.video(token, vid)  # and the API agrees
     assert video["status"] == "ready" and all(r["status"] == "ready" for r in video["renditions"]), video
-    requests.delete(
-        f"{st.url('streaming')}/api/videos/{vid}", headers={"Authorization": f"Bearer {token}"}, timeout=60
-    ).raise_for_status()
+    st.api.delete_video(token, vid).raise_for_status()
     return {
         "upload_request_s": uploaded - start,
         "to_ready_s": ready - uploaded,
         "to_all_renditions_s": now - uploaded,
         "cpu_s": stack_cpu(st) - cpu,
     }
-
-
-def median(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def load() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}, {version}"
-
-
-def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        current = head + block + tail
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    path.write_text(current)
 
 
 def single_video(args) -> None:
@@ -245,7 +98,7 @@ def single_video(args) -> None:
     }
     stacks: dict[str, Stack] = {}
     try:
-        load_before = load()
+        load_before = load_average()
         print("making the 60 s 720p sources (once)...", flush=True)
         src = make_sources(Path(tempfile.gettempdir()) / "reelhouse-bench-sources")
         for name, ladder in (("single", ""), ("ladder", "360,720,1080")):
@@ -277,18 +130,20 @@ def single_video(args) -> None:
             st.stop()
         shutil.rmtree(base, ignore_errors=True)
 
-    load_after = load()
-    bare = {case: {k: median(results[f"bare_{case}"], k) for k in ("wall_s", "cpu_s")} for case in [p[0] for p in plan]}
-    cpu = {case: median(results[case], "cpu_s") for case in bare}
-    copy_ready = median(results["copy"], "to_ready_s")
-    tr_ready = median(results["transcode"], "to_ready_s")
-    ladder_ready = median(results["ladder"], "to_ready_s")
-    ladder_all = median(results["ladder"], "to_all_renditions_s")
+    load_after = load_average()
+    bare = {
+        case: {k: median_of(results[f"bare_{case}"], k) for k in ("wall_s", "cpu_s")} for case in [p[0] for p in plan]
+    }
+    cpu = {case: median_of(results[case], "cpu_s") for case in bare}
+    copy_ready = median_of(results["copy"], "to_ready_s")
+    tr_ready = median_of(results["transcode"], "to_ready_s")
+    ladder_ready = median_of(results["ladder"], "to_ready_s")
+    ladder_all = median_of(results["ladder"], "to_all_renditions_s")
     bare_c, bare_t, bare_l = (bare[case]["wall_s"] for case in ("copy", "transcode", "ladder"))
-    upload = median(results["copy"] + results["ladder"], "upload_request_s")
-    long_ready = median(results["copy_10min"], "to_ready_s")
+    upload = median_of(results["copy"] + results["ladder"], "upload_request_s")
+    long_ready = median_of(results["copy_10min"], "to_ready_s")
     bare_long = bare["copy_10min"]["wall_s"]
-    long_upload = median(results["copy_10min"], "upload_request_s")
+    long_upload = median_of(results["copy_10min"], "upload_request_s")
     long_mb = src["h264_10min"].stat().st_size / 1e6
     summary = {
         "copy_to_ready_s": copy_ready,
@@ -311,10 +166,11 @@ def single_video(args) -> None:
         "runs": args.runs,
     }
     print(json.dumps(summary, indent=2))
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{machine_line(machine_info())}, {tool_version(['ffmpeg', '-version'])}"
     text = f"""## Packaging: upload-complete to `ready`
 
-`python -m bench.packaging --runs {args.runs}` on {when}; {machine()}.
+`python -m bench.packaging --runs {args.runs}` on {when}; {machine}.
 Source: a 60 s 1280x720 30 fps H.264 (x264 veryfast, keyframe every 2 s) + AAC clip made by
 ffmpeg; the transcode case is the same file with rotation metadata (so it must be
 re-encoded, to 720x1280); the 10 min clip is that 60 s clip ten times over, joined with
@@ -349,13 +205,13 @@ the 201 to the end), which a busy shared machine disturbs far less than wall tim
 
 What Reelhouse adds to the bare command: the probe, the poster and five thumbnails, the
 master playlist's bitrates and CODECS (an ffprobe of a transcoded segment), publishing to storage,
-the catalogue updates, and up to 0.25 s of queue polling. The ladder's transcoded rungs
-are a second ffmpeg run after the first rung is published (so the video is watchable
+the catalogue updates, and up to 0.25 s of queue polling. The ladder's transcoded renditions
+are a second ffmpeg run after the first rendition is published (so the video is watchable
 within seconds), where the bare command does everything in one pass.
 """
     if not args.no_write:
-        write_section(text)
-        print("written to BENCHMARKS.md")
+        write_section(SECTION, text, path=args.output)
+        print(f"written to {args.output}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -365,12 +221,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--videos", type=int, default=6, help="videos per queue scenario")
     parser.add_argument("--clip-seconds", type=int, default=SECONDS, help="the queue scenarios' clip length")
     parser.add_argument("--old", default="", help="also run the queue scenarios on this revision (before/after)")
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="the file to write to")
+    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD, help="the file to write to")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
     if args.only in (None, "queue"):
-        from bench import packaging_queue
-
         packaging_queue.run(args)
     if args.only in (None, "single"):
         single_video(args)

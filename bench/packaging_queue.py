@@ -9,24 +9,25 @@ H.264/AAC clip, 720p copied at once, 360p encoded in the background, thumbnails)
 - at once: six uploads sent together; each one's 201 -> `ready` (goal: within 2 s);
 - the batch's full ladder: from the last 201 to every rendition of the six ready, with
   one packager and with two;
-- one pass or one rung at a time: bare ffmpeg encodes of a 1080p clip's 360p and 720p
+- one pass or one rendition at a time: bare ffmpeg encodes of a 1080p clip's 360p and 720p
   renditions in one command (one decode) and in two (one after the other; side by side),
-  for the choice between publishing rungs together or as each lands.
+  for the choice between publishing renditions together or as each lands.
 Written to BENCHMARKS.md between the `<!-- packaging-queue -->` markers.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from bench.common import Stack, machine_block, machine_info, utcnow, write_section
-from bench.packaging import HLS, bare_copy, ffmpeg, make_sources, timed, x264
+from bench.bare import bare_copy, ffmpeg, make_h264, make_sources, rung_outputs, timed
+from bench.common import old_stack_class, production_stack
+from bench.report import machine_block, machine_info, median, utcnow, write_section
+from harness import Stack
 
 SECTION = "packaging-queue"
 
@@ -34,12 +35,11 @@ SECTION = "packaging-queue"
 def _stack(base: Path, name: str, stack_class=Stack, packagers: int = 1, **env: str) -> Stack:
     """A `make run`-like stack: SQLite, local storage, gunicorn's production settings,
     the default ladder and packaging settings unless `env` says otherwise."""
-    st = stack_class(
+    st = production_stack(
         base / name,
         {"STORAGE_BACKEND": "local", "HLS_LADDER": "360,720,1080", "LOG_LEVEL": "WARNING", "ACCESS_LOG": "0", **env},
+        stack_class,
     )
-    for knob in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
-        st.env.pop(knob, None)  # the Service objects share this dict
     for i in range(2, packagers + 1):
         st.add_packager(f"packager{i}")
     st.start()
@@ -118,11 +118,7 @@ def _drain(st: Stack, rows: Rows, ids: list[str]) -> None:
 
 
 def _delete(st: Stack, vid: str) -> None:
-    import requests
-
-    requests.delete(
-        f"{st.url('streaming')}/api/videos/{vid}", headers={"Authorization": f"Bearer {st.token}"}, timeout=120
-    ).raise_for_status()
+    st.api.delete_video(st.token, vid, timeout=120).raise_for_status()
 
 
 def back_to_back(st: Stack, src: Path, n: int) -> list[float]:
@@ -177,64 +173,24 @@ def at_once(st: Stack, src: Path, n: int) -> tuple[list[float], float]:
 def one_pass_or_per_rung(src1080: Path, work: Path) -> dict[str, float]:
     """The 360p and 720p encodes of a 1080p clip: one command (one decode), two in a row,
     two side by side. Wall seconds each."""
-
-    def outputs(rungs):
-        args = []
-        for h, w in rungs:
-            d = work / f"r{h}"
-            d.mkdir(parents=True, exist_ok=True)
-            args += [
-                "-map",
-                "0:v",
-                "-map",
-                "0:a",
-                "-vf",
-                f"scale={w}:{h}",
-                *x264(w, h),
-                *HLS,
-                "-hls_segment_filename",
-                str(d / "seg_%05d.ts"),
-                str(d / "index.m3u8"),
-            ]
-        return args
-
     rungs = [(360, 640), (720, 1280)]
-    one = timed(lambda: ffmpeg("-i", str(src1080), *outputs(rungs)))["wall_s"]
-    seq = sum(timed(lambda r=r: ffmpeg("-i", str(src1080), *outputs([r])))["wall_s"] for r in rungs)
+    one = timed(lambda: ffmpeg("-i", str(src1080), *rung_outputs(rungs, work)))["wall_s"]
+    seq = sum(timed(lambda r=r: ffmpeg("-i", str(src1080), *rung_outputs([r], work)))["wall_s"] for r in rungs)
     start = time.monotonic()
     procs = [
-        subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src1080), *outputs([r])]) for r in rungs
+        subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src1080), *rung_outputs([r], work)])
+        for r in rungs
     ]
     for p in procs:
         p.wait()
     return {"one_pass": one, "in_a_row": seq, "side_by_side": time.monotonic() - start}
 
 
-def _src1080(base: Path, seconds: int) -> Path:
-    path = base / f"h264_1080p_{seconds}s.mp4"
-    if not path.is_file():
-        ffmpeg(
-            *f"-f lavfi -i testsrc2=size=1920x1080:rate=30:duration={seconds}".split(),
-            *f"-f lavfi -i sine=frequency=440:duration={seconds}".split(),
-            *"-c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest".split(),
-            str(path),
-        )
-    return path
-
-
 def _clip(base: Path, seconds: int) -> Path:
     """The benchmark's 720p clip (60 s by default, made once), or a shorter one."""
     if seconds == 60:
         return make_sources(base)["h264"]
-    path = base / f"h264_720p_{seconds}s.mp4"
-    if not path.is_file():
-        ffmpeg(
-            *f"-f lavfi -i testsrc2=size=1280x720:rate=30:duration={seconds}".split(),
-            *f"-f lavfi -i sine=frequency=440:duration={seconds}".split(),
-            *"-c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest".split(),
-            str(path),
-        )
-    return path
+    return make_h264(base / f"h264_720p_{seconds}s.mp4", seconds)
 
 
 def _fmt(values: list[float]) -> str:
@@ -252,13 +208,11 @@ def run(args) -> None:
     for i in range(3):
         out = work / f"bare-{i}"
         bare_runs.append(timed(lambda o=out: bare_copy(src, o))["wall_s"])
-    bare = statistics.median(bare_runs)
+    bare = median(bare_runs)
     limit = 2 * bare + 0.5
     results: dict[str, object] = {}
     variants = [("nice 19 (default)", Stack, {}), ("nice 0", Stack, {"PACKAGING_BACKGROUND_NICE": "0"})]
     if args.old:
-        from bench.ingest import old_stack_class
-
         variants.append((f"before ({args.old})", old_stack_class(args.old, work), {}))
     for label, cls, env in variants:
         st = _stack(work, label.split()[0] + str(len(results)), cls, **env)
@@ -283,7 +237,9 @@ def run(args) -> None:
         )
     finally:
         st.stop()
-    passes = one_pass_or_per_rung(_src1080(sources, args.clip_seconds), work / "passes")
+    passes = one_pass_or_per_rung(
+        make_h264(sources / f"h264_1080p_{args.clip_seconds}s.mp4", args.clip_seconds, "1920x1080"), work / "passes"
+    )
     print(f"bare encodes of 360p + 720p from 1080p: {passes}", flush=True)
     subprocess.run(["rm", "-rf", str(work)], check=False)
 
@@ -323,7 +279,7 @@ every rendition of the {n} ready:
 | one | {_fmt(once)} | {max(once):.2f} s | {ladder1:.2f} s |
 | two | {_fmt(results["once two"][0])} | {max(results["once two"][0]):.2f} s | {ladder2:.2f} s |
 {old_once}
-Rungs together or one by one: the 360p and 720p encodes of a {args.clip_seconds} s 1080p clip with the
+Renditions together or one by one: the 360p and 720p encodes of a {args.clip_seconds} s 1080p clip with the
 packager's x264 settings, bare ffmpeg: one command, one decode: {passes["one_pass"]:.2f} s; two
 commands one after the other: {passes["in_a_row"]:.2f} s; two side by side: {passes["side_by_side"]:.2f} s.
 """

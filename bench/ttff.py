@@ -20,28 +20,18 @@ fetch, which they record), the moment hls.js's script has run (a setter on
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from .common import (
-    bench_stack,
-    command_line,
-    machine_block,
-    machine_info,
-    make_clip,
-    median,
-    tool_version,
-    upload_ready_video,
-    utcnow,
-    workdir,
-    write_section,
-)
-from .delivery import Nginx
+from harness import ROOT
+from harness.browser import launch_chromium
 
-ROOT = Path(__file__).resolve().parent.parent
+from .common import bench_stack, capped_clip, upload_ready_video, workdir
+from .delivery import Nginx
+from .report import describe_env, env_argument, heading, median, output_arguments, run_and_write, tool_version
+
 HLSJS = ROOT / "streaming-webapp" / "streaming_webapp" / "static" / "vendor" / "hls.min.js"
 
 # Runs before the page's own scripts: play as soon as the DOM is there, note the page's
@@ -156,13 +146,6 @@ http {{
 """
 
 
-def chromium_args() -> list[str]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import CHROMIUM_ARGS
-
-    return list(CHROMIUM_ARGS)
-
-
 def measure(browser, url: str, token: str | None, timeout_ms: int) -> dict:
     """One fresh context: navigate to the page and wait for currentTime > 0."""
     context = browser.new_context()
@@ -196,14 +179,9 @@ def bare_root(base: Path, storage: Path, video_id: str) -> Path:
 def run(args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
 
-    env = dict(kv.split("=", 1) for kv in args.env)
+    env = dict(args.env)
     with workdir(args.keep) as base:
-        clip = make_clip(
-            base / "clip.mp4",
-            seconds=args.clip_seconds,
-            size=args.size,
-            extra=["-b:v", args.bitrate, "-maxrate", args.bitrate, "-bufsize", args.bitrate],
-        )
+        clip = capped_clip(base / "clip.mp4", args.clip_seconds, args.size, args.bitrate)
         with bench_stack(base / "stack", env) as st:
             token = st.login()
             video = upload_ready_video(st, token, clip, "ttff bench")
@@ -212,11 +190,7 @@ def run(args: argparse.Namespace) -> dict:
             with Nginx(base / "nginx", bare_root(base, st.storage_dir, video["id"]), NGINX_CONF) as ngx:
                 targets["bare"] = (ngx.url + "/index.html", None)
                 with sync_playwright() as pw:
-                    browser = pw.chromium.launch(
-                        executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                        args=chromium_args(),
-                        headless=True,
-                    )
+                    browser = launch_chromium(pw)
                     try:
                         for name in ("player", "bare"):  # warm-up, not counted
                             measure(browser, *targets[name], args.timeout * 1000)
@@ -243,7 +217,7 @@ def _med(runs: list[dict], key: str) -> str:
 def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
     player, bare = results["runs"]["player"], results["runs"]["bare"]
     errors = [f"{n}: {r['error']}" for n, rs in results["runs"].items() for r in rs if r["error"]]
-    env = ", ".join(f"{k}={v}" for k, v in results["env"].items()) or "production defaults (gunicorn_conf)"
+    env = describe_env(results["env"])
     p_med, b_med = median([r["page_ms"] for r in player]), median([r["page_ms"] for r in bare])
     paired = median([p["page_ms"] / b["page_ms"] for p, b in zip(player, bare, strict=True) if b["page_ms"]])
 
@@ -252,16 +226,15 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
         return f"| {label} | **{median(xs):.0f}** | {min(xs):.0f} | {max(xs):.0f} | {len(xs)} |"
 
     lines = [
-        "## Time to first frame",
-        "",
-        machine_block(
+        *heading(
+            "Time to first frame",
             info,
             command,
             started,
             {
                 "Setup": (
                     f"local backend; stack env: {env}; one {args.size} H.264/AAC clip of {args.clip_seconds:g} s "
-                    f"at {args.bitrate} (copied rung only); the player page on streaming-svc with hls.js, cookie "
+                    f"at {args.bitrate} (copied rendition only); the player page on streaming-svc with hls.js, cookie "
                     "set before the navigation; the bare page: the same hls.min.js and the same stored files "
                     f"from {tool_version(['nginx', '-v'])}, `new Hls()` with its defaults in an inline script"
                 ),
@@ -300,21 +273,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--bitrate", default="3M")
     ap.add_argument("--timeout", type=int, default=30, help="seconds to wait for playback, per run")
-    ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--section", default="ttff")
-    ap.add_argument("--output", type=Path, default=None)
-    ap.add_argument("--keep", action="store_true")
+    env_argument(ap)
+    output_arguments(ap, "ttff")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    command = command_line("bench.ttff", argv)
-    started, info = utcnow(), machine_info()
-    results = run(args)
-    text = render(results, args, command, started, info)
-    write_section(args.section, text, **({"path": args.output} if args.output else {}))
-    print(text)
+    run_and_write("bench.ttff", parse_args(argv), argv, run, render)
     return 0
 
 

@@ -165,3 +165,16 @@ CREATE TABLE captions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (6, 'caption tracks (uploaded, or converted from an upload''s subtitle streams)', UTC_TIMESTAMP(6));
+
+-- migration 7: one name per concept: renditions.height (was label), frame_width/frame_height (were width/height), packaging_jobs.height (was label), the stage 'rendition' (was 'rung')
+ALTER TABLE renditions RENAME COLUMN height TO frame_height;
+
+ALTER TABLE renditions RENAME COLUMN width TO frame_width;
+
+ALTER TABLE renditions RENAME COLUMN label TO height;
+
+ALTER TABLE packaging_jobs RENAME COLUMN label TO height;
+
+UPDATE packaging_jobs SET stage = 'rendition' WHERE stage = 'rung';
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (7, 'one name per concept: renditions.height (was label), frame_width/frame_height (were width/height), packaging_jobs.height (was label), the stage ''rendition'' (was ''rung'')', UTC_TIMESTAMP(6));

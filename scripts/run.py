@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make run`: the four services and the packager as local processes, no Docker.
+"""`make run`: the four services and the packager (harness.processes) as local processes, no Docker.
 
 Embedded defaults (SQLite, a local storage folder under ./data), then `.env`, then the
 environment (which wins). Logs are prefixed by service; Ctrl-C stops them all.
@@ -18,16 +18,10 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-GUNICORN = [str(VENV_BIN / "gunicorn"), "-c", "python:vs_common.gunicorn_conf", "wsgi:app"]
-SERVICES = [
-    # (name, folder, command)
-    ("auth-svc", "auth-svc", GUNICORN),
-    ("file-svc", "file-svc", GUNICORN),
-    ("packager", "file-svc", [sys.executable, "-m", "file_svc.packager"]),
-    ("upload-webapp", "upload-webapp", GUNICORN),
-    ("streaming-svc", "streaming-webapp", GUNICORN),
-]
+sys.path.insert(0, str(ROOT))  # the harness package, with the one list of the processes
+
+from harness.processes import PROCESSES  # noqa: E402
+
 COLORS = ["\033[36m", "\033[33m", "\033[34m", "\033[35m", "\033[32m"]
 RESET = "\033[0m"
 DEFAULTS = {
@@ -65,29 +59,22 @@ def pump(name: str, color: str, stream) -> None:
 
 def main() -> int:
     env = service_env(ROOT / ".env")
-    ports = {
-        "auth-svc": env.get("AUTH_PORT", "8000"),
-        "file-svc": env.get("FILE_PORT", "4000"),
-        "packager": env.get("PACKAGER_PORT", "4001"),
-        "upload-webapp": env.get("UPLOAD_PORT", "3000"),
-        "streaming-svc": env.get("STREAMING_PORT", "3100"),
-    }
+    ports = {p.name: env.get(p.port_variable, str(p.port)) for p in PROCESSES}
     procs: list[subprocess.Popen] = []
-    for (name, folder, command), color in zip(SERVICES, COLORS, strict=True):
-        child_env = dict(env, PORT=ports[name])
-        if name in ("file-svc", "packager"):
-            # Internal: only the services on this machine reach them.
+    for process, color in zip(PROCESSES, COLORS, strict=True):
+        child_env = dict(env, PORT=ports[process.name])
+        if process.internal:  # only the services on this machine reach it
             child_env["BIND_HOST"] = "127.0.0.1"
         proc = subprocess.Popen(
-            command,
-            cwd=ROOT / folder,
+            process.command(),
+            cwd=ROOT / process.folder,
             env=child_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         procs.append(proc)
-        threading.Thread(target=pump, args=(name, color, proc.stdout), daemon=True).start()
+        threading.Thread(target=pump, args=(process.name, color, proc.stdout), daemon=True).start()
 
     stopping = threading.Event()
 
@@ -106,9 +93,9 @@ def main() -> int:
     )
     code = 0
     while not stopping.wait(0.5):
-        for proc, (name, *_rest) in zip(procs, SERVICES, strict=True):
+        for proc, process in zip(procs, PROCESSES, strict=True):
             if proc.poll() is not None:
-                print(f"{name} exited with {proc.returncode}; stopping the others", flush=True)
+                print(f"{process.name} exited with {proc.returncode}; stopping the others", flush=True)
                 code = 1
                 stopping.set()
     for proc in procs:

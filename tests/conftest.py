@@ -60,31 +60,15 @@ def clips(tmp_path_factory):
     return {"h264": make_clip(base / "h264.mp4", seconds=3)}
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
-    import os
-
     from playwright.sync_api import sync_playwright
 
+    from harness.browser import launch_chromium
+
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS, headless=True
-        )
+        b = launch_chromium(pw)
         yield b
         b.close()
 
@@ -113,9 +97,33 @@ def wait_playing(page, timeout_ms: int = 30000) -> float:
     return page.evaluate("() => document.getElementById('video').currentTime")
 
 
+# What a `fast` test (make test-fast: no root, no service) may not use: the session's real
+# components and the markers of the long or browser-driven tests.
+REAL_COMPONENTS = frozenset({"mariadb", "s3", "stack", "local_stack", "token", "browser"})
+NOT_FAST = ("slow", "browser", "compose", "soak")
+
+
+def _refuse_fast_tests_that_are_not(items) -> None:
+    """A test marked `fast` that needs a real component is a usage error, not a pass:
+    the marker would promise `make test-fast` something it cannot keep."""
+    wrong = []
+    for item in items:
+        if item.get_closest_marker("fast") is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        parametrized = set(callspec.params) if callspec else set()  # an argument, not a fixture
+        needs = sorted(REAL_COMPONENTS & (set(getattr(item, "fixturenames", ())) - parametrized))
+        needs += [m for m in NOT_FAST if item.get_closest_marker(m) is not None]
+        if needs:
+            wrong.append(f"{item.nodeid} ({', '.join(needs)})")
+    if wrong:
+        raise pytest.UsageError("tests marked fast that need real components:\n  " + "\n  ".join(wrong))
+
+
 def pytest_collection_modifyitems(config, items):
     """Soak runs (marker `soak`) only when asked for with `-m soak` (make soak), never in
-    make test: deselected, not skipped."""
+    make test: deselected, not skipped. Tests marked `fast` need no real component."""
+    _refuse_fast_tests_that_are_not(items)
     if "soak" in (config.getoption("markexpr") or ""):
         return
     keep = [item for item in items if item.get_closest_marker("soak") is None]

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.common import percentile, write_section  # noqa: E402
+from bench.report import percentile, write_section
+from harness import ROOT
 
 TINY_CLIP = ["--clip-seconds", "4"]
 
@@ -37,6 +35,7 @@ def run_bench(module: str, out: Path, *args: str, timeout: float = 240) -> str:
     return out.read_text()
 
 
+@pytest.mark.fast
 def test_write_section_replaces_appends_and_keeps_others(tmp_path):
     md = tmp_path / "B.md"
     write_section("one", "first", path=md)
@@ -48,6 +47,7 @@ def test_write_section_replaces_appends_and_keeps_others(tmp_path):
     assert text.index("<!-- one -->") < text.index("<!-- two -->")
 
 
+@pytest.mark.fast
 def test_percentile():
     assert percentile([3, 1, 2], 50) == 2
     assert percentile([1, 2, 3, 4], 100) == 4
@@ -109,6 +109,7 @@ def test_mixed_bench_runs(tmp_path):
     assert "<!-- mixed -->" in text and "| **0** |" in text and "peak RSS" in text
 
 
+@pytest.mark.fast
 def test_run_skips_absent_benchmarks():
     from bench.run import run_one
 

@@ -350,7 +350,7 @@ def env_read_by(*files: str) -> set[str]:
 
 SETTINGS_ENV = env_read_by("common/vs_common/settings.py")
 GUNICORN_ENV = env_read_by("common/vs_common/gunicorn_conf.py")
-PACKAGER_ENV = env_read_by("file-svc/file_svc/packager.py")
+PACKAGER_ENV = env_read_by(*(str(p.relative_to(ROOT)) for p in (ROOT / "file-svc/file_svc/packager").rglob("*.py")))
 
 
 def test_the_parser_finds_what_settings_reads():
@@ -406,7 +406,7 @@ def test_secret_and_config_references_resolve(rendered, target):
 # package's and vs_common's, followed through every import statement, those inside
 # functions included; a package's __init__ only when it is imported itself, so the
 # packager, run as `python -m file_svc.packager`, is not charged with file-svc's app),
-# searched for the Settings attribute (`settings.internal_token`, `self.s.metrics_token`).
+# searched for the Settings attribute (`settings.internal_token`, `services.settings.metrics_token`).
 # A check_secrets() name list is not a read: the value must be used.
 IMAGE_SECRETS = {  # third-party images: the variables their entrypoints read
     "mariadb": {"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"},  # docker-entrypoint.sh, first start
@@ -539,7 +539,7 @@ def test_the_packager_starts_in_production_with_only_its_secrets(rendered, tmp_p
     env.update(PATH=os.environ["PATH"], ENV_FILE=str(tmp_path / "no.env"))
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "file-svc"), str(ROOT / "common")])
     script = (
-        "import file_svc.packager as p\n"
+        "import file_svc.packager.worker as p\n"
         "class Built(Exception): pass\n"
         "def stop(settings): raise Built\n"
         "p.Packager = stop\n"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from vs_common.db import Database
 from vs_common.schema import LATEST, init_sql, migrate
 from vs_common.settings import Settings
@@ -81,12 +83,14 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         assert cols == maria[table], table
     # Ids are case-sensitive: a random id in other letter case is another (absent) video.
-    from vs_common import videos
+    from vs_common import catalogue
 
-    videos.insert_video(db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1, original_key="k")
-    assert videos.get_video(db, "AbCdEfGhIjKlMnOp") is not None
-    assert videos.get_video(db, "abcdefghijklmnop") is None
-    assert videos.get_video(db, "AbCdEfGhIjKlMnOp ") is None
+    catalogue.insert_video(
+        db, settings, video_id="AbCdEfGhIjKlMnOp", name="n", owner="o", size_bytes=1, original_key="k"
+    )
+    assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp") is not None
+    assert catalogue.get_video(db, "abcdefghijklmnop") is None
+    assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp ") is None
     db._drop()  # this thread's connection, before the database goes
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")
@@ -161,12 +165,115 @@ def test_an_older_database_keeps_its_videos(tmp_path, monkeypatch):
             "VALUES ('AAAAAAAAAAAAAAAA', 'running', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
         )
     assert migrate(db) == LATEST
-    from vs_common import videos
+    from vs_common import catalogue, video_json
 
-    video = videos.to_json(videos.get_video(db, "AAAAAAAAAAAAAAAA"), "http://h")
+    video = video_json.to_json(catalogue.get_video(db, "AAAAAAAAAAAAAAAA"), "http://h")
     assert video["renditions"] == [
         {"height": 360, "status": "ready", "error": None},
         {"height": 720, "status": "pending", "error": None},
     ]
-    jobs = db.query("SELECT stage, label, status, attempts FROM packaging_jobs")
-    assert jobs == [{"stage": "first", "label": 0, "status": "running", "attempts": 1}]
+    jobs = db.query("SELECT stage, height, status, attempts FROM packaging_jobs")
+    assert jobs == [{"stage": "first", "height": 0, "status": "running", "attempts": 1}]
+
+
+def _version_6_database(request, tmp_path, monkeypatch) -> Database:
+    """An empty database of the dialect asked for, migrated to version 6 only."""
+    from vs_common import schema
+
+    if request.param == "sqlite":
+        db = Database(Settings(db_path=str(tmp_path / "v6.sqlite3")))
+    else:
+        mariadb = request.getfixturevalue("mariadb")
+        env = mariadb.env(mariadb.create_database("v6_check", fresh=True))
+        db = Database(
+            Settings(
+                db_host=env["DB_HOST"],
+                db_port=int(env["DB_PORT"]),
+                db_user=env["DB_USER"],
+                db_pass=env["DB_PASS"],
+                db_name=env["DB_NAME"],
+            )
+        )
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:6])
+    migrate(db)
+    monkeypatch.undo()
+    assert db.query("SELECT MAX(version) AS v FROM schema_migrations")[0]["v"] == 6
+    return db
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def version_6(request, tmp_path, monkeypatch):
+    db = _version_6_database(request, tmp_path, monkeypatch)
+    yield db
+    db._drop()  # this thread's connection, before the next test's database
+
+
+V6_VIDEO = "BBBBBBBBBBBBBBBB"
+
+
+def _rows_of_version_6(db: Database) -> None:
+    """A ready video as version 6 kept it: renditions named by `label` with their pixels
+    `width` x `height` (a portrait 360 and a 720 being made), and its jobs, the
+    rendition stage spelt `rung`."""
+    at = "2026-01-01 00:00:00"
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO videos (id, video_name, video_path, owner, status, width, height, original_key, created_at, "
+            "updated_at) VALUES (?, 'v6', 'p', 'alice', 'ready', 720, 1280, 'k', ?, ?)",
+            (V6_VIDEO, at, at),
+        )
+        for label, width, height, status in ((360, 360, 640, "ready"), (720, 720, 1280, "pending")):
+            cur.execute(
+                "INSERT INTO renditions (video_id, label, width, height, copied, status, bandwidth, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, 0, ?, 800000, ?, ?)",
+                (V6_VIDEO, label, width, height, status, at, at),
+            )
+        for stage, label, priority, status in (
+            ("first", 0, 0, "done"),
+            ("thumbs", 0, 5, "done"),
+            ("rung", 720, 10, "queued"),
+        ):
+            cur.execute(
+                "INSERT INTO packaging_jobs (video_id, stage, label, priority, status, attempts, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                (V6_VIDEO, stage, label, priority, status, at, at),
+            )
+
+
+def test_a_version_6_database_keeps_its_renditions_and_jobs(version_6):
+    """Migration 7 renames columns (renditions.label -> height, width/height ->
+    frame_width/frame_height, packaging_jobs.label -> height) and the stage `rung` ->
+    `rendition`, on SQLite and MariaDB: a video's rows read the same afterwards, and its
+    keys (one rendition per height, one job per stage and height) still hold."""
+    from vs_common import catalogue, tables, video_json
+
+    db = version_6
+    _rows_of_version_6(db)
+    assert migrate(db) == LATEST
+    r360, r720 = tables.renditions.of_videos(db, [V6_VIDEO])[V6_VIDEO]
+    assert (r360["height"], r360["frame_width"], r360["frame_height"], r360["status"]) == (360, 360, 640, "ready")
+    assert (r720["height"], r720["frame_width"], r720["frame_height"], r720["status"]) == (720, 720, 1280, "pending")
+    video = video_json.to_json(catalogue.get_video(db, V6_VIDEO), "http://h")
+    assert video["renditions"] == [
+        {"height": 360, "status": "ready", "error": None},
+        {"height": 720, "status": "pending", "error": None},
+    ]
+    jobs = db.query("SELECT stage, height, status FROM packaging_jobs ORDER BY priority")
+    assert jobs == [
+        {"stage": "first", "height": 0, "status": "done"},
+        {"stage": "thumbs", "height": 0, "status": "done"},
+        {"stage": "rendition", "height": 720, "status": "queued"},
+    ]
+    # The job is claimed as the rendition stage's, and queued again in place (its key).
+    job = tables.jobs.claim(db, "w", 60, (tables.jobs.RENDITION,))
+    assert (job.video_id, job.stage, job.height) == (V6_VIDEO, tables.jobs.RENDITION, 720)
+    with db.transaction() as cur:
+        tables.jobs.enqueue(cur, V6_VIDEO, tables.jobs.RENDITION, 720)
+    assert len(db.query("SELECT id FROM packaging_jobs")) == 3
+    # One rendition per height: a second 720 is refused by the primary key.
+    with pytest.raises(Exception, match="(?i)unique|duplicate"), db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO renditions (video_id, height, frame_width, frame_height, copied, status, created_at, "
+            "updated_at) VALUES (?, 720, 1, 1, 0, 'pending', '2026-01-01', '2026-01-01')",
+            (V6_VIDEO,),
+        )

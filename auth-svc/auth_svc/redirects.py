@@ -15,7 +15,7 @@ def _suspect_char(c: str) -> bool:
 def safe_redirect(target: str | None, allowed_origins: frozenset[str], fallback: str) -> str:
     """`target` if it is an absolute http(s) URL on an allowed origin, else `fallback`.
 
-    Relative paths go to `fallback` too (design.md). The check is an exact match of
+    Relative paths go to `fallback` too (the login contract, ARCHITECTURE.md). The check is an exact match of
     `scheme://host[:port]`, so look-alike, encoded and userinfo forms cannot pass.
     """
     if not target or len(target) > 2000:

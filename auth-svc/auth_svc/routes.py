@@ -19,9 +19,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 
-_settings, _db = app_settings, app_db
-
-
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (
@@ -31,7 +28,7 @@ def _wants_json() -> bool:
 
 
 def _home() -> str:
-    return _settings().upload_public_url + "/"
+    return app_settings().upload_public_url + "/"
 
 
 def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = ""):
@@ -47,22 +44,22 @@ def index():
 @bp.get("/login")
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
-    s = _settings()
-    target = safe_redirect(request.args.get("redirect"), s.webapp_origins, _home())
+    settings = app_settings()
+    target = safe_redirect(request.args.get("redirect"), settings.webapp_origins, _home())
     return _login_page(200, redirect_to=target)
 
 
 @bp.post("/api/login")
 def login():
     """Check credentials; on success a new session, the cookie and 303 to `redirect`."""
-    s = _settings()
-    db = _db()
+    settings = app_settings()
+    db = app_db()
     form = request.get_json(silent=True) if request.is_json else request.form
     form = form if isinstance(form, dict) or hasattr(form, "get") else {}
     username = str(form.get("username") or "")[:190]
     password = str(form.get("password") or "")
-    target = safe_redirect(form.get("redirect") or request.args.get("redirect"), s.webapp_origins, _home())
-    client = throttle.client_address(s.trusted_proxies)
+    target = safe_redirect(form.get("redirect") or request.args.get("redirect"), settings.webapp_origins, _home())
+    client = throttle.client_address(settings.trusted_proxies)
     wait = throttle.retry_after_seconds(db, client)
     if wait:
         log.warning("login throttled for %s (user %r)", client, username)
@@ -79,7 +76,7 @@ def login():
         if _wants_json():
             return error_response(401, "invalid_credentials", message)
         return _login_page(401, error=message, username=username, redirect_to=target)
-    token, expires = sessions.create_session(db, s.secret_key, username, s.token_ttl_seconds)
+    token, expires = sessions.create_session(db, settings.secret_key, username, settings.token_ttl_seconds)
     log.info("login of %r from %s", username, client)
     if _wants_json():
         response = jsonify(token=token, user=username, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -89,12 +86,12 @@ def login():
     response.set_cookie(
         COOKIE_NAME,
         token,
-        max_age=s.token_ttl_seconds,
+        max_age=settings.token_ttl_seconds,
         path="/",
         httponly=True,
         samesite="Lax",
-        secure=s.cookie_secure,
-        domain=s.cookie_domain or None,
+        secure=settings.cookie_secure,
+        domain=settings.cookie_domain or None,
     )
     return response
 
@@ -102,13 +99,18 @@ def login():
 @bp.post("/api/logout")
 def logout():
     """Revoke the session, clear the cookie, 303 to the login page."""
-    s = _settings()
+    settings = app_settings()
     token = token_from_request()
     if token:
-        sessions.revoke_session(_db(), _settings().secret_key, token)
-    response = make_response(redirect(s.auth_public_url + "/login", code=303))
+        sessions.revoke_session(app_db(), settings.secret_key, token)
+    response = make_response(redirect(settings.auth_public_url + "/login", code=303))
     response.delete_cookie(
-        COOKIE_NAME, path="/", domain=s.cookie_domain or None, secure=s.cookie_secure, httponly=True, samesite="Lax"
+        COOKIE_NAME,
+        path="/",
+        domain=settings.cookie_domain or None,
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="Lax",
     )
     return response
 
@@ -117,7 +119,7 @@ def logout():
 def verify():
     """200 {"user"} for a live session token (cookie or Bearer), else 401."""
     token = token_from_request()
-    user = sessions.session_user(_db(), _settings().secret_key, token) if token else None
+    user = sessions.session_user(app_db(), app_settings().secret_key, token) if token else None
     if user is None:
         return error_response(401, "unauthorized", "No valid session token.")
     response = jsonify(user=user)

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from vs_common.db import Database, as_datetime, utcnow
 
+from . import tables
+
 
 def hash_token(token: str, key: str) -> str:
     return hmac.new(key.encode(), token.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
@@ -22,13 +24,8 @@ def create_session(db: Database, key: str, username: str, ttl_seconds: int) -> t
     token = secrets.token_urlsafe(32)
     now = utcnow()
     expires = now + timedelta(seconds=ttl_seconds)
-    with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO auth_sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            (hash_token(token, key), username, now, expires),
-        )
-        # Old sessions go as new ones come: the table never grows without bound.
-        cur.execute("DELETE FROM auth_sessions WHERE expires_at < ?", (now - timedelta(days=1),))
+    # Old sessions go as new ones come: the table never grows without bound.
+    tables.add_session(db, hash_token(token, key), username, now, expires, purge_before=now - timedelta(days=1))
     return token, expires
 
 
@@ -36,9 +33,7 @@ def session_user(db: Database, key: str, token: str) -> str | None:
     """The user of a live session, or None (unknown, expired, revoked, malformed)."""
     if not token or len(token) > 200:
         return None
-    row = db.query_one(
-        "SELECT username, expires_at, revoked_at FROM auth_sessions WHERE token_hash = ?", (hash_token(token, key),)
-    )
+    row = tables.session(db, hash_token(token, key))
     if row is None or row["revoked_at"] is not None:
         return None
     if as_datetime(row["expires_at"]) <= utcnow():
@@ -48,7 +43,4 @@ def session_user(db: Database, key: str, token: str) -> str | None:
 
 def revoke_session(db: Database, key: str, token: str) -> None:
     if token and len(token) <= 200:
-        db.execute(
-            "UPDATE auth_sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-            (utcnow(), hash_token(token, key)),
-        )
+        tables.revoke_session(db, hash_token(token, key), utcnow())

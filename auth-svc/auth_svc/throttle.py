@@ -10,6 +10,8 @@ from flask import request
 
 from vs_common.db import Database, as_datetime, utcnow
 
+from . import tables
+
 MAX_FAILURES = 10
 WINDOW = timedelta(minutes=15)
 
@@ -27,24 +29,14 @@ def client_address(trusted_proxies: int) -> str:
 
 def retry_after_seconds(db: Database, client: str) -> int:
     """Seconds this client must wait, or 0 when it may try."""
-    since = utcnow() - WINDOW
-    rows = db.query(
-        "SELECT attempted_at FROM login_attempts WHERE client = ? AND attempted_at > ? "
-        "ORDER BY attempted_at DESC LIMIT ?",
-        (client, since, MAX_FAILURES),
-    )
-    if len(rows) < MAX_FAILURES:
+    failures = tables.recent_failures(db, client, utcnow() - WINDOW, MAX_FAILURES)
+    if len(failures) < MAX_FAILURES:
         return 0
-    oldest = as_datetime(rows[-1]["attempted_at"])
+    oldest = as_datetime(failures[-1])
     wait = (oldest + WINDOW - utcnow()).total_seconds()
     return max(1, math.ceil(wait))
 
 
 def record_failure(db: Database, client: str, username: str) -> None:
     now = utcnow()
-    with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO login_attempts (client, username, attempted_at) VALUES (?, ?, ?)",
-            (client, username[:190], now),
-        )
-        cur.execute("DELETE FROM login_attempts WHERE attempted_at < ?", (now - 2 * WINDOW,))
+    tables.add_failure(db, client, username[:190], now, purge_before=now - 2 * WINDOW)

@@ -10,7 +10,7 @@ Upload-Length and filename must match the file, else the upload starts afresh. P
 each video's watch URL, and with --wait its final status, waiting at most --wait-timeout
 seconds (default 3600) for each video. Exits non-zero with a one-line message on
 failure: a refusal, an unreachable or lying server (answers that are not what tus and
-design.md say), a timeout.
+the services' API says), a timeout.
 
 The token is sent only to the origins given (--upload-url, --streaming-url): an upload
 URL elsewhere (a creation Location, a cached URL) is refused, never contacted. Text from

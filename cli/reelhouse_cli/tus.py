@@ -57,7 +57,7 @@ def origin(url: str) -> str:
 
 
 def message(resp: requests.Response) -> str:
-    """What a refusal says: the `message` of design.md's JSON errors, else the status."""
+    """What a refusal says: the `message` of the services' JSON errors, else the status."""
     try:
         data = resp.json()
     except ValueError:  # an HTML error page, or nothing

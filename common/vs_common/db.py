@@ -101,9 +101,9 @@ class Database:
 
     # -- connections -------------------------------------------------------------
     def _connect(self):
-        s = self.settings
+        settings = self.settings
         if self.dialect == "sqlite":
-            conn = sqlite3.connect(s.db_path, timeout=15, isolation_level=None)
+            conn = sqlite3.connect(settings.db_path, timeout=15, isolation_level=None)
             conn.row_factory = sqlite3.Row
             _wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -111,11 +111,11 @@ class Database:
             return conn
         try:
             return pymysql.connect(
-                host=s.db_host,
-                port=s.db_port,
-                user=s.db_user,
-                password=s.db_pass,
-                database=s.db_name,
+                host=settings.db_host,
+                port=settings.db_port,
+                user=settings.db_user,
+                password=settings.db_pass,
+                database=settings.db_name,
                 charset="utf8mb4",
                 autocommit=True,
                 connect_timeout=3,
@@ -124,7 +124,9 @@ class Database:
                 cursorclass=pymysql.cursors.DictCursor,
             )
         except pymysql.err.MySQLError as exc:
-            raise DatabaseUnavailable(f"cannot connect to MariaDB at {s.db_host}:{s.db_port}: {exc}") from exc
+            raise DatabaseUnavailable(
+                f"cannot connect to MariaDB at {settings.db_host}:{settings.db_port}: {exc}"
+            ) from exc
 
     def _conn(self):
         """A per-thread connection, reused while it stays healthy."""

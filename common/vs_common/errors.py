@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -19,6 +20,24 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+class Answer(NamedTuple):
+    """An error answer: the HTTP status, the JSON `error` code and its message."""
+
+    status: int
+    code: str
+    message: str
+
+
+# The video storage (file-svc, or the store behind it) cannot be reached: every service
+# answers it so, whether it is met in file-svc or in a web app calling file-svc.
+STORAGE_UNAVAILABLE = Answer(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+
+
+def storage_unavailable(headers: dict | None = None):
+    """The STORAGE_UNAVAILABLE answer (with `headers`)."""
+    return error_response(*STORAGE_UNAVAILABLE, headers)
 
 
 def _code_for(exc: HTTPException) -> str:

@@ -144,12 +144,13 @@ class FileClient:
             raise FileSvcUnavailable("file-svc timed out") from exc
         return self._check(resp).json()
 
-    def import_upload(self, path: str, video_id: str, timeout: float = 3600.0) -> dict:
-        """Ask file-svc to take a file upload-webapp received into the shared temp volume
-        (`path` under TEMP_DIR) as the original of `video_id`; its JSON, as `upload`'s."""
+    def import_upload(self, upload_id: str, timeout: float = 3600.0) -> dict:
+        """Ask file-svc to take the file of the resumable upload `upload_id` from the shared
+        temp volume (it knows where: vs_common.layout) as the original of the video of that
+        id; its JSON, as `upload`'s."""
         try:
             resp = self.session.post(
-                f"{self.base}/videos/import", json={"path": path, "id": video_id}, timeout=(CONNECT_TIMEOUT, timeout)
+                f"{self.base}/videos/import", json={"id": upload_id}, timeout=(CONNECT_TIMEOUT, timeout)
             )
         except requests.ConnectionError as exc:
             raise FileSvcUnavailable(f"file-svc unreachable: {exc.__class__.__name__}") from exc

@@ -1,8 +1,8 @@
 """The catalogue's schema as versioned migrations, for MariaDB and SQLite.
 
 auth-svc, upload-webapp, streaming-svc and the packager call `migrate(db)` at start-up
-(file-svc does not: it only reads what they made): an empty database or an older one is
-brought to the latest version. On MariaDB a named lock (GET_LOCK) keeps two services
+(file-svc does not: it reads and writes rows of the schema they made): an empty database
+or an older one is brought to the latest version. On MariaDB a named lock (GET_LOCK) keeps two services
 starting at once from racing; on SQLite, BEGIN IMMEDIATE does. `database/` holds the
 same schema as init SQL for the MariaDB image (`python -m vs_common.schema` prints it;
 a test keeps the two in step).
@@ -367,6 +367,28 @@ MIGRATIONS.append(
 )""",
             ],
         },
+    )
+)
+
+# One name per concept: a rendition is named by its nominal height (the short side) and
+# its pixels are frame_width x frame_height; the stage that makes one is `rendition`.
+# Renamed one column per statement (MariaDB has RENAME COLUMN since 10.5.2, SQLite since
+# 3.25), in an order in which no new name is one still in use: `height` becomes
+# `frame_height` before `label` becomes `height`. Keys and indexes follow the columns.
+_ONE_NAME_PER_CONCEPT = [
+    "ALTER TABLE renditions RENAME COLUMN height TO frame_height",
+    "ALTER TABLE renditions RENAME COLUMN width TO frame_width",
+    "ALTER TABLE renditions RENAME COLUMN label TO height",
+    "ALTER TABLE packaging_jobs RENAME COLUMN label TO height",
+    "UPDATE packaging_jobs SET stage = 'rendition' WHERE stage = 'rung'",
+]
+
+MIGRATIONS.append(
+    (
+        7,
+        "one name per concept: renditions.height (was label), frame_width/frame_height (were width/height), "
+        "packaging_jobs.height (was label), the stage 'rendition' (was 'rung')",
+        {"mariadb": _ONE_NAME_PER_CONCEPT, "sqlite": _ONE_NAME_PER_CONCEPT},
     )
 )
 

@@ -2,14 +2,25 @@
 
 Precedence: process environment > `.env` file > embedded defaults. The embedded
 defaults make `make run` work with no configuration: SQLite and a local storage folder.
+
+Each setting is declared once, as a field of `Settings`: its name, its variable, how the
+variable's text is read (`_env` text, `_int`, `_float`, `_bool`: a value out of range,
+or that is not one, refuses to start naming the variable), its default and what it is
+for. `load_settings()` reads every field from its declaration. A variable that is set
+is stripped of spaces (AUTH_PASSWORD and HLS_LADDER are taken as they are); set but
+empty, it is the empty text, except where its declaration says `blank_is_default` (and
+for numbers and true/false, where empty always means the default).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -34,15 +45,57 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the service refuses to start."""
 
 
-def _env(name: str, default: str = "") -> str:
-    value = os.environ.get(name)
-    return default if value is None else value.strip()
+# -- how a variable is read ------------------------------------------------------------
 
 
-def _int(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
-    raw = _env(name)
-    if raw == "":
-        return default
+@dataclass(frozen=True)
+class Read:
+    """How one setting's variable is read: `parse(text, variable)` makes the value of
+    the text (ConfigError naming the variable when it is not one); `strip`: spaces
+    around it dropped first; `blank_is_default`: set but empty means the default."""
+
+    variable: str
+    parse: Callable[[str, str], Any] | None = None
+    strip: bool = True
+    blank_is_default: bool = False
+
+
+def _declare(read: Read, default: Any, doc: str):
+    """A field of Settings: its default, and in its metadata how it is read and what it is for."""
+    return field(default=default, metadata={"read": read, "doc": doc})
+
+
+def _env(
+    name: str,
+    default: str | tuple = "",
+    parse: Callable[[str, str], Any] | None = None,
+    *,
+    doc: str,
+    strip: bool = True,
+    blank_is_default: bool = False,
+):
+    """A setting read as text (`parse` makes something else of it, or checks it)."""
+    return _declare(Read(name, parse, strip, blank_is_default), default, doc)
+
+
+def _int(name: str, default: int, minimum: int | None = None, maximum: int | None = None, *, doc: str):
+    """A whole number from `minimum` to `maximum` (either may be None: no bound)."""
+    return _declare(
+        Read(name, lambda raw, var: _parse_int(raw, var, minimum, maximum), blank_is_default=True), default, doc
+    )
+
+
+def _float(name: str, default: float, minimum: float, *, doc: str):
+    """A number of at least `minimum`."""
+    return _declare(Read(name, lambda raw, var: _parse_float(raw, var, minimum), blank_is_default=True), default, doc)
+
+
+def _bool(name: str, default: bool, *, doc: str):
+    """true/false (also 1/0, yes/no, on/off), in any case."""
+    return _declare(Read(name, _parse_bool, blank_is_default=True), default, doc)
+
+
+def _parse_int(raw: str, name: str, minimum: int | None, maximum: int | None) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -54,10 +107,7 @@ def _int(name: str, default: int, minimum: int | None = None, maximum: int | Non
     return value
 
 
-def _float(name: str, default: float, minimum: float) -> float:
-    raw = _env(name)
-    if raw == "":
-        return default
+def _parse_float(raw: str, name: str, minimum: float) -> float:
     try:
         value = float(raw)
     except ValueError:
@@ -67,10 +117,8 @@ def _float(name: str, default: float, minimum: float) -> float:
     return value
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = _env(name).lower()
-    if raw == "":
-        return default
+def _parse_bool(raw: str, name: str) -> bool:
+    raw = raw.lower()
     if raw in {"1", "true", "yes", "on"}:
         return True
     if raw in {"0", "false", "no", "off"}:
@@ -78,7 +126,31 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
-def _ladder(raw: str) -> tuple[int, ...]:
+def _lower(raw: str, _name: str) -> str:
+    return raw.lower()
+
+
+def _upper(raw: str, _name: str) -> str:
+    return raw.upper()
+
+
+def _url(raw: str, _name: str) -> str:
+    return raw.rstrip("/")
+
+
+def _one_of(*choices: str, said: str) -> Callable[[str, str], str]:
+    """Lower-cased, and one of `choices` (`said`: them, as the refusal words them)."""
+
+    def parse(raw: str, name: str) -> str:
+        value = raw.lower()
+        if value not in choices:
+            raise ConfigError(f"{name} must be {said}, got {value!r}")
+        return value
+
+    return parse
+
+
+def _ladder(raw: str, _name: str) -> tuple[int, ...]:
     if not raw.strip():
         return ()
     try:
@@ -90,36 +162,8 @@ def _ladder(raw: str) -> tuple[int, ...]:
     return tuple(heights)
 
 
-def _is_placeholder(value: str) -> bool:
-    """An empty secret or one shipped in .env.example (any `change-me...`)."""
-    return value in PLACEHOLDER_SECRETS or value.lower().startswith("change-me")
-
-
-def _refuse_in_production(app_env: str, message: str) -> None:
-    """Refuse to start with APP_ENV=production; only warn for a local trial."""
-    if app_env == "production":
-        raise ConfigError(message + "; refusing to start with APP_ENV=production")
-    log.warning("%s; set a random value before exposing this service", message)
-
-
-def _metrics_token(app_env: str) -> str:
-    """METRICS_TOKEN: empty (metrics off), or a random value of its own; a placeholder
-    or a short one is refused in production, as the other secrets' placeholders are.
-    Checked here, so that every service and the packager, which all serve /metrics, do."""
-    token = _env("METRICS_TOKEN")
-    if token and _is_placeholder(token):
-        _refuse_in_production(app_env, "METRICS_TOKEN is a placeholder (change-me...)")
-    elif token and len(token) < MIN_METRICS_TOKEN_CHARS:
-        _refuse_in_production(
-            app_env, f"METRICS_TOKEN has {len(token)} characters, fewer than {MIN_METRICS_TOKEN_CHARS}"
-        )
-    return token
-
-
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of a URL, lower-cased, default ports dropped."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -129,71 +173,94 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+# -- the settings ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every variable of .env.example, typed. Built once by `load_settings()`."""
+    """Every variable of .env.example, typed; each declared once (see the module's doc).
+    Built once by `load_settings()`; tests build one directly, with the fields they need."""
 
-    app_env: str = "development"
-    log_level: str = "INFO"
-    log_format: str = "text"
-    metrics_token: str = ""
+    app_env: str = _env("APP_ENV", "development", _lower, doc="production refuses placeholder secrets; else a warning")
+    log_level: str = _env("LOG_LEVEL", "INFO", _upper, doc="DEBUG, INFO, WARNING or ERROR")
+    log_format: str = _env(
+        "LOG_FORMAT", "text", _one_of("text", "json", said="'text' or 'json'"), doc="one line per record, or JSON"
+    )
+    metrics_token: str = _env("METRICS_TOKEN", doc="what Prometheus sends to read /metrics; empty: /metrics is 404")
     # Database
-    db_host: str = ""
-    db_port: int = 3306
-    db_name: str = "video_db"
-    db_user: str = ""
-    db_pass: str = ""
-    db_path: str = "data/video_db.sqlite3"
+    db_host: str = _env("DB_HOST", doc="MariaDB's host; empty: SQLite at DB_PATH")
+    db_port: int = _int("DB_PORT", 3306, 1, doc="MariaDB's port")
+    db_name: str = _env("DB_NAME", "video_db", blank_is_default=True, doc="the database")
+    db_user: str = _env("DB_USER", doc="MariaDB's application user")
+    db_pass: str = _env("DB_PASS", doc="that user's password")
+    db_path: str = _env("DB_PATH", "data/video_db.sqlite3", doc="the SQLite file, when DB_HOST is empty")
     # Storage
-    storage_backend: str = "local"
-    storage_dir: str = "data/storage"
-    temp_dir: str = "data/temp"
-    s3_bucket: str = ""
-    s3_region: str = ""
-    s3_endpoint_url: str = ""
-    s3_addressing_style: str = "auto"
-    s3_part_size_mb: int = 16
-    s3_timeout_seconds: int = 30
-    s3_max_attempts: int = 3
-    aws_access_key_id: str = ""
-    aws_secret_access_key: str = ""
+    storage_backend: str = _env(
+        "STORAGE_BACKEND", "local", _one_of("local", "s3", said="'local' or 's3'"), doc="a local folder, or S3"
+    )
+    storage_dir: str = _env("STORAGE_DIR", "data/storage", doc="the local store's folder")
+    temp_dir: str = _env("TEMP_DIR", "data/temp", doc="uploads being received, probed and packaged")
+    s3_bucket: str = _env("S3_BUCKET", doc="the bucket of the videos (made at start if missing)")
+    s3_region: str = _env("S3_REGION", doc="the bucket's region")
+    s3_endpoint_url: str = _env("S3_ENDPOINT_URL", doc="an S3-protocol store's endpoint; empty: AWS")
+    s3_addressing_style: str = _env(
+        "S3_ADDRESSING_STYLE",
+        "auto",
+        _one_of("auto", "path", "virtual", said="auto, path or virtual"),
+        doc="how bucket names go in S3 URLs",
+    )
+    s3_part_size_mb: int = _int("S3_PART_SIZE_MB", 16, 5, doc="multipart part size, MiB")
+    s3_timeout_seconds: int = _int("S3_TIMEOUT_SECONDS", 30, 1, doc="S3 connect and read timeout")
+    s3_max_attempts: int = _int("S3_MAX_ATTEMPTS", 3, 1, doc="S3 attempts per request, retries included")
+    aws_access_key_id: str = _env("AWS_ACCESS_KEY_ID", doc="S3 access key; empty: boto3's credential chain")
+    aws_secret_access_key: str = _env("AWS_SECRET_ACCESS_KEY", doc="S3 secret key")
     # Wiring
-    auth_svc_url: str = "http://127.0.0.1:8000"
-    file_svc_url: str = "http://127.0.0.1:4000"
-    auth_public_url: str = "http://localhost:8000"
-    upload_public_url: str = "http://localhost:3000"
-    streaming_public_url: str = "http://localhost:3100"
+    auth_svc_url: str = _env("AUTH_SVC_URL", "http://127.0.0.1:8000", _url, doc="auth-svc, from the services")
+    file_svc_url: str = _env("FILE_SVC_URL", "http://127.0.0.1:4000", _url, doc="file-svc, from the services")
+    auth_public_url: str = _env("AUTH_PUBLIC_URL", "http://localhost:8000", _url, doc="auth-svc, from the browser")
+    upload_public_url: str = _env(
+        "UPLOAD_PUBLIC_URL", "http://localhost:3000", _url, doc="upload-webapp, from the browser"
+    )
+    streaming_public_url: str = _env(
+        "STREAMING_PUBLIC_URL", "http://localhost:3100", _url, doc="streaming-svc, from the browser"
+    )
     # Secrets
-    secret_key: str = ""
-    internal_token: str = ""
+    secret_key: str = _env(
+        "SECRET_KEY", "change-me-secret-key", blank_is_default=True, doc="auth-svc's key of the session hashes"
+    )
+    internal_token: str = _env(
+        "INTERNAL_TOKEN", "change-me-internal-token", blank_is_default=True, doc="what the services send to file-svc"
+    )
     # Auth
-    auth_username: str = ""
-    auth_password: str = ""
-    auth_users_file: str = ""
-    token_ttl_seconds: int = 8 * 3600
-    cookie_secure: bool = False
-    cookie_domain: str = ""
-    trusted_proxies: int = 0
+    auth_username: str = _env("AUTH_USERNAME", doc="the user who logs in")
+    auth_password: str = _env("AUTH_PASSWORD", strip=False, doc="that user's password, spaces and all")
+    auth_users_file: str = _env("AUTH_USERS_FILE", doc="more users: a file of name:hash lines")
+    token_ttl_seconds: int = _int("TOKEN_TTL_SECONDS", 8 * 3600, 60, doc="a session's lifetime")
+    cookie_secure: bool = _bool("COOKIE_SECURE", False, doc="the cookie only over HTTPS")
+    cookie_domain: str = _env("COOKIE_DOMAIN", doc="the cookie's domain; empty: the host the browser used")
+    trusted_proxies: int = _int("TRUSTED_PROXIES", 0, 0, doc="X-Forwarded-For hops believed")
     # Limits and behaviour
-    max_upload_bytes: int = 10 * GiB
-    hls_ladder: tuple[int, ...] = (360, 720, 1080)
-    packaging_workers: int = 1
-    packaging_first_workers: int = 2
-    packaging_background_nice: int = 19
-    packager_port: int = 4001
-    upload_chunk_mb: int = 16
-    upload_expiry_hours: float = 24.0
-    upload_max_unfinished: int = 10
-    upload_max_unfinished_bytes: int = 20 * GiB
-    upload_read_timeout_seconds: int = 20
-    sweep_interval_seconds: int = 300
-    max_source_pixels: int = 7680 * 4320
-    ffmpeg_memory_mb: int = 3072
-    ffmpeg_threads: int = 4
-    output_budget_ratio: float = 10.0
-    output_budget_mb: int = 64
-    job_lease_seconds: int = 60
-    job_max_attempts: int = 3
+    max_upload_bytes: int = _int("MAX_UPLOAD_BYTES", 10 * GiB, 1, doc="the largest file accepted")
+    hls_ladder: tuple[int, ...] = _env(
+        "HLS_LADDER", (360, 720, 1080), _ladder, strip=False, doc="rendition heights; empty: one rendition"
+    )
+    packaging_workers: int = _int("PACKAGING_WORKERS", 1, 1, doc="a packager's lanes for jobs of any stage")
+    packaging_first_workers: int = _int("PACKAGING_FIRST_WORKERS", 2, 1, doc="its lanes for first stages only")
+    packaging_background_nice: int = _int("PACKAGING_BACKGROUND_NICE", 19, 0, 19, doc="background ffmpeg's nice")
+    packager_port: int = _int("PACKAGER_PORT", 4001, 1, 65535, doc="the packager's /healthz and /metrics")
+    upload_chunk_mb: int = _int("UPLOAD_CHUNK_MB", 16, 1, 50, doc="the upload page's tus chunks, MiB")
+    upload_expiry_hours: float = _float("UPLOAD_EXPIRY_HOURS", 24.0, 0.0001, doc="an unfinished upload's life")
+    upload_max_unfinished: int = _int("UPLOAD_MAX_UNFINISHED", 10, 1, doc="unfinished uploads per user")
+    upload_max_unfinished_bytes: int = _int("UPLOAD_MAX_UNFINISHED_BYTES", 20 * GiB, 1, doc="their bytes per user")
+    upload_read_timeout_seconds: int = _int("UPLOAD_READ_TIMEOUT_SECONDS", 20, 1, doc="a silent tus PATCH's end")
+    sweep_interval_seconds: int = _int("SWEEP_INTERVAL_SECONDS", 300, 1, doc="how often the packager sweeps")
+    max_source_pixels: int = _int("MAX_SOURCE_PIXELS", 7680 * 4320, 64 * 64, doc="the largest source picture")
+    ffmpeg_memory_mb: int = _int("FFMPEG_MEMORY_MB", 3072, 256, doc="each ffmpeg's address space")
+    ffmpeg_threads: int = _int("FFMPEG_THREADS", 4, 1, 64, doc="each ffmpeg's threads")
+    output_budget_ratio: float = _float("OUTPUT_BUDGET_RATIO", 10.0, 1.0, doc="a video's output per byte of original")
+    output_budget_mb: int = _int("OUTPUT_BUDGET_MB", 64, 0, doc="and that many MiB more")
+    job_lease_seconds: int = _int("JOB_LEASE_SECONDS", 60, 2, doc="a packaging job's lease")
+    job_max_attempts: int = _int("JOB_MAX_ATTEMPTS", 3, 1, doc="attempts before a job gives up")
 
     @property
     def uses_mariadb(self) -> bool:
@@ -212,78 +279,51 @@ class Settings:
         return frozenset(origin_of(u) for u in (self.upload_public_url, self.streaming_public_url))
 
 
+def _read(read: Read, default: Any) -> Any:
+    """One setting's value from its variable, as its declaration says."""
+    raw = os.environ.get(read.variable)
+    if raw is None:
+        return default
+    if read.strip:
+        raw = raw.strip()
+    if raw == "" and read.blank_is_default:
+        return default
+    return read.parse(raw, read.variable) if read.parse else raw
+
+
 def load_settings(env_file: str | None = None) -> Settings:
     """Read settings: the environment wins over `.env` (ENV_FILE, else ./.env)."""
     path = env_file or os.environ.get("ENV_FILE") or ".env"
     if Path(path).is_file():
         load_dotenv(path, override=False)
-    backend = _env("STORAGE_BACKEND", "local").lower()
-    if backend not in {"local", "s3"}:
-        raise ConfigError(f"STORAGE_BACKEND must be 'local' or 's3', got {backend!r}")
-    style = _env("S3_ADDRESSING_STYLE", "auto").lower()
-    if style not in {"auto", "path", "virtual"}:
-        raise ConfigError(f"S3_ADDRESSING_STYLE must be auto, path or virtual, got {style!r}")
-    app_env = _env("APP_ENV", "development").lower()
-    log_format = _env("LOG_FORMAT", "text").lower()
-    if log_format not in {"text", "json"}:
-        raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
-    return Settings(
-        app_env=app_env,
-        log_level=_env("LOG_LEVEL", "INFO").upper(),
-        log_format=log_format,
-        metrics_token=_metrics_token(app_env),
-        db_host=_env("DB_HOST"),
-        db_port=_int("DB_PORT", 3306, 1),
-        db_name=_env("DB_NAME", "video_db") or "video_db",
-        db_user=_env("DB_USER"),
-        db_pass=_env("DB_PASS"),
-        db_path=_env("DB_PATH", "data/video_db.sqlite3"),
-        storage_backend=backend,
-        storage_dir=_env("STORAGE_DIR", "data/storage"),
-        temp_dir=_env("TEMP_DIR", "data/temp"),
-        s3_bucket=_env("S3_BUCKET"),
-        s3_region=_env("S3_REGION"),
-        s3_endpoint_url=_env("S3_ENDPOINT_URL"),
-        s3_addressing_style=style,
-        s3_part_size_mb=_int("S3_PART_SIZE_MB", 16, 5),
-        s3_timeout_seconds=_int("S3_TIMEOUT_SECONDS", 30, 1),
-        s3_max_attempts=_int("S3_MAX_ATTEMPTS", 3, 1),
-        aws_access_key_id=_env("AWS_ACCESS_KEY_ID"),
-        aws_secret_access_key=_env("AWS_SECRET_ACCESS_KEY"),
-        auth_svc_url=_env("AUTH_SVC_URL", "http://127.0.0.1:8000").rstrip("/"),
-        file_svc_url=_env("FILE_SVC_URL", "http://127.0.0.1:4000").rstrip("/"),
-        auth_public_url=_env("AUTH_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
-        upload_public_url=_env("UPLOAD_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
-        streaming_public_url=_env("STREAMING_PUBLIC_URL", "http://localhost:3100").rstrip("/"),
-        secret_key=_env("SECRET_KEY") or "change-me-secret-key",
-        internal_token=_env("INTERNAL_TOKEN") or "change-me-internal-token",
-        auth_username=_env("AUTH_USERNAME"),
-        auth_password=os.environ.get("AUTH_PASSWORD", ""),
-        auth_users_file=_env("AUTH_USERS_FILE"),
-        token_ttl_seconds=_int("TOKEN_TTL_SECONDS", 8 * 3600, 60),
-        cookie_secure=_bool("COOKIE_SECURE", False),
-        cookie_domain=_env("COOKIE_DOMAIN"),
-        trusted_proxies=_int("TRUSTED_PROXIES", 0, 0),
-        max_upload_bytes=_int("MAX_UPLOAD_BYTES", 10 * GiB, 1),
-        hls_ladder=_ladder(os.environ.get("HLS_LADDER", "360,720,1080")),
-        packaging_workers=_int("PACKAGING_WORKERS", 1, 1),
-        packaging_first_workers=_int("PACKAGING_FIRST_WORKERS", 2, 1),
-        packaging_background_nice=_int("PACKAGING_BACKGROUND_NICE", 19, 0, 19),
-        packager_port=_int("PACKAGER_PORT", 4001, 1, 65535),
-        upload_chunk_mb=_int("UPLOAD_CHUNK_MB", 16, 1, 50),
-        upload_expiry_hours=_float("UPLOAD_EXPIRY_HOURS", 24.0, 0.0001),
-        upload_max_unfinished=_int("UPLOAD_MAX_UNFINISHED", 10, 1),
-        upload_max_unfinished_bytes=_int("UPLOAD_MAX_UNFINISHED_BYTES", 20 * GiB, 1),
-        upload_read_timeout_seconds=_int("UPLOAD_READ_TIMEOUT_SECONDS", 20, 1),
-        sweep_interval_seconds=_int("SWEEP_INTERVAL_SECONDS", 300, 1),
-        max_source_pixels=_int("MAX_SOURCE_PIXELS", 7680 * 4320, 64 * 64),
-        ffmpeg_memory_mb=_int("FFMPEG_MEMORY_MB", 3072, 256),
-        ffmpeg_threads=_int("FFMPEG_THREADS", 4, 1, 64),
-        output_budget_ratio=_float("OUTPUT_BUDGET_RATIO", 10.0, 1.0),
-        output_budget_mb=_int("OUTPUT_BUDGET_MB", 64, 0),
-        job_lease_seconds=_int("JOB_LEASE_SECONDS", 60, 2),
-        job_max_attempts=_int("JOB_MAX_ATTEMPTS", 3, 1),
-    )
+    settings = Settings(**{f.name: _read(f.metadata["read"], f.default) for f in fields(Settings)})
+    _check_metrics_token(settings)
+    return settings
+
+
+def _is_placeholder(value: str) -> bool:
+    """An empty secret or one shipped in .env.example (any `change-me...`)."""
+    return value in PLACEHOLDER_SECRETS or value.lower().startswith("change-me")
+
+
+def _refuse_in_production(app_env: str, message: str) -> None:
+    """Refuse to start with APP_ENV=production; only warn for a local trial."""
+    if app_env == "production":
+        raise ConfigError(message + "; refusing to start with APP_ENV=production")
+    log.warning("%s; set a random value before exposing this service", message)
+
+
+def _check_metrics_token(settings: Settings) -> None:
+    """METRICS_TOKEN: empty (metrics off), or a random value of its own; a placeholder
+    or a short one is refused in production, as the other secrets' placeholders are.
+    Checked here, so that every service and the packager, which all serve /metrics, do."""
+    token = settings.metrics_token
+    if token and _is_placeholder(token):
+        _refuse_in_production(settings.app_env, "METRICS_TOKEN is a placeholder (change-me...)")
+    elif token and len(token) < MIN_METRICS_TOKEN_CHARS:
+        _refuse_in_production(
+            settings.app_env, f"METRICS_TOKEN has {len(token)} characters, fewer than {MIN_METRICS_TOKEN_CHARS}"
+        )
 
 
 def check_secrets(settings: Settings, service: str, names: tuple[str, ...]) -> None:

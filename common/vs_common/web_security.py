@@ -3,7 +3,7 @@
 - The Origin/Referer rule: a POST, PUT, PATCH or DELETE whose Origin (or, without it,
   Referer) is not one of the three public origins is refused with 403, `Origin: null`
   and unparsable values included. Requests with neither header (scripts) and
-  Bearer-token requests without the session cookie pass. design.md asks this of
+  Bearer-token requests without the session cookie pass. The contract asks this of
   cookie-carrying requests; we also apply it to cookie-less ones, so that a foreign page
   cannot log a browser in to an account of its choosing (login CSRF: the login form has
   no hidden token, the Origin rule protects it).

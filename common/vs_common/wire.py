@@ -1,10 +1,11 @@
 """What the services agree on over the wire, defined once: the session cookie's name, the
-shape of a video id, the size of an upload body's chunks, and how a refused body is
+shape of a video id (and how a new one is made), the size of an upload body's chunks, and how a refused body is
 drained so that its sender can read the answer."""
 
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 # The session cookie auth-svc sets and the web apps read (with `Authorization: Bearer`).
@@ -14,6 +15,11 @@ COOKIE_NAME = "auth_token"
 # secrets.token_urlsafe(12), 16 characters; the columns are VARCHAR(32).
 VIDEO_ID_MIN, VIDEO_ID_MAX = 12, 32
 VIDEO_ID = re.compile(rf"[A-Za-z0-9_-]{{{VIDEO_ID_MIN},{VIDEO_ID_MAX}}}")
+
+
+def new_video_id() -> str:
+    """A random URL-safe id (16 characters, 96 bits), never sequential."""
+    return secrets.token_urlsafe(12)
 
 
 def valid_video_id(value: object) -> bool:

@@ -1,4 +1,6 @@
-"""file-svc: stores uploads, serves HLS and posters, runs the packaging workers."""
+"""file-svc: stores uploads (probed), serves a video's objects (HLS, poster, thumbnails,
+original), deletes them, and writes caption tracks. The packaging workers are a process
+of their own (`python -m file_svc.packager`), from the same package."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import logging
 from flask import Flask, request
 
 from vs_common.app import service_app
-from vs_common.errors import error_response
+from vs_common.errors import error_response, storage_unavailable
 from vs_common.health import health_blueprint
 from vs_common.settings import Settings
 
-from . import budget, config
+from . import config
+from .media.budget import Budget
 from .storage import StorageUnavailable, make_storage
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or config.load()
     # file-svc does not migrate: the apps and the packager do (it only reads and writes rows).
     app = service_app(__name__, "file-svc", settings, migrate_schema=False)
-    budget.configure(settings)
+    app.extensions["budget"] = Budget.from_settings(settings)
     app.extensions["storage"] = make_storage(settings)
     # Compare digests, so that neither the content nor the length of the token leaks.
     expected = hashlib.sha256(f"Bearer {settings.internal_token}".encode()).digest()
@@ -41,13 +44,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(StorageUnavailable)
     def _storage_down(exc):
         log.warning("storage unavailable: %s", exc)
-        return error_response(
-            503, "storage_unavailable", "The video storage is unavailable; try again shortly.", {"Retry-After": "5"}
-        )
+        return storage_unavailable({"Retry-After": "5"})
 
-    from .routes import bp
+    from . import routes
 
-    app.register_blueprint(bp)
+    routes.register(app)
     storage = app.extensions["storage"]
     app.register_blueprint(health_blueprint({"storage": storage.check, "database": app.extensions["db"].ping}))
     return app

@@ -12,11 +12,12 @@ import os
 import shutil
 from pathlib import Path
 
-from vs_common.videos import new_video_id
-from vs_common.wire import UPLOAD_CHUNK, valid_video_id
+from vs_common import layout
+from vs_common.wire import UPLOAD_CHUNK, new_video_id, valid_video_id
 
-from . import keys
-from .probe import NotAVideo, Probe, check_complete, probe_file
+from .media.budget import Budget
+from .media.errors import NotAVideo
+from .media.probe import Probe, check_complete, probe_file
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +35,21 @@ class TempFull(OSError):
 
 
 def sources_dir(temp_dir: str) -> Path:
-    path = Path(temp_dir) / "sources"
+    """The folder of uploads to file-svc and of the packager's sources (made if missing)."""
+    path = layout.sources_dir(temp_dir)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def temp_files_of(temp_dir: str, video_id: str) -> list[Path]:
     """Every file an upload of `video_id` has in the temp folder (received or in progress)."""
-    return list(sources_dir(temp_dir).glob(f"{video_id}.*"))
+    return list(sources_dir(temp_dir).glob(layout.source_glob(video_id)))
 
 
-def source_path(temp_dir: str, video_id: str) -> Path | None:
+def received_source(temp_dir: str, video_id: str) -> Path | None:
     """The upload as received, if it is still in the temp folder."""
-    for candidate in sources_dir(temp_dir).glob(f"{video_id}.*"):
-        if not candidate.name.endswith(".part"):
+    for candidate in temp_files_of(temp_dir, video_id):
+        if not layout.is_part(candidate):
             return candidate
     return None
 
@@ -55,26 +57,22 @@ def source_path(temp_dir: str, video_id: str) -> Path | None:
 def source_in_temp(temp_dir: str, key: str) -> bool:
     """Whether the video of an object key (`videos/<id>/...`) still has its source in the
     temp folder: an upload or a packaging job is at work on it."""
-    video_id = key.split("/")[1] if key.count("/") >= 2 else ""
+    video_id = layout.video_id_of(key)
     return valid_video_id(video_id) and bool(temp_files_of(temp_dir, video_id))
-
-
-def part_path(temp_dir: str, video_id: str) -> Path:
-    """Where the body of an upload in progress is written."""
-    return sources_dir(temp_dir) / f"{video_id}.part"
 
 
 def receive(
     stream, temp_dir: str, max_bytes: int, expected: int | None, video_id: str | None = None
-) -> tuple[str, Path, int]:
-    """Write the body to `<temp>/sources/<id>.part`; returns (id, path, size).
+) -> tuple[str, int]:
+    """Write the body to `<temp>/sources/<id>.part` (vs_common.layout); returns (id, size).
 
     `video_id` is the caller's id for the upload (upload-webapp picks it, so that it
     can remove whatever is left if it loses track of the request); else a new one.
     The body is read and written in UPLOAD_CHUNK pieces (the sender's chunks): memory use does not grow with it.
     """
     video_id = video_id or new_video_id()
-    part = part_path(temp_dir, video_id)
+    sources_dir(temp_dir)
+    part = layout.part_path(temp_dir, video_id)
     out = open(part, "xb", buffering=0)  # noqa: SIM115 - FileExistsError: that id is taken
     size = 0
     try:
@@ -101,31 +99,33 @@ def receive(
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    return video_id, part, size
+    return video_id, size
 
 
-def validate(video_id: str, part: Path) -> tuple[Probe, Path]:
-    """Probe the received file; rename it to its real extension. Removes it if bad."""
+def validate(temp_dir: str, video_id: str, budget: Budget) -> tuple[Probe, Path]:
+    """Probe the received file (`receive`'s); rename it to its real extension. Removes it if bad."""
+    part = layout.part_path(temp_dir, video_id)
     try:
-        probe = probe_file(str(part))
-        check_complete(str(part), probe)
+        probe = probe_file(str(part), budget)
+        check_complete(str(part), probe, budget)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    final = part.with_name(f"{video_id}{probe.ext}")
+    final = layout.source_path(temp_dir, video_id, probe.ext)
     os.replace(part, final)
     return probe, final
 
 
-def adopt(video_id: str, src: Path, temp_dir: str) -> tuple[Probe, Path]:
+def adopt(video_id: str, src: Path, temp_dir: str, budget: Budget) -> tuple[Probe, Path]:
     """A file received elsewhere in the temp volume (a resumable upload): probe it where
     it is, then link it in as the upload of `video_id` for the packager (a hard link: the
     same file system; the owner removes its own name for it afterwards). Idempotent."""
-    probe = probe_file(str(src))
-    check_complete(str(src), probe)
-    final = sources_dir(temp_dir) / f"{video_id}{probe.ext}"
+    probe = probe_file(str(src), budget)
+    check_complete(str(src), probe, budget)
+    sources_dir(temp_dir)
+    final = layout.source_path(temp_dir, video_id, probe.ext)
     if not final.exists():
-        tmp = final.with_name(f"{video_id}.link")
+        tmp = layout.source_path(temp_dir, video_id, ".link")
         tmp.unlink(missing_ok=True)
         try:
             os.link(src, tmp)
@@ -136,4 +136,4 @@ def adopt(video_id: str, src: Path, temp_dir: str) -> tuple[Probe, Path]:
 
 
 def original_key(video_id: str, probe: Probe) -> str:
-    return keys.original(video_id, probe.ext)
+    return layout.original(video_id, probe.ext)

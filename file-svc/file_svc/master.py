@@ -1,41 +1,41 @@
 """The one writer of a video's master playlist: built from the catalogue, never patched.
 
 Whoever changes what a master lists (a rendition lands, a caption track is added,
-replaced or removed: file_svc.captions) commits that change first, then calls
-`publish_master`. It takes the video's row lock (MariaDB `SELECT ... FOR UPDATE`;
-SQLite's write lock), reads what is ready, and writes the whole playlist in one atomic
-put before letting go. Two writers are serialised by the
-lock, and the one that writes last read after both changes were committed, so neither
-change drops the other's line; a reader sees the old playlist or the new one.
+replaced or removed: file_svc.caption_tracks) commits that change first, then calls
+`publish_master`. It takes the video's row lock (tables.videos.lock), reads what is
+ready, and writes the whole playlist in one atomic put before letting go. Two writers
+are serialised by the lock, and the one that writes last read after both changes were
+committed, so neither change drops the other's line; a reader sees the old playlist or
+the new one.
 """
 
 from __future__ import annotations
 
 import logging
 
-from vs_common import videos
+from vs_common import layout, tables
 from vs_common.db import Database
 
-from . import hls, keys
+from .media.playlists import master_playlist, parse_master
 from .storage import ObjectNotFound
 
 log = logging.getLogger(__name__)
 
 
 def publish_master(db: Database, storage, video_id: str) -> bool:
-    """(Re)write `videos/<id>/hls/master.m3u8` from the catalogue; False if the video is gone."""
+    """(Re)write the master playlist (`videos/<id>/hls/master.m3u8`) from the catalogue; False if the video is gone."""
     with db.transaction() as cur:
-        if cur.execute(f"SELECT id FROM videos WHERE id = ?{db.for_update}", (video_id,)).fetchone() is None:
+        if tables.videos.lock(cur, video_id) is None:
             return False
-        ready = videos.ready_renditions(cur, video_id)
+        ready = tables.renditions.published(cur, video_id)
         if not ready:
             # Nothing playable yet (a track added while the video is packaged, or to a
-            # failed one): the first rung's call writes the master, tracks included.
+            # failed one): the first rendition's call writes the master, tracks included.
             return True
         if any(r["bandwidth"] is None for r in ready):
             ready = _with_published_attributes(cur, storage, video_id, ready)
-        tracks = videos.captions_of(cur, video_id)
-        storage.put_bytes(keys.hls(video_id, "master.m3u8"), hls.master_playlist(ready, tracks).encode())
+        tracks = tables.captions.of(cur, video_id)
+        storage.put_bytes(layout.master(video_id), master_playlist(ready, tracks).encode())
     return True
 
 
@@ -43,18 +43,18 @@ def _with_published_attributes(cur, storage, video_id: str, ready: list[dict]) -
     """Renditions published before the catalogue kept their playlist attributes (migration
     3): take them from the master already published, and keep them in the catalogue."""
     try:
-        published = parse_master(_read(storage, keys.hls(video_id, "master.m3u8")))
+        published = parse_master(_read(storage, layout.master(video_id)))
     except ObjectNotFound:
         published = {}
     out = []
     for r in ready:
         if r["bandwidth"] is None:
-            found = published.get(r["label"])
+            found = published.get(r["height"])
             if found is None:
-                log.warning("video %s: rendition %dp has no playlist attributes; left out", video_id, r["label"])
+                log.warning("video %s: rendition %dp has no playlist attributes; left out", video_id, r["height"])
                 continue
             r = {**r, **found}
-            videos.set_playlist_attributes(cur, video_id, r)
+            tables.renditions.set_playlist_attributes(cur, video_id, r)
         out.append(r)
     return out
 
@@ -65,43 +65,3 @@ def _read(storage, key: str) -> str:
         with open(stream.path, "rb") as fh:
             return fh.read().decode()
     return b"".join(stream.body).decode()
-
-
-def parse_master(text: str) -> dict[int, dict]:
-    """{label: attributes} of each `#EXT-X-STREAM-INF` + `<label>p/index.m3u8` pair."""
-    out: dict[int, dict] = {}
-    attrs: dict | None = None
-    for line in text.splitlines():
-        if line.startswith("#EXT-X-STREAM-INF:"):
-            attrs = _attributes(line.split(":", 1)[1])
-        elif attrs is not None and line.endswith("p/index.m3u8") and line[:-12].isdigit():
-            width, _, height = attrs.get("RESOLUTION", "0x0").partition("x")
-            out[int(line[:-12])] = {
-                "width": int(width),
-                "height": int(height),
-                "bandwidth": int(attrs.get("BANDWIDTH", 0)),
-                "average_bandwidth": int(attrs.get("AVERAGE-BANDWIDTH", attrs.get("BANDWIDTH", 0))),
-                "codecs": attrs.get("CODECS", ""),
-                "frame_rate": float(attrs["FRAME-RATE"]) if "FRAME-RATE" in attrs else None,
-            }
-            attrs = None
-    return out
-
-
-def _attributes(text: str) -> dict[str, str]:
-    """An HLS attribute list (`A=1,B="x,y"`) as a dict, quotes removed."""
-    out, key, value, quoted, reading_key = {}, "", "", False, True
-    for ch in text + ",":
-        if reading_key:
-            if ch == "=":
-                reading_key = False
-            else:
-                key += ch
-        elif ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            out[key.strip()] = value
-            key, value, reading_key = "", "", True
-        else:
-            value += ch
-    return out

@@ -25,23 +25,30 @@ OPENAPI = {
     "paths": {
         "/videos/import": {
             "post": {
-                "summary": "Take a file upload-webapp received into the shared temp volume (uploads/<id>/data) "
-                "as the original of <id>: probed in place, stored; 201 as POST /videos",
+                "summary": "Take the file of the resumable upload <id> that upload-webapp received into the shared "
+                "temp volume (uploads/<id>/data) as the original of the video <id>: probed in place, stored; 201 as "
+                "POST /videos",
                 "requestBody": {
                     "required": True,
                     "content": {
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "required": ["id", "path"],
-                                "properties": {"id": {"type": "string"}, "path": {"type": "string"}},
+                                "required": ["id"],
+                                "properties": {
+                                    "id": {
+                                        "type": "string",
+                                        "description": "The upload's id (its video's id); file-svc finds its file "
+                                        "in the temp volume",
+                                    }
+                                },
                             }
                         }
                     },
                 },
                 "responses": {
                     "201": {"description": "Stored", "content": {"application/json": {"schema": {"type": "object"}}}},
-                    "400": {"description": "A bad id or path", "content": {"application/json": {"schema": ERROR}}},
+                    "400": {"description": "A bad id", "content": {"application/json": {"schema": ERROR}}},
                     "401": {"description": "No internal token", "content": {"application/json": {"schema": ERROR}}},
                     "404": {"description": "No such file", "content": {"application/json": {"schema": ERROR}}},
                     "415": {"description": "Not a playable video", "content": {"application/json": {"schema": ERROR}}},
@@ -107,7 +114,7 @@ OPENAPI = {
             "put": {
                 "summary": "Add or replace a caption track (streaming-svc's caption uploads): the body is its "
                 "WebVTT as vs_common.captions writes it (checked again); stored under hls/captions/ as "
-                "<language>.<version>.vtt and .m3u8, named in the master (once the video has a playable rung)",
+                "<language>.<version>.vtt and .m3u8, named in the master (once the video has a playable rendition)",
                 "parameters": [
                     _ID,
                     _LANGUAGE,

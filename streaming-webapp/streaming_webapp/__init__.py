@@ -19,16 +19,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = service_app(__name__, "streaming-svc", settings, secrets=("INTERNAL_TOKEN",), max_content_length=64 * 1024)
     app.extensions["files"] = FileClient(settings.file_svc_url, settings.internal_token, pool_size=64)
     install_web_security(app, settings)
+    from . import routes
+
     install_auth(
         app,
         AuthClient(settings.auth_svc_url),
         settings.auth_public_url,
         settings.streaming_public_url,
-        page_endpoints={"streaming.library", "streaming.player"},
+        page_endpoints=routes.PAGE_ENDPOINTS,
     )
-    from .routes import bp
-
-    app.register_blueprint(bp)
+    routes.register(app)
     app.register_blueprint(assets_blueprint())
     app.register_blueprint(health_blueprint({"database": app.extensions["db"].ping}))
     return app

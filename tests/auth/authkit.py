@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import re
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -69,12 +68,6 @@ def set_cookie(resp: requests.Response, name: str = "auth_token") -> tuple[str, 
         SimpleCookie(header)  # parses as a valid cookie
         return value, attrs
     raise AssertionError(f"no Set-Cookie for {name}: {headers}")
-
-
-def hidden_redirect(page: str) -> str:
-    match = re.search(r'name="redirect" value="([^"]*)"', page)
-    assert match, page
-    return html.unescape(match.group(1))
 
 
 def status_of(url: str, token: str | None = None, *, bearer: bool = False, method: str = "GET", **kw) -> int:

@@ -68,8 +68,8 @@ def _tight(tmp_path_factory, ratio: str):
 
 @pytest.fixture(scope="module")
 def tight_stacks(tmp_path_factory):
-    """Output budgets of 1x and 1.2x the original and nothing more: a copied 360p rung
-    (MPEG-TS weighs a little more than MP4) fits the second, not the first; a 180p rung
+    """Output budgets of 1x and 1.2x the original and nothing more: a copied 360p rendition
+    (MPEG-TS weighs a little more than MP4) fits the second, not the first; a 180p rendition
     on top of it fits neither."""
     stacks = {ratio: _tight(tmp_path_factory, ratio) for ratio in ("1", "1.2")}
     yield stacks

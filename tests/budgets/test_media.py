@@ -1,5 +1,5 @@
 """Media that fights back, built by ffmpeg's lavfi sources: pictures past the pixel
-budget refused before decoding, 8K accepted within the memory budget with rungs that
+budget refused before decoding, 8K accepted within the memory budget with renditions that
 browsers play, fast frame rates brought down to 60, levels browsers do not decode
 re-encoded, slideshows accepted, truncated files refused in words, and the output budget."""
 

@@ -62,7 +62,7 @@ def cap_inputs(tmp_path_factory) -> dict[str, Path]:
     return {
         "clip": clip,
         "short": make_clip(base / "two.mp4", seconds=2),
-        # Not copyable (MPEG-4 Part 2): its rung is encoded.
+        # Not copyable (MPEG-4 Part 2): its rendition is encoded.
         "encoded": make_clip(base / "enc.avi", seconds=2, vcodec="mpeg4", acodec="libmp3lame", pix_fmt=""),
         # Two SubRip tracks (eng, fre) and a second English one, in Matroska.
         "mkv": _mux(base / "subs.mkv", clip, [(srt["en"], "eng"), (srt["fr"], "fre"), (srt["en2"], "eng")], "srt"),

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import browser_login, wait_playing
 
-from .ck import add, upload_ready
+from .captions_kit import add
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ TRACKS_JS = """() => Array.from(document.getElementById('video').textTracks).map
 
 def test_chromium_shows_the_default_tracks_cue_at_its_time(cap_stack, cap_tokens, cap_inputs, browser):
     st, token = cap_stack, cap_tokens["alice"]
-    video = upload_ready(st, token, cap_inputs["clip"], "captions in chromium")
+    video = st.api.upload_ready(token, cap_inputs["clip"], "captions in chromium")
     vid = video["id"]
     srt = cap_inputs["srt_en"].read_bytes()
     assert add(st, token, vid, srt, language="en", label="English", default="true").status_code == 201
@@ -43,7 +43,7 @@ def test_chromium_shows_the_default_tracks_cue_at_its_time(cap_stack, cap_tokens
         assert tracks["en"]["label"] == "English" and tracks["fr"]["mode"] != "showing"
         start, end, text = tracks["en"]["cues"][0]
         assert text == "Hello from the captions"
-        # On the video's clock, within a few frames (the encoded or copied rung's first
+        # On the video's clock, within a few frames (the encoded or copied rendition's first
         # packet starts up to a few tens of milliseconds after the source's time 0).
         assert abs(start - 1.0) < 0.1 and abs(end - 4.0) < 0.1, tracks["en"]["cues"]
         assert [c[2] for c in tracks["en"]["cues"]] == ["Hello from the captions", "<i>Second</i> cue"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .ck import add, caption_objects, caption_rows, get, master, remove, subtitles, upload_ready
+from .captions_kit import add, caption_objects, caption_rows, remove, subtitles
 
 GOOD = b"1\n00:00:01,000 --> 00:00:02,000\nfine\n"
 
@@ -19,17 +19,17 @@ GOOD = b"1\n00:00:01,000 --> 00:00:02,000\nfine\n"
 def target(cap_stack, cap_tokens, cap_inputs):
     """A ready video with one track (en), and what its catalogue, store and master hold."""
     st, token = cap_stack, cap_tokens["alice"]
-    vid = upload_ready(st, token, cap_inputs["short"], "hostile captions")["id"]
+    vid = st.api.upload_ready(token, cap_inputs["short"], "hostile captions")["id"]
     assert add(st, token, vid, GOOD, language="en", label="English").status_code == 201
     return vid
 
 
 def _unchanged(st, token, vid, before):
-    assert (caption_rows(st, vid), caption_objects(st, vid), master(st, token, vid).dumps()) == before
+    assert (caption_rows(st, vid), caption_objects(st, vid), st.api.master(token, vid).dumps()) == before
 
 
 def _state(st, token, vid):
-    return caption_rows(st, vid), caption_objects(st, vid), master(st, token, vid).dumps()
+    return caption_rows(st, vid), caption_objects(st, vid), st.api.master(token, vid).dumps()
 
 
 LATIN1 = "1\n00:00:01,000 --> 00:00:02,000\nCafé crème\n".encode("latin-1")
@@ -108,7 +108,7 @@ def test_utf16_with_a_bom_and_utf8_with_a_bom_are_read(cap_stack, cap_tokens, ta
         assert data[:2] in (b"\xff\xfe", b"\xef\xbb")
         resp = add(st, token, target, data, language=language, label=language)
         assert resp.status_code == 201, resp.text
-        assert "00:00:01.000 --> 00:00:02.000\nCafé crème ♪\n" in get(st, token, resp.json()["url"]).text
+        assert "00:00:01.000 --> 00:00:02.000\nCafé crème ♪\n" in st.api.get(token, resp.json()["url"]).text
         assert remove(st, token, target, language).status_code == 204
 
 
@@ -121,7 +121,7 @@ def test_a_script_cue_is_stored_escaped_and_cue_tags_are_kept(cap_stack, cap_tok
     )
     resp = add(st, token, target, data, "xss.vtt", language="es", label="Español")
     assert resp.status_code == 201, resp.text
-    stored = get(st, token, resp.json()["url"]).text
+    stored = st.api.get(token, resp.json()["url"]).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;\n" in stored
     assert (
         "<v Roger>Hi</v> <c.loud>&amp;</c> <i>a</i><b>b</b><u>c</u> <lang fr>oui</lang> <00:01.500>"
@@ -145,7 +145,7 @@ def test_what_is_stored_carries_no_control_character_and_no_long_number(cap_stac
     resp = add(st, token, target, data, "nel.vtt", language="pt", label="Português")
     try:
         assert resp.status_code == 201, resp.text
-        stored = get(st, token, resp.json()["url"]).text
+        stored = st.api.get(token, resp.json()["url"]).text
         want = f"\n00:00:01.000 --> 00:00:02.000 align:start\na\tb\nc &lt;{big}:00:00.000&gt;d <01:00:00.000>e\n"
         assert want in stored, stored
         assert "\x85" not in stored and f"line:{big}" not in stored and zeros not in stored
@@ -161,7 +161,7 @@ def test_only_the_owner_changes_tracks(cap_stack, cap_tokens, target):
     resp = remove(st, bob, target, "en")
     assert resp.status_code == 403 and resp.json()["error"] == "forbidden"
     _unchanged(st, token, target, before)
-    assert [m.language for m in subtitles(master(st, bob, target))] == ["en"]  # anyone may watch them
+    assert [m.language for m in subtitles(st.api.master(bob, target))] == ["en"]  # anyone may watch them
 
 
 def test_an_unknown_video_or_track_is_404(cap_stack, cap_tokens, target):

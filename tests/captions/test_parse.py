@@ -14,8 +14,11 @@ from vs_common import captions as c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "file-svc"))
 
-from file_svc import captions as store  # noqa: E402
-from file_svc import hls  # noqa: E402
+from file_svc import caption_tracks  # noqa: E402
+from file_svc.media import playlists  # noqa: E402
+from file_svc.media.budget import Budget  # noqa: E402
+
+pytestmark = pytest.mark.fast
 
 
 @pytest.mark.parametrize(
@@ -158,19 +161,20 @@ def test_encodings():
 
 
 def test_the_master_names_tracks_as_one_subtitles_group():
-    rung = {"label": 240, "width": 320, "height": 240, "bandwidth": 1, "average_bandwidth": 1, "codecs": "avc1.64000d"}
+    rendition = {"height": 240, "frame_width": 320, "frame_height": 240}
+    rendition |= {"bandwidth": 1, "average_bandwidth": 1, "codecs": "avc1.64000d"}
     tracks = [
         {"language": "en", "label": "English", "is_default": 1, "file_name": "en.u0123abcd"},
         {"language": "pt-BR", "label": "Português (Brasil)", "is_default": 0, "file_name": "pt-BR.e89abcdef"},
     ]
-    parsed = m3u8.loads(hls.master_playlist([rung], tracks))
+    parsed = m3u8.loads(playlists.master_playlist([rendition], tracks))
     assert [(m.type, m.group_id, m.language, m.name, m.default, m.autoselect, m.uri) for m in parsed.media] == [
         ("SUBTITLES", "subs", "en", "English", "YES", "YES", "captions/en.u0123abcd.m3u8"),
         ("SUBTITLES", "subs", "pt-BR", "Português (Brasil)", "NO", "YES", "captions/pt-BR.e89abcdef.m3u8"),
     ]
     assert parsed.playlists[0].stream_info.subtitles == "subs"
-    assert "SUBTITLES" not in hls.master_playlist([rung])
-    media = m3u8.loads(hls.caption_playlist("en.u0123abcd", 6.04))
+    assert "SUBTITLES" not in playlists.master_playlist([rendition])
+    media = m3u8.loads(playlists.caption_playlist("en.u0123abcd", 6.04))
     assert (media.target_duration, media.playlist_type, media.is_endlist) == (7, "vod", True)
     assert [(s.uri, s.duration) for s in media.segments] == [("en.u0123abcd.vtt", 6.04)]
 
@@ -185,7 +189,9 @@ def test_which_embedded_streams_become_tracks(tmp_path):
         {"codec": "eia_608", "language": "spa", "title": None},
         {"codec": "hdmv_pgs_subtitle", "language": "ger", "title": None},
     ]
-    out = store.embedded_tracks(tmp_path / "none.mkv", streams, tmp_path, skip=frozenset({"de"}))
+    out = caption_tracks.embedded_tracks(
+        tmp_path / "none.mkv", streams, tmp_path, budget=Budget(), skip=frozenset({"de"})
+    )
     assert all(t.vtt is None for t in out)
     notes = {t.language: t.note for t in out}
     assert set(notes) == {"en", "fr", "und", "es"}

@@ -9,7 +9,6 @@ tests/conftest.py for the modules that import from it.)
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 from pathlib import Path
@@ -17,7 +16,8 @@ from pathlib import Path
 import requests
 
 import harness
-from harness import MariaDB, S3Server, Stack, make_clip, wait_until
+from harness import MariaDB, S3Server, Stack, bearer, make_clip, wait_until
+from harness.procfs import processes_with_environment
 
 # A short lease, so that a job whose worker was killed is claimed again within seconds.
 FAULT_ENV = {"JOB_LEASE_SECONDS": "3", "JOB_MAX_ATTEMPTS": "3"}
@@ -129,10 +129,6 @@ def clip(tmp_path_factory, kind: str) -> Path:
     return _cache[key]
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def assert_all_healthy(st: Stack) -> None:
     for name in ("auth", "file", "packager", "upload", "streaming"):
         resp = requests.get(st.url(name) + "/healthz", timeout=10)
@@ -152,22 +148,19 @@ def assert_clean(st: Stack, before: dict[str, int], timeout: float = 30) -> dict
 def play(st: Stack, token: str, video_id: str) -> None:
     """Fetch the master playlist, the media playlist and a segment through streaming-svc."""
     base = f"{st.url('streaming')}/videos/{video_id}/hls/"
-    master = requests.get(base + "master.m3u8", headers=auth(token), timeout=15)
+    master = requests.get(base + "master.m3u8", headers=bearer(token), timeout=15)
     assert master.status_code == 200, master.text
     rung = next(line for line in master.text.splitlines() if line and not line.startswith("#"))
-    media = requests.get(base + rung, headers=auth(token), timeout=15)
+    media = requests.get(base + rung, headers=bearer(token), timeout=15)
     assert media.status_code == 200, media.text
     seg = next(line for line in media.text.splitlines() if line and not line.startswith("#"))
-    segment = requests.get(base + rung.rsplit("/", 1)[0] + "/" + seg, headers=auth(token), timeout=15)
+    segment = requests.get(base + rung.rsplit("/", 1)[0] + "/" + seg, headers=bearer(token), timeout=15)
     assert segment.status_code == 200 and segment.content[:1] == b"\x47"
 
 
 def upload_and_play(st: Stack, token: str, path: Path, name: str) -> str:
     """The whole happy path: upload, wait for ready, play. Returns the id."""
-    resp = st.upload(token, path, name=name, timeout=120)
-    assert resp.status_code == 201, resp.text
-    video = st.wait_packaged(token, resp.json()["id"], timeout=120)
-    assert video["status"] == "ready", video
+    video = st.api.upload_ready(token, path, name, timeout=120, packaged=True)
     play(st, token, video["id"])
     return video["id"]
 
@@ -175,20 +168,7 @@ def upload_and_play(st: Stack, token: str, path: Path, name: str) -> str:
 def processes_of(st: Stack, service: str = "file") -> list[tuple[int, str]]:
     """Live processes of one service of this stack, children included (workers, ffmpeg):
     found by the service's PORT and the stack's TEMP_DIR in their environment."""
-    markers = {f"TEMP_DIR={st.env['TEMP_DIR']}".encode(), f"PORT={st[service].port}".encode()}
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = next((ln for ln in (entry / "status").read_text().splitlines() if ln.startswith("State:")), "")
-        except OSError:
-            continue
-        if markers <= set(environ.split(b"\0")) and "zombie" not in state:
-            found.append((int(entry.name), cmdline.strip()))
-    return found
+    return processes_with_environment({f"TEMP_DIR={st.env['TEMP_DIR']}".encode(), f"PORT={st[service].port}".encode()})
 
 
 def wait_port_free(port: int, timeout: float = 30) -> None:

@@ -7,7 +7,7 @@ import faultkit
 import pytest
 import requests
 
-from harness import TEST_PASSWORD
+from harness import TEST_PASSWORD, bearer
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def test_database_stopped_then_started(fault_stack, tmp_path_factory):
             ("GET", "upload", "/"),
         ):
             body = _assert_503(
-                requests.request(method, st.url(name) + path, headers=faultkit.auth(unseen), timeout=15),
+                requests.request(method, st.url(name) + path, headers=bearer(unseen), timeout=15),
                 f"{name} {path}",
             )
             assert body["error"] in ("auth_unavailable", "database_unavailable") and body["message"]

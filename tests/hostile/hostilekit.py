@@ -39,12 +39,9 @@ def ready_video(st: Stack, tmp_path_factory, name: str = "hostile target") -> tu
     if key not in _cache:
         token = st.login()
         clip = make_clip(tmp_path_factory.mktemp("hostile-clip") / "target.mp4", seconds=2)
-        resp = st.upload(token, clip, name=name)
-        assert resp.status_code == 201, resp.text
         # Every job over, not only `ready`: its thumbnails and other renditions would
         # otherwise change the counts a test compares before and after.
-        video = st.wait_packaged(token, resp.json()["id"])
-        assert video["status"] == "ready", video
+        video = st.api.upload_ready(token, clip, name, packaged=True)
         _cache[key] = (token, video["id"])
     return _cache[key]
 

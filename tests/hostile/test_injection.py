@@ -11,7 +11,7 @@ import hostilekit
 import pytest
 import requests
 
-from harness import make_clip
+from harness import bearer, make_clip
 
 SQLISH = [
     "Robert'); DROP TABLE videos;--",
@@ -35,10 +35,6 @@ def target(st, tmp_path_factory):
     return hostilekit.ready_video(st, tmp_path_factory)
 
 
-def _auth(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _tables(st) -> set[str]:
     rows = st.mariadb.query("SHOW TABLES", database=st.env["DB_NAME"])
     return {next(iter(r.values())) for r in rows}
@@ -54,7 +50,7 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
     assert resp.json()["video_name"] == SQLISH[0]
     for name in SQLISH:
         resp = requests.patch(
-            f"{st.url('streaming')}/api/videos/{video_id}", json={"video_name": name}, headers=_auth(token), timeout=15
+            f"{st.url('streaming')}/api/videos/{video_id}", json={"video_name": name}, headers=bearer(token), timeout=15
         )
         assert resp.status_code == 200, (name, resp.text)
         assert resp.json()["video_name"] == name.strip()
@@ -62,13 +58,16 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
         assert row == [{"video_name": name.strip()}]
     for bad in ("😀" * 201, "   ", "tab\tok but nul \x00 not", "line\nbreak"):
         resp = requests.patch(
-            f"{st.url('streaming')}/api/videos/{video_id}", json={"video_name": bad}, headers=_auth(token), timeout=15
+            f"{st.url('streaming')}/api/videos/{video_id}", json={"video_name": bad}, headers=bearer(token), timeout=15
         )
         assert resp.status_code == 400, (bad, resp.status_code, resp.text)
         assert resp.json()["error"] in ("invalid_name", "bad_request")
     # q: metacharacters are literal, 4-byte characters are matched, nothing errors.
     requests.patch(
-        f"{st.url('streaming')}/api/videos/{video_id}", json={"video_name": SQLISH[3]}, headers=_auth(token), timeout=15
+        f"{st.url('streaming')}/api/videos/{video_id}",
+        json={"video_name": SQLISH[3]},
+        headers=bearer(token),
+        timeout=15,
     ).raise_for_status()
     for q, expect_hit in (
         ("100%", True),
@@ -86,7 +85,7 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
         ("%00", False),
         ("ǅ", False),
     ):
-        resp = requests.get(st.url("streaming") + "/api/videos", params={"q": q}, headers=_auth(token), timeout=15)
+        resp = requests.get(st.url("streaming") + "/api/videos", params={"q": q}, headers=bearer(token), timeout=15)
         assert resp.status_code in (200, 400), (q, resp.status_code)
         if resp.status_code == 200:
             names = [v["video_name"] for v in resp.json()["videos"]]
@@ -108,13 +107,13 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
             resp = requests.request(
                 method,
                 f"{st.url('streaming')}/api/videos/{requests.utils.quote(bad_id)}",
-                headers=_auth(token),
+                headers=bearer(token),
                 timeout=15,
                 **kwargs,
             )
             assert resp.status_code in (404, 414), (method, bad_id, resp.status_code)
         resp = requests.get(
-            f"{st.url('streaming')}/videos/{requests.utils.quote(bad_id)}", headers=_auth(token), timeout=15
+            f"{st.url('streaming')}/videos/{requests.utils.quote(bad_id)}", headers=bearer(token), timeout=15
         )
         assert resp.status_code in (404, 414)
     # Paging parameters.
@@ -127,7 +126,7 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
         {"page": "١"},
         {"per_page": "²"},
     ):
-        resp = requests.get(st.url("streaming") + "/api/videos", params=params, headers=_auth(token), timeout=15)
+        resp = requests.get(st.url("streaming") + "/api/videos", params=params, headers=bearer(token), timeout=15)
         assert resp.status_code == 400, (params, resp.status_code, resp.text)
     # Logins with metacharacters: refused, never an error (a few only: the throttle counts them).
     for username in ("' OR '1'='1' -- ", "alice'#", "😀" * 100):
@@ -145,7 +144,7 @@ def test_hostile_names_ids_and_queries(st, target, tmp_path_factory):
         ).status_code
         == 401
     )
-    requests.delete(f"{st.url('streaming')}/api/videos/{video_id}", headers=_auth(token), timeout=30)
+    requests.delete(f"{st.url('streaming')}/api/videos/{video_id}", headers=bearer(token), timeout=30)
 
 
 def test_oversized_headers_and_cookies(st, target):
@@ -234,7 +233,7 @@ def test_malformed_multipart_and_lying_lengths(st, target, tmp_path_factory):
     }
     for label, (ctype, body) in cases.items():
         resp = requests.post(
-            st.url("upload") + "/api/upload", data=body, timeout=60, headers={**_auth(token), "Content-Type": ctype}
+            st.url("upload") + "/api/upload", data=body, timeout=60, headers={**bearer(token), "Content-Type": ctype}
         )
         assert resp.status_code in (400, 413, 415), (label, resp.status_code, resp.text[:200])
         assert resp.json()["error"] and resp.json()["message"], label

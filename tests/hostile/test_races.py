@@ -11,7 +11,7 @@ import hostilekit
 import pytest
 import requests
 
-from harness import TEST_PASSWORD, make_clip, wait_until
+from harness import TEST_PASSWORD, bearer, make_clip, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,6 @@ def hostile(tmp_path_factory, request, mariadb, s3):
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("races") / "race.mp4", seconds=2)
-
-
-def _auth(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _ready(st, token, clip, name) -> str:
@@ -48,9 +44,9 @@ def test_ten_concurrent_deletes_of_one_video(which, hostile, local_stack, clip):
     vid = _ready(st, token, clip, "deleted ten times")
     url = f"{st.url('streaming')}/api/videos/{vid}"
     with ThreadPoolExecutor(10) as pool:
-        codes = list(pool.map(lambda _: requests.delete(url, headers=_auth(token), timeout=60).status_code, range(10)))
+        codes = list(pool.map(lambda _: requests.delete(url, headers=bearer(token), timeout=60).status_code, range(10)))
     assert set(codes) <= {204, 404} and codes.count(204) >= 1, codes
-    assert requests.get(url, headers=_auth(token), timeout=10).status_code == 404
+    assert requests.get(url, headers=bearer(token), timeout=10).status_code == 404
     assert st.query("SELECT id FROM videos WHERE id = ?", (vid,)) == []
     assert st.query("SELECT id FROM packaging_jobs WHERE video_id = ?", (vid,)) == []
     wait_until(lambda: _leftovers(st, vid) == [], 10, "every object gone")
@@ -68,14 +64,14 @@ def test_deletes_renames_and_retries_at_once(which, hostile, local_stack, clip):
 
     def call(c):
         method, url, body = c
-        return method, requests.request(method, url, json=body, headers=_auth(token), timeout=60).status_code
+        return method, requests.request(method, url, json=body, headers=bearer(token), timeout=60).status_code
 
     with ThreadPoolExecutor(len(calls)) as pool:
         results = list(pool.map(call, calls))
     for method, code in results:
         assert code < 500, results
         assert code in {"PATCH": {200, 404}, "POST": {409, 404}, "DELETE": {204, 404}}[method], results
-    assert requests.get(base, headers=_auth(token), timeout=10).status_code == 404
+    assert requests.get(base, headers=bearer(token), timeout=10).status_code == 404
     assert st.query("SELECT id FROM videos WHERE id = ?", (vid,)) == []
     wait_until(lambda: _leftovers(st, vid) == [], 10, "every object gone")
 
@@ -89,12 +85,12 @@ def test_renames_and_retries_at_once_leave_one_of_the_names(hostile, clip):
     with ThreadPoolExecutor(8) as pool:
         codes = list(
             pool.map(
-                lambda n: requests.patch(base, json={"video_name": n}, headers=_auth(token), timeout=60).status_code,
+                lambda n: requests.patch(base, json={"video_name": n}, headers=bearer(token), timeout=60).status_code,
                 names,
             )
         )
     assert codes == [200] * 8
-    assert requests.get(base, headers=_auth(token), timeout=10).json()["video_name"] in names
+    assert requests.get(base, headers=bearer(token), timeout=10).json()["video_name"] in names
 
 
 def test_a_lone_surrogate_in_a_rename_is_400(hostile, clip):
@@ -104,7 +100,7 @@ def test_a_lone_surrogate_in_a_rename_is_400(hostile, clip):
     resp = requests.patch(
         f"{st.url('streaming')}/api/videos/{vid}",
         data=b'{"video_name": "\\ud800"}',
-        headers={**_auth(token), "Content-Type": "application/json"},
+        headers={**bearer(token), "Content-Type": "application/json"},
         timeout=10,
     )
     assert resp.status_code == 400, resp.text
@@ -121,7 +117,7 @@ def test_private_json_is_not_for_shared_caches(hostile, clip):
         f"{st.url('upload')}/api/uploads",
         f"{st.url('streaming')}/api/videos/nosuchvideo00",  # errors too
     ):
-        resp = requests.get(url, headers=_auth(token), timeout=10)
+        resp = requests.get(url, headers=bearer(token), timeout=10)
         assert resp.headers["Cache-Control"] == "private, no-store", (url, resp.headers)
     login = requests.post(
         st.url("auth") + "/api/login",
@@ -137,12 +133,12 @@ def test_a_malformed_range_is_ignored_and_one_past_the_end_is_416(hostile, clip)
     token = st.login()
     vid = _ready(st, token, clip, "ranges")
     url = f"{st.url('streaming')}/videos/{vid}/poster.jpg"
-    whole = requests.get(url, headers=_auth(token), timeout=10)
-    malformed = requests.get(url, headers={**_auth(token), "Range": "bytes=5-1"}, timeout=10)
+    whole = requests.get(url, headers=bearer(token), timeout=10)
+    malformed = requests.get(url, headers={**bearer(token), "Range": "bytes=5-1"}, timeout=10)
     assert malformed.status_code == 200 and malformed.content == whole.content
-    past = requests.get(url, headers={**_auth(token), "Range": f"bytes={len(whole.content)}-"}, timeout=10)
+    past = requests.get(url, headers={**bearer(token), "Range": f"bytes={len(whole.content)}-"}, timeout=10)
     assert past.status_code == 416 and past.headers["Content-Range"] == f"bytes */{len(whole.content)}"
-    part = requests.get(url, headers={**_auth(token), "Range": "bytes=1-4"}, timeout=10)
+    part = requests.get(url, headers={**bearer(token), "Range": "bytes=1-4"}, timeout=10)
     assert part.status_code == 206 and part.content == whole.content[1:5]
 
 
@@ -152,7 +148,7 @@ def test_concurrent_new_videos_never_deadlock_on_mariadb(mariadb, tmp_path):
     UPDATE that, finding nothing, locked the index gap it searched; two new videos'
     transactions then both inserted into that gap: a deadlock, seen as a 500 when four
     uploads of the two-packager test finished together.)"""
-    from vs_common import videos
+    from vs_common import catalogue
     from vs_common.db import Database
     from vs_common.schema import migrate
     from vs_common.settings import Settings
@@ -171,7 +167,7 @@ def test_concurrent_new_videos_never_deadlock_on_mariadb(mariadb, tmp_path):
 
     def insert(i: int, round_: int) -> str:
         vid = f"newvideo{round_:02d}x{i:04d}"
-        videos.insert_video(
+        catalogue.insert_video(
             dbs[i], settings, video_id=vid, name=vid, owner="alice", size_bytes=1, original_key=f"videos/{vid}/o.mp4"
         )
         return vid

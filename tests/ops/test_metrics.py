@@ -130,7 +130,7 @@ def test_counters_move_by_what_an_upload_and_a_playback_did(ops_stack, tmp_path)
         < 60
     )
     depth = {lab: v for (n, lab), v in pk_m.items() if n == "reelhouse_packaging_queue_depth"}
-    assert {dict(lab)["stage"] for lab in depth} == {"first", "thumbs", "rung"}
+    assert {dict(lab)["stage"] for lab in depth} == {"first", "thumbs", "rendition"}
     assert value(pk_m, "reelhouse_packaging_queue_depth", stage="first") == 0
 
     # A playback: the master, a media playlist, a segment; then a request with a bad token.

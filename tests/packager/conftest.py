@@ -1,6 +1,6 @@
 """Stacks for the packaging tests: the embedded defaults with one packager (the order
-of first rungs and background work), and MariaDB + S3 with two packagers (a batch
-shared, a packager killed mid-rung). On both, ffmpeg is reached through a gate that a
+of first stages and background work), and MariaDB + S3 with two packagers (a batch
+shared, a packager killed while it encodes a rendition). On both, ffmpeg is reached through a gate that a
 test can make hold or fail one rendition's encode (ffmpeg_gate.sh)."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def two_packagers(tmp_path_factory, mariadb, s3):
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory) -> dict[str, Path]:
-    """H.264/AAC clips: 360p (the 180p rung is background work), 240p, and 720p."""
+    """H.264/AAC clips: 360p (the 180p rendition is background work), 240p, and 720p."""
     base = tmp_path_factory.mktemp("packaging-clips")
     return {
         "360p": make_clip(base / "c360.mp4", seconds=3, size="640x360"),

@@ -9,9 +9,9 @@ import sys
 
 import requests
 
-from harness import ROOT, wait_until
+from harness import ROOT, bearer, wait_until
 
-from .pk import auth, upload, wait_job
+from .packager_kit import wait_job
 
 
 def _stored(st, video_id: str) -> list[str]:
@@ -24,18 +24,18 @@ def test_a_delete_during_a_background_encode_leaves_nothing(local_gated, clips):
     token = st.login()
     st.gate.hold("scale=320:180")  # the 180p rendition is being made when the delete comes
     try:
-        vid = upload(st, token, clips["360p"], "deleted mid-encode")
+        vid = st.api.upload_id(token, clips["360p"], "deleted mid-encode")
         assert st.wait_status(token, vid)["status"] == "ready"
-        wait_job(st, vid, "rung", 180, "running")
+        wait_job(st, vid, "rendition", 180, "running")
         wait_job(st, vid, "thumbs", 0, "done")
-        resp = requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=auth(token), timeout=30)
+        resp = requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=30)
         assert resp.status_code == 204, resp.text
     finally:
         st.gate.release()
     # The packager sees its job gone at its next lease renewal, stops the encode, and
     # publishes nothing; its work folder and the temp source go.
     wait_until(lambda: not [f for f in st.temp_files() if vid in f], 30, "the temp files gone", st["packager"].log)
-    wait_until(lambda: f"rung 180p of {vid}" in st["packager"].log.read_text(), 10, "the packager to notice")
+    wait_until(lambda: f"rendition 180p of {vid}" in st["packager"].log.read_text(), 10, "the packager to notice")
     assert _stored(st, vid) == []
     assert st.query("SELECT video_id FROM deleted_videos WHERE video_id = ?", (vid,)) == []  # both passes done
 
@@ -45,10 +45,10 @@ def test_what_a_raced_delete_missed_is_swept(local_gated, clips):
     tombstone stays until the sweep removes that object."""
     st = local_gated
     token = st.login()
-    vid = upload(st, token, clips["240p"], "swept after delete")
+    vid = st.api.upload_id(token, clips["240p"], "swept after delete")
     st.wait_packaged(token, vid)
     assert (
-        requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=auth(token), timeout=30).status_code == 204
+        requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=30).status_code == 204
     )
     # As if a packager had published a thumbnail just after the delete's second pass (its
     # own check comes after its put), and the delete's pass had failed to forget it.

@@ -8,8 +8,6 @@ import pytest
 from conftest import browser_login, wait_playing
 from harness import make_clip
 
-from .pk import upload
-
 pytestmark = pytest.mark.browser
 
 
@@ -20,7 +18,7 @@ def test_an_open_player_offers_a_rendition_once_it_lands(local_gated, browser, t
     st.gate.hold("scale=320:180")  # the 180p rendition lands when the test says
     context = browser.new_context()
     try:
-        vid = upload(st, token, clip, "player pickup")
+        vid = st.api.upload_id(token, clip, "player pickup")
         video = st.wait_status(token, vid)
         assert [r["status"] for r in video["renditions"]] == ["pending", "ready"]
         page = context.new_page()

@@ -1,12 +1,13 @@
 """Two packager processes on one MariaDB: they share a batch (each job worked once, on
-its first attempt, by one or the other, and both do work); one SIGKILLed mid-rung: the
-other finishes that rung after the lease, and nothing of it was half-published."""
+its first attempt, by one or the other, and both do work); one SIGKILLed while it
+encodes a rendition: the other finishes that rendition after the lease, and nothing of it
+was half-published."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from .pk import heights, job, master, pid_of, upload, wait_job
+from .packager_kit import heights, job, pid_of, wait_job
 
 
 def _keys(st, video_id: str, rung: str) -> list[str]:
@@ -17,7 +18,7 @@ def test_two_packagers_share_a_batch(two_packagers, clips):
     st = two_packagers
     token = st.login()
     with ThreadPoolExecutor(4) as pool:
-        ids = list(pool.map(lambda i: upload(st, token, clips["720p"], f"batch {i}"), range(4)))
+        ids = list(pool.map(lambda i: st.api.upload_id(token, clips["720p"], f"batch {i}"), range(4)))
     for vid in ids:
         video = st.wait_packaged(token, vid, timeout=180)
         assert [(r["height"], r["status"]) for r in video["renditions"]] == [
@@ -25,7 +26,7 @@ def test_two_packagers_share_a_batch(two_packagers, clips):
             (360, "ready"),
             (720, "ready"),
         ]
-        assert heights(master(st, token, vid)) == [720, 360, 180]
+        assert heights(st.api.master(token, vid)) == [720, 360, 180]
     rows = [j for vid in ids for j in st.jobs(vid)]
     assert len(rows) == 4 * 4  # first, thumbnails, 180p and 360p of each
     assert {(j["status"], j["attempts"]) for j in rows} == {("done", 1)}
@@ -38,20 +39,20 @@ def test_a_packager_killed_mid_rung_leaves_it_to_the_other(two_packagers, clips)
     token = st.login()
     st.gate.hold("scale=640:360")  # the 360p encode of a 1280x720 source is under way
     try:
-        vid = upload(st, token, clips["720p"], "killed mid-rung")
+        vid = st.api.upload_id(token, clips["720p"], "killed mid-rung")
         assert st.wait_status(token, vid)["status"] == "ready"
-        rung = wait_job(st, vid, "rung", 360, "running")
+        rung = wait_job(st, vid, "rendition", 360, "running")
         owner = next(name for name in ("packager", "packager2") if st[name].pid == pid_of(rung["claimed_by"]))
         other = "packager2" if owner == "packager" else "packager"
         st[owner].kill()
-        assert _keys(st, vid, "360p") == []  # nothing of the rung was published
+        assert _keys(st, vid, "360p") == []  # nothing of the rendition was published
     finally:
         st.gate.release()
     video = st.wait_packaged(token, vid, timeout=120)
     assert [(r["height"], r["status"]) for r in video["renditions"]] == [(180, "ready"), (360, "ready"), (720, "ready")]
-    rung = job(st, vid, "rung", 360)
+    rung = job(st, vid, "rendition", 360)
     assert rung["attempts"] == 2 and pid_of(rung["claimed_by"]) == st[other].pid
-    assert job(st, vid, "first", 0)["attempts"] == 1  # only the rung in progress was lost
+    assert job(st, vid, "first", 0)["attempts"] == 1  # only the rendition in progress was lost
     stored = _keys(st, vid, "360p")
     playlist = next(k for k in stored if k.endswith("index.m3u8"))
     named = [
@@ -60,5 +61,5 @@ def test_a_packager_killed_mid_rung_leaves_it_to_the_other(two_packagers, clips)
         if ln and not ln.startswith("#")
     ]
     assert sorted(stored) == sorted([playlist] + [f"videos/{vid}/hls/360p/{n}" for n in named])
-    assert heights(master(st, token, vid)) == [720, 360, 180]
+    assert heights(st.api.master(token, vid)) == [720, 360, 180]
     st[owner].start()  # back for the tests after this one

@@ -79,15 +79,15 @@ INPUTS = {
         "prores_pcm.mov",
         _lavfi("320x240", 3, 25, True) + "-c:v prores_ks -profile:v 0 -c:a pcm_s16le -shortest".split(),
     ),
-    # 1080p, low frame rate, a keyframe every 1.5 s (so the copied rung's segments are
-    # 4.5 s, not the 4 s asked for: the transcoded rungs must follow it), B-frames.
+    # 1080p, low frame rate, a keyframe every 1.5 s (so the copied rendition's segments are
+    # 4.5 s, not the 4 s asked for: the transcoded renditions must follow it), B-frames.
     "h264_1080p": (
         "h264_1080p.mp4",
         _lavfi("1920x1080", 10, 10, True)
         + "-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 15 -keyint_min 15 -sc_threshold 0".split()
         + AAC,
     ),
-    # Long enough to be killed mid-job: 1080p VP9, every rung transcoded.
+    # Long enough to be killed mid-job: 1080p VP9, every rendition transcoded.
     "vp9_1080p": (
         "vp9_1080p.webm",
         _lavfi("1920x1080", 6, 10, False) + "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 1M".split(),

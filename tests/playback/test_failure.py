@@ -9,8 +9,6 @@ import pytest
 
 from conftest import browser_login, wait_playing
 
-from .pb import s3_keys
-
 pytestmark = pytest.mark.browser
 
 
@@ -32,7 +30,7 @@ def test_failed_video_is_retried_from_the_library(browser, pb_stack, pb_tokens, 
     job = pb_stack.query("SELECT stage, status, attempts FROM packaging_jobs WHERE video_id = ?", (vid,))
     assert job == [{"stage": "first", "status": "failed", "attempts": 2}]  # JOB_MAX_ATTEMPTS=2
     # Nothing half-published: only the original is stored, and no temp file is left.
-    assert s3_keys(pb_stack, f"videos/{vid}/") == [f"videos/{vid}/original.mp4"]
+    assert pb_stack.state.objects(f"videos/{vid}/") == [f"videos/{vid}/original.mp4"]
     assert not [f for f in pb_stack.temp_files() if vid in f]
 
     context = browser.new_context()

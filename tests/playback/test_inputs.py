@@ -9,8 +9,6 @@ import pytest
 from conftest import browser_login, wait_playing
 from harness import ffprobe_url
 
-from .pb import get
-
 # name -> (display width, display height, video copied?, has audio)
 EXPECTED = {
     "h264_aac": (320, 240, True, True),
@@ -50,7 +48,7 @@ def test_input_is_packaged(pb_stack, pb_tokens, packaged, inputs, name):
     # Small sources get one rendition: their own size (no ladder height below it).
     assert video["renditions"] == [{"height": min(width, height), "status": "ready", "error": None}]
 
-    master = get(pb_stack, token, f"/videos/{video['id']}/hls/master.m3u8")
+    master = pb_stack.api.get(token, f"/videos/{video['id']}/hls/master.m3u8")
     assert master.status_code == 200
     playlist = m3u8.loads(master.text)
     assert len(playlist.playlists) == 1

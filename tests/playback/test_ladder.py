@@ -1,5 +1,5 @@
-"""A 1080p H.264 source: the copied 1080p rung first, then 360p and 720p transcoded with
-segment boundaries at the same times in every rung."""
+"""A 1080p H.264 source: the copied 1080p rendition first, then 360p and 720p transcoded
+with segment boundaries at the same times in every rendition."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import m3u8
 import pytest
 
 from conftest import browser_login, wait_playing
-
-from .pb import get
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +18,7 @@ def ladder_video(pb_stack, pb_tokens, inputs):
 
 
 def _media(st, token, video_id, uri) -> m3u8.M3U8:
-    resp = get(st, token, f"/videos/{video_id}/hls/{uri}")
+    resp = st.api.get(token, f"/videos/{video_id}/hls/{uri}")
     assert resp.status_code == 200, uri
     return m3u8.loads(resp.text)
 
@@ -30,14 +28,14 @@ def test_master_lists_every_rung(pb_stack, pb_tokens, ladder_video):
     assert video["status"] == "ready"
     assert (video["width"], video["height"]) == (1920, 1080)
     assert video["renditions"] == [{"height": h, "status": "ready", "error": None} for h in (360, 720, 1080)]
-    master = m3u8.loads(get(pb_stack, pb_tokens["alice"], f"/videos/{video['id']}/hls/master.m3u8").text)
+    master = m3u8.loads(pb_stack.api.get(pb_tokens["alice"], f"/videos/{video['id']}/hls/master.m3u8").text)
     rungs = {p.stream_info.resolution: p for p in master.playlists}
     assert sorted(rungs) == [(640, 360), (1280, 720), (1920, 1080)]
     for p in master.playlists:
         assert p.stream_info.bandwidth > p.stream_info.average_bandwidth * 0.5 > 0
         assert p.stream_info.codecs.startswith("avc1.") and p.stream_info.codecs.endswith(",mp4a.40.2")
         assert p.stream_info.frame_rate == pytest.approx(10)
-    # Higher rungs need more bits.
+    # Higher renditions need more bits.
     bandwidths = [rungs[r].stream_info.bandwidth for r in sorted(rungs)]
     assert bandwidths == sorted(bandwidths)
 
@@ -45,14 +43,14 @@ def test_master_lists_every_rung(pb_stack, pb_tokens, ladder_video):
 def test_segments_line_up_across_rungs(pb_stack, pb_tokens, ladder_video):
     token = pb_tokens["alice"]
     vid = ladder_video["id"]
-    master = m3u8.loads(get(pb_stack, token, f"/videos/{vid}/hls/master.m3u8").text)
+    master = m3u8.loads(pb_stack.api.get(token, f"/videos/{vid}/hls/master.m3u8").text)
     durations = {}
     for p in master.playlists:
         media = _media(pb_stack, token, vid, p.uri)
         assert media.is_endlist and media.playlist_type == "vod"
         durations[p.stream_info.resolution[1]] = [s.duration for s in media.segments]
     copied = durations[1080]
-    # The source has a keyframe every 1.5 s: the copied rung's segments are 4.5 s long.
+    # The source has a keyframe every 1.5 s: the copied rendition's segments are 4.5 s long.
     assert copied[:2] == [pytest.approx(4.5, abs=0.01)] * 2
     frame = 1 / 10
     for height in (360, 720):

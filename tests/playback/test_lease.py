@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 
 from harness import wait_until
-
-from .pb import kill_packager, processes_mentioning
+from harness.procfs import processes_mentioning
 
 
 def _ffmpeg_of(video_id: str) -> list[int]:
@@ -35,7 +34,8 @@ def test_job_of_a_killed_packager_is_picked_up(pb_stack, pb_tokens, inputs):
     vid = resp.json()["id"]
     # Mid-job: an ffmpeg of this video is running.
     running = wait_until(lambda: _ffmpeg_of(vid), 60, f"ffmpeg of {vid}", pb_stack["packager"].log, interval=0.05)
-    killed = kill_packager(pb_stack)
+    killed = pb_stack["packager"].pid
+    pb_stack["packager"].kill()
     job = _first_job(pb_stack, vid)
     assert job["status"] == "running" and job["attempts"] == 1 and f"-{killed}-" in job["claimed_by"]
     # Its ffmpeg does not outlive it.

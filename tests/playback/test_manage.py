@@ -7,8 +7,7 @@ import pytest
 import requests
 
 from conftest import browser_login
-
-from .pb import auth, s3_keys
+from harness import bearer
 
 
 def _packaged(st, token, inputs, names: tuple[str, ...]) -> list[dict]:
@@ -30,7 +29,7 @@ def owned(pb_stack, pb_tokens, inputs):
 
 
 def _api(st, method, token, path, **kw):
-    return requests.request(method, st.url("streaming") + path, headers=auth(token), timeout=15, **kw)
+    return requests.request(method, st.url("streaming") + path, headers=bearer(token), timeout=15, **kw)
 
 
 def test_rename_is_for_the_owner(pb_stack, pb_tokens, owned):
@@ -69,11 +68,11 @@ def test_library_lists_newest_first_paged_and_searched(pb_stack, pb_tokens, owne
 def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, inputs):
     (video,) = _packaged(pb_stack, pb_tokens["alice"], inputs, ("Manage to delete",))
     vid = video["id"]
-    assert s3_keys(pb_stack, f"videos/{vid}/")
+    assert pb_stack.state.objects(f"videos/{vid}/")
     assert _api(pb_stack, "DELETE", pb_tokens["bob"], f"/api/videos/{vid}").status_code == 403
     assert _api(pb_stack, "DELETE", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 204
     assert _api(pb_stack, "GET", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 404
-    assert s3_keys(pb_stack, f"videos/{vid}/") == []
+    assert pb_stack.state.objects(f"videos/{vid}/") == []
     assert pb_stack.query("SELECT id FROM videos WHERE id = ?", (vid,)) == []
     assert pb_stack.query("SELECT video_id FROM packaging_jobs WHERE video_id = ?", (vid,)) == []
     assert pb_stack.query("SELECT video_id FROM renditions WHERE video_id = ?", (vid,)) == []
@@ -109,9 +108,9 @@ def test_rename_and_delete_from_the_library_in_chromium(browser, pb_stack, pb_to
         tile.wait_for(state="detached")
         page.wait_for_selector("#library-message", state="attached")
         assert (
-            requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=auth(token), timeout=10).status_code
+            requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=10).status_code
             == 404
         )
-        assert s3_keys(pb_stack, f"videos/{vid}/") == []
+        assert pb_stack.state.objects(f"videos/{vid}/") == []
     finally:
         context.close()

@@ -1,4 +1,5 @@
-"""Which renditions a source gets (no services needed): `hls.plan_rungs` and the master."""
+"""Which renditions a source gets (no services needed): `planning.plan_renditions` and the
+master's CODECS."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "file-svc"))
 
-from file_svc import hls  # noqa: E402
-from file_svc.probe import Probe  # noqa: E402
+from file_svc.media import planning, playlists  # noqa: E402
+from file_svc.media.probe import Probe  # noqa: E402
+
+pytestmark = pytest.mark.fast
 
 LADDER = (360, 720, 1080)
 
@@ -34,7 +37,7 @@ def probe(width, height, codec="h264", pix_fmt="yuv420p", rotation=0, profile="H
 
 
 def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
-    return [(r.label, r.width, r.height, r.copy) for r in hls.plan_rungs(p, ladder)]
+    return [(r.height, r.frame_width, r.frame_height, r.copy) for r in planning.plan_renditions(p, ladder)]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +48,7 @@ def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
         (probe(1280, 720), [(360, 640, 360, False), (720, 1280, 720, True)]),
         # Between two ladder heights; a height equal to the source's is not repeated.
         (probe(1600, 900), [(360, 640, 360, False), (720, 1280, 720, False), (900, 1600, 900, True)]),
-        # Anything else: the top rung transcoded too.
+        # Anything else: the top rendition transcoded too.
         (probe(1920, 1080, codec="vp9"), [(360, 640, 360, False), (720, 1280, 720, False), (1080, 1920, 1080, False)]),
         (probe(1280, 720, pix_fmt="yuv420p10le", profile="High 10"), [(360, 640, 360, False), (720, 1280, 720, False)]),
         (probe(1280, 720, pix_fmt="yuv444p"), [(360, 640, 360, False), (720, 1280, 720, False)]),
@@ -61,7 +64,7 @@ def plan(p: Probe, ladder=LADDER) -> list[tuple[int, int, int, bool]]:
         (probe(320, 240), [(240, 320, 240, True)]),
     ],
 )
-def test_plan_rungs(source, expected):
+def test_plan_renditions(source, expected):
     assert plan(source) == expected
 
 
@@ -70,6 +73,6 @@ def test_no_ladder_means_one_rendition():
 
 
 def test_codec_strings():
-    assert hls.avc_codec_string("High", 40) == "avc1.640028"
-    assert hls.avc_codec_string("Main", 31) == "avc1.4d401f"
-    assert hls.avc_codec_string("Constrained Baseline", 30) == "avc1.42e01e"
+    assert playlists.avc_codec_string("High", 40) == "avc1.640028"
+    assert playlists.avc_codec_string("Main", 31) == "avc1.4d401f"
+    assert playlists.avc_codec_string("Constrained Baseline", 30) == "avc1.42e01e"

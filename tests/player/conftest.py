@@ -23,7 +23,7 @@ def player_token(player_stack):
 
 @pytest.fixture(scope="session")
 def clip360(tmp_path_factory):
-    """Four seconds of 640x360 H.264/AAC: the copied 360p rung, and a 180p one to encode."""
+    """Four seconds of 640x360 H.264/AAC: the copied 360p rendition, and a 180p one to encode."""
     return make_clip(tmp_path_factory.mktemp("player-clips") / "c360.mp4", seconds=4, size="640x360")
 
 

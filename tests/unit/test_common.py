@@ -8,9 +8,11 @@ from datetime import datetime
 
 import pytest
 
-from vs_common import names, videos
+from vs_common import catalogue, layout, names, video_json, wire
 from vs_common.openapi_parts import VIDEO
 from vs_common.settings import ConfigError, Settings, load_settings, origin_of
+
+pytestmark = pytest.mark.fast
 
 
 @pytest.fixture
@@ -37,6 +39,20 @@ def test_defaults_are_the_embedded_ones(clean_env):
     assert s.storage_backend == "local" and not s.uses_mariadb
     assert s.hls_ladder == (360, 720, 1080)
     assert s.max_upload_bytes == 10 * 1024**3
+
+
+def test_each_setting_is_declared_once(monkeypatch, tmp_path):
+    """A field of Settings states its variable, how it is read, its default and its
+    meaning; load_settings() reads them from there, so with no variable set it builds
+    what Settings() is."""
+    from dataclasses import fields
+
+    for f in fields(Settings):
+        assert f.metadata["read"].variable == f.name.upper() and f.metadata["doc"], f.name
+        monkeypatch.delenv(f.name.upper(), raising=False)
+    monkeypatch.delenv("ENV_FILE", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert load_settings() == Settings()
 
 
 def test_environment_wins_over_env_file(clean_env, tmp_path):
@@ -110,7 +126,7 @@ def test_bad_names_are_refused(raw):
 
 
 def test_ids_are_random_and_url_safe():
-    ids = {videos.new_video_id() for _ in range(1000)}
+    ids = {wire.new_video_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) >= 12 and i.replace("-", "").replace("_", "").isalnum() for i in ids)
 
@@ -129,14 +145,14 @@ def test_video_json_shape():
         "height": 240,
         "size_bytes": 10,
         "renditions": [
-            {"label": 240, "status": "ready", "error": None},
-            {"label": 120, "status": "failed", "error": "x"},
+            {"height": 240, "status": "ready", "error": None},
+            {"height": 120, "status": "failed", "error": "x"},
         ],
         "phase": "packaging",
         "created_at": now,
         "updated_at": str(now),
     }
-    out = videos.to_json(row, "http://h:3100/")
+    out = video_json.to_json(row, "http://h:3100/")
     assert out["error"] is None  # only failed videos carry an error
     assert out["created_at"] == "2026-01-02T03:04:05.678Z" == out["updated_at"]
     assert out["poster_url"] == "http://h:3100/videos/abcdefghijklmnop/poster.jpg"
@@ -151,10 +167,10 @@ def test_video_json_shape():
 
 
 def test_video_path_per_backend():
-    assert videos.video_path_for(Settings(storage_backend="s3", s3_bucket="b"), "x" * 16) == (
+    assert layout.video_path(Settings(storage_backend="s3", s3_bucket="b"), "x" * 16) == (
         "s3://b/videos/xxxxxxxxxxxxxxxx/hls/master.m3u8"
     )
-    assert videos.video_path_for(Settings(), "y" * 16) == "local://videos/yyyyyyyyyyyyyyyy/hls/master.m3u8"
+    assert layout.video_path(Settings(), "y" * 16) == "local://videos/yyyyyyyyyyyyyyyy/hls/master.m3u8"
 
 
 def test_search_treats_percent_and_underscore_literally(tmp_path):
@@ -165,12 +181,12 @@ def test_search_treats_percent_and_underscore_literally(tmp_path):
     db = Database(s)
     migrate(db)
     for i, name in enumerate(["100% fun", "100 fun", "a_b", "axb", "Case TEST"]):
-        videos.insert_video(db, s, video_id=f"id{i:014d}", name=name, owner="o", size_bytes=1, original_key="k")
-    names = lambda q: sorted(r["video_name"] for r in videos.list_videos(db, q=q)[0])  # noqa: E731
+        catalogue.insert_video(db, s, video_id=f"id{i:014d}", name=name, owner="o", size_bytes=1, original_key="k")
+    names = lambda q: sorted(r["video_name"] for r in catalogue.list_videos(db, q=q)[0])  # noqa: E731
     assert names("100%") == ["100% fun"]
     assert names("a_b") == ["a_b"]
     assert names("case test") == ["Case TEST"]
-    rows, total = videos.list_videos(db, limit=2, offset=0)
+    rows, total = catalogue.list_videos(db, limit=2, offset=0)
     assert total == 5 and len(rows) == 2
 
 

@@ -3,6 +3,8 @@ parameters, on MariaDB as on SQLite (which reads them itself)."""
 
 from __future__ import annotations
 
+import pytest
+
 from vs_common.db import Database, pyformat
 from vs_common.settings import Settings
 
@@ -13,6 +15,7 @@ SQL = (
 )
 
 
+@pytest.mark.fast
 def test_pyformat_rewrites_only_the_placeholders():
     assert pyformat("SELECT ? WHERE x = '?' AND y LIKE '%a?' -- ?") == (
         "SELECT %s WHERE x = '?' AND y LIKE '%%a?' -- ?"
@@ -36,6 +39,7 @@ def test_literal_question_marks_on_mariadb(mariadb):
         db._drop()
 
 
+@pytest.mark.fast
 def test_literal_question_marks_on_sqlite(tmp_path):
     db = Database(Settings(db_path=str(tmp_path / "db.sqlite3")))
     row = db.query_one("SELECT ? AS a, 'why?' AS b, 'it''s 100%?' AS c /* ? */, ? AS f -- ?\n", ("one", "two"))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.fast
+
 COMPOSE = Path(__file__).resolve().parents[1] / "compose"
 SCRIPT = COMPOSE / "debian-mirror.sh"
 TEMPLATE = COMPOSE / "standins" / "debian.sources.in"

@@ -7,11 +7,14 @@ import json
 import logging
 import re
 
+import pytest
 from flask import Flask
 
 from vs_common import logs, observe
 from vs_common.health import health_blueprint
 from vs_common.observe import accept_request_id, install_observability
+
+pytestmark = pytest.mark.fast
 
 
 def _app(token: str) -> Flask:

@@ -92,6 +92,9 @@ def _interrupted(st, tmp_path, path: Path) -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal sends it, even when pytest was started in the background by a
+        # shell without job control (which leaves SIGINT ignored, and a child inherits that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proxy.cut_done.wait(60), "the upload never went through the proxy"

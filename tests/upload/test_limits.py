@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import socket
 
+from harness import bearer
 from upload.upload_helpers import (
     SMALL_LIMIT,
     assert_nothing_left,
-    auth,
     multipart_body,
     new_boundary,
     quiesce,
@@ -127,9 +127,9 @@ def test_missing_file_and_bad_forms_are_400(stack, upload_token):
     import requests
 
     url = stack.url("upload") + "/api/upload"
-    resp = requests.post(url, data={"name": "no file"}, headers=auth(upload_token), timeout=10)
+    resp = requests.post(url, data={"name": "no file"}, headers=bearer(upload_token), timeout=10)
     assert resp.status_code == 400
-    resp = requests.post(url, files={"name": (None, "only a name")}, headers=auth(upload_token), timeout=10)
+    resp = requests.post(url, files={"name": (None, "only a name")}, headers=bearer(upload_token), timeout=10)
     assert resp.status_code == 400 and resp.json()["error"] == "missing_file"
     boundary = new_boundary()
     resp = upload_raw(stack, upload_token, b"--" + boundary.encode() + b"\r\ngarbage", boundary)

@@ -9,7 +9,8 @@ import threading
 import pytest
 import requests
 
-from upload.upload_helpers import assert_nothing_left, auth, quiesce
+from harness import bearer
+from upload.upload_helpers import assert_nothing_left, quiesce
 
 
 def _upload(stack, token, path, name=None, filename=None, name_after_file=False):
@@ -17,7 +18,7 @@ def _upload(stack, token, path, name=None, filename=None, name_after_file=False)
         parts = [("file", (filename or path.name, fh))]
         if name is not None:
             parts.insert(len(parts) if name_after_file else 0, ("name", (None, name)))
-        return requests.post(stack.url("upload") + "/api/upload", files=parts, headers=auth(token), timeout=60)
+        return requests.post(stack.url("upload") + "/api/upload", files=parts, headers=bearer(token), timeout=60)
 
 
 def test_unicode_names_are_trimmed_and_kept_exactly(stack, upload_token, media):
@@ -44,7 +45,7 @@ def test_a_name_over_200_characters_is_400_and_nothing_stays(stack, upload_token
     resp = _upload(stack, upload_token, media["mp4"], "  " + "a" * 200 + "  ")  # 200 once trimmed
     assert resp.status_code == 201
     requests.delete(
-        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=auth(upload_token), timeout=30
+        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=bearer(upload_token), timeout=30
     ).raise_for_status()
     assert_nothing_left(stack, before)
 
@@ -117,7 +118,7 @@ def _raw_upload(stack, token, disposition: bytes, payload: bytes, name: bytes | 
     return requests.post(
         stack.url("upload") + "/api/upload",
         data=body,
-        headers={**auth(token), "Content-Type": "multipart/form-data; boundary=" + boundary.decode()},
+        headers={**bearer(token), "Content-Type": "multipart/form-data; boundary=" + boundary.decode()},
         timeout=60,
     )
 
@@ -170,7 +171,7 @@ def test_names_and_file_names_that_are_not_utf8_are_refused(stack, upload_token,
     assert resp.status_code == 201, resp.text
     assert resp.json()["video_name"] == "café 🎬"
     requests.delete(
-        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=auth(upload_token), timeout=30
+        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=bearer(upload_token), timeout=30
     ).raise_for_status()
     assert_nothing_left(stack, before)
 

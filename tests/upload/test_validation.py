@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from upload.upload_helpers import assert_nothing_left, auth, quiesce
+from harness import bearer
+from upload.upload_helpers import assert_nothing_left, quiesce
 
 REFUSED = [
     # (media key, uploaded as, words the message must contain)
@@ -31,7 +32,7 @@ def test_not_a_playable_video_is_415_with_a_reason(stack, upload_token, media, k
             stack.url("upload") + "/api/upload",
             files={"file": (filename, fh, "video/mp4")},
             data={"name": f"bad {kind}"},
-            headers=auth(upload_token),
+            headers=bearer(upload_token),
             timeout=60,
         )
     assert resp.status_code == 415, resp.text
@@ -53,7 +54,7 @@ def test_common_containers_are_accepted_and_play(stack, upload_token, media, kin
             stack.url("upload") + "/api/upload",
             files={"file": ("upload.bin", fh)},
             data={"name": f"A {kind} clip"},
-            headers=auth(upload_token),
+            headers=bearer(upload_token),
             timeout=60,
         )
     assert resp.status_code == 201, resp.text

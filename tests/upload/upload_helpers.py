@@ -6,14 +6,10 @@ import uuid
 
 import requests
 
-from harness import Stack, wait_until
+from harness import Stack, bearer, wait_until
 
 SMALL_LIMIT = 3 * 1024 * 1024  # MAX_UPLOAD_BYTES of the small stack
 SMALL_BUCKET = "reelhouse-small"
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def rows(st: Stack) -> list[dict]:
@@ -58,7 +54,7 @@ def upload_raw(st: Stack, token: str, body, boundary: str, headers: dict | None 
         st.url("upload") + "/api/upload",
         data=body,
         timeout=timeout,
-        headers={**auth(token), "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
+        headers={**bearer(token), "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})},
     )
 
 
@@ -66,5 +62,5 @@ def cancel_unfinished(st: Stack, token: str, owner: str) -> None:
     """Terminate the owner's unfinished resumable uploads (the per-user limits count them)."""
     for row in st.query("SELECT id FROM uploads WHERE owner = ? AND video_id IS NULL", (owner,)):
         url = f"{st.url('upload')}/api/tus/{row['id']}"
-        resp = requests.delete(url, headers={**auth(token), "Tus-Resumable": "1.0.0"}, timeout=30)
+        resp = requests.delete(url, headers={**bearer(token), "Tus-Resumable": "1.0.0"}, timeout=30)
         assert resp.status_code in (204, 404, 410), resp.text

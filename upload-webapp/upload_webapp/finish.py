@@ -14,7 +14,8 @@ import shutil
 
 from flask import current_app
 
-from vs_common import videos
+from vs_common import catalogue, layout, tables
+from vs_common.errors import STORAGE_UNAVAILABLE
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.names import NAME_MAX, InvalidName, clean_name
 
@@ -51,7 +52,7 @@ def video_name(name: str | None, filename: str) -> str:
 def finish_upload(upload: dict) -> dict:
     """Make the video of a fully received upload; the upload with its `video_id`."""
     db = current_app.extensions["db"]
-    s = current_app.extensions["settings"]
+    settings = current_app.extensions["settings"]
     upload_id = upload["id"]
     try:
         token = uploads.lock(db, upload_id, wait=uploads.FINISH_WAIT_SECONDS)
@@ -60,16 +61,16 @@ def finish_upload(upload: dict) -> dict:
             423, "locked", "This upload is being finished; ask again shortly.", {"Retry-After": "2"}
         ) from None
     try:
-        if videos.get_video(db, upload_id) is None:
+        if catalogue.get_video(db, upload_id) is None:
             try:
                 name = video_name(upload["name"], upload["filename"])  # checked at creation too
             except InvalidName as exc:
                 _discard(upload_id)
                 raise FinishFailed(400, "invalid_name", str(exc)) from None
             stored = _import(upload_id)
-            videos.insert_video(
+            catalogue.insert_video(
                 db,
-                s,
+                settings,
                 video_id=upload_id,
                 name=name,
                 owner=upload["owner"],
@@ -80,8 +81,8 @@ def finish_upload(upload: dict) -> dict:
             log.info(
                 "tus upload %s is video %r (%d bytes) of %s", upload_id, name, stored["size_bytes"], upload["owner"]
             )
-        db.execute("UPDATE uploads SET video_id = ? WHERE id = ?", (upload_id, upload_id))
-        shutil.rmtree(uploads.folder(s, upload_id), ignore_errors=True)
+        tables.uploads.set_video(db, upload_id)
+        shutil.rmtree(layout.upload_folder(settings.temp_dir, upload_id), ignore_errors=True)
     finally:
         uploads.unlock(db, upload_id, token)
     return {**upload, "video_id": upload_id}
@@ -91,7 +92,7 @@ def _import(upload_id: str) -> dict:
     """file-svc probes the received file in place and stores it; a refusal removes it."""
     files = current_app.extensions["files"]
     try:
-        return files.import_upload(f"uploads/{upload_id}/data", upload_id)
+        return files.import_upload(upload_id)
     except FileSvcRejected as exc:
         if exc.status == 507:
             raise FinishFailed(507, exc.code, exc.message, {"Retry-After": "60"}) from None
@@ -101,8 +102,8 @@ def _import(upload_id: str) -> dict:
     except FileSvcUnavailable as exc:
         log.warning("could not finish tus upload %s (kept for a retry): %s", upload_id, exc)
         raise FinishFailed(
-            503,
-            "storage_unavailable",
+            STORAGE_UNAVAILABLE.status,
+            STORAGE_UNAVAILABLE.code,
             "The video storage is unavailable; the upload is kept: try again shortly.",
             {"Retry-After": "5"},
         ) from None
@@ -110,9 +111,9 @@ def _import(upload_id: str) -> dict:
 
 def _discard(upload_id: str) -> None:
     """Nothing of a refused upload is kept: its bytes, its row, whatever file-svc holds."""
-    s = current_app.extensions["settings"]
-    shutil.rmtree(uploads.folder(s, upload_id), ignore_errors=True)
-    current_app.extensions["db"].execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+    settings = current_app.extensions["settings"]
+    shutil.rmtree(layout.upload_folder(settings.temp_dir, upload_id), ignore_errors=True)
+    tables.uploads.delete(current_app.extensions["db"], upload_id)
     try:
         current_app.extensions["files"].delete_video(upload_id)
     except Exception as exc:  # noqa: BLE001 - the sweep is the safety net

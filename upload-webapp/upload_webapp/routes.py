@@ -11,12 +11,12 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.sansio.multipart import File
 
-from vs_common import names, videos
+from vs_common import catalogue, names, video_json
 from vs_common.app import app_db, app_settings
-from vs_common.errors import error_response
+from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
-from vs_common.wire import drain
+from vs_common.wire import drain, new_video_id
 
 from . import finish
 from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
@@ -28,27 +28,30 @@ bp = Blueprint("upload", __name__)
 FORM_OVERHEAD = 1024 * 1024  # the request may exceed the file's limit by this much
 
 
-_s = app_settings
-
-
 @bp.get("/")
 def index():
-    s = _s()
+    settings = app_settings()
     return render_template(
         "upload.html",
         user=g.user,
         logout_url="/logout",
-        max_bytes=s.max_upload_bytes,
-        chunk_bytes=s.upload_chunk_mb * 1024 * 1024,
-        nav_upload_url=s.upload_public_url + "/",
-        nav_links=[("Upload", s.upload_public_url + "/", True), ("Library", s.streaming_public_url + "/", False)],
+        max_bytes=settings.max_upload_bytes,
+        chunk_bytes=settings.upload_chunk_mb * 1024 * 1024,
+        nav_upload_url=settings.upload_public_url + "/",
+        nav_links=[
+            ("Upload", settings.upload_public_url + "/", True),
+            ("Library", settings.streaming_public_url + "/", False),
+        ],
     )
 
 
 def _early_error(status: int, code: str, message: str):
+    return _early(error_response(status, code, message))
+
+
+def _early(response):
     """An answer before the body was read: the rest of the body is drained (bounded)
     after it, so the client, still sending, can read it; then the connection closes."""
-    response = error_response(status, code, message)
     response.headers["Connection"] = "close"
     stream = request.environ["wsgi.input"]
     response.call_on_close(lambda: drain(stream))
@@ -102,7 +105,7 @@ def _file_svc_rejected(exc: FileSvcRejected, video_id: str):
 
 def _file_svc_unavailable(exc: FileSvcUnavailable, video_id: str):
     log.warning("file-svc unavailable during upload %s: %s", video_id, exc)
-    return _early_error(503, "storage_unavailable", "The video storage is unavailable; try again shortly.")
+    return _early(storage_unavailable())
 
 
 # How each failure while the form is read is answered (the upload is discarded for all).
@@ -169,8 +172,8 @@ def _filename(part: File) -> str:
 def upload():
     """Stream the `file` part to file-svc, then insert the row and its job in one
     transaction. Nothing is left behind by any failure."""
-    s = _s()
-    limit = s.max_upload_bytes
+    settings = app_settings()
+    limit = settings.max_upload_bytes
     if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
         return _early_error(413, "file_too_large", f"The file is larger than the limit of {limit} bytes.")
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
@@ -185,7 +188,7 @@ def upload():
     )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.
-    video_id = videos.new_video_id()
+    video_id = new_video_id()
     with _discarded_unless_kept(video_id) as outcome:
         try:
             stored, name, filename = _read_form(form, video_id)
@@ -198,9 +201,9 @@ def upload():
             video_name = finish.video_name(name, filename)
         except names.InvalidName as exc:
             return error_response(400, "invalid_name", str(exc))
-        row = videos.insert_video(
+        row = catalogue.insert_video(
             app_db(),
-            s,
+            settings,
             video_id=video_id,
             name=video_name,
             owner=g.user,
@@ -216,9 +219,9 @@ def upload():
 @bp.get("/api/uploads")
 def uploads():
     """This user's 50 most recent uploads, newest first."""
-    s = _s()
-    rows, _ = videos.list_videos(app_db(), owner=g.user, limit=50)
-    return jsonify(uploads=[videos.to_json(r, s.streaming_public_url) for r in rows])
+    settings = app_settings()
+    rows, _ = catalogue.list_videos(app_db(), owner=g.user, limit=50)
+    return jsonify(uploads=[video_json.to_json(r, settings.streaming_public_url) for r in rows])
 
 
 @bp.get("/openapi.json")

@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Callable
+from datetime import UTC
 from email.utils import format_datetime
 
 from flask import Blueprint, Response, g, request
 
 from vs_common.app import app_db, app_settings
+from vs_common.db import as_datetime
 from vs_common.errors import error_response
 from vs_common.names import InvalidName, check_characters, clean_name, decode_utf8
 from vs_common.observe import CountedBody, upload_view
@@ -34,9 +37,6 @@ OFFSET_TYPE = "application/offset+octet-stream"
 MAX_DIGITS = 20
 
 
-_s = app_settings
-
-
 def _headers(extra: dict | None = None) -> dict:
     return {"Tus-Resumable": VERSION, "Cache-Control": "no-store", **(extra or {})}
 
@@ -46,7 +46,7 @@ def _tus_error(status: int, code: str, message: str, extra: dict | None = None):
 
 
 def _expires(upload: dict) -> str:
-    return format_datetime(uploads.aware(upload["expires_at"]), usegmt=True)
+    return format_datetime(as_datetime(upload["expires_at"]).replace(tzinfo=UTC), usegmt=True)
 
 
 @bp.before_request
@@ -67,7 +67,7 @@ def options():
     return Response(
         status=204,
         headers=_headers(
-            {"Tus-Version": VERSION, "Tus-Extension": EXTENSIONS, "Tus-Max-Size": str(_s().max_upload_bytes)}
+            {"Tus-Version": VERSION, "Tus-Extension": EXTENSIONS, "Tus-Max-Size": str(app_settings().max_upload_bytes)}
         ),
     )
 
@@ -101,7 +101,7 @@ def parse_metadata(raw: str | None) -> dict[str, str]:
 @bp.post("/api/tus/")
 def create():
     """Creation: 201 with Location (on UPLOAD_PUBLIC_URL) once the upload exists."""
-    s = _s()
+    settings = app_settings()
     length = _number("Upload-Length")
     if length is None:
         return _tus_error(
@@ -109,11 +109,11 @@ def create():
             "bad_upload_length",
             f"Send Upload-Length: the size of the file in bytes, a whole number of at most {MAX_DIGITS} digits.",
         )
-    if length > s.max_upload_bytes:
+    if length > settings.max_upload_bytes:
         return _tus_error(
             413,
             "file_too_large",
-            f"The file is larger than the limit of {s.max_upload_bytes} bytes.",
+            f"The file is larger than the limit of {settings.max_upload_bytes} bytes.",
         )
     if length == 0:
         return _tus_error(415, "not_a_video", "The file is empty: it is not a playable video.")
@@ -128,12 +128,12 @@ def create():
     except ValueError as exc:
         return _tus_error(400, "bad_metadata", str(exc))
     try:
-        upload = uploads.create(app_db(), s, owner=g.user, length=length, filename=filename, name=name)
+        upload = uploads.create(app_db(), settings, owner=g.user, length=length, filename=filename, name=name)
     except uploads.TooMany as exc:
         return _tus_error(429, "too_many_uploads", str(exc), {"Retry-After": "60"})
     except uploads.TempFull as exc:
         return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
-    location = f"{s.upload_public_url}/api/tus/{upload['id']}"
+    location = f"{settings.upload_public_url}/api/tus/{upload['id']}"
     log.info("tus upload %s created by %s (%d bytes)", upload["id"], g.user, length)
     return Response(status=201, headers=_headers({"Location": location, "Upload-Expires": _expires(upload)}))
 
@@ -148,11 +148,11 @@ def _metadata(upload: dict) -> str:
 def _mine(upload_id: str):
     """The caller's upload, or an error response: 404 for anyone else's and unknown ids,
     410 for an expired one (swept meanwhile: 404)."""
-    upload = uploads.get(app_db(), upload_id, _s())
+    upload = uploads.get(app_db(), upload_id, app_settings())
     if upload is None or upload["owner"] != g.user:
         return None, _tus_error(404, "not_found", "No such upload.")
     if upload["video_id"] is None and uploads.expired(upload):
-        uploads.remove(app_db(), _s(), upload_id)
+        uploads.remove(app_db(), app_settings(), upload_id)
         return None, _tus_error(410, "expired", "This upload expired before it was finished; start it again.")
     return upload, None
 
@@ -169,7 +169,7 @@ def _unless_lost(upload_id: str):
     """An upload whose acknowledged bytes seemed to have no file, read again under its
     lock (finishing removes the folder too): 410, and removed, if they are lost."""
     try:
-        upload = uploads.unless_lost(app_db(), _s(), upload_id)
+        upload = uploads.unless_lost(app_db(), app_settings(), upload_id)
     except uploads.Lost:
         return None, _lost()
     except uploads.Locked:
@@ -205,6 +205,46 @@ def head(upload_id: str):
     return Response(status=200, headers=_headers(headers))
 
 
+def _finished(exc: uploads.Finished, _upload_id: str):
+    done = exc.upload
+    return _tus_error(
+        409,
+        "finished",
+        "This upload is finished.",
+        {"Upload-Offset": str(done["received"]), "Video-Id": done["video_id"]},
+    )
+
+
+def _not_a_video(exc: uploads.NotAVideoSignature, upload_id: str):
+    uploads.remove(app_db(), app_settings(), upload_id)
+    return _tus_error(415, "not_a_video", str(exc))
+
+
+def _interrupted(exc: uploads.Interrupted, upload_id: str):
+    log.info("tus upload %s: %s", upload_id, exc)
+    return _tus_error(400, "incomplete_upload", str(exc))
+
+
+# How each refusal of a PATCH's bytes is answered (uploads.check and uploads.append raise them).
+_APPEND_REFUSALS: dict[type[Exception], Callable] = {
+    uploads.Finished: _finished,
+    uploads.OffsetMismatch: lambda exc, _id: _tus_error(
+        409, "offset_mismatch", str(exc), {"Upload-Offset": str(exc.received)}
+    ),
+    uploads.Gone: lambda exc, _id: _tus_error(404, "not_found", "No such upload."),
+    uploads.Lost: lambda exc, _id: _lost(),
+    uploads.Locked: lambda exc, _id: _locked(),
+    uploads.PastLength: lambda exc, _id: _tus_error(413, "past_upload_length", str(exc)),
+    uploads.NotAVideoSignature: _not_a_video,
+    uploads.TempFull: lambda exc, _id: _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"}),
+    uploads.Interrupted: _interrupted,
+}
+
+
+def _append_refused(exc: Exception, upload_id: str):
+    return next(answer for kind, answer in _APPEND_REFUSALS.items() if isinstance(exc, kind))(exc, upload_id)
+
+
 @bp.route("/api/tus/<upload_id>", methods=["PATCH"])
 @upload_view("tus")
 def patch(upload_id: str):
@@ -225,39 +265,15 @@ def patch(upload_id: str):
         return refused
     sock = request.environ.get("gunicorn.socket")
     if sock is not None:
-        sock.settimeout(_s().upload_read_timeout_seconds)  # a half-open client gives up its lock
+        sock.settimeout(app_settings().upload_read_timeout_seconds)  # a half-open client gives up its lock
     try:
         if not upload["lost"]:  # (that is settled under the lock)
             uploads.check(upload, offset, request.content_length)  # refused early, without the lock
         upload = uploads.append(
-            app_db(), _s(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
+            app_db(), app_settings(), upload_id, offset, CountedBody(request.stream, "tus"), request.content_length
         )
-    except uploads.Finished as exc:
-        done = exc.upload
-        return _tus_error(
-            409,
-            "finished",
-            "This upload is finished.",
-            {"Upload-Offset": str(done["received"]), "Video-Id": done["video_id"]},
-        )
-    except uploads.OffsetMismatch as exc:
-        return _tus_error(409, "offset_mismatch", str(exc), {"Upload-Offset": str(exc.received)})
-    except uploads.Gone:
-        return _tus_error(404, "not_found", "No such upload.")
-    except uploads.Lost:
-        return _lost()
-    except uploads.Locked:
-        return _locked()
-    except uploads.PastLength as exc:
-        return _tus_error(413, "past_upload_length", str(exc))
-    except uploads.NotAVideoSignature as exc:
-        uploads.remove(app_db(), _s(), upload_id)
-        return _tus_error(415, "not_a_video", str(exc))
-    except uploads.TempFull as exc:
-        return _tus_error(507, "temp_storage_full", str(exc), {"Retry-After": "60"})
-    except uploads.Interrupted as exc:
-        log.info("tus upload %s: %s", upload_id, exc)
-        return _tus_error(400, "incomplete_upload", str(exc))
+    except tuple(_APPEND_REFUSALS) as exc:
+        return _append_refused(exc, upload_id)
     finally:
         if sock is not None:
             sock.settimeout(None)
@@ -278,6 +294,6 @@ def terminate(upload_id: str):
     upload, refused = _mine(upload_id)
     if refused is not None:
         return refused
-    uploads.remove(app_db(), _s(), upload_id)
+    uploads.remove(app_db(), app_settings(), upload_id)
     log.info("tus upload %s terminated by %s", upload_id, g.user)
     return Response(status=204, headers=_headers())

@@ -1,6 +1,7 @@
 """Where a resumable upload's bytes go, and its state: a folder of its own in the temp
-volume (`TEMP_DIR/uploads/<id>/data`) and a row in `uploads`, so that any replica of
-upload-webapp, and any restart, carries it on.
+volume (`TEMP_DIR/uploads/<id>/data`, vs_common.layout) and a row in `uploads`
+(vs_common.tables.uploads), so that any replica of upload-webapp, and any restart,
+carries it on.
 
 - The acknowledged offset is the row's `received`, moved only after the bytes are on
   disk (fsync; without it bench.ingest measured no gain on this machine, the disk's
@@ -24,28 +25,24 @@ upload-webapp, and any restart, carries it on.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from vs_common.db import Cursor, Database, DatabaseUnavailable, utcnow
+from vs_common import layout, tables
+from vs_common.db import Database, as_datetime, utcnow
 from vs_common.settings import MiB, Settings
 from vs_common.signatures import plainly_not_a_video
-from vs_common.videos import new_video_id
-from vs_common.wire import valid_video_id
+from vs_common.wire import new_video_id, valid_video_id
 
 CHUNK = 1024 * 1024
 LOCK_SECONDS = 30  # a writer renews every few seconds; a dead one's lock is free after this
 RENEW_SECONDS = 5
 SNIFF_BYTES = 4096  # enough of the start to tell a video container from HTML, ZIP or noise
 FILENAME_MAX = 255  # characters of the file name kept (the column's size)
-OWNER_LOCK_SECONDS = 10
 # How long finishing waits for the upload's lock: a PATCH that read the offset before the
 # last bytes were acknowledged holds it only to find it moved.
 FINISH_WAIT_SECONDS = 2.0
@@ -99,21 +96,6 @@ class Lost(RuntimeError):
     """Bytes were acknowledged but their folder is gone; the upload was removed."""
 
 
-def aware(value) -> datetime:
-    """A naive UTC time from the database as an aware one."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
-
-
-def folder(settings: Settings, upload_id: str) -> Path:
-    return Path(settings.temp_dir) / "uploads" / upload_id
-
-
-def data_path(settings: Settings, upload_id: str) -> Path:
-    return folder(settings, upload_id) / "data"
-
-
 def _expiry(settings: Settings) -> datetime:
     return utcnow() + timedelta(hours=settings.upload_expiry_hours)
 
@@ -139,55 +121,24 @@ def create(db: Database, settings: Settings, *, owner: str, length: int, filenam
         "updated_at": now,
         "expires_at": _expiry(settings),
     }
-    with _one_creation_at_a_time(db, owner) as cur:
-        busy = cur.execute(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS total FROM uploads "
-            "WHERE owner = ? AND video_id IS NULL AND expires_at > ?",
-            (owner, now),
-        ).fetchone()
-        if int(busy["n"]) >= settings.upload_max_unfinished:
-            raise TooMany(
-                f"You have {busy['n']} unfinished uploads, the most allowed at once; finish or cancel one first."
-            )
-        if int(busy["total"]) + length > settings.upload_max_unfinished_bytes:
+    with tables.uploads.one_creation_at_a_time(db, owner) as cur:
+        count, total = tables.uploads.unfinished(cur, owner, now)
+        if count >= settings.upload_max_unfinished:
+            raise TooMany(f"You have {count} unfinished uploads, the most allowed at once; finish or cancel one first.")
+        if total + length > settings.upload_max_unfinished_bytes:
             raise TooMany(
                 f"Your unfinished uploads would hold more than {settings.upload_max_unfinished_bytes // MiB} MiB; "
                 "finish or cancel one first."
             )
-        cols = ", ".join(row)
-        cur.execute(f"INSERT INTO uploads ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
-    path = data_path(settings, upload_id)
+        tables.uploads.insert(cur, row)
+    path = layout.upload_data(settings.temp_dir, upload_id)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
     except OSError:
-        db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+        tables.uploads.delete(db, upload_id)
         raise
     return row
-
-
-@contextmanager
-def _one_creation_at_a_time(db: Database, owner: str) -> Iterator[Cursor]:
-    """A transaction that no other creation for `owner` runs alongside, so that counting
-    the owner's uploads and adding one are a single step. SQLite's BEGIN IMMEDIATE already
-    serialises writers; MariaDB's transactions each count alone and all insert, so a named
-    lock (GET_LOCK, keyed by database and owner: names are server-wide, at most 64
-    characters) is taken first thing in the transaction, before any read of a table sets
-    its snapshot, and released once it has committed."""
-    if db.dialect != "mariadb":
-        with db.transaction() as cur:
-            yield cur
-        return
-    key = "reelhouse-uploads-" + hashlib.sha256(f"{db.settings.db_name}\n{owner}".encode()).hexdigest()[:40]
-    try:
-        with db.transaction() as cur:
-            got = cur.execute("SELECT GET_LOCK(?, ?) AS got", (key, OWNER_LOCK_SECONDS)).fetchone()["got"]
-            if got != 1:
-                raise DatabaseUnavailable(f"the uploads of one user stayed locked for {OWNER_LOCK_SECONDS} s")
-            yield cur
-    finally:
-        with suppress(DatabaseUnavailable):  # a connection lost took its lock with it
-            db.execute("DO RELEASE_LOCK(?)", (key,))
 
 
 def get(db: Database, upload_id: str, settings: Settings | None = None) -> dict | None:
@@ -195,13 +146,14 @@ def get(db: Database, upload_id: str, settings: Settings | None = None) -> dict 
     and `lost` true when acknowledged bytes have no file any more."""
     if not valid_video_id(upload_id):  # the column is ASCII: "é" is no id, not a database error
         return None
-    row = db.query_one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
+    row = tables.uploads.get(db, upload_id)
     if row is not None:
         row["received"], row["size_bytes"] = int(row["received"]), int(row["size_bytes"])
         row["lost"] = False
         if settings is not None and row["video_id"] is None:
             try:
-                row["received"] = min(row["received"], data_path(settings, upload_id).stat().st_size)
+                on_disk = layout.upload_data(settings.temp_dir, upload_id).stat().st_size
+                row["received"] = min(row["received"], on_disk)
             except FileNotFoundError:
                 row["lost"] = row["received"] > 0
                 row["received"] = 0
@@ -209,7 +161,7 @@ def get(db: Database, upload_id: str, settings: Settings | None = None) -> dict 
 
 
 def expired(upload: dict) -> bool:
-    return aware(upload["expires_at"]) < datetime.now(UTC)
+    return as_datetime(upload["expires_at"]) < utcnow()
 
 
 def lock(db: Database, upload_id: str, wait: float = 0.0) -> str:
@@ -219,11 +171,7 @@ def lock(db: Database, upload_id: str, wait: float = 0.0) -> str:
     while True:
         token = uuid.uuid4().hex
         now = utcnow()
-        changed = db.execute(
-            "UPDATE uploads SET lock_token = ?, lock_until = ? WHERE id = ? AND (lock_token IS NULL OR lock_until < ?)",
-            (token, now + timedelta(seconds=LOCK_SECONDS), upload_id, now),
-        )
-        if changed == 1:
+        if tables.uploads.take_lock(db, upload_id, token, now + timedelta(seconds=LOCK_SECONDS), now):
             return token
         if time.monotonic() >= deadline:
             raise Locked(upload_id)
@@ -231,9 +179,7 @@ def lock(db: Database, upload_id: str, wait: float = 0.0) -> str:
 
 
 def unlock(db: Database, upload_id: str, token: str) -> None:
-    db.execute(
-        "UPDATE uploads SET lock_token = NULL, lock_until = NULL WHERE id = ? AND lock_token = ?", (upload_id, token)
-    )
+    tables.uploads.release_lock(db, upload_id, token)
 
 
 def checkpoint(db: Database, settings: Settings, upload_id: str, token: str, received: int) -> datetime:
@@ -241,12 +187,10 @@ def checkpoint(db: Database, settings: Settings, upload_id: str, token: str, rec
     expiry. Locked if the lock was lost (then nothing more may be written)."""
     now = utcnow()
     expires = _expiry(settings)
-    changed = db.execute(
-        "UPDATE uploads SET received = ?, lock_until = ?, expires_at = ?, updated_at = ? WHERE id = ? "
-        "AND lock_token = ?",
-        (received, now + timedelta(seconds=LOCK_SECONDS), expires, now, upload_id, token),
-    )
-    if changed != 1:
+    lease = now + timedelta(seconds=LOCK_SECONDS)
+    if not tables.uploads.acknowledge(
+        db, upload_id, token, received=received, lock_until=lease, expires=expires, now=now
+    ):
         raise Locked(upload_id)
     return expires
 
@@ -265,7 +209,7 @@ def append(db: Database, settings: Settings, upload_id: str, offset: int, stream
         _write(db, settings, upload, token, stream)
     except Locked:
         if get(db, upload_id) is None:  # terminated while this request wrote: nothing stays
-            shutil.rmtree(folder(settings, upload_id), ignore_errors=True)
+            shutil.rmtree(layout.upload_folder(settings.temp_dir, upload_id), ignore_errors=True)
         raise
     finally:
         unlock(db, upload_id, token)
@@ -314,7 +258,7 @@ def unless_lost(db: Database, settings: Settings, upload_id: str) -> dict | None
 def _open_data(settings: Settings, upload_id: str):
     """The upload's file for writing; its folder made again if it went while nothing was
     acknowledged (acknowledged bytes without a file are `lost`, refused before this)."""
-    path = data_path(settings, upload_id)
+    path = layout.upload_data(settings.temp_dir, upload_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o666), "r+b", buffering=0)
 
@@ -380,7 +324,7 @@ def _write_all(fh, data: bytes) -> None:
 
 def _fsync(settings: Settings, upload_id: str) -> None:
     try:
-        fd = os.open(data_path(settings, upload_id), os.O_RDONLY)
+        fd = os.open(layout.upload_data(settings.temp_dir, upload_id), os.O_RDONLY)
     except FileNotFoundError:
         return  # terminated meanwhile
     try:
@@ -391,7 +335,7 @@ def _fsync(settings: Settings, upload_id: str) -> None:
 
 def _truncate(settings: Settings, upload_id: str, size: int) -> None:
     try:
-        with open(data_path(settings, upload_id), "r+b") as fh:
+        with open(layout.upload_data(settings.temp_dir, upload_id), "r+b") as fh:
             fh.truncate(size)
     except OSError:
         pass
@@ -399,5 +343,5 @@ def _truncate(settings: Settings, upload_id: str, size: int) -> None:
 
 def remove(db: Database, settings: Settings, upload_id: str) -> None:
     """The upload's bytes and row (a writer still at work stops at its next checkpoint)."""
-    db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
-    shutil.rmtree(folder(settings, upload_id), ignore_errors=True)
+    tables.uploads.delete(db, upload_id)
+    shutil.rmtree(layout.upload_folder(settings.temp_dir, upload_id), ignore_errors=True)

@@ -3,6 +3,7 @@
 methods only; no caller needs to know which store it has.
 
 - `objects`: the errors, and a read of an object as an HTTP answer (ETag, Range).
+- `multipart`: the S3 store's writes of large files.
 - `local`, `s3`: the two stores.
 """
 
@@ -36,6 +37,9 @@ class Storage(Protocol):
     def open_object(
         self, key: str, range_header: str | None = None, if_none_match: str | None = None
     ) -> ObjectStream: ...
+    def abort_uploads(
+        self, prefix: str = ..., older_than: timedelta | None = ..., keep: Callable[[str], bool] | None = None
+    ) -> int: ...
     def sweep(self, older_than: timedelta = ..., keep: Callable[[str], bool] | None = None) -> int: ...
 
 

@@ -89,6 +89,16 @@ class LocalStorage:
     def download(self, key: str, dest: str) -> None:
         shutil.copyfile(self._path(key), dest)
 
+    def abort_uploads(
+        self,
+        prefix: str = "videos/",
+        older_than: timedelta | None = timedelta(hours=1),
+        keep: Callable[[str], bool] | None = None,
+    ) -> int:
+        """Nothing to abort: a local write is one file, renamed into place whole (what an
+        interrupted one left is a temp file, which `sweep` removes)."""
+        return 0
+
     def sweep(self, older_than: timedelta = timedelta(hours=1), keep: Callable[[str], bool] | None = None) -> int:
         """Remove temp files an interrupted write left (the local twin of the S3 sweep;
         a write at work renames its temp file within seconds, so `keep` is not needed)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from werkzeug.http import parse_etags, parse_range_header
 
-from ..keys import content_type
+from ..serving import content_type
 
 
 class StorageUnavailable(RuntimeError):

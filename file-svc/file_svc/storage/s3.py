@@ -1,12 +1,6 @@
 """The S3 store (any S3-protocol server): a lazily built boto3 client with explicit
-timeouts and retries; writes as multipart uploads in parts, aborted when they fail.
-
-The multipart upload is written here rather than with boto3's transfer manager
-(`upload_file`): the manager aborts a failed upload once, and when S3 is unreachable
-that abort fails too and its upload id is lost with it. Here the failed abort is
-retried in the background until S3 answers (`_retry_aborts`), so an outage leaves no
-incomplete upload behind for longer than it lasts. Parts are read one at a time from
-the file (memory: one part). Downloads do use the transfer manager (`download_file`):
+timeouts and retries; large writes as multipart uploads (`multipart`: aborted when they
+fail, even through an outage). Downloads use boto3's transfer manager (`download_file`):
 ranged parts, a temp name renamed at the end, bounded memory.
 """
 
@@ -15,62 +9,60 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from vs_common.settings import MiB, Settings
 
-from ..keys import content_type
-from .objects import FileWindow, ObjectNotFound, ObjectStream, StorageUnavailable, respond
+from ..serving import content_type
+from .multipart import MultipartWriter
+from .objects import ObjectNotFound, ObjectStream, StorageUnavailable, respond
 
 log = logging.getLogger("file_svc.storage")
 CHUNK = 256 * 1024
-ABORT_RETRY_SECONDS = 2.0
+
+
+def _client(settings: Settings):
+    """A boto3 S3 client with explicit timeouts and retry counts."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=min(5, settings.s3_timeout_seconds),
+        read_timeout=settings.s3_timeout_seconds,
+        retries={"max_attempts": settings.s3_max_attempts, "mode": "standard"},
+        s3={"addressing_style": settings.s3_addressing_style},
+        max_pool_connections=50,
+        signature_version="s3v4",
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url or None,
+        region_name=settings.s3_region or None,
+        aws_access_key_id=settings.aws_access_key_id or None,
+        aws_secret_access_key=settings.aws_secret_access_key or None,
+        config=config,
+    )
 
 
 class S3Storage:
-    """Objects in an S3 bucket. The boto3 client is built on first use, with explicit
-    timeouts and retry counts."""
+    """Objects in an S3 bucket. The boto3 client is built on first use."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.bucket = settings.s3_bucket
-        self.part_size = settings.s3_part_size_mb * MiB
         self._client = None
         self._lock = threading.Lock()
-        # Multipart uploads whose abort failed (S3 unreachable): retried until S3 answers,
-        # so they do not wait for the hourly sweep.
-        self._pending_aborts: set[tuple[str, str]] = set()
-        self._abort_retrier: threading.Thread | None = None
+        self.multipart = MultipartWriter(lambda: self.client, self.bucket, settings.s3_part_size_mb * MiB)
 
     @property
     def client(self):
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    import boto3
-                    from botocore.config import Config
-
-                    s = self.settings
-                    config = Config(
-                        connect_timeout=min(5, s.s3_timeout_seconds),
-                        read_timeout=s.s3_timeout_seconds,
-                        retries={"max_attempts": s.s3_max_attempts, "mode": "standard"},
-                        s3={"addressing_style": s.s3_addressing_style},
-                        max_pool_connections=50,
-                        signature_version="s3v4",
-                        request_checksum_calculation="when_required",
-                        response_checksum_validation="when_required",
-                    )
-                    self._client = boto3.client(
-                        "s3",
-                        endpoint_url=s.s3_endpoint_url or None,
-                        region_name=s.s3_region or None,
-                        aws_access_key_id=s.aws_access_key_id or None,
-                        aws_secret_access_key=s.aws_secret_access_key or None,
-                        config=config,
-                    )
+                    self._client = _client(self.settings)
         return self._client
 
     def _unavailable(self, exc: Exception, what: str) -> StorageUnavailable:
@@ -110,11 +102,11 @@ class S3Storage:
         size = os.path.getsize(src)
         ctype = content_type(key)
         try:
-            if size <= self.part_size:
+            if size <= self.multipart.part_size:
                 with open(src, "rb") as fh:
                     self.client.put_object(Bucket=self.bucket, Key=key, Body=fh, ContentType=ctype)
                 return
-            self._multipart(key, src, size, ctype)
+            self.multipart.write(key, src, size, ctype)
         except StorageUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - any S3 failure is the store being unavailable
@@ -133,66 +125,6 @@ class S3Storage:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         except Exception as exc:  # noqa: BLE001
             raise self._unavailable(exc, f"delete of {key}") from exc
-
-    def _multipart(self, key: str, src: str, size: int, ctype: str) -> None:
-        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=ctype)["UploadId"]
-        try:
-            parts = []
-            with open(src, "rb") as fh:
-                for number, offset in enumerate(range(0, size, self.part_size), start=1):
-                    # A window on the file, streamed by botocore (and rewound on a retry):
-                    # a part is never held in memory either.
-                    body = FileWindow(fh, offset, min(self.part_size, size - offset))
-                    resp = self.client.upload_part(
-                        Bucket=self.bucket,
-                        Key=key,
-                        UploadId=upload_id,
-                        PartNumber=number,
-                        Body=body,
-                        ContentLength=body.length,
-                    )
-                    parts.append({"PartNumber": number, "ETag": resp["ETag"]})
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
-            )
-        except BaseException:
-            try:
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-            except Exception as exc:  # noqa: BLE001 - S3 is down: retried in the background
-                log.warning("could not abort multipart upload of %s (retrying until S3 is back): %s", key, exc)
-                self._abort_later(key, upload_id)
-            raise
-
-    def _abort_later(self, key: str, upload_id: str) -> None:
-        """Queue an abort that failed; one background thread retries the queue every few
-        seconds until S3 accepts (or no longer knows) each upload."""
-        with self._lock:
-            self._pending_aborts.add((key, upload_id))
-            if self._abort_retrier is None or not self._abort_retrier.is_alive():
-                self._abort_retrier = threading.Thread(target=self._retry_aborts, daemon=True, name="s3-abort-retry")
-                self._abort_retrier.start()
-
-    def _retry_aborts(self, interval: float = ABORT_RETRY_SECONDS) -> None:
-        from botocore.exceptions import ClientError
-
-        while True:
-            time.sleep(interval)
-            with self._lock:
-                pending = sorted(self._pending_aborts)
-                if not pending:
-                    self._abort_retrier = None
-                    return
-            for key, upload_id in pending:
-                try:
-                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-                except ClientError as exc:
-                    if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
-                        continue
-                except Exception:  # noqa: BLE001 - still unreachable: next round
-                    continue
-                log.info("aborted the multipart upload of %s left by an S3 outage", key)
-                with self._lock:
-                    self._pending_aborts.discard((key, upload_id))
 
     def open_object(self, key: str, range_header: str | None = None, if_none_match: str | None = None) -> ObjectStream:
         try:

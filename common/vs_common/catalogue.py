@@ -1,0 +1,137 @@
+"""A video in the catalogue, across its tables: made with its first packaging job, read
+with its renditions, caption tracks and phase, deleted with a tombstone, retried, failed.
+The SQL is each table's own (vs_common.tables); this module only puts the calls
+together, each group in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import layout, tables
+from .db import Cursor, Database, utcnow
+from .settings import Settings
+
+
+def insert_video(
+    db: Database,
+    settings: Settings,
+    *,
+    video_id: str,
+    name: str,
+    owner: str,
+    size_bytes: int,
+    original_key: str,
+    probe: dict | None = None,
+) -> dict:
+    """Insert the row and its first packaging job in one transaction; return the row.
+    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again."""
+    now = utcnow()
+    row = {
+        "id": video_id,
+        "video_name": name,
+        "video_path": layout.video_path(settings, video_id),
+        "owner": owner,
+        "status": "processing",
+        "error": None,
+        "duration_s": None,
+        "width": None,
+        "height": None,
+        "size_bytes": size_bytes,
+        "original_key": original_key,
+        "probe": json.dumps(probe) if probe is not None else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    with db.transaction() as cur:
+        tables.videos.insert(cur, row)
+        tables.jobs.enqueue(cur, video_id, tables.jobs.FIRST, now=now)
+    return row
+
+
+def _attach(db: Database, rows: list[dict]) -> list[dict]:
+    """Each row with its renditions (smallest first), its caption tracks and, while
+    processing, its phase."""
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    renditions = tables.renditions.of_videos(db, ids)
+    tracks = tables.captions.of_videos(db, ids)
+    phase = tables.jobs.phases(db, [r["id"] for r in rows if r["status"] == "processing"])
+    thumbed = tables.jobs.thumbnails_made(db, [r["id"] for r in rows if r["status"] == "ready"])
+    for row in rows:
+        row["renditions"] = renditions.get(row["id"], [])
+        row["captions"] = tracks.get(row["id"], [])
+        row["phase"] = phase.get(row["id"])
+        row["thumbnails"] = row["id"] in thumbed
+    return rows
+
+
+def get_video(db: Database, video_id: str) -> dict | None:
+    """The row of a video, with its renditions, caption tracks and phase, or None."""
+    row = tables.videos.get(db, video_id)
+    return _attach(db, [row])[0] if row else None
+
+
+def list_videos(
+    db: Database, *, q: str = "", owner: str | None = None, limit: int = 24, offset: int = 0
+) -> tuple[list[dict], int]:
+    """Newest first, with what get_video attaches; `q` matches names case-insensitively
+    as a literal substring. Also how many match in all."""
+    rows, total = tables.videos.page(db, q=q, owner=owner, limit=limit, offset=offset)
+    return _attach(db, rows), total
+
+
+def delete_video(db: Database, video_id: str) -> bool:
+    """Remove the row (its jobs, renditions and captions go with it) and leave a tombstone, so that
+    objects a racing packager wrote after the caller's first removal are removed too
+    (by the caller's second pass, else by the packager's sweep). False if it was gone."""
+    with db.transaction() as cur:
+        if tables.videos.lock(cur, video_id) is None:
+            return False
+        tables.jobs.delete_all(cur, video_id)
+        tables.renditions.delete_all(cur, video_id)
+        tables.captions.delete_all(cur, video_id)
+        gone = tables.videos.delete(cur, video_id)
+        if gone:
+            tables.deleted_videos.add(cur, video_id)
+    return gone
+
+
+def retry_video(db: Database, video_id: str) -> bool:
+    """Re-queue what failed: a failed video's whole packaging, or a ready video's failed
+    renditions (and thumbnails) alone. False if nothing of it has failed (any more)."""
+    now = utcnow()
+    with db.transaction() as cur:
+        status = tables.videos.lock(cur, video_id)
+        if status == "failed":
+            tables.videos.mark_processing(cur, video_id, now)
+            tables.jobs.delete_all(cur, video_id)
+            tables.renditions.delete_all(cur, video_id)
+            tables.jobs.enqueue(cur, video_id, tables.jobs.FIRST, now=now)
+            return True
+        if status != "ready":
+            return False
+        return _retry_failed_parts(cur, video_id, now)
+
+
+def _retry_failed_parts(cur: Cursor, video_id: str, now) -> bool:
+    """A ready video's failed renditions and thumbnails queued again; False if none failed."""
+    failed = tables.renditions.failed_heights(cur, video_id)
+    thumbs = tables.jobs.failed_thumbnails(cur, video_id)
+    if not failed and not thumbs:
+        return False
+    for height in failed:
+        tables.renditions.mark_pending(cur, video_id, height, now)
+        tables.jobs.enqueue(cur, video_id, tables.jobs.RENDITION, height, now=now)
+    if thumbs:
+        tables.jobs.enqueue(cur, video_id, tables.jobs.THUMBS, now=now)
+    tables.videos.touch(cur, video_id, now)
+    return True
+
+
+def fail_video(cur: Cursor, video_id: str, reason: str) -> None:
+    """A video whose packaging failed for good: `failed` with the reason, no renditions
+    (none was published)."""
+    tables.videos.mark_failed(cur, video_id, reason)
+    tables.renditions.delete_all(cur, video_id)

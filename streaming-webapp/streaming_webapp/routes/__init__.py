@@ -1,0 +1,30 @@
+"""streaming-svc's routes, a blueprint per concern:
+- `pages`: the library (`/`) and the player (`/videos/<id>`);
+- `video_api`: `/api/videos` (list, search) and `/api/videos/<id>` (get, rename,
+  delete, retry);
+- `caption_api`: `/api/videos/<id>/captions` (add, replace, remove a track);
+- `hls_relay`: a video's HLS files, poster and thumbnails, streamed from file-svc;
+and `/openapi.json`, which describes them all. `common` holds what two of them share.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+
+from ..openapi import OPENAPI
+from . import caption_api, hls_relay, pages, video_api
+
+# The pages (HTML): a visitor without a session is sent to the login, not answered 401.
+PAGE_ENDPOINTS = frozenset({"pages.library", "pages.player"})
+
+docs = Blueprint("docs", __name__)
+
+
+@docs.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+def register(app: Flask) -> None:
+    for bp in (pages.bp, video_api.bp, caption_api.bp, hls_relay.bp, docs):
+        app.register_blueprint(bp)

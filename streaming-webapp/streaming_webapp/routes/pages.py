@@ -1,0 +1,44 @@
+"""The pages: the library (`/`) and the player (`/videos/<id>`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from vs_common import layout
+from vs_common.app import app_settings
+from vs_common.settings import origin_of
+
+from .common import as_json, video_or_none
+
+bp = Blueprint("pages", __name__)
+
+
+def _page_context(current: str) -> dict:
+    settings = app_settings()
+    return {
+        "user": g.user,
+        "logout_url": "/logout",
+        "nav_upload_url": settings.upload_public_url + "/",
+        "nav_links": [
+            ("Upload", settings.upload_public_url + "/", current == "upload"),
+            ("Library", settings.streaming_public_url + "/", current == "library"),
+        ],
+    }
+
+
+@bp.get("/")
+def library():
+    return render_template("library.html", **_page_context("library"))
+
+
+@bp.get("/videos/<video_id>")
+def player(video_id: str):
+    row = video_or_none(video_id)
+    if row is None:
+        return render_template("notfound.html", **_page_context("")), 404
+    settings = app_settings()
+    # The player may be framed by the apps' own origins (embedding); nothing else.
+    request.frame_ancestors = " ".join(
+        sorted({origin_of(settings.upload_public_url), origin_of(settings.streaming_public_url)})
+    )
+    return render_template("player.html", video=as_json(row), first_segment=layout.FIRST_SEGMENT, **_page_context(""))

@@ -1,0 +1,107 @@
+"""The video API: `GET /api/videos` (newest first, paged, searched by name),
+`GET`/`PATCH`/`DELETE /api/videos/<id>` and `POST /api/videos/<id>/retry`."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+
+from vs_common import catalogue, names, tables
+from vs_common.app import app_db
+from vs_common.errors import error_response, storage_unavailable
+from vs_common.file_client import FileSvcUnavailable
+
+from .common import as_json, own_video, video_or_none
+
+log = logging.getLogger(__name__)
+bp = Blueprint("video_api", __name__)
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        abort(error_response(400, "bad_parameter", f"'{name}' must be a whole number."))
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        limit = f"from {low} to {high}" if high is not None else f"at least {low}"
+        abort(error_response(400, "bad_parameter", f"'{name}' must be {limit}."))
+    return value
+
+
+@bp.get("/api/videos")
+def list_videos():
+    """Newest first, paged; `q` matches names case-insensitively as a literal substring."""
+    page = _int_arg("page", 1, 1)
+    per_page = _int_arg("per_page", 24, 1, 100)
+    q = request.args.get("q", "")
+    if len(q) > 200:
+        return error_response(400, "bad_parameter", "'q' is longer than 200 characters.")
+    rows, total = catalogue.list_videos(app_db(), q=q, limit=per_page, offset=(page - 1) * per_page)
+    pages = (total + per_page - 1) // per_page
+    return jsonify(videos=[as_json(r) for r in rows], page=page, pages=pages, total=total)
+
+
+@bp.get("/api/videos/<video_id>")
+def get_video(video_id: str):
+    row = video_or_none(video_id)
+    if row is None:
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(as_json(row))
+
+
+@bp.patch("/api/videos/<video_id>")
+def rename_video(video_id: str):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("video_name"), str):
+        return error_response(400, "bad_request", 'Send JSON {"video_name": "..."}.')
+    try:
+        name = names.clean_name(body["video_name"])
+    except names.InvalidName as exc:
+        return error_response(400, "invalid_name", str(exc))
+    own_video(video_id)
+    tables.videos.rename(app_db(), video_id, name)
+    row = catalogue.get_video(app_db(), video_id)
+    if row is None:  # deleted meanwhile
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(as_json(row))
+
+
+@bp.delete("/api/videos/<video_id>")
+def delete_video(video_id: str):
+    """Remove every object, then the row (a failure to reach the store leaves the row, and
+    the delete can be tried again), then the objects once more: a packager that was
+    publishing while the first pass ran may have added some (the row's tombstone lets the
+    packager's sweep do this last pass if the store is unreachable now)."""
+    own_video(video_id)
+    files = current_app.extensions["files"]
+    try:
+        files.delete_video(video_id)
+    except FileSvcUnavailable as exc:
+        log.warning("delete of %s: %s", video_id, exc)
+        return storage_unavailable()
+    if not catalogue.delete_video(app_db(), video_id):
+        return error_response(404, "not_found", "No such video.")  # a concurrent delete won
+    try:
+        files.delete_video(video_id)
+        tables.deleted_videos.forget(app_db(), video_id)
+    except FileSvcUnavailable as exc:
+        log.warning("second pass of the delete of %s left to the sweep: %s", video_id, exc)
+    log.info("video %s deleted by %s", video_id, g.user)
+    return Response(status=204)
+
+
+@bp.post("/api/videos/<video_id>/retry")
+def retry_video(video_id: str):
+    """A failed video is packaged again; a ready one has its failed renditions re-queued."""
+    own_video(video_id)
+    if not catalogue.retry_video(app_db(), video_id):
+        return error_response(
+            409, "not_failed", "Only a failed video, or a ready one with failed renditions, can be retried."
+        )
+    row = catalogue.get_video(app_db(), video_id)
+    if row is None:  # deleted meanwhile
+        return error_response(404, "not_found", "No such video.")
+    return jsonify(as_json(row)), 202

@@ -171,6 +171,17 @@ def _ladder(raw: str, _name: str) -> tuple[int, ...]:
     return tuple(heights)
 
 
+def _retries(raw: str, name: str) -> tuple[int, ...]:
+    """Seconds to wait before each retry, in order: whole numbers of at least 1."""
+    try:
+        waits = tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, got {raw!r}") from None
+    if not waits or min(waits) < 1:
+        raise ConfigError(f"{name} must list at least one wait, each of at least 1 second, got {raw!r}")
+    return waits
+
+
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of a URL, lower-cased, default ports dropped."""
     parts = urlsplit(url.strip())
@@ -280,6 +291,13 @@ class Settings:
     invite_ttl_hours: float = _float("INVITE_TTL_HOURS", 72.0, 0.01, doc="an invitation or reset link's life")
     webhook_allow_private: bool = _bool(
         "WEBHOOK_ALLOW_PRIVATE", False, doc="webhooks to loopback and private addresses (never link-local)"
+    )
+    webhook_retry_seconds: tuple[int, ...] = _env(
+        "WEBHOOK_RETRY_SECONDS",
+        (5, 30, 120, 600, 3600, 21600),
+        _retries,
+        blank_is_default=True,
+        doc="a failed webhook delivery's waits before each retry; then it is failed",
     )
 
     @property

@@ -21,8 +21,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["people"] = Directory(settings, app.extensions["db"])
     install_web_security(app, settings)
     from .routes import bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(assets_blueprint())
     app.register_blueprint(health_blueprint({"database": app.extensions["db"].ping}))
     return app

@@ -130,7 +130,7 @@ _ATTEMPT = json_object(
         "message_id": {"type": "string", "description": "the event's webhook-id"},
         "attempt": {"type": "integer"},
         "status": {"type": "integer", "nullable": True, "description": "the HTTP status answered; null if none"},
-        "outcome": {"type": "string", "enum": ["delivered", "http_error", "unreachable", "refused"]},
+        "outcome": {"type": "string", "enum": ["delivered", "http_error", "unreachable", "refused", "error"]},
         "at": {"type": "string"},
         "error": {"type": "string", "nullable": True},
         "state": {"type": "string", "enum": ["pending", "delivered", "failed"], "description": "the delivery's"},

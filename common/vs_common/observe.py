@@ -101,7 +101,7 @@ UPLOAD_TO_READY = Histogram(
 )
 WEBHOOK_ATTEMPTS = Counter(
     "reelhouse_webhook_attempts_total",
-    "Webhook delivery attempts by outcome (delivered, http_error, unreachable, refused).",
+    "Webhook delivery attempts by outcome (delivered, http_error, unreachable, refused, error).",
     ["outcome"],
 )
 QUEUE_DEPTH = "reelhouse_packaging_queue_depth"  # a gauge the packager reads from the database

@@ -6,8 +6,10 @@ signed so that the `standardwebhooks` library verifies it at a real receiver."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -155,12 +157,19 @@ def test_one_claim_wins_and_a_lost_lease_changes_nothing(db):
     ]
 
 
-def test_retry_schedule():
+@pytest.fixture(scope="module")
+def worker():
+    """file_svc.packager.webhooks (file-svc's code, imported as the packager does)."""
     sys.path.insert(0, str(ROOT / "file-svc"))
     try:
-        from file_svc.packager.webhooks import next_state
+        from file_svc.packager import webhooks
     finally:
         sys.path.remove(str(ROOT / "file-svc"))
+    return webhooks
+
+
+def test_retry_schedule(worker):
+    next_state = worker.next_state
     waits = (5, 30, 120)
     assert next_state(1, True, waits) == ("delivered", None)
     for attempts, wait in ((1, 5), (2, 30), (3, 120)):
@@ -185,12 +194,8 @@ def test_prune_keeps_pending_and_recent(db):
     assert db.query("SELECT delivery_id FROM webhook_attempts") == [{"delivery_id": recent}]  # the log went too
 
 
-def test_an_attempt_is_signed_as_the_library_verifies(db):
-    sys.path.insert(0, str(ROOT / "file-svc"))
-    try:
-        from file_svc.packager.webhooks import attempt
-    finally:
-        sys.path.remove(str(ROOT / "file-svc"))
+def test_an_attempt_is_signed_as_the_library_verifies(db, worker):
+    attempt = worker.attempt
     receiver = Receiver().start()
     try:
         secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -214,3 +219,47 @@ def test_an_attempt_is_signed_as_the_library_verifies(db):
         assert len(receiver.got()) == 2
     finally:
         receiver.stop()
+
+
+def _deliverer(worker, db, waits=(1, 1)):
+    from file_svc.packager.context import Services
+
+    settings = dataclasses.replace(db.settings, webhook_retry_seconds=waits, webhook_allow_private=True)
+    services = Services(settings=settings, db=db, storage=None, budget=None, stop=threading.Event())
+    return worker.Deliverer(services, "host-1")
+
+
+def test_given_up_when_interrupted_on_every_attempt(db, worker):
+    """A delivery whose packagers died mid-attempt on every claim is failed, not sent again."""
+    receiver = Receiver().start()
+    try:
+        endpoint(db, "wh_all", events.TYPES, url=receiver.url("/x"))
+        new_video(db)
+        (did,) = tables.webhooks.due(db, 1)
+        db.execute("UPDATE webhook_deliveries SET attempts = 3 WHERE id = ?", (did,))  # 1 + 2 waits, all used
+        deliverer = _deliverer(worker, db)
+        deliverer.slots.acquire()
+        deliverer._send(tables.webhooks.claim(db, did, "t", 60), "t")
+        (row,) = tables.webhooks.attempts_of(db, "wh_all", 5)
+        assert (row["attempt"], row["outcome"], row["error"], row["delivery"]) == (
+            4,
+            "error",
+            "interrupted on every attempt",
+            "failed",
+        )
+        assert receiver.got() == []
+    finally:
+        receiver.stop()
+
+
+def test_an_unexpected_error_is_a_failed_attempt(db, worker):
+    """A secret the library cannot read (a row changed by hand): logged as an attempt, retried."""
+    endpoint(db, "wh_all", events.TYPES, secret="whsec_")
+    new_video(db)
+    (did,) = tables.webhooks.due(db, 1)
+    deliverer = _deliverer(worker, db)
+    deliverer.slots.acquire()
+    deliverer._send(tables.webhooks.claim(db, did, "t", 60), "t")
+    (row,) = tables.webhooks.attempts_of(db, "wh_all", 5)
+    assert (row["attempt"], row["outcome"], row["delivery"]) == (1, "error", "pending")
+    assert row["error"] == "internal error: EmptyWebhookSecretError"

@@ -69,9 +69,9 @@ def attempt(delivery: dict, allow_private: bool) -> dict:
     """Send a claimed delivery once: the attempt's log row (at, status_code, outcome, error)."""
     at = utcnow()
     body = delivery["payload"]
-    headers = signed_headers(delivery["message_id"], delivery["secret"], body, int(time.time()))
     status, error = None, None
     try:
+        headers = signed_headers(delivery["message_id"], delivery["secret"], body, int(time.time()))
         status = outbound.post(
             delivery["url"], body.encode(), headers, allow_private=allow_private, timeout=TIMEOUT_SECONDS
         )
@@ -81,6 +81,9 @@ def attempt(delivery: dict, allow_private: bool) -> dict:
         outcome, error = "refused", f"refused: {exc}"
     except outbound.Unreachable as exc:
         outcome, error = "unreachable", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours is a failed attempt too, retried on schedule
+        log.exception("webhook %s: unexpected error", delivery["message_id"])
+        outcome, error = "error", f"internal error: {exc.__class__.__name__}"
     WEBHOOK_ATTEMPTS.labels(outcome).inc()
     return {"at": at, "status_code": status, "outcome": outcome, "error": error[:1000] if error else None}
 
@@ -125,10 +128,19 @@ class Deliverer:
     def _send(self, delivery: dict, token: str) -> None:
         try:
             settings = self.services.settings
-            done = attempt(delivery, settings.webhook_allow_private)
-            status, next_at = next_state(
-                delivery["attempts"], done["outcome"] == "delivered", settings.webhook_retry_seconds
-            )
+            waits = settings.webhook_retry_seconds
+            if delivery["attempts"] > len(waits) + 1:
+                # Claimed more often than it may be tried: its packagers died mid-attempt
+                # every time. Given up, not sent again.
+                done = {
+                    "at": utcnow(),
+                    "status_code": None,
+                    "outcome": "error",
+                    "error": "interrupted on every attempt",
+                }
+            else:
+                done = attempt(delivery, settings.webhook_allow_private)
+            status, next_at = next_state(delivery["attempts"], done["outcome"] == "delivered", waits)
             ours = tables.webhooks.record(self.services.db, delivery, token, done, status, next_at)
             log.info(
                 "webhook %s %s to endpoint %s, attempt %d: %s%s%s",

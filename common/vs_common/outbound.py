@@ -25,6 +25,7 @@ again, since DNS answers change.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
 import socket
@@ -215,6 +216,13 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(_connect(self._addresses, self.timeout), server_hostname=self.host)
 
 
+@functools.cache
+def _system_trust() -> ssl.SSLContext:
+    """The system's CA store, loaded once (tens of milliseconds each time); a context is
+    safe to share between threads."""
+    return ssl.create_default_context()
+
+
 def _abort(conn: http.client.HTTPConnection, fired: threading.Event) -> None:
     """The deadline passed: wake whatever the request waits on (a slow, dripping answer)."""
     fired.set()
@@ -227,10 +235,16 @@ def _abort(conn: http.client.HTTPConnection, fired: threading.Event) -> None:
 
 
 def _post_once(
-    target: Target, addresses: list[tuple], body: bytes, headers: dict[str, str], timeout: float, context
+    target: Target,
+    addresses: list[tuple],
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    context: ssl.SSLContext | None,
 ) -> tuple[int, str | None]:
     """One POST to a checked target: its status and Location header."""
     if target.scheme == "https":
+        context = context or _system_trust()
         conn: http.client.HTTPConnection = _PinnedHTTPS(target.host, target.port, addresses, timeout, context)
     else:
         conn = _PinnedHTTP(target.host, target.port, addresses, timeout)
@@ -267,7 +281,6 @@ def post(
     """POST `body` to `url` under the module's rules, following up to MAX_REDIRECTS
     redirects; the final answer's status. Refused (the URL or an address, redirects
     included) or Unreachable; a redirect without Location is its own answer."""
-    context = context or ssl.create_default_context()
     for hop in range(MAX_REDIRECTS + 1):
         try:
             target = check_url(url)

@@ -250,7 +250,8 @@ def test_a_version_6_database_keeps_its_renditions_and_jobs(version_6):
     db = version_6
     _rows_of_version_6(db)
     assert migrate(db) == LATEST
-    r360, r720 = tables.renditions.of_videos(db, [V6_VIDEO])[V6_VIDEO]
+    with db.transaction() as cur:
+        r360, r720 = tables.renditions.of_videos(cur, [V6_VIDEO])[V6_VIDEO]
     assert (r360["height"], r360["frame_width"], r360["frame_height"], r360["status"]) == (360, 360, 640, "ready")
     assert (r720["height"], r720["frame_width"], r720["frame_height"], r720["status"]) == (720, 720, 1280, "pending")
     video = video_json.to_json(catalogue.get_video(db, V6_VIDEO), "http://h")

@@ -1,6 +1,15 @@
 """OpenAPI document of auth-svc's HTTP API (served at /openapi.json)."""
 
-from vs_common.openapi_parts import ERROR, healthz_path, json_object, json_response, metrics_path, openapi_path
+from vs_common.openapi_parts import (
+    ERROR,
+    healthz_path,
+    json_body,
+    json_error,
+    json_object,
+    json_response,
+    metrics_path,
+    openapi_path,
+)
 
 _CREDENTIALS = {
     "type": "object",
@@ -95,3 +104,108 @@ OPENAPI = {
         "/openapi.json": openapi_path(),
     },
 }
+
+# -- webhooks (auth_svc/webhooks.py): an admin's browser session only ----------------------
+_EVENTS = {
+    "type": "array",
+    "items": {"type": "string", "enum": ["video.ready", "video.failed", "video.deleted", "upload.completed"]},
+}
+_ENDPOINT_PROPS = {
+    "id": {"type": "string"},
+    "url": {"type": "string"},
+    "events": _EVENTS,
+    "created_by": {"type": "string"},
+    "created_at": {"type": "string"},
+}
+_ENDPOINT = json_object(["id", "url", "events", "created_by", "created_at"], _ENDPOINT_PROPS)
+_ADMIN_ONLY = {
+    "401": json_error("No session, or an API token (never accepted here), or a disabled account"),
+    "403": json_error("Not an administrator, or a cross-site request"),
+    "503": json_error("The database is down"),
+}
+_ATTEMPT = json_object(
+    ["event", "message_id", "attempt", "status", "outcome", "at", "error", "state"],
+    {
+        "event": {"type": "string"},
+        "message_id": {"type": "string", "description": "the event's webhook-id"},
+        "attempt": {"type": "integer"},
+        "status": {"type": "integer", "nullable": True, "description": "the HTTP status answered; null if none"},
+        "outcome": {"type": "string", "enum": ["delivered", "http_error", "unreachable", "refused", "error"]},
+        "at": {"type": "string"},
+        "error": {"type": "string", "nullable": True},
+        "state": {"type": "string", "enum": ["pending", "delivered", "failed"], "description": "the delivery's"},
+    },
+)
+OPENAPI["paths"].update(
+    {
+        "/api/webhooks": {
+            "get": {
+                "summary": "The webhook endpoints (admins)",
+                "responses": {
+                    "200": json_response(
+                        "Every endpoint, never its secret",
+                        json_object(["webhooks"], {"webhooks": {"type": "array", "items": _ENDPOINT}}),
+                    ),
+                    **_ADMIN_ONLY,
+                },
+            },
+            "post": {
+                "summary": "Register an endpoint (admins); its signing secret is answered this once",
+                "requestBody": json_body(
+                    json_object(["url", "events"], {"url": {"type": "string"}, "events": _EVENTS})
+                ),
+                "responses": {
+                    "201": json_response(
+                        "Registered",
+                        json_object(
+                            ["id", "url", "events", "secret", "created_by", "created_at"],
+                            {**_ENDPOINT_PROPS, "secret": {"type": "string", "description": "whsec_..."}},
+                        ),
+                    ),
+                    "400": json_error(
+                        "Not JSON (bad_request), unknown events (invalid_events), or a URL that cannot receive "
+                        "webhooks (bad_url: the scheme, no host, or an address refused)"
+                    ),
+                    "409": json_error("Too many endpoints (too_many_webhooks)"),
+                    **_ADMIN_ONLY,
+                },
+            },
+        },
+        "/api/webhooks/{webhook_id}": {
+            "delete": {
+                "summary": "Delete an endpoint (admins); its delivery log goes with it",
+                "parameters": [{"name": "webhook_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    "404": json_error("No such endpoint"),
+                    **_ADMIN_ONLY,
+                },
+            }
+        },
+        "/api/webhooks/{webhook_id}/deliveries": {
+            "get": {
+                "summary": "An endpoint's delivery log, newest attempt first (admins)",
+                "parameters": [{"name": "webhook_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": json_response(
+                        "Its attempts",
+                        json_object(["deliveries"], {"deliveries": {"type": "array", "items": _ATTEMPT}}),
+                    ),
+                    "404": json_error("No such endpoint"),
+                    **_ADMIN_ONLY,
+                },
+            }
+        },
+        "/admin/webhooks": {
+            "get": {
+                "summary": "The admins' webhooks page",
+                "responses": {
+                    "200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "303": {"description": "No session: to the login page"},
+                    "403": json_error("Not an administrator"),
+                    "503": json_error("The database is down"),
+                },
+            }
+        },
+    }
+)

@@ -11,7 +11,7 @@ from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
 from vs_common.wire import COOKIE_NAME
 
-from . import sessions, throttle
+from . import api_tokens, sessions, throttle
 from .openapi import OPENAPI
 from .redirects import safe_redirect
 
@@ -68,14 +68,21 @@ def login():
             return error_response(429, "too_many_attempts", message, {"Retry-After": str(wait)})
         body, _ = _login_page(429, error=message, username=username, redirect_to=target)
         return body, 429, {"Retry-After": str(wait)}
-    valid = bool(username) and 0 < len(password) <= 1024 and current_app.extensions["users"].check(username, password)
-    if not valid:
+    person = current_app.extensions["people"].check(username, password) if username else None
+    if person is None:
         throttle.record_failure(db, client, username)
         log.info("failed login for %r from %s", username, client)
         message = "Wrong username or password."
         if _wants_json():
             return error_response(401, "invalid_credentials", message)
         return _login_page(401, error=message, username=username, redirect_to=target)
+    if person.disabled:
+        log.info("login of disabled %r from %s refused", username, client)
+        message = "This account is disabled; ask an administrator."
+        if _wants_json():
+            return error_response(403, "account_disabled", message)
+        return _login_page(403, error=message, username=username, redirect_to=target)
+    username = person.username
     token, expires = sessions.create_session(db, settings.secret_key, username, settings.token_ttl_seconds)
     log.info("login of %r from %s", username, client)
     if _wants_json():
@@ -117,12 +124,24 @@ def logout():
 
 @bp.get("/api/verify")
 def verify():
-    """200 {"user"} for a live session token (cookie or Bearer), else 401."""
+    """200 {"user", "role", "scopes"} for a live session token (cookie or Bearer; scopes
+    null: all the role allows) or API token (scopes: its list); else 401 (`account_disabled`
+    when the person is disabled)."""
     token = token_from_request()
-    user = sessions.session_user(app_db(), app_settings().secret_key, token) if token else None
-    if user is None:
-        return error_response(401, "unauthorized", "No valid session token.")
-    response = jsonify(user=user)
+    key, db = app_settings().secret_key, app_db()
+    user, scopes = None, None
+    if api_tokens.is_api_token(token):
+        owner = api_tokens.token_owner(db, key, token)
+        if owner is not None:
+            user, scopes = owner
+    elif token:
+        user = sessions.session_user(db, key, token)
+    person = current_app.extensions["people"].person(user) if user else None
+    if person is None:
+        return error_response(401, "unauthorized", "No valid session or API token.")
+    if person.disabled:
+        return error_response(401, "account_disabled", "This account is disabled.")
+    response = jsonify(user=person.username, role=person.role, scopes=scopes)
     response.headers["Cache-Control"] = "no-store"
     return response
 

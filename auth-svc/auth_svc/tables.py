@@ -59,3 +59,28 @@ def add_failure(db: Database, client: str, username: str, now: datetime, purge_b
             "INSERT INTO login_attempts (client, username, attempted_at) VALUES (?, ?, ?)", (client, username, now)
         )
         cur.execute("DELETE FROM login_attempts WHERE attempted_at < ?", (purge_before,))
+
+
+# -- users ------------------------------------------------------------------------------
+
+
+def user(db: Database, username: str) -> dict | None:
+    """The database user of that (NFC) name, or None."""
+    return db.query_one("SELECT * FROM users WHERE username = ?", (username,))
+
+
+# -- api_tokens -------------------------------------------------------------------------
+
+
+def api_token(db: Database, token_hash: str) -> dict | None:
+    """The API token stored under that hash (revoked and expired ones too), or None."""
+    return db.query_one("SELECT * FROM api_tokens WHERE token_hash = ?", (token_hash,))
+
+
+def touch_api_token(db: Database, token_id: str, now: datetime, unless_since: datetime) -> None:
+    """Record a use of the token, unless one was recorded since `unless_since` (a write a
+    minute at most, not one per request)."""
+    db.execute(
+        "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        (now, token_id, unless_since),
+    )

@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
@@ -34,6 +35,20 @@ CACHE_SECONDS = 2.0
 VERIFY_TIMEOUT = 2.0
 # auth-svc's tokens are secrets.token_urlsafe(32); anything else is refused unasked.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,200}")
+
+
+ROLES = ("admin", "uploader", "viewer")
+SCOPES = ("read", "upload", "manage")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a verified token belongs to: the user, their role, and the token's scopes
+    (None for a browser session: everything the role allows; a tuple for an API token)."""
+
+    user: str
+    role: str
+    scopes: tuple[str, ...] | None
 
 
 class AuthUnavailable(RuntimeError):
@@ -58,7 +73,7 @@ class AuthClient:
     def __init__(self, auth_svc_url: str, cache_seconds: float = CACHE_SECONDS):
         self.base = auth_svc_url.rstrip("/")
         self.cache_seconds = min(cache_seconds, CACHE_SECONDS)
-        self._cache: dict[str, tuple[float, str]] = {}
+        self._cache: dict[str, tuple[float, Identity]] = {}
         self._lock = threading.Lock()
         self._session = TracedSession()
         self._session.trust_env = False  # internal call: no proxy or .netrc lookups
@@ -85,8 +100,8 @@ class AuthClient:
                 raise AuthUnavailable(f"auth-svc unreachable: {exc.__class__.__name__}") from exc
         raise AssertionError("unreachable")
 
-    def verify(self, token: str) -> str:
-        """Return the user the token belongs to; raise InvalidToken or AuthUnavailable."""
+    def verify(self, token: str) -> Identity:
+        """Who the token belongs to; raise InvalidToken or AuthUnavailable."""
         if not TOKEN_SHAPE.fullmatch(token):
             AUTH_VERIFICATIONS.labels("invalid", "shape").inc()
             raise InvalidToken("malformed token")
@@ -108,18 +123,13 @@ class AuthClient:
         if resp.status_code != 200:
             AUTH_VERIFICATIONS.labels("unavailable", "auth_svc").inc()
             raise AuthUnavailable(f"auth-svc answered {resp.status_code}")
-        try:
-            user = resp.json()["user"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise AuthUnavailable("auth-svc answered malformed JSON") from exc
-        if not isinstance(user, str) or not user:
-            raise AuthUnavailable("auth-svc answered without a user")
+        who = _identity(resp)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = (now + self.cache_seconds, user)
+            self._cache[key] = (now + self.cache_seconds, who)
         AUTH_VERIFICATIONS.labels("valid", "auth_svc").inc()
-        return user
+        return who
 
     def logout(self, token: str) -> None:
         """Revoke the session at auth-svc (and forget it here); raise AuthUnavailable."""
@@ -130,6 +140,22 @@ class AuthClient:
         resp = self._call("POST", "/api/logout", token)
         if resp.status_code >= 400:
             raise AuthUnavailable(f"auth-svc answered {resp.status_code} to the logout")
+
+
+def _identity(resp: requests.Response) -> Identity:
+    """auth-svc's 200 answer, checked: anything malformed is AuthUnavailable (never open)."""
+    try:
+        body = resp.json()
+        user, role, scopes = body["user"], body["role"], body.get("scopes")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise AuthUnavailable("auth-svc answered malformed JSON") from exc
+    if not isinstance(user, str) or not user or role not in ROLES:
+        raise AuthUnavailable("auth-svc answered without a user or a known role")
+    if scopes is not None:
+        if not isinstance(scopes, list) or any(s not in SCOPES for s in scopes):
+            raise AuthUnavailable("auth-svc answered unknown scopes")
+        scopes = tuple(scopes)
+    return Identity(user, role, scopes)
 
 
 def _unavailable():
@@ -151,7 +177,8 @@ def install_auth(
 ) -> None:
     """Guard every route of `app` except the public prefixes; sets `g.user`.
 
-    Also registers `POST /logout` (endpoint `auth_logout`) for the page's logout button.
+    `g.role` (admin, uploader, viewer) and `g.scopes` (None for a browser session, the
+    API token's scopes otherwise) are set beside it. Also registers `POST /logout` (endpoint `auth_logout`) for the page's logout button.
     """
     login_url = auth_public_url.rstrip("/") + "/login"
 
@@ -165,7 +192,8 @@ def install_auth(
         try:
             if token is None:
                 raise InvalidToken("no token")
-            g.user = client.verify(token)
+            who = client.verify(token)
+            g.user, g.role, g.scopes = who.user, who.role, who.scopes
             return None
         except InvalidToken:
             if is_page:

@@ -99,6 +99,11 @@ UPLOAD_TO_READY = Histogram(
     "From the upload's completion (the video row) to the video being playable.",
     buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "reelhouse_webhook_attempts_total",
+    "Webhook delivery attempts by outcome (delivered, http_error, unreachable, refused, error).",
+    ["outcome"],
+)
 QUEUE_DEPTH = "reelhouse_packaging_queue_depth"  # a gauge the packager reads from the database
 
 

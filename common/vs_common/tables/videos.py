@@ -31,6 +31,11 @@ def get(db: Database, video_id: str) -> dict | None:
     return db.query_one("SELECT * FROM videos WHERE id = ?", (video_id,))
 
 
+def row(cur: Cursor, video_id: str) -> dict | None:
+    """The row of a video, read in the caller's transaction, or None."""
+    return cur.execute("SELECT * FROM videos WHERE id = ?", (video_id,)).fetchone()
+
+
 def exists(db: Database, video_id: str) -> bool:
     return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
 
@@ -87,9 +92,13 @@ def mark_ready(cur: Cursor, video_id: str) -> None:
     cur.execute("UPDATE videos SET status = 'ready', error = NULL, updated_at = ? WHERE id = ?", (utcnow(), video_id))
 
 
-def mark_failed(cur: Cursor, video_id: str, reason: str) -> None:
-    """A video whose packaging failed for good: `failed` with the reason."""
-    cur.execute(
-        "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
-        (reason[:1000], utcnow(), video_id),
+def mark_failed(cur: Cursor, video_id: str, reason: str) -> bool:
+    """A video whose packaging failed for good: `failed` with the reason. False if it was
+    not processing (nothing changed)."""
+    return (
+        cur.execute(
+            "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
+            (reason[:1000], utcnow(), video_id),
+        ).rowcount
+        == 1
     )

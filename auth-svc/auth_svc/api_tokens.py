@@ -44,3 +44,9 @@ def token_owner(db: Database, key: str, token: str) -> tuple[str, list[str]] | N
     tables.touch_api_token(db, row["id"], now, now - TOUCH_EVERY)
     scopes = [s for s in str(row["scopes"]).split() if s in SCOPES]
     return row["username"], scopes
+
+
+def revoke(db: Database, key: str, token: str) -> None:
+    """Revoke the token itself (its holder logs it out); nothing for an unknown one."""
+    if is_api_token(token) and len(token) <= 200:
+        tables.revoke_api_token_by_hash(db, hash_token(token, key), utcnow())

@@ -71,6 +71,7 @@
     document.getElementById("totp-qr").src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(setup.qr_svg);
     document.getElementById("totp-secret").textContent = setup.secret;
     document.getElementById("totp-setup").hidden = false;
+    document.getElementById("totp-start").hidden = true;
     document.getElementById("totp-code").focus();
   });
   const confirm = document.getElementById("totp-confirm");
@@ -85,7 +86,6 @@
       return li;
     }));
     document.getElementById("totp-setup").hidden = true;
-    document.getElementById("totp-start").hidden = true;
     document.getElementById("recovery").hidden = false;
   });
   const recoveryDone = document.getElementById("recovery-done");

@@ -77,6 +77,12 @@ def code_after(secret: str, used_step: int) -> str:
     return pyotp.TOTP(secret).generate_otp(step)
 
 
+def wrong_code(secret: str) -> str:
+    """A 6-digit code that is none of those near now (no clock skew makes it right)."""
+    near = {pyotp.TOTP(secret).generate_otp(step_now() + d) for d in range(-2, 3)}
+    return next(c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c not in near)
+
+
 def enrol(st, token: str) -> tuple[str, list[str], int]:
     """Turn a second factor on for the session's user: (secret, recovery codes, the step
     the confirmation spent)."""

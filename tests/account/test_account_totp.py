@@ -13,19 +13,13 @@ import hmac
 import pyotp
 import pytest
 import requests
-from accountkit import add_user, code_after, enrol, hidden, login, me, session, step_now
+from accountkit import add_user, code_after, enrol, hidden, login, me, session, wrong_code
 
 KEY = "test-secret-key-0123456789"
 
 
 def _used_step(st, username: str) -> int:
     return int(st.query("SELECT totp_last_step FROM users WHERE username = ?", (username,))[0]["totp_last_step"])
-
-
-def _unused_wrong_code(secret: str) -> str:
-    """A 6-digit code that is none of the accepted window's."""
-    window = {pyotp.TOTP(secret).generate_otp(step_now() + d) for d in range(-2, 3)}
-    return next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in window)
 
 
 def test_enrol_then_every_login_asks_for_a_code_that_works_once(acct):
@@ -38,7 +32,7 @@ def test_enrol_then_every_login_asks_for_a_code_that_works_once(acct):
     assert setup["qr_svg"].startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "<path" in setup["qr_svg"]
     assert "<script" not in setup["qr_svg"]
     assert login(acct, "quinn").status_code == 200  # not on until confirmed
-    wrong = me(acct, "POST", "/totp/confirm", token, json={"code": _unused_wrong_code(setup["secret"])})
+    wrong = me(acct, "POST", "/totp/confirm", token, json={"code": wrong_code(setup["secret"])})
     assert wrong.status_code == 403 and wrong.json()["error"] == "invalid_totp"
     assert me(acct, "GET", "", token).json()["totp"] is False
 
@@ -59,7 +53,7 @@ def test_enrol_then_every_login_asks_for_a_code_that_works_once(acct):
     missing = login(acct, "quinn")
     assert missing.status_code == 401 and missing.json()["error"] == "totp_required"
     assert "set-cookie" not in {k.lower() for k in missing.headers}
-    assert login(acct, "quinn", totp=_unused_wrong_code(secret)).json()["error"] == "invalid_totp"
+    assert login(acct, "quinn", totp=wrong_code(secret)).json()["error"] == "invalid_totp"
     assert login(acct, "quinn", "wrong password", totp=pyotp.TOTP(secret).now()).json()["error"] == (
         "invalid_credentials"
     )
@@ -84,7 +78,7 @@ def test_turning_it_off_needs_a_code(acct):
     secret, codes, _ = enrol(acct, token)
     for body in ({}, {"code": ""}, {"code": 123456}):
         assert me(acct, "DELETE", "/totp", token, json=body).status_code == 400
-    wrong = me(acct, "DELETE", "/totp", token, json={"code": _unused_wrong_code(secret)})
+    wrong = me(acct, "DELETE", "/totp", token, json={"code": wrong_code(secret)})
     assert wrong.status_code == 403 and wrong.json()["error"] == "invalid_totp"
     assert me(acct, "DELETE", "/totp", token, json={"code": codes[3]}).status_code == 204  # a recovery code will do
     assert me(acct, "GET", "", token).json()["totp"] is False
@@ -115,7 +109,7 @@ def test_html_login_asks_for_the_code_on_a_ticket_not_the_password(acct):
     def second(fields: dict) -> requests.Response:
         return requests.post(acct.url("auth") + "/api/login", data=fields, allow_redirects=False, timeout=15)
 
-    wrong = second({"ticket": ticket, "totp": _unused_wrong_code(secret), "redirect": target})
+    wrong = second({"ticket": ticket, "totp": wrong_code(secret), "redirect": target})
     assert wrong.status_code == 401 and hidden(wrong.text, "ticket") == ticket and "Wrong code" in wrong.text
     payload, signature = ticket.split(".")
     tampered = second({"ticket": payload + "." + signature[::-1], "totp": code_after(secret, used)})
@@ -133,7 +127,7 @@ def test_html_login_asks_for_the_code_on_a_ticket_not_the_password(acct):
 def test_wrong_codes_count_in_the_login_throttle(acct):
     add_user(acct, "tara")
     secret, _, used = enrol(acct, session(acct, "tara"))
-    wrong = _unused_wrong_code(secret)
+    wrong = wrong_code(secret)
     for _ in range(10):
         assert login(acct, "tara", totp=wrong).json()["error"] == "invalid_totp"
     blocked = login(acct, "tara", totp=code_after(secret, used))

@@ -343,3 +343,11 @@ def test_quota_bars_on_the_page(acct):
     assert "0 bytes of 2.0 GB used" in page and "0 of 3 videos" in page
     page = requests.get(acct.url("auth") + "/account", cookies={"auth_token": session(acct, "bob")}, timeout=15).text
     assert "(no limit)" in page and "<progress" not in page
+
+
+def test_both_web_apps_link_to_the_account_page(acct):
+    token = session(acct, "bob")
+    link = f'href="{acct.url("auth")}/account"'
+    for app in ("upload", "streaming"):
+        page = requests.get(acct.url(app) + "/", cookies={"auth_token": token}, timeout=15)
+        assert page.status_code == 200 and link in page.text, app

@@ -151,3 +151,18 @@ def test_a_disabled_person_with_a_second_factor_is_told_only_after_the_code(acct
     acct.query("UPDATE users SET disabled = 1 WHERE username = 'ugo'")
     assert login(acct, "ugo").json()["error"] == "totp_required"
     assert login(acct, "ugo", totp=code_after(secret, used)).json()["error"] == "account_disabled"
+
+
+def test_one_code_at_once_from_eight_logins_lets_one_in(acct):
+    """On MariaDB: eight logins racing with the same code, then with the same recovery
+    code: one of each is let in, the others are told the code is used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    add_user(acct, "vico")
+    secret, codes, used = enrol(acct, session(acct, "vico"))
+    for code in (code_after(secret, used), codes[0]):
+        acct.query("DELETE FROM login_attempts")  # seven failures a round: under the throttle's ten
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda c: login(acct, "vico", totp=c), [code] * 8))
+        assert sorted(r.status_code for r in answers) == [200] + [401] * 7, [r.text for r in answers]
+        assert {r.json()["error"] for r in answers if r.status_code == 401} == {"invalid_totp"}

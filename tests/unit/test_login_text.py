@@ -1,6 +1,7 @@
 """A login whose JSON carries lone surrogates ("\\ud800": not characters, and no database
 stores them) is a wrong login (401), whoever it names: the environment's admin, a users
-file's user, nobody (the dummy Argon2id check); never a 500."""
+file's user, nobody (the dummy Argon2id check); never a 500. A `redirect` that is not text
+goes home."""
 
 from __future__ import annotations
 
@@ -35,3 +36,10 @@ def test_lone_surrogates_are_a_wrong_login_not_a_crash(client, username, passwor
     )
     assert resp.status_code == 401, resp.get_data(as_text=True)
     assert resp.get_json()["error"] == "invalid_credentials"
+
+
+@pytest.mark.parametrize("redirect", [5, ["http://app.test:3000/"], {"to": "x"}, True])
+def test_a_redirect_that_is_not_text_goes_home(client, redirect):
+    """A JSON `redirect` that is a number, a list or an object is no URL: home, not a 500."""
+    resp = client.post("/api/login", json={"username": "alice", "password": TEST_PASSWORD, "redirect": redirect})
+    assert resp.status_code == 303 and resp.headers["Location"] == "http://app.test:3000/"

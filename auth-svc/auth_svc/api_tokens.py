@@ -41,6 +41,14 @@ def token_owner(db: Database, key: str, token: str) -> tuple[str, list[str]] | N
     now = utcnow()
     if row["expires_at"] is not None and as_datetime(row["expires_at"]) <= now:
         return None
-    tables.touch_api_token(db, row["id"], now, now - TOUCH_EVERY)
+    used = as_datetime(row["last_used_at"])
+    if used is None or used < now - TOUCH_EVERY:  # else no statement at all, not even one changing nothing
+        tables.touch_api_token(db, row["id"], now, now - TOUCH_EVERY)
     scopes = [s for s in str(row["scopes"]).split() if s in SCOPES]
     return row["username"], scopes
+
+
+def revoke(db: Database, key: str, token: str) -> None:
+    """Revoke the token itself (its holder logs it out); nothing for an unknown one."""
+    if is_api_token(token) and len(token) <= 200:
+        tables.revoke_api_token_by_hash(db, hash_token(token, key), utcnow())

@@ -56,9 +56,21 @@ def normalise(username: str) -> str:
     return unicodedata.normalize("NFC", username or "")
 
 
+def _is_text(name: str) -> bool:
+    """False for a name holding a lone surrogate (JSON's "\\ud800"): nobody's name, and
+    no database can store it."""
+    return not any("\ud800" <= c <= "\udfff" for c in name)
+
+
+def _utf8(password: str) -> bytes:
+    """The password's bytes; a lone surrogate (JSON's "\\ud800") kept as its bytes rather
+    than failing the request: it simply never matches a password made of characters."""
+    return password.encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
     """An Argon2id hash of a new password."""
-    return HASHER.hash(password)
+    return HASHER.hash(_utf8(password))
 
 
 @functools.cache
@@ -69,7 +81,7 @@ def _dummy_argon2() -> str:
 def _argon2_ok(pw_hash: str | None, password: str) -> bool:
     """One Argon2id verification, whether or not there is a hash to check."""
     try:
-        return HASHER.verify(pw_hash or _dummy_argon2(), password) and pw_hash is not None
+        return HASHER.verify(pw_hash or _dummy_argon2(), _utf8(password)) and pw_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -106,7 +118,7 @@ class Directory:
     def person(self, username: str) -> Person | None:
         """Who `username` is now (None: nobody of that name)."""
         name = normalise(username)
-        if not name:
+        if not name or not _is_text(name):
             return None
         quota_bytes, quota_videos = self._defaults()
         if self.env_name and hmac.compare_digest(self._mac(name), self._mac(self.env_name)):
@@ -130,7 +142,7 @@ class Directory:
         """The person, when the password is theirs (disabled ones included: the caller
         says why it refuses them); else None. One slow hash check whoever asks."""
         name = normalise(username)
-        if not name or not 0 < len(password) <= MAX_PASSWORD:
+        if not name or not _is_text(name) or not 0 < len(password) <= MAX_PASSWORD:
             return None
         if self.env_name and hmac.compare_digest(self._mac(name), self._mac(self.env_name)):
             ok = hmac.compare_digest(self._mac(password), self._env_mac)

@@ -1,9 +1,13 @@
-"""Where a login may send the browser: only absolute URLs on the two web apps' origins."""
+"""Where a login may send the browser: only absolute URLs on the two web apps' origins, and
+auth-svc's own pages of OWN_PAGES by their exact URL (the account page asks for a login
+and comes back; the login page itself, or anything else of auth-svc's, never)."""
 
 from __future__ import annotations
 
 import unicodedata
 from urllib.parse import urlsplit
+
+OWN_PAGES = ("/account",)  # auth-svc's pages a login may return to
 
 
 def _suspect_char(c: str) -> bool:
@@ -12,14 +16,19 @@ def _suspect_char(c: str) -> bool:
     return c == "\\" or ord(c) <= 32 or unicodedata.category(c)[0] in "CZ"
 
 
-def safe_redirect(target: str | None, allowed_origins: frozenset[str], fallback: str) -> str:
-    """`target` if it is an absolute http(s) URL on an allowed origin, else `fallback`.
+def safe_redirect(
+    target: str | None, allowed_origins: frozenset[str], fallback: str, pages: frozenset[str] = frozenset()
+) -> str:
+    """`target` if it is an absolute http(s) URL on an allowed origin, or exactly one of
+    `pages`, else `fallback`.
 
     Relative paths go to `fallback` too (the login contract, ARCHITECTURE.md). The check is an exact match of
     `scheme://host[:port]`, so look-alike, encoded and userinfo forms cannot pass.
     """
     if not target or len(target) > 2000:
         return fallback
+    if target in pages:
+        return target
     if any(_suspect_char(c) for c in target):
         return fallback
     try:

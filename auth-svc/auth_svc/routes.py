@@ -11,9 +11,9 @@ from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
 from vs_common.wire import COOKIE_NAME
 
-from . import api_tokens, sessions, throttle
+from . import api_tokens, sessions, throttle, totp
 from .openapi import OPENAPI
-from .redirects import safe_redirect
+from .redirects import OWN_PAGES, safe_redirect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -31,9 +31,18 @@ def _home() -> str:
     return app_settings().upload_public_url + "/"
 
 
-def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = ""):
-    html = render_template("login.html", error=error, username=username, redirect_to=redirect_to)
+def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = "", ticket: str = ""):
+    """The login form; with a `ticket` (a right password was given), the second factor's."""
+    html = render_template("login.html", error=error, username=username, redirect_to=redirect_to, ticket=ticket)
     return html, status
+
+
+def _refusal(status: int, code: str, message: str | None, *, username: str, target: str, ticket: str = ""):
+    """A refused login: JSON when asked for, else the form again (the username kept, never
+    the password; the ticket kept on the second factor's form)."""
+    if _wants_json():
+        return error_response(status, code, message or "")
+    return _login_page(status, error=message, username=username, redirect_to=target, ticket=ticket)
 
 
 @bp.get("/")
@@ -45,20 +54,33 @@ def index():
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
     settings = app_settings()
-    target = safe_redirect(request.args.get("redirect"), settings.webapp_origins, _home())
+    target = safe_redirect(request.args.get("redirect"), settings.webapp_origins, _home(), _own_pages(settings))
     return _login_page(200, redirect_to=target)
+
+
+def _own_pages(settings) -> frozenset[str]:
+    """auth-svc's own pages a login may send the browser back to (exact URLs)."""
+    return frozenset(settings.auth_public_url.rstrip("/") + path for path in OWN_PAGES)
 
 
 @bp.post("/api/login")
 def login():
-    """Check credentials; on success a new session, the cookie and 303 to `redirect`."""
+    """Check credentials (and the second factor when the person has one); on success a new
+    session, the cookie and 303 to `redirect` (or JSON when asked for).
+
+    Either `username` and `password` (and `totp` for a person with a second factor), or
+    the `ticket` of the second factor's form and `totp`: a right password without a code
+    answers that form (HTML) or 401 `totp_required` (JSON)."""
     settings = app_settings()
     db = app_db()
     form = request.get_json(silent=True) if request.is_json else request.form
     form = form if isinstance(form, dict) or hasattr(form, "get") else {}
     username = str(form.get("username") or "")[:190]
     password = str(form.get("password") or "")
-    target = safe_redirect(form.get("redirect") or request.args.get("redirect"), settings.webapp_origins, _home())
+    ticket = str(form.get("ticket") or "")[:2000]
+    code = str(form.get("totp") or "")[:64]
+    asked = str(form.get("redirect") or request.args.get("redirect") or "")
+    target = safe_redirect(asked, settings.webapp_origins, _home(), _own_pages(settings))
     client = throttle.client_address(settings.trusted_proxies)
     wait = throttle.retry_after_seconds(db, client)
     if wait:
@@ -68,22 +90,71 @@ def login():
             return error_response(429, "too_many_attempts", message, {"Retry-After": str(wait)})
         body, _ = _login_page(429, error=message, username=username, redirect_to=target)
         return body, 429, {"Retry-After": str(wait)}
-    person = current_app.extensions["people"].check(username, password) if username else None
+    person, refusal = _first_factor(client, username, password, ticket, target)
+    if refusal is None:
+        refusal = _second_factor(client, person, ticket, code, target)
+    if refusal is not None:
+        return refusal
+    if person.disabled:
+        log.info("login of disabled %r from %s refused", person.username, client)
+        message = "This account is disabled; ask an administrator."
+        return _refusal(403, "account_disabled", message, username=person.username, target=target)
+    return _logged_in(settings, db, person.username, client, target)
+
+
+def _first_factor(client: str, username: str, password: str, ticket: str, target: str):
+    """(the person, None) when the password is right, or the ticket of a right password
+    genuine and unexpired; else (None, the refusal), counted by the throttle."""
+    settings, db = app_settings(), app_db()
+    people = current_app.extensions["people"]
+    if ticket:
+        username = totp.ticket_user(settings.secret_key, ticket) or ""
+        person = people.person(username) if username else None
+        if person is None or not person.totp_enabled:
+            throttle.record_failure(db, client, username)
+            message = "This sign-in took too long or its form is not genuine; log in again."
+            return None, _refusal(401, "invalid_ticket", message, username=username, target=target)
+        return person, None
+    person = people.check(username, password) if username else None
     if person is None:
         throttle.record_failure(db, client, username)
         log.info("failed login for %r from %s", username, client)
-        message = "Wrong username or password."
+        return None, _refusal(
+            401, "invalid_credentials", "Wrong username or password.", username=username, target=target
+        )
+    return person, None
+
+
+def _second_factor(client: str, person, ticket: str, code: str, target: str):
+    """None when the person has no second factor or `code` is a right, unused one; else
+    the refusal: the code's form (HTML, carrying a ticket instead of the password) or 401
+    `totp_required` when there is no code, 401 `invalid_totp` (throttled) when it is wrong."""
+    if not person.totp_enabled:
+        return None
+    settings, db, username = app_settings(), app_db(), person.username
+    ticket = ticket or totp.make_ticket(settings.secret_key, username)
+    if not code:
         if _wants_json():
-            return error_response(401, "invalid_credentials", message)
-        return _login_page(401, error=message, username=username, redirect_to=target)
-    if person.disabled:
-        log.info("login of disabled %r from %s refused", username, client)
-        message = "This account is disabled; ask an administrator."
-        if _wants_json():
-            return error_response(403, "account_disabled", message)
-        return _login_page(403, error=message, username=username, redirect_to=target)
-    username = person.username
-    token, expires = sessions.create_session(db, settings.secret_key, username, settings.token_ttl_seconds)
+            return error_response(401, "totp_required", "This account has a second factor: send `totp` too.")
+        return _login_page(401, username=username, redirect_to=target, ticket=ticket)
+    if not totp.spend(db, settings.secret_key, username, code):
+        throttle.record_failure(db, client, username)
+        log.info("wrong second factor for %r from %s", username, client)
+        message = "Wrong code, or one already used; enter the current code of your authenticator app."
+        return _refusal(401, "invalid_totp", message, username=username, target=target, ticket=ticket)
+    return None
+
+
+def _logged_in(settings, db, username: str, client: str, target: str):
+    """A new session: the cookie, and JSON or 303 to `target`."""
+    token, expires = sessions.create_session(
+        db,
+        settings.secret_key,
+        username,
+        settings.token_ttl_seconds,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=client,
+    )
     log.info("login of %r from %s", username, client)
     if _wants_json():
         response = jsonify(token=token, user=username, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -105,10 +176,13 @@ def login():
 
 @bp.post("/api/logout")
 def logout():
-    """Revoke the session, clear the cookie, 303 to the login page."""
+    """Revoke the session, clear the cookie, 303 to the login page. An API token sent as
+    Bearer is revoked instead: its holder (`reelhouse logout`) ends it without a password."""
     settings = app_settings()
     token = token_from_request()
-    if token:
+    if api_tokens.is_api_token(token):
+        api_tokens.revoke(app_db(), settings.secret_key, token)
+    elif token:
         sessions.revoke_session(app_db(), settings.secret_key, token)
     response = make_response(redirect(settings.auth_public_url + "/login", code=303))
     response.delete_cookie(

@@ -38,5 +38,8 @@ def retry_after_seconds(db: Database, client: str) -> int:
 
 
 def record_failure(db: Database, client: str, username: str) -> None:
+    """A failed attempt of `client`; the name tried is kept for the logs (a lone surrogate
+    escaped: the database stores text only)."""
     now = utcnow()
-    tables.add_failure(db, client, username[:190], now, purge_before=now - 2 * WINDOW)
+    name = username[:190].encode("utf-8", "backslashreplace").decode("utf-8")[:190]
+    tables.add_failure(db, client, name, now, purge_before=now - 2 * WINDOW)

@@ -41,6 +41,7 @@ def index():
         nav_links=[
             ("Upload", settings.upload_public_url + "/", True),
             ("Library", settings.streaming_public_url + "/", False),
+            ("Account", settings.auth_public_url.rstrip("/") + "/account", False),
         ],
     )
 

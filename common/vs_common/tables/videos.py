@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..db import Cursor, Database, utcnow
+from . import uploads
 
 
 def lock(cur: Cursor, video_id: str) -> str | None:
@@ -102,3 +103,21 @@ def mark_failed(cur: Cursor, video_id: str, reason: str) -> bool:
         ).rowcount
         == 1
     )
+
+
+def usage(db: Database, owner: str) -> tuple[int, int]:
+    """(bytes, videos) that count against `owner`'s quota: the originals' sizes plus the
+    bytes every rendition stores, plus the declared lengths of their unfinished, unexpired
+    uploads; and how many videos they have (processing and failed ones included). One
+    transaction, so the three sums are of one moment."""
+    with db.transaction() as cur:
+        own = cur.execute(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS total FROM videos WHERE owner = ?", (owner,)
+        ).fetchone()
+        made = cur.execute(
+            "SELECT COALESCE(SUM(r.bytes), 0) AS total FROM renditions r JOIN videos v ON v.id = r.video_id "
+            "WHERE v.owner = ?",
+            (owner,),
+        ).fetchone()
+        _, pending = uploads.unfinished(cur, owner, utcnow())
+    return int(own["total"]) + int(made["total"]) + pending, int(own["n"])

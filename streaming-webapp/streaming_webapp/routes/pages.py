@@ -22,6 +22,7 @@ def _page_context(current: str) -> dict:
         "nav_links": [
             ("Upload", settings.upload_public_url + "/", current == "upload"),
             ("Library", settings.streaming_public_url + "/", current == "library"),
+            ("Account", settings.auth_public_url.rstrip("/") + "/account", False),
         ],
     }
 

@@ -1,5 +1,6 @@
 """The `videos` table: one row per video (name, owner, status, the storage URL of its
-master, the probe made at upload, the displayed size), and its row lock.
+master, the probe made at upload, the displayed size), and its row lock; what each owner
+stores (their quota's usage).
 
 The row lock serialises every writer of a video's rows (packaging jobs, retries,
 deletes, caption changes, the master's writer): each takes it first thing in its
@@ -54,6 +55,45 @@ def page(db: Database, *, q: str, owner: str | None, limit: int, offset: int) ->
             [*params, limit, offset],
         ).fetchall()
     return rows, int(total)
+
+
+def _usage_rows(source: Database | Cursor, where: str, params: tuple) -> list[dict]:
+    """Per owner: the videos, and the bytes of their originals plus their renditions'."""
+    sql = (
+        "SELECT v.owner AS owner, COUNT(*) AS videos, COALESCE(SUM(COALESCE(v.size_bytes, 0) + COALESCE(("
+        "SELECT SUM(r.bytes) FROM renditions r WHERE r.video_id = v.id), 0)), 0) AS bytes "
+        f"FROM videos v {where} GROUP BY v.owner"
+    )
+    if isinstance(source, Cursor):
+        return source.execute(sql, params).fetchall()
+    return source.query(sql, params)
+
+
+def usage(source: Database | Cursor, owner: str) -> tuple[int, int]:
+    """(bytes, videos) `owner` stores: the count of their rows (processing and failed
+    ones too) and the bytes of their originals plus every rendition's stored bytes
+    (captions, posters and thumbnails are not counted: small, and not known in bytes).
+    Unfinished resumable uploads are not videos yet: uploads.unfinished counts them.
+    `source`: a Database, or a Cursor to count inside the caller's transaction (under
+    the owner's upload lock). The one read of renditions outside their module: the
+    quota is a property of the owner's videos, and one statement keeps it consistent."""
+    rows = _usage_rows(source, "WHERE v.owner = ?", (owner,))
+    return (int(rows[0]["bytes"]), int(rows[0]["videos"])) if rows else (0, 0)
+
+
+def usage_by_owner(db: Database) -> dict[str, tuple[int, int]]:
+    """usage() of every owner that has a video, in one statement (the admin's list)."""
+    return {r["owner"]: (int(r["bytes"]), int(r["videos"])) for r in _usage_rows(db, "", ())}
+
+
+def ids_of_owner(db: Database, owner: str) -> list[str]:
+    """Every video `owner` has."""
+    return [r["id"] for r in db.query("SELECT id FROM videos WHERE owner = ?", (owner,))]
+
+
+def give_away(cur: Cursor, owner: str, new_owner: str, now: datetime) -> int:
+    """Every video of `owner` becomes `new_owner`'s (a deleted user's, kept); how many."""
+    return cur.execute("UPDATE videos SET owner = ?, updated_at = ? WHERE owner = ?", (new_owner, now, owner)).rowcount
 
 
 def rename(db: Database, video_id: str, name: str) -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, make_response, redirect, rend
 from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
+from vs_common.settings import origin_of
 from vs_common.wire import COOKIE_NAME
 
 from . import api_tokens, sessions, throttle
@@ -31,6 +32,13 @@ def _home() -> str:
     return app_settings().upload_public_url + "/"
 
 
+def _target(value: str | None) -> str:
+    """Where the login sends the browser next (redirects.py: the web apps, and auth-svc's
+    account and admin pages), else the upload page."""
+    settings = app_settings()
+    return safe_redirect(value, settings.webapp_origins, _home(), origin_of(settings.auth_public_url))
+
+
 def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = ""):
     html = render_template("login.html", error=error, username=username, redirect_to=redirect_to)
     return html, status
@@ -44,9 +52,7 @@ def index():
 @bp.get("/login")
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
-    settings = app_settings()
-    target = safe_redirect(request.args.get("redirect"), settings.webapp_origins, _home())
-    return _login_page(200, redirect_to=target)
+    return _login_page(200, redirect_to=_target(request.args.get("redirect")))
 
 
 @bp.post("/api/login")
@@ -58,7 +64,7 @@ def login():
     form = form if isinstance(form, dict) or hasattr(form, "get") else {}
     username = str(form.get("username") or "")[:190]
     password = str(form.get("password") or "")
-    target = safe_redirect(form.get("redirect") or request.args.get("redirect"), settings.webapp_origins, _home())
+    target = _target(form.get("redirect") or request.args.get("redirect"))
     client = throttle.client_address(settings.trusted_proxies)
     wait = throttle.retry_after_seconds(db, client)
     if wait:

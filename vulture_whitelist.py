@@ -32,12 +32,7 @@ _.seekable
 _.tell
 _.readinto
 # Issue 22's settings, read by the parts being built (remove each once it is used).
-default_quota_gb
-default_quota_videos
-invite_ttl_hours
 webhook_allow_private
 new_token  # api_tokens: made by the account's token routes (issue 22, being built)
-hash_password  # people: used by invitations and password changes (issue 22, being built)
 _.totp_enabled  # people.Person: the login's second factor (issue 22, being built)
-person_required  # current: guards the account and admin routes (issue 22, being built)
 _.session_token  # current: g.session_token, the account's sessions list marks the current one (issue 22)

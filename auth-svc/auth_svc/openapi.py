@@ -2,6 +2,8 @@
 
 from vs_common.openapi_parts import ERROR, healthz_path, json_object, json_response, metrics_path, openapi_path
 
+from . import openapi_admin
+
 _CREDENTIALS = {
     "type": "object",
     "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "redirect": {"type": "string"}},
@@ -89,6 +91,7 @@ OPENAPI = {
                 },
             }
         },
+        **openapi_admin.PATHS,
         "/": {"get": {"summary": "To the login page", "responses": {"303": {"description": "To /login"}}}},
         "/healthz": healthz_path(),
         "/metrics": metrics_path(),

@@ -99,7 +99,12 @@ class Directory:
             )
             return {}
 
-    def _defaults(self) -> tuple[int | None, int | None]:
+    def file_names(self) -> set[str]:
+        """The names of AUTH_USERS_FILE (read now)."""
+        return set(self._file_users())
+
+    def default_quotas(self) -> tuple[int | None, int | None]:
+        """(bytes, videos) of DEFAULT_QUOTA_GB and DEFAULT_QUOTA_VIDEOS (None: no limit)."""
         gb = self.settings.default_quota_gb
         return (None if gb is None else int(gb * 1024**3)), self.settings.default_quota_videos
 
@@ -108,7 +113,7 @@ class Directory:
         name = normalise(username)
         if not name:
             return None
-        quota_bytes, quota_videos = self._defaults()
+        quota_bytes, quota_videos = self.default_quotas()
         if self.env_name and hmac.compare_digest(self._mac(name), self._mac(self.env_name)):
             return Person(name, "admin", "env", quota_bytes=quota_bytes, quota_videos=quota_videos)
         if name in self._file_users():

@@ -20,8 +20,6 @@ is a Refusal carrying the answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from vs_common import catalogue
 from vs_common import tables as catalogue_tables
 from vs_common.auth_client import ROLES
@@ -38,13 +36,12 @@ VIDEO_OWNERS = ("admin", "uploader")  # the roles that may own videos
 DELETE_ROUNDS = 5  # passes over a deleted user's videos (an upload may land meanwhile)
 
 
-@dataclass(frozen=True)
 class Refusal(Exception):
     """An admin's request refused: the HTTP status, the error code and the message."""
 
-    status: int
-    code: str
-    message: str
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(status, code, message)
+        self.status, self.code, self.message = status, code, message
 
 
 def _iso(value) -> str | None:

@@ -19,6 +19,8 @@ from harness import TEST_PASSWORD
 ROOT = Path(__file__).resolve().parents[2]
 NO_VIDEO = "abcdefghijklmnop"
 NO_UPLOAD = "ponmlkjihgfedcba"
+NO_USER = "nobody-at-all"
+NO_LINK = "x" * 43
 
 # (service, method, path, request kwargs, revokes the session when let through)
 UNSAFE_ROUTES = [
@@ -41,6 +43,14 @@ UNSAFE_ROUTES = [
     ("streaming", "POST", "/logout", {}, True),
     ("auth", "POST", "/api/login", {"data": {"username": "alice", "password": TEST_PASSWORD}}, False),
     ("auth", "POST", "/api/logout", {}, True),
+    # The admin's routes (invalid or unknown: nothing is created, changed or deleted when
+    # let through), and an invitation link with a body that is refused before the link is
+    # looked up (no guess counted).
+    ("auth", "POST", "/api/users", {"json": {"username": "", "role": "viewer"}}, False),
+    ("auth", "PATCH", f"/api/users/{NO_USER}", {"json": {"role": "viewer"}}, False),
+    ("auth", "POST", f"/api/users/{NO_USER}/reset", {}, False),
+    ("auth", "DELETE", f"/api/users/{NO_USER}", {}, False),
+    ("auth", "POST", f"/api/invite/{NO_LINK}", {"json": ["not an object"]}, False),
 ]
 
 
@@ -146,7 +156,13 @@ def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, packa
     )
     actual = {(m, rule) for m, rule in json.loads(out.stdout.strip().splitlines()[-1])}
     table = {
-        (method, path.replace(NO_VIDEO, "<video_id>").replace(NO_UPLOAD, "<upload_id>"))
+        (
+            method,
+            path.replace(NO_VIDEO, "<video_id>")
+            .replace(NO_UPLOAD, "<upload_id>")
+            .replace(NO_USER, "<username>")
+            .replace(NO_LINK, "<token>"),
+        )
         for s, method, path, _, _ in UNSAFE_ROUTES
         if s == service
     }

@@ -304,3 +304,36 @@ def test_delete_with_the_videos(people_stack, admin, people_clip):
         lambda: not st.query("SELECT * FROM deleted_videos WHERE video_id = ?", (video["id"],)), 60, "the tombstone"
     )
     wait_until(lambda: not st.query("SELECT * FROM uploads WHERE owner = ?", (username,)), 60, "the expired upload")
+
+
+@pytest.mark.slow
+def test_owners_are_compared_exactly(people_stack, admin, people_clip):
+    """`videos.owner` and `uploads.owner` are utf8mb4_unicode_ci on MariaDB, where `e`
+    equals `é`: two people whose names differ only so must not share usage, nor lose each
+    other's videos or uploads when one is deleted."""
+    st = people_stack
+    plain = "e" + name()
+    accented = "\u00e9" + plain[1:]
+    for username in (plain, accented):
+        _, token = create(st, admin, username)
+        assert accept(st, token).status_code == 204
+    session = login(st, accented).json()["token"]
+    video = st.api.upload_ready(session, people_clip, "hers alone", packaged=True)
+    tus = requests.post(
+        st.url("upload") + "/api/tus/",
+        headers={**bearer(session), "Tus-Resumable": "1.0.0", "Upload-Length": "1000"},
+        timeout=10,
+    )
+    assert tus.status_code == 201
+    listed = users(st, admin)
+    assert (listed[plain]["videos_used"], listed[plain]["bytes_used"]) == (0, 0)
+    assert listed[accented]["videos_used"] == 1
+    resp = call(st, "DELETE", f"/api/users/{plain}", admin, params={"videos": "delete"})
+    assert resp.status_code == 204
+    assert st.api.video(admin, video["id"])["owner"] == accented  # not deleted with the other
+    from vs_common.db import utcnow
+
+    upload = st.query("SELECT expires_at FROM uploads WHERE video_id IS NULL AND owner = ?", (accented,))
+    assert upload and all(u["expires_at"] > utcnow() for u in upload)  # not expired with the other
+    resp = call(st, "DELETE", f"/api/users/{plain}", admin, params={"videos": "delete"})
+    assert resp.status_code == 404  # her videos are not the deleted one's leftovers

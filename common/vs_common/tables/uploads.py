@@ -88,9 +88,13 @@ def acknowledge(
 
 
 def expire_owner(cur: Cursor, owner: str, now: datetime) -> None:
-    """`owner`'s unfinished uploads expire now (their user is deleted): upload-webapp
-    refuses them from now on, and the packager's sweep removes their bytes and rows."""
-    cur.execute("UPDATE uploads SET expires_at = ? WHERE owner = ? AND video_id IS NULL", (now, owner))
+    """`owner`'s (exactly that name's) unfinished uploads expire now (their user is
+    deleted): upload-webapp refuses them from now on, and the packager's sweep removes
+    their bytes and rows."""
+    cur.execute(
+        f"UPDATE uploads SET expires_at = ? WHERE owner = ? AND owner{cur.db.exact} = ? AND video_id IS NULL",
+        (now, owner, owner),
+    )
 
 
 def set_video(db: Database, upload_id: str) -> None:

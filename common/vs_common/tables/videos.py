@@ -57,12 +57,15 @@ def page(db: Database, *, q: str, owner: str | None, limit: int, offset: int) ->
     return rows, int(total)
 
 
-def _usage_rows(source: Database | Cursor, where: str, params: tuple) -> list[dict]:
-    """Per owner: the videos, and the bytes of their originals plus their renditions'."""
+def _usage_rows(source: Database | Cursor, owner: str | None) -> list[dict]:
+    """Per owner (or of `owner` alone): the videos, and the bytes of their originals plus
+    their renditions'. Owners are told apart exactly (Database.exact)."""
+    exact = source.db.exact if isinstance(source, Cursor) else source.exact
+    where, params = ("", ()) if owner is None else (f"WHERE v.owner = ? AND v.owner{exact} = ?", (owner, owner))
     sql = (
         "SELECT v.owner AS owner, COUNT(*) AS videos, COALESCE(SUM(COALESCE(v.size_bytes, 0) + COALESCE(("
         "SELECT SUM(r.bytes) FROM renditions r WHERE r.video_id = v.id), 0)), 0) AS bytes "
-        f"FROM videos v {where} GROUP BY v.owner"
+        f"FROM videos v {where} GROUP BY v.owner{exact}"
     )
     if isinstance(source, Cursor):
         return source.execute(sql, params).fetchall()
@@ -77,23 +80,27 @@ def usage(source: Database | Cursor, owner: str) -> tuple[int, int]:
     `source`: a Database, or a Cursor to count inside the caller's transaction (under
     the owner's upload lock). The one read of renditions outside their module: the
     quota is a property of the owner's videos, and one statement keeps it consistent."""
-    rows = _usage_rows(source, "WHERE v.owner = ?", (owner,))
+    rows = _usage_rows(source, owner)
     return (int(rows[0]["bytes"]), int(rows[0]["videos"])) if rows else (0, 0)
 
 
 def usage_by_owner(db: Database) -> dict[str, tuple[int, int]]:
     """usage() of every owner that has a video, in one statement (the admin's list)."""
-    return {r["owner"]: (int(r["bytes"]), int(r["videos"])) for r in _usage_rows(db, "", ())}
+    return {r["owner"]: (int(r["bytes"]), int(r["videos"])) for r in _usage_rows(db, None)}
 
 
 def ids_of_owner(db: Database, owner: str) -> list[str]:
-    """Every video `owner` has."""
-    return [r["id"] for r in db.query("SELECT id FROM videos WHERE owner = ?", (owner,))]
+    """Every video `owner` (exactly that name) has."""
+    return [r["id"] for r in db.query(f"SELECT id FROM videos WHERE owner = ? AND owner{db.exact} = ?", (owner, owner))]
 
 
 def give_away(cur: Cursor, owner: str, new_owner: str, now: datetime) -> int:
-    """Every video of `owner` becomes `new_owner`'s (a deleted user's, kept); how many."""
-    return cur.execute("UPDATE videos SET owner = ?, updated_at = ? WHERE owner = ?", (new_owner, now, owner)).rowcount
+    """Every video of `owner` (exactly that name) becomes `new_owner`'s (a deleted
+    user's, kept); how many."""
+    return cur.execute(
+        f"UPDATE videos SET owner = ?, updated_at = ? WHERE owner = ? AND owner{cur.db.exact} = ?",
+        (new_owner, now, owner, owner),
+    ).rowcount
 
 
 def rename(db: Database, video_id: str, name: str) -> None:

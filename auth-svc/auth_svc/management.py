@@ -27,7 +27,7 @@ from vs_common.db import Database, as_datetime, utcnow
 from vs_common.settings import Settings
 
 from . import invitations, tables
-from .people import Directory, Person, normalise
+from .people import Directory, Person, database_person, normalise
 from .usernames import InvalidUsername, clean_username, skeleton
 
 QUOTA_BYTES_MAX = 2**63 - 1
@@ -88,9 +88,8 @@ class Management:
         people = [user_json(self.directory.person(n), None, usage.get(n, (0, 0))) for n, _ in outside]
         shadowed = {n for n, _ in outside}
         for row in tables.users(self.db):
-            person = self.directory.person(row["username"])
-            if row["username"] not in shadowed and person is not None:
-                people.append(user_json(person, row, usage.get(row["username"], (0, 0))))
+            if row["username"] not in shadowed:
+                people.append(user_json(database_person(row), row, usage.get(row["username"], (0, 0))))
         return people
 
     def user(self, username: str) -> dict:

@@ -52,6 +52,19 @@ class Person:
     totp_enabled: bool = False
 
 
+def database_person(row: dict) -> Person:
+    """The person of a `users` row (the caller knows no env or file user has the name)."""
+    return Person(
+        row["username"],
+        row["role"],
+        "database",
+        disabled=bool(row["disabled"]),
+        quota_bytes=row["quota_bytes"],
+        quota_videos=row["quota_videos"],
+        totp_enabled=bool(row["totp_enabled"]),
+    )
+
+
 def normalise(username: str) -> str:
     return unicodedata.normalize("NFC", username or "")
 
@@ -119,17 +132,7 @@ class Directory:
         if name in self._file_users():
             return Person(name, "uploader", "file", quota_bytes=quota_bytes, quota_videos=quota_videos)
         row = tables.user(self.db, name)
-        if row is None:
-            return None
-        return Person(
-            name,
-            row["role"],
-            "database",
-            disabled=bool(row["disabled"]),
-            quota_bytes=row["quota_bytes"],
-            quota_videos=row["quota_videos"],
-            totp_enabled=bool(row["totp_enabled"]),
-        )
+        return None if row is None else database_person(row)
 
     def check(self, username: str, password: str) -> Person | None:
         """The person, when the password is theirs (disabled ones included: the caller

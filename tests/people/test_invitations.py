@@ -157,3 +157,15 @@ def test_the_link_rows_hold_no_token(people_stack, admin):
     rows = people_stack.query("SELECT * FROM invitations")
     assert all(token not in str(value) for row in rows for value in row.values())
     assert call(people_stack, "GET", f"/invite/{sha256(token)}").status_code == 404  # the hash opens nothing
+
+
+def test_the_access_log_never_holds_a_link(people_stack, admin):
+    """Whoever reads auth-svc's log cannot take an unused link from it: the access lines
+    of /invite/<token> and /api/invite/<token> name the route, not the token."""
+    st = people_stack
+    _, token = create(st, admin, name())
+    assert requests.get(st.url("auth") + f"/invite/{token}", timeout=10).status_code == 200
+    assert accept(st, token, "short").status_code == 400
+    log = st["auth"].log.read_text(errors="replace")
+    assert '"GET /invite/[link] HTTP/1.1" 200' in log and '"POST /api/invite/[link] HTTP/1.1" 400' in log
+    assert token not in log

@@ -32,6 +32,3 @@ _.seekable
 _.tell
 _.readinto
 # Issue 22's settings, read by the parts being built (remove each once it is used).
-default_quota_gb
-default_quota_videos
-invite_ttl_hours

@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = service_app(__name__, "auth-svc", settings, max_content_length=64 * 1024)
     app.extensions["people"] = Directory(settings, app.extensions["db"])
     install_web_security(app, settings)
+    from . import admin, invite_routes
     from .account import bp as account_bp
     from .routes import bp
     from .webhooks import bp as webhooks_bp
@@ -27,6 +28,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(invite_routes.bp)
     app.register_blueprint(assets_blueprint())
     app.register_blueprint(health_blueprint({"database": app.extensions["db"].ping}))
     return app

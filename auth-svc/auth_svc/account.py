@@ -31,7 +31,7 @@ from vs_common.tables import videos
 
 from . import api_tokens, tables, throttle, totp
 from .current import person_required
-from .passwords import check_new_password
+from .passwords import weakness
 from .people import Person, hash_password
 from .sessions import hash_token
 
@@ -282,7 +282,7 @@ def change_password():
     if current_app.extensions["people"].check(person.username, current) is None:
         throttle.record_failure(app_db(), _client(), person.username)
         return error_response(403, "wrong_password", "The current password is wrong.")
-    reason = check_new_password(new, person.username)
+    reason = weakness(new, person.username)
     if reason is not None:
         return error_response(400, "weak_password", reason)
     settings = app_settings()

@@ -4,8 +4,8 @@ that a program's token cannot manage people, tokens or second factors.
 
 `person_required(admin=..., page=...)` guards a view: no session, an expired or revoked
 one, or a disabled person: a page 303s to the login page, an API answers 401 JSON; an API
-token: 401 saying to log in; not an admin where one is needed: 403 `forbidden`. It sets
-`g.person` (people.Person) and `g.session_token`.
+token: 401 saying to log in; not an admin where one is needed: 403 `forbidden` (a page:
+the 403 page saying so). It sets `g.person` (people.Person) and `g.session_token`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
 
 from . import api_tokens, sessions
+from .pages import message_page
 
 
 def _login_redirect():
@@ -46,6 +47,13 @@ def person_required(admin: bool = False, page: bool = False):
                 code = "account_disabled" if person is not None else "unauthorized"
                 return error_response(401, code, "Log in first: no valid session.")
             if admin and person.role != "admin":
+                if page:
+                    return message_page(
+                        403,
+                        "Administrators only",
+                        f"This page is for administrators; your role is {person.role}.",
+                        person=person,
+                    )
                 return error_response(
                     403, "forbidden", "Only an administrator may do this; your role is " + person.role + "."
                 )

@@ -11,6 +11,8 @@ from vs_common.openapi_parts import (
     openapi_path,
 )
 
+from . import openapi_admin
+
 _CREDENTIALS = {
     "type": "object",
     "properties": {
@@ -333,6 +335,7 @@ OPENAPI = {
                 },
             }
         },
+        **openapi_admin.PATHS,
         "/": {"get": {"summary": "To the login page", "responses": {"303": {"description": "To /login"}}}},
         **ACCOUNT_PATHS,
         "/healthz": healthz_path(),

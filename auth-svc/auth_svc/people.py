@@ -52,6 +52,19 @@ class Person:
     totp_enabled: bool = False
 
 
+def database_person(row: dict) -> Person:
+    """The person of a `users` row (the caller knows no env or file user has the name)."""
+    return Person(
+        row["username"],
+        row["role"],
+        "database",
+        disabled=bool(row["disabled"]),
+        quota_bytes=row["quota_bytes"],
+        quota_videos=row["quota_videos"],
+        totp_enabled=bool(row["totp_enabled"]),
+    )
+
+
 def normalise(username: str) -> str:
     return unicodedata.normalize("NFC", username or "")
 
@@ -111,7 +124,12 @@ class Directory:
             )
             return {}
 
-    def _defaults(self) -> tuple[int | None, int | None]:
+    def file_names(self) -> set[str]:
+        """The names of AUTH_USERS_FILE (read now)."""
+        return set(self._file_users())
+
+    def default_quotas(self) -> tuple[int | None, int | None]:
+        """(bytes, videos) of DEFAULT_QUOTA_GB and DEFAULT_QUOTA_VIDEOS (None: no limit)."""
         gb = self.settings.default_quota_gb
         return (None if gb is None else int(gb * 1024**3)), self.settings.default_quota_videos
 
@@ -120,23 +138,13 @@ class Directory:
         name = normalise(username)
         if not name or not _is_text(name):
             return None
-        quota_bytes, quota_videos = self._defaults()
+        quota_bytes, quota_videos = self.default_quotas()
         if self.env_name and hmac.compare_digest(self._mac(name), self._mac(self.env_name)):
             return Person(name, "admin", "env", quota_bytes=quota_bytes, quota_videos=quota_videos)
         if name in self._file_users():
             return Person(name, "uploader", "file", quota_bytes=quota_bytes, quota_videos=quota_videos)
         row = tables.user(self.db, name)
-        if row is None:
-            return None
-        return Person(
-            name,
-            row["role"],
-            "database",
-            disabled=bool(row["disabled"]),
-            quota_bytes=row["quota_bytes"],
-            quota_videos=row["quota_videos"],
-            totp_enabled=bool(row["totp_enabled"]),
-        )
+        return None if row is None else database_person(row)
 
     def check(self, username: str, password: str) -> Person | None:
         """The person, when the password is theirs (disabled ones included: the caller

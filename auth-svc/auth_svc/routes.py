@@ -9,11 +9,12 @@ from flask import Blueprint, current_app, jsonify, make_response, redirect, rend
 from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
+from vs_common.settings import origin_of
 from vs_common.wire import COOKIE_NAME
 
 from . import api_tokens, sessions, throttle, totp
 from .openapi import OPENAPI
-from .redirects import OWN_PAGES, safe_redirect
+from .redirects import safe_redirect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -29,6 +30,13 @@ def _wants_json() -> bool:
 
 def _home() -> str:
     return app_settings().upload_public_url + "/"
+
+
+def _target(value: str | None) -> str:
+    """Where the login sends the browser next (redirects.py: the web apps, and auth-svc's
+    account and admin pages), else the upload page."""
+    settings = app_settings()
+    return safe_redirect(value, settings.webapp_origins, _home(), origin_of(settings.auth_public_url))
 
 
 def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = "", ticket: str = ""):
@@ -53,14 +61,7 @@ def index():
 @bp.get("/login")
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
-    settings = app_settings()
-    target = safe_redirect(request.args.get("redirect"), settings.webapp_origins, _home(), _own_pages(settings))
-    return _login_page(200, redirect_to=target)
-
-
-def _own_pages(settings) -> frozenset[str]:
-    """auth-svc's own pages a login may send the browser back to (exact URLs)."""
-    return frozenset(settings.auth_public_url.rstrip("/") + path for path in OWN_PAGES)
+    return _login_page(200, redirect_to=_target(request.args.get("redirect")))
 
 
 @bp.post("/api/login")
@@ -80,7 +81,7 @@ def login():
     ticket = str(form.get("ticket") or "")[:2000]
     code = str(form.get("totp") or "")[:64]
     asked = str(form.get("redirect") or request.args.get("redirect") or "")
-    target = safe_redirect(asked, settings.webapp_origins, _home(), _own_pages(settings))
+    target = _target(asked)
     client = throttle.client_address(settings.trusted_proxies)
     wait = throttle.retry_after_seconds(db, client)
     if wait:

@@ -5,16 +5,23 @@ vs_common.tables; the schema of both is vs_common.schema):
   says why), with its user, expiry and revocation, and what the account page shows of it:
   a public id, the browser's User-Agent, the address and when it was last seen;
 - `login_attempts`: failed logins by client address, for the throttle (throttle.py);
-- `users`: the database's people (people.py), their password and second factor;
+- `users`: the database's people (people.py reads them, management.py changes them),
+  their password and second factor;
+- `invitations`: one-time links to choose a password (invitations.py);
 - `recovery_codes`: a second factor's one-time codes, as HMACs (totp.py);
 - `api_tokens`: programs' tokens, as HMACs (api_tokens.py).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
+import pymysql
+
 from vs_common.db import Cursor, Database
+
+DUPLICATE = (sqlite3.IntegrityError, pymysql.err.IntegrityError)  # a unique key already held
 
 # -- auth_sessions ----------------------------------------------------------------------
 
@@ -204,6 +211,110 @@ def use_recovery_code(db: Database, username: str, code_hash: str, now: datetime
 def recovery_codes_left(db: Database, username: str) -> int:
     row = db.query_one("SELECT COUNT(*) AS n FROM recovery_codes WHERE username = ? AND used_at IS NULL", (username,))
     return int(row["n"]) if row else 0
+
+
+def users(db: Database) -> list[dict]:
+    """Every database user, oldest first."""
+    return db.query("SELECT * FROM users ORDER BY created_at, username")
+
+
+def user_by_skeleton(db: Database, skeleton: str) -> dict | None:
+    """The database user whose name looks like one of that skeleton (usernames.py), or None."""
+    return db.query_one("SELECT * FROM users WHERE skeleton = ?", (skeleton,))
+
+
+def add_user(db: Database, row: dict, invitation: dict, purge_before: datetime) -> bool:
+    """A new user (`row`: its columns) with their first invitation, in one transaction;
+    False, with nothing written, when the name or a look-alike (the unique skeleton) is
+    already taken, however concurrent the other creation was."""
+    try:
+        with db.transaction() as cur:
+            cur.execute(
+                f"INSERT INTO users ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+            )
+            add_invitation(cur, invitation, purge_before)
+    except DUPLICATE:
+        return False
+    return True
+
+
+def enabled_admins_for_update(cur: Cursor) -> list[str]:
+    """The names of the enabled database admins, every user row locked until the
+    transaction ends (on MariaDB; SQLite's BEGIN IMMEDIATE holds the whole database): two
+    admins demoting each other at once are one after the other, and the second sees the
+    first's change. Every change that may leave fewer admins takes this first."""
+    rows = cur.execute(f"SELECT username, role, disabled FROM users ORDER BY username{cur.db.for_update}").fetchall()
+    return [r["username"] for r in rows if r["role"] == "admin" and not r["disabled"]]
+
+
+def locked_user(cur: Cursor, username: str) -> dict | None:
+    """The user's row, read inside the caller's transaction (after enabled_admins_for_update)."""
+    return cur.execute(f"SELECT * FROM users WHERE username = ?{cur.db.for_update}", (username,)).fetchone()
+
+
+def update_user(cur: Cursor, username: str, changes: dict, now: datetime) -> None:
+    """Set `changes` (column: value; role, disabled, quotas, password) and updated_at."""
+    columns = {**changes, "updated_at": now}
+    cur.execute(
+        f"UPDATE users SET {', '.join(f'{k} = ?' for k in columns)} WHERE username = ?", [*columns.values(), username]
+    )
+
+
+def delete_user(cur: Cursor, username: str) -> None:
+    """The user's row and everything they hold: sessions, API tokens, invitations,
+    recovery codes."""
+    for statement in (
+        "DELETE FROM auth_sessions WHERE username = ?",
+        "DELETE FROM api_tokens WHERE username = ?",
+        "DELETE FROM invitations WHERE username = ?",
+        "DELETE FROM recovery_codes WHERE username = ?",
+        "DELETE FROM users WHERE username = ?",
+    ):
+        cur.execute(statement, (username,))
+
+
+def revoke_sessions_and_tokens(cur: Cursor, username: str, now: datetime) -> None:
+    """Every session and API token of the user stops working now."""
+    cur.execute("UPDATE auth_sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", (now, username))
+    cur.execute("UPDATE api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", (now, username))
+
+
+# -- invitations ------------------------------------------------------------------------
+
+
+def add_invitation(cur: Cursor, row: dict, purge_before: datetime) -> None:
+    """A new link (`row`: token_hash, username, purpose, created_at, expires_at); links
+    that expired or were used before `purge_before` go in the same transaction (kept until
+    then, so that a late visitor is told "expired", not "unknown")."""
+    cur.execute(
+        f"INSERT INTO invitations ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+    )
+    cur.execute("DELETE FROM invitations WHERE expires_at < ? OR used_at < ?", (purge_before, purge_before))
+
+
+def invitation(db: Database, token_hash: str) -> dict | None:
+    """The link stored under that hash (used and expired ones too), or None."""
+    return db.query_one("SELECT * FROM invitations WHERE token_hash = ?", (token_hash,))
+
+
+def end_invitations(cur: Cursor, username: str, now: datetime) -> None:
+    """The user's unused links expire now (a new one replaces them)."""
+    cur.execute(
+        "UPDATE invitations SET expires_at = ? WHERE username = ? AND used_at IS NULL AND expires_at > ?",
+        (now, username, now),
+    )
+
+
+def use_invitation(cur: Cursor, token_hash: str, now: datetime) -> bool:
+    """Mark the link used, if it is still usable (unused, unexpired); False otherwise
+    (two uses at once: one wins)."""
+    return (
+        cur.execute(
+            "UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            (now, token_hash, now),
+        ).rowcount
+        == 1
+    )
 
 
 # -- api_tokens -------------------------------------------------------------------------

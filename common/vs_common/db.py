@@ -191,6 +191,15 @@ class Database:
         SQLite, whose BEGIN IMMEDIATE already holds the database's write lock."""
         return " FOR UPDATE" if self.dialect == "mariadb" else ""
 
+    @property
+    def exact(self) -> str:
+        """` COLLATE utf8mb4_bin` on MariaDB, nothing on SQLite (which compares TEXT byte
+        for byte): to compare a name exactly in a column whose collation does not
+        (`videos.owner`, `uploads.owner` are utf8mb4_unicode_ci, where `e` equals `é`).
+        Written beside a plain comparison (`owner = ? AND owner{exact} = ?`), so that the
+        column's index still finds the rows."""
+        return " COLLATE utf8mb4_bin" if self.dialect == "mariadb" else ""
+
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
         with self.transaction() as cur:

@@ -22,6 +22,8 @@ NO_UPLOAD = "ponmlkjihgfedcba"
 NO_SESSION = "no-such-session-id"
 NO_TOKEN = "no-such-token-id"
 OTHERS = "others"  # revokes every other session of the user when let through
+NO_USER = "nobody-at-all"
+NO_LINK = "x" * 43
 
 # (service, method, path, request kwargs, revokes the session when let through: True, or
 # OTHERS for a route that ends the user's other sessions, sent by a user of its own)
@@ -53,6 +55,14 @@ UNSAFE_ROUTES = [
     ("auth", "DELETE", "/api/me/totp", {"json": {"code": "123456"}}, False),
     ("auth", "POST", "/api/me/tokens", {"json": {"name": "origin", "scopes": ["read"]}}, False),
     ("auth", "DELETE", f"/api/me/tokens/{NO_TOKEN}", {}, False),
+    # The admin's routes (invalid or unknown: nothing is created, changed or deleted when
+    # let through), and an invitation link with a body that is refused before the link is
+    # looked up (no guess counted).
+    ("auth", "POST", "/api/users", {"json": {"username": "", "role": "viewer"}}, False),
+    ("auth", "PATCH", f"/api/users/{NO_USER}", {"json": {"role": "viewer"}}, False),
+    ("auth", "POST", f"/api/users/{NO_USER}/reset", {}, False),
+    ("auth", "DELETE", f"/api/users/{NO_USER}", {}, False),
+    ("auth", "POST", f"/api/invite/{NO_LINK}", {"json": ["not an object"]}, False),
 ]
 
 
@@ -186,7 +196,9 @@ def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, packa
             path.replace(NO_VIDEO, "<video_id>")
             .replace(NO_UPLOAD, "<upload_id>")
             .replace(NO_SESSION, "<session_id>")
-            .replace(NO_TOKEN, "<token_id>"),
+            .replace(NO_TOKEN, "<token_id>")
+            .replace(NO_USER, "<username>")
+            .replace(NO_LINK, "<token>"),
         )
         for s, method, path, _, _ in UNSAFE_ROUTES
         if s == service

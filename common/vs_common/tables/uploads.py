@@ -87,6 +87,16 @@ def acknowledge(
     return changed == 1
 
 
+def expire_owner(cur: Cursor, owner: str, now: datetime) -> None:
+    """`owner`'s (exactly that name's) unfinished uploads expire now (their user is
+    deleted): upload-webapp refuses them from now on, and the packager's sweep removes
+    their bytes and rows."""
+    cur.execute(
+        f"UPDATE uploads SET expires_at = ? WHERE owner = ? AND owner{cur.db.exact} = ? AND video_id IS NULL",
+        (now, owner, owner),
+    )
+
+
 def set_video(db: Database, upload_id: str) -> None:
     """The upload is a video now (of the same id)."""
     db.execute("UPDATE uploads SET video_id = ? WHERE id = ?", (upload_id, upload_id))

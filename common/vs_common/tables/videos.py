@@ -1,5 +1,6 @@
 """The `videos` table: one row per video (name, owner, status, the storage URL of its
-master, the probe made at upload, the displayed size), and its row lock.
+master, the probe made at upload, the displayed size), and its row lock; what each owner
+stores (their quota's usage).
 
 The row lock serialises every writer of a video's rows (packaging jobs, retries,
 deletes, caption changes, the master's writer): each takes it first thing in its
@@ -11,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..db import Cursor, Database, utcnow
-from . import uploads
 
 
 def lock(cur: Cursor, video_id: str) -> str | None:
@@ -62,6 +62,52 @@ def page(db: Database, *, q: str, owner: str | None, limit: int, offset: int) ->
     return rows, int(total)
 
 
+def _usage_rows(source: Database | Cursor, owner: str | None) -> list[dict]:
+    """Per owner (or of `owner` alone): the videos, and the bytes of their originals plus
+    their renditions'. Owners are told apart exactly (Database.exact)."""
+    exact = source.db.exact if isinstance(source, Cursor) else source.exact
+    where, params = ("", ()) if owner is None else (f"WHERE v.owner = ? AND v.owner{exact} = ?", (owner, owner))
+    sql = (
+        "SELECT v.owner AS owner, COUNT(*) AS videos, COALESCE(SUM(COALESCE(v.size_bytes, 0) + COALESCE(("
+        "SELECT SUM(r.bytes) FROM renditions r WHERE r.video_id = v.id), 0)), 0) AS bytes "
+        f"FROM videos v {where} GROUP BY v.owner{exact}"
+    )
+    if isinstance(source, Cursor):
+        return source.execute(sql, params).fetchall()
+    return source.query(sql, params)
+
+
+def usage(source: Database | Cursor, owner: str) -> tuple[int, int]:
+    """(bytes, videos) `owner` stores: the count of their rows (processing and failed
+    ones too) and the bytes of their originals plus every rendition's stored bytes
+    (captions, posters and thumbnails are not counted: small, and not known in bytes).
+    Unfinished resumable uploads are not videos yet: uploads.unfinished counts them.
+    `source`: a Database, or a Cursor to count inside the caller's transaction (under
+    the owner's upload lock). The one read of renditions outside their module: the
+    quota is a property of the owner's videos, and one statement keeps it consistent."""
+    rows = _usage_rows(source, owner)
+    return (int(rows[0]["bytes"]), int(rows[0]["videos"])) if rows else (0, 0)
+
+
+def usage_by_owner(db: Database) -> dict[str, tuple[int, int]]:
+    """usage() of every owner that has a video, in one statement (the admin's list)."""
+    return {r["owner"]: (int(r["bytes"]), int(r["videos"])) for r in _usage_rows(db, None)}
+
+
+def ids_of_owner(db: Database, owner: str) -> list[str]:
+    """Every video `owner` (exactly that name) has."""
+    return [r["id"] for r in db.query(f"SELECT id FROM videos WHERE owner = ? AND owner{db.exact} = ?", (owner, owner))]
+
+
+def give_away(cur: Cursor, owner: str, new_owner: str, now: datetime) -> int:
+    """Every video of `owner` (exactly that name) becomes `new_owner`'s (a deleted
+    user's, kept); how many."""
+    return cur.execute(
+        f"UPDATE videos SET owner = ?, updated_at = ? WHERE owner = ? AND owner{cur.db.exact} = ?",
+        (new_owner, now, owner, owner),
+    ).rowcount
+
+
 def rename(db: Database, video_id: str, name: str) -> None:
     db.execute("UPDATE videos SET video_name = ?, updated_at = ? WHERE id = ?", (name, utcnow(), video_id))
 
@@ -103,21 +149,3 @@ def mark_failed(cur: Cursor, video_id: str, reason: str) -> bool:
         ).rowcount
         == 1
     )
-
-
-def usage(db: Database, owner: str) -> tuple[int, int]:
-    """(bytes, videos) that count against `owner`'s quota: the originals' sizes plus the
-    bytes every rendition stores, plus the declared lengths of their unfinished, unexpired
-    uploads; and how many videos they have (processing and failed ones included). One
-    transaction, so the three sums are of one moment."""
-    with db.transaction() as cur:
-        own = cur.execute(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS total FROM videos WHERE owner = ?", (owner,)
-        ).fetchone()
-        made = cur.execute(
-            "SELECT COALESCE(SUM(r.bytes), 0) AS total FROM renditions r JOIN videos v ON v.id = r.video_id "
-            "WHERE v.owner = ?",
-            (owner,),
-        ).fetchone()
-        _, pending = uploads.unfinished(cur, owner, utcnow())
-    return int(own["total"]) + int(made["total"]) + pending, int(own["n"])

@@ -230,6 +230,12 @@ CREATE TABLE api_tokens (
   KEY idx_api_tokens_user (username)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+ALTER TABLE videos MODIFY owner VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+
+ALTER TABLE uploads MODIFY owner VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+
+ALTER TABLE auth_sessions MODIFY username VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+
 ALTER TABLE auth_sessions ADD COLUMN id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL;
 
 ALTER TABLE auth_sessions ADD COLUMN user_agent VARCHAR(255) NULL;

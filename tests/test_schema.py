@@ -91,6 +91,15 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp") is not None
     assert catalogue.get_video(db, "abcdefghijklmnop") is None
     assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp ") is None
+    # Owners are compared byte for byte too: `é1`'s video is not `e1`'s, nor `E1`'s.
+    from vs_common import tables
+
+    catalogue.insert_video(
+        db, settings, video_id="OwnerByteForByte1", name="n", owner="é1", size_bytes=5, original_key="k"
+    )
+    assert tables.videos.usage(db, "e1") == (0, 0) and tables.videos.usage(db, "E1") == (0, 0)
+    assert tables.videos.usage(db, "é1") == (5, 1)
+    assert mariadb.query("SELECT COUNT(*) AS n FROM init_check.videos WHERE owner = %s", ("e1",)) == [{"n": 0}]
     db._drop()  # this thread's connection, before the database goes
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")

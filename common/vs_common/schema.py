@@ -446,6 +446,11 @@ _PEOPLE_MARIADB = [
   UNIQUE KEY uq_api_tokens_hash (token_hash),
   KEY idx_api_tokens_user (username)
 ) {_MARIADB_TABLE_OPTIONS}""",
+    # Names compared byte for byte (NFC, as stored): with the tables' case- and
+    # accent-insensitive collation `e1` matched `é1`'s videos, uploads and sessions.
+    f"ALTER TABLE videos MODIFY owner VARCHAR(190) {_NAME_BIN} NOT NULL",
+    f"ALTER TABLE uploads MODIFY owner VARCHAR(190) {_NAME_BIN} NOT NULL",
+    f"ALTER TABLE auth_sessions MODIFY username VARCHAR(190) {_NAME_BIN} NOT NULL",
     f"ALTER TABLE auth_sessions ADD COLUMN id VARCHAR(32) {_ASCII} NULL",
     "ALTER TABLE auth_sessions ADD COLUMN user_agent VARCHAR(255) NULL",
     "ALTER TABLE auth_sessions ADD COLUMN address VARCHAR(64) NULL",

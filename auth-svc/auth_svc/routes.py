@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 
+from vs_common import access
 from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
@@ -37,11 +38,13 @@ def _login_page(status: int, *, error: str | None = None, username: str = "", re
 
 
 @bp.get("/")
+@access.public
 def index():
     return redirect("/login", code=303)
 
 
 @bp.get("/login")
+@access.public
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
     settings = app_settings()
@@ -50,6 +53,7 @@ def login_page():
 
 
 @bp.post("/api/login")
+@access.public
 def login():
     """Check credentials; on success a new session, the cookie and 303 to `redirect`."""
     settings = app_settings()
@@ -104,6 +108,7 @@ def login():
 
 
 @bp.post("/api/logout")
+@access.public
 def logout():
     """Revoke the session, clear the cookie, 303 to the login page."""
     settings = app_settings()
@@ -123,10 +128,12 @@ def logout():
 
 
 @bp.get("/api/verify")
+@access.public
 def verify():
-    """200 {"user", "role", "scopes"} for a live session token (cookie or Bearer; scopes
-    null: all the role allows) or API token (scopes: its list); else 401 (`account_disabled`
-    when the person is disabled)."""
+    """200 {"user", "role", "scopes", "quota_bytes", "quota_videos"} for a live session
+    token (cookie or Bearer; scopes null: all the role allows) or API token (scopes: its
+    list); the quotas are the person's (null: no limit), so that the web apps need not
+    read auth-svc's tables. Else 401 (`account_disabled` when the person is disabled)."""
     token = token_from_request()
     key, db = app_settings().secret_key, app_db()
     user, scopes = None, None
@@ -141,11 +148,18 @@ def verify():
         return error_response(401, "unauthorized", "No valid session or API token.")
     if person.disabled:
         return error_response(401, "account_disabled", "This account is disabled.")
-    response = jsonify(user=person.username, role=person.role, scopes=scopes)
+    response = jsonify(
+        user=person.username,
+        role=person.role,
+        scopes=scopes,
+        quota_bytes=person.quota_bytes,
+        quota_videos=person.quota_videos,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/openapi.json")
+@access.public
 def openapi():
     return jsonify(OPENAPI)

@@ -11,7 +11,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.sansio.multipart import File
 
-from vs_common import catalogue, names, video_json
+from vs_common import access, catalogue, names, video_json
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
@@ -29,6 +29,7 @@ FORM_OVERHEAD = 1024 * 1024  # the request may exceed the file's limit by this m
 
 
 @bp.get("/")
+@access.page("upload")
 def index():
     settings = app_settings()
     return render_template(
@@ -168,6 +169,7 @@ def _filename(part: File) -> str:
 
 
 @bp.post("/api/upload")
+@access.needs("upload")
 @upload_view("multipart")
 def upload():
     """Stream the `file` part to file-svc, then insert the row and its job in one
@@ -217,6 +219,7 @@ def upload():
 
 
 @bp.get("/api/uploads")
+@access.needs("read")
 def uploads():
     """This user's 50 most recent uploads, newest first."""
     settings = app_settings()
@@ -225,5 +228,6 @@ def uploads():
 
 
 @bp.get("/openapi.json")
+@access.public
 def openapi():
     return jsonify(OPENAPI)

@@ -32,8 +32,6 @@ _.seekable
 _.tell
 _.readinto
 # Issue 22's settings, read by the parts being built (remove each once it is used).
-default_quota_gb
-default_quota_videos
 invite_ttl_hours
 webhook_allow_private
 new_token  # api_tokens: made by the account's token routes (issue 22, being built)

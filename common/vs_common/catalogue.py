@@ -7,6 +7,7 @@ together, each group in one transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from . import layout, tables
 from .db import Cursor, Database, utcnow
@@ -23,9 +24,13 @@ def insert_video(
     size_bytes: int,
     original_key: str,
     probe: dict | None = None,
+    within: Callable[[Cursor], None] | None = None,
 ) -> dict:
     """Insert the row and its first packaging job in one transaction; return the row.
-    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again."""
+    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again.
+    `within(cur)`, if given, runs first in that transaction, under the owner's creation
+    lock (tables.uploads.one_creation_at_a_time): a quota's last check, which raises to
+    write nothing."""
     now = utcnow()
     row = {
         "id": video_id,
@@ -43,7 +48,10 @@ def insert_video(
         "created_at": now,
         "updated_at": now,
     }
-    with db.transaction() as cur:
+    locked = tables.uploads.one_creation_at_a_time(db, owner) if within is not None else db.transaction()
+    with locked as cur:
+        if within is not None:
+            within(cur)
         tables.videos.insert(cur, row)
         tables.jobs.enqueue(cur, video_id, tables.jobs.FIRST, now=now)
     return row

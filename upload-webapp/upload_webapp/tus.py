@@ -18,7 +18,7 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, g, request
 
-from vs_common import access
+from vs_common import access, quotas
 from vs_common.app import app_db, app_settings
 from vs_common.db import as_datetime
 from vs_common.errors import error_response
@@ -131,7 +131,11 @@ def create():
     except ValueError as exc:
         return _tus_error(400, "bad_metadata", str(exc))
     try:
-        upload = uploads.create(app_db(), settings, owner=g.user, length=length, filename=filename, name=name)
+        upload = uploads.create(
+            app_db(), settings, owner=g.user, length=length, filename=filename, name=name, limits=quotas.of_caller()
+        )
+    except quotas.QuotaExceeded as exc:
+        return _tus_error(403, "quota_exceeded", str(exc))
     except uploads.TooMany as exc:
         return _tus_error(429, "too_many_uploads", str(exc), {"Retry-After": "60"})
     except uploads.TempFull as exc:

@@ -93,3 +93,19 @@ def mark_failed(cur: Cursor, video_id: str, reason: str) -> None:
         "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
         (reason[:1000], utcnow(), video_id),
     )
+
+
+def usage(db: Database | Cursor, owner: str) -> tuple[int, int]:
+    """What `owner`'s videos store, in bytes (each original, plus every rendition's
+    stored bytes), and how many videos they have (every row: processing and failed ones
+    too). `db` may be a cursor, so that a quota is read in the transaction that holds
+    the owner's creation lock (a nested transaction would end it)."""
+    sql = (
+        "SELECT COUNT(*) AS n, COALESCE(SUM(v.size_bytes), 0) AS originals, "
+        "COALESCE((SELECT SUM(r.bytes) FROM renditions r JOIN videos w ON w.id = r.video_id "
+        "WHERE w.owner = ? AND r.bytes IS NOT NULL), 0) AS renditions "
+        "FROM videos v WHERE v.owner = ?"
+    )
+    params = (owner, owner)
+    row = db.execute(sql, params).fetchone() if isinstance(db, Cursor) else db.query_one(sql, params)
+    return int(row["originals"]) + int(row["renditions"]), int(row["n"])

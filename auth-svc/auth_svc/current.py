@@ -5,7 +5,9 @@ that a program's token cannot manage people, tokens or second factors.
 `person_required(admin=..., page=...)` guards a view: no session, an expired or revoked
 one, or a disabled person: a page 303s to the login page, an API answers 401 JSON; an API
 token: 401 saying to log in; not an admin where one is needed: 403 `forbidden` (a page:
-the 403 page saying so). It sets `g.person` (people.Person) and `g.session_token`.
+the 403 page saying so). It sets `g.person` (people.Person) and `g.session_token`, and
+declares the view's access (vs_common.access.session_only) for the test that reads every
+route's declaration.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import quote
 
 from flask import current_app, g, redirect, request
 
+from vs_common import access
 from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
@@ -60,6 +63,6 @@ def person_required(admin: bool = False, page: bool = False):
             g.person, g.session_token = person, token
             return view(*args, **kwargs)
 
-        return guarded
+        return access.session_only(admin=admin, is_page=page)(guarded)
 
     return wrap

@@ -307,24 +307,26 @@ OPENAPI = {
         },
         "/api/verify": {
             "get": {
-                "summary": "Verify a session token (cookie auth_token or Bearer)",
+                "summary": "Verify a session token or an API token (cookie auth_token or Bearer)",
                 "responses": {
                     "200": {
-                        "description": "Valid",
+                        "description": "Valid: who, their role, the token's scopes (null for a session), their quotas",
                         "content": {
                             "application/json": {
                                 "schema": {
                                     "type": "object",
-                                    "required": ["user", "role", "scopes"],
+                                    "required": ["user", "role", "scopes", "quota_bytes", "quota_videos"],
                                     "properties": {
                                         "user": {"type": "string"},
                                         "role": {"type": "string", "enum": ["admin", "uploader", "viewer"]},
                                         "scopes": {
                                             "type": "array",
                                             "nullable": True,
-                                            "items": {"type": "string"},
+                                            "items": {"type": "string", "enum": ["read", "upload", "manage"]},
                                             "description": "null for a browser session; an API token's scopes",
                                         },
+                                        "quota_bytes": {"type": "integer", "nullable": True, "minimum": 0},
+                                        "quota_videos": {"type": "integer", "nullable": True, "minimum": 0},
                                     },
                                 }
                             }

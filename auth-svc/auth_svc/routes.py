@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 
+from vs_common import access
 from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
@@ -54,17 +55,20 @@ def _refusal(status: int, code: str, message: str | None, *, username: str, targ
 
 
 @bp.get("/")
+@access.public
 def index():
     return redirect("/login", code=303)
 
 
 @bp.get("/login")
+@access.public
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
     return _login_page(200, redirect_to=_target(request.args.get("redirect")))
 
 
 @bp.post("/api/login")
+@access.public
 def login():
     """Check credentials (and the second factor when the person has one); on success a new
     session, the cookie and 303 to `redirect` (or JSON when asked for).
@@ -176,6 +180,7 @@ def _logged_in(settings, db, username: str, client: str, target: str):
 
 
 @bp.post("/api/logout")
+@access.public
 def logout():
     """Revoke the session, clear the cookie, 303 to the login page. An API token sent as
     Bearer is revoked instead: its holder (`reelhouse logout`) ends it without a password."""
@@ -198,10 +203,12 @@ def logout():
 
 
 @bp.get("/api/verify")
+@access.public
 def verify():
-    """200 {"user", "role", "scopes"} for a live session token (cookie or Bearer; scopes
-    null: all the role allows) or API token (scopes: its list); else 401 (`account_disabled`
-    when the person is disabled)."""
+    """200 {"user", "role", "scopes", "quota_bytes", "quota_videos"} for a live session
+    token (cookie or Bearer; scopes null: all the role allows) or API token (scopes: its
+    list); the quotas are the person's (null: no limit), so that the web apps need not
+    read auth-svc's tables. Else 401 (`account_disabled` when the person is disabled)."""
     token = token_from_request()
     key, db = app_settings().secret_key, app_db()
     user, scopes = None, None
@@ -216,11 +223,18 @@ def verify():
         return error_response(401, "unauthorized", "No valid session or API token.")
     if person.disabled:
         return error_response(401, "account_disabled", "This account is disabled.")
-    response = jsonify(user=person.username, role=person.role, scopes=scopes)
+    response = jsonify(
+        user=person.username,
+        role=person.role,
+        scopes=scopes,
+        quota_bytes=person.quota_bytes,
+        quota_videos=person.quota_videos,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/openapi.json")
+@access.public
 def openapi():
     return jsonify(OPENAPI)

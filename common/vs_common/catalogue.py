@@ -8,6 +8,7 @@ ready, failed, deleted) write their event in that same transaction (vs_common.ev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from . import events, layout, tables, video_json
 from .db import Cursor, Database, utcnow
@@ -24,9 +25,13 @@ def insert_video(
     size_bytes: int,
     original_key: str,
     probe: dict | None = None,
+    within: Callable[[Cursor], None] | None = None,
 ) -> dict:
     """Insert the row and its first packaging job in one transaction; return the row.
-    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again."""
+    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again.
+    `within(cur)`, if given, runs first in that transaction, under the owner's creation
+    lock (tables.uploads.one_creation_at_a_time): a quota's last check, which raises to
+    write nothing."""
     now = utcnow()
     row = {
         "id": video_id,
@@ -44,7 +49,10 @@ def insert_video(
         "created_at": now,
         "updated_at": now,
     }
-    with db.transaction() as cur:
+    locked = tables.uploads.one_creation_at_a_time(db, owner) if within is not None else db.transaction()
+    with locked as cur:
+        if within is not None:
+            within(cur)
         tables.videos.insert(cur, row)
         tables.jobs.enqueue(cur, video_id, tables.jobs.FIRST, now=now)
         emit(cur, events.UPLOAD_COMPLETED, video_id)

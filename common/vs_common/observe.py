@@ -39,6 +39,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from .access import public
 from .errors import error_response
 
 HEADER = "X-Request-Id"
@@ -278,6 +279,7 @@ def install_observability(
         return response
 
     @app.get("/metrics")
+    @public
     def metrics():
         if not metrics_token:
             return error_response(404, "not_found", "Metrics are off: METRICS_TOKEN is not set.")

@@ -15,8 +15,8 @@ import requests
 from harness import Stack, bearer
 
 STRONG = "blue-river-lamp-42"  # passes the password rules
-DEFAULT_QUOTA_GB = 2
-DEFAULT_QUOTA_VIDEOS = 50
+DEFAULT_QUOTA_GB = 50
+DEFAULT_QUOTA_VIDEOS = 3
 USER_FIELDS = {
     "username",
     "role",

@@ -13,6 +13,7 @@ import logging
 
 from flask import Blueprint, Response, render_template, request
 
+from vs_common import access
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 
@@ -69,6 +70,7 @@ def _form(username: str, token: str, status: int = 200, error: str | None = None
 
 
 @bp.get("/invite/<token>")
+@access.public  # the link is the credential (throttled per address)
 def invite_page(token: str):
     """The form to choose a password (404 unknown link, 410 used or expired)."""
     refused = _throttled(html=True)
@@ -83,6 +85,7 @@ def invite_page(token: str):
 
 
 @bp.post("/api/invite/<token>")
+@access.public
 def accept(token: str):
     """Set the password: 204 (JSON) or the page with the way to the login (a form)."""
     html = not request.is_json

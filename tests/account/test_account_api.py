@@ -12,9 +12,10 @@ import hmac
 
 import pytest
 import requests
-from accountkit import JSON, add_user, login, me, session, status_of, until_status, verify
 
 from harness import TEST_PASSWORD, bearer
+
+from .accountkit import JSON, add_user, login, me, session, status_of, until_status, verify
 
 KEY = "test-secret-key-0123456789"
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"

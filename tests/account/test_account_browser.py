@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from accountkit import add_user, code_after, enrol, session, status_of, verify, wrong_code
 
 from harness import TEST_PASSWORD
+
+from .accountkit import add_user, code_after, enrol, session, status_of, verify, wrong_code
 
 pytestmark = pytest.mark.browser
 

@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from accountkit import add_user, code_after, enrol, me, session, verify, wrong_code
 
 from harness import ROOT, TEST_PASSWORD, free_port
+
+from .accountkit import add_user, code_after, enrol, me, session, verify, wrong_code
 
 REELHOUSE = Path(sys.executable).with_name("reelhouse")
 

@@ -13,7 +13,8 @@ import hmac
 import pyotp
 import pytest
 import requests
-from accountkit import add_user, code_after, enrol, hidden, login, me, session, wrong_code
+
+from .accountkit import add_user, code_after, enrol, hidden, login, me, session, wrong_code
 
 KEY = "test-secret-key-0123456789"
 

@@ -1,4 +1,4 @@
-"""`vs_common.tables.videos.usage`: what counts against a person's quota, on SQLite."""
+"""`vs_common.tables.videos.usage` and `vs_common.quotas.usage`: what counts against a person's quota, on SQLite."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ pytestmark = pytest.mark.fast
 
 
 def test_usage_counts_originals_renditions_and_unfinished_uploads(tmp_path):
+    from vs_common import quotas
     from vs_common.catalogue import insert_video
     from vs_common.db import Database, utcnow
     from vs_common.schema import migrate
@@ -38,6 +39,7 @@ def test_usage_counts_originals_renditions_and_unfinished_uploads(tmp_path):
             "VALUES (?, ?, ?, 'f.mp4', ?, ?, ?, ?)",
             (uid, owner, size, video, now, now, expires),
         )
-    assert videos.usage(db, "carol") == (1000 + 500 + 200 + 300 + 40, 2)
+    assert videos.usage(db, "carol") == (1000 + 500 + 200 + 300, 2)  # the catalogue's rows alone
+    assert quotas.usage(db, "carol", now) == quotas.Usage(1000 + 500 + 200 + 300 + 40, 2 + 1)
     assert videos.usage(db, "dave") == (7 + 99, 1)
     assert videos.usage(db, "nobody") == (0, 0)

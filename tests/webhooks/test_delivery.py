@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hookkit import ALL_EVENTS, Receiver, deliveries_of, delivery_log, register, register_for, unregister
 from packager.conftest import Gate
 from tusclient import client as tus
 
 from conftest import browser_login
 from harness import Stack, bearer, make_clip, wait_until
+
+from .hookkit import ALL_EVENTS, Receiver, deliveries_of, delivery_log, register, register_for, unregister
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from hookkit import Receiver
 
 from vs_common import outbound
+
+from .hookkit import Receiver
 
 pytestmark = pytest.mark.fast
 BODY = b'{"type":"video.ready"}'

@@ -13,12 +13,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from hookkit import Receiver
 
 from harness import ROOT, embedded_settings
 from vs_common import catalogue, events, tables, video_json
 from vs_common.db import Database, utcnow
 from vs_common.schema import migrate
+
+from .hookkit import Receiver
 
 pytestmark = pytest.mark.fast
 STREAMING = "http://stream.test"

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hookkit import Receiver, register_for
 
 from harness import make_clip, own_stack, wait_until
 from vs_common import catalogue, events
 from vs_common.db import Database
 from vs_common.settings import load_settings
+
+from .hookkit import Receiver, register_for
 
 pytestmark = pytest.mark.slow
 EMITTED = 60  # events written straight to the outbox, on top of the uploads' own

@@ -24,6 +24,7 @@ NO_TOKEN = "no-such-token-id"
 OTHERS = "others"  # revokes every other session of the user when let through
 NO_USER = "nobody-at-all"
 NO_LINK = "x" * 43
+NO_HOOK = "no-such-webhook"
 
 # (service, method, path, request kwargs, revokes the session when let through: True, or
 # OTHERS for a route that ends the user's other sessions, sent by a user of its own)
@@ -63,6 +64,9 @@ UNSAFE_ROUTES = [
     ("auth", "POST", f"/api/users/{NO_USER}/reset", {}, False),
     ("auth", "DELETE", f"/api/users/{NO_USER}", {}, False),
     ("auth", "POST", f"/api/invite/{NO_LINK}", {"json": ["not an object"]}, False),
+    # Webhooks (an invalid registration, an unknown endpoint: nothing changes when let through).
+    ("auth", "POST", "/api/webhooks", {"json": {"url": "not a url", "events": []}}, False),
+    ("auth", "DELETE", f"/api/webhooks/{NO_HOOK}", {}, False),
 ]
 
 
@@ -198,7 +202,8 @@ def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, packa
             .replace(NO_SESSION, "<session_id>")
             .replace(NO_TOKEN, "<token_id>")
             .replace(NO_USER, "<username>")
-            .replace(NO_LINK, "<token>"),
+            .replace(NO_LINK, "<token>")
+            .replace(NO_HOOK, "<webhook_id>"),
         )
         for s, method, path, _, _ in UNSAFE_ROUTES
         if s == service

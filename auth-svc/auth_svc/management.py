@@ -14,6 +14,9 @@ is a Refusal carrying the answer.
   they choose a new one through the link), every session and API token of theirs is
   revoked, and their older links end. Their second factor is kept: whoever gets the
   link still needs it.
+- Disabling someone ends their sessions for good (enabling them again brings none back,
+  a stolen one included); their API tokens are refused while they are disabled and work
+  again once enabled (revoked only by a reset, or by their owner).
 - Changes are seen at the person's next verification: auth-svc reads the users table on
   every one, and the web apps keep an answer at most 2 s.
 """
@@ -200,6 +203,10 @@ class Management:
                     f"{person.username} is the last administrator: make someone else an administrator first.",
                 )
             tables.update_user(cur, person.username, changes, now)
+            if changes.get("disabled") and not row["disabled"]:
+                # Their sessions end for good: enabling them again never brings back a
+                # session (perhaps a stolen one); API tokens only pause while disabled.
+                tables.revoke_sessions(cur, person.username, now)
         return self.user(person.username)
 
     def reset(self, username: str) -> str:

@@ -273,9 +273,14 @@ def delete_user(cur: Cursor, username: str) -> None:
         cur.execute(statement, (username,))
 
 
+def revoke_sessions(cur: Cursor, username: str, now: datetime) -> None:
+    """Every session of the user ends now."""
+    cur.execute("UPDATE auth_sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", (now, username))
+
+
 def revoke_sessions_and_tokens(cur: Cursor, username: str, now: datetime) -> None:
     """Every session and API token of the user stops working now."""
-    cur.execute("UPDATE auth_sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", (now, username))
+    revoke_sessions(cur, username, now)
     cur.execute("UPDATE api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", (now, username))
 
 

@@ -201,5 +201,7 @@ def _owner(auth_url: str, token: str, stored: bool = False) -> str:
     user = _json(resp).get("user") if resp.status_code == 200 else None
     if not isinstance(user, str) or not user:
         where = "the stored token" if stored else "REELHOUSE_TOKEN"
+        if _error(resp) == "account_disabled":
+            raise Failed(f"{where} is not accepted ({message(resp)}): ask an administrator to enable the account")
         raise Failed(f"{where} is not accepted ({message(resp)}): revoked or expired? run reelhouse login")
     return user

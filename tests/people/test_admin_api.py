@@ -131,12 +131,13 @@ def test_change_role_quota_and_disabled(people_stack, admin):
     assert set(resp.json()) == USER_FIELDS
     resp = call(st, "PATCH", f"/api/users/{username}", admin, json={"disabled": True})
     assert resp.status_code == 200 and resp.json()["disabled"] is True
-    assert verify(st, session).status_code == 401 and verify(st, session).json()["error"] == "account_disabled"
+    assert verify(st, session).status_code == 401  # the session ended with the disable
     resp = login(st, username)
     assert resp.status_code == 403 and resp.json()["error"] == "account_disabled"
     resp = call(st, "PATCH", f"/api/users/{username}", admin, json={"disabled": False, "role": "admin"})
     assert resp.status_code == 200 and resp.json()["disabled"] is False
-    assert verify(st, session).json()["role"] == "admin"  # the same session lives again
+    assert verify(st, session).status_code == 401  # enabling brings no session back
+    assert verify(st, login(st, username).json()["token"]).json()["role"] == "admin"
 
 
 @pytest.mark.parametrize(
@@ -192,7 +193,8 @@ def test_unknown_people_are_404(people_stack, admin, method, path):
 
 def test_a_disable_ends_every_session_and_token_within_2_seconds(people_stack, admin):
     """The web apps keep a verification at most 2 s: the first request after that fails,
-    on both apps, for the browser session and the API token alike."""
+    on both apps, for the browser session (ended: 401) and the API token (paused: 403
+    `account_disabled`) alike. Enabling again brings the token back, never the session."""
     st = people_stack
     username, session = person(st, admin, "uploader")
     token = api_token(st, username)
@@ -205,8 +207,14 @@ def test_a_disable_ends_every_session_and_token_within_2_seconds(people_stack, a
     changed = time.monotonic()
     time.sleep(max(0.0, changed + 2.05 - time.monotonic()))
     for url in urls:
-        for credential in (session, token):
-            assert requests.get(url, headers=bearer(credential), timeout=10).status_code == 401, url
+        assert requests.get(url, headers=bearer(session), timeout=10).status_code == 401, url
+        resp = requests.get(url, headers=bearer(token), timeout=10)
+        assert resp.status_code == 403 and resp.json()["error"] == "account_disabled", (url, resp.text)
+    assert call(st, "PATCH", f"/api/users/{username}", admin, json={"disabled": False}).status_code == 200
+    time.sleep(2.05)
+    for url in urls:
+        assert requests.get(url, headers=bearer(session), timeout=10).status_code == 401, url  # ended for good
+        assert requests.get(url, headers=bearer(token), timeout=10).status_code == 200, url
 
 
 def test_reset_ends_the_old_password_sessions_tokens_and_links(people_stack, admin):

@@ -1,5 +1,5 @@
 """The VIDEO object of the API (the apps' /openapi.json), as every service answers it: a video's row (with what
-vs_common.catalogue attaches: renditions, caption tracks, phase, thumbnails) in JSON."""
+vs_common.catalogue attaches: renditions, caption tracks, phase, thumbnails, views) in JSON."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "video_name": row["video_name"],
         "video_path": row["video_path"],
         "owner": row["owner"],
+        "visibility": row["visibility"],
+        "views": row.get("views", 0),
         "status": row["status"],
         "error": row["error"] if row["status"] == "failed" else None,
         "duration_s": row["duration_s"],

@@ -65,7 +65,7 @@ def rename_video(video_id: str):
     except names.InvalidName as exc:
         return error_response(400, "invalid_name", str(exc))
     manageable_video(video_id)
-    tables.videos.rename(app_db(), video_id, name)
+    tables.videos.change(app_db(), video_id, name=name)
     row = catalogue.get_video(app_db(), video_id)
     if row is None:  # deleted meanwhile
         return error_response(404, "not_found", "No such video.")

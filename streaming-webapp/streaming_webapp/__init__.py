@@ -12,12 +12,15 @@ from vs_common.health import health_blueprint
 from vs_common.settings import Settings, load_settings
 from vs_common.web_security import install_web_security
 
+from .shortcache import ShortCache
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the streaming app: auth on every route but the public ones."""
     settings = settings or load_settings()
     app = service_app(__name__, "streaming-svc", settings, secrets=("INTERNAL_TOKEN",), max_content_length=64 * 1024)
     app.extensions["files"] = FileClient(settings.file_svc_url, settings.internal_token, pool_size=64)
+    app.extensions["audiences"] = ShortCache()  # who may watch a video, for its HLS routes
     install_web_security(app, settings)
     from . import routes
 

@@ -72,14 +72,23 @@ OPENAPI = web_app_document(
                 },
             },
             "patch": {
-                "summary": "Rename (owner or admin)",
+                "summary": "Rename, or set who may watch (owner or admin); either or both",
                 "parameters": [_ID],
                 "requestBody": json_body(
-                    json_object(["video_name"], {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}})
+                    {
+                        **json_object(
+                            [],
+                            {
+                                "video_name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                "visibility": {"type": "string", "enum": ["private", "internal"]},
+                            },
+                        ),
+                        "minProperties": 1,
+                    }
                 ),
                 "responses": {
                     "200": json_response("VIDEO", VIDEO),
-                    "400": json_error("Bad name"),
+                    "400": json_error("Bad name (invalid_name) or visibility (bad_visibility), or neither sent"),
                     "401": json_error("Not logged in"),
                     "403": json_error("Not the owner"),
                     "404": json_error("No such video"),

@@ -37,6 +37,12 @@ def row(cur: Cursor, video_id: str) -> dict | None:
     return cur.execute("SELECT * FROM videos WHERE id = ?", (video_id,)).fetchone()
 
 
+def audience(db: Database, video_id: str) -> dict | None:
+    """Who may watch a video: its `owner` and `visibility` (the HLS routes' check, read
+    without the rest of the row), or None for no such video."""
+    return db.query_one("SELECT owner, visibility FROM videos WHERE id = ?", (video_id,))
+
+
 def exists(db: Database, video_id: str) -> bool:
     return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
 

@@ -8,7 +8,7 @@ from vs_common import access, layout
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
 
-from .common import as_json, video_or_none
+from .common import as_json, watchable_video
 
 bp = Blueprint("pages", __name__)
 
@@ -37,8 +37,8 @@ def library():
 @bp.get("/videos/<video_id>")
 @access.page("read")
 def player(video_id: str):
-    row = video_or_none(video_id)
-    if row is None:
+    row = watchable_video(video_id)
+    if row is None:  # no such video, or another person's private one: the same page
         return render_template("notfound.html", **_page_context("")), 404
     settings = app_settings()
     # The player may be framed by the apps' own origins (embedding); nothing else.

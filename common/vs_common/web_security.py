@@ -50,6 +50,19 @@ def request_origin() -> str | None:
     return origin if origin.split("://", 1)[1] else "null"
 
 
+def client_address(trusted_proxies: int) -> str:
+    """The client's address, believing X-Forwarded-For only for `trusted_proxies` hops
+    (TRUSTED_PROXIES): what the throttles count per client (auth-svc's logins and
+    invitation links, streaming-svc's share links)."""
+    remote = request.remote_addr or "unknown"
+    if trusted_proxies <= 0:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    if len(hops) >= trusted_proxies:
+        return hops[-trusted_proxies][:64]
+    return remote
+
+
 def cross_site_refusal(settings: Settings):
     """Return a 403 response when the current request breaks the Origin rule, else None."""
     if request.method not in UNSAFE_METHODS:

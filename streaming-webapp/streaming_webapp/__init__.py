@@ -18,9 +18,12 @@ from .shortcache import ShortCache
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the streaming app: auth on every route but the public ones."""
     settings = settings or load_settings()
-    app = service_app(__name__, "streaming-svc", settings, secrets=("INTERNAL_TOKEN",), max_content_length=64 * 1024)
+    app = service_app(
+        __name__, "streaming-svc", settings, secrets=("INTERNAL_TOKEN", "SECRET_KEY"), max_content_length=64 * 1024
+    )
     app.extensions["files"] = FileClient(settings.file_svc_url, settings.internal_token, pool_size=64)
     app.extensions["audiences"] = ShortCache()  # who may watch a video, for its HLS routes
+    app.extensions["links"] = ShortCache()  # share links by their token's hash (sharing.find)
     install_web_security(app, settings)
     from . import routes
 

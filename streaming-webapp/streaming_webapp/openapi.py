@@ -23,6 +23,33 @@ _OBJECT = {
     "503": json_error("Storage down"),
 }
 
+_SHARE_ID = {"name": "share_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_WHEN = {"type": "string", "nullable": True, "description": "ISO 8601, UTC (Z)"}
+SHARE = json_object(
+    ["id", "url", "embed_url", "expires_at", "has_password", "allow_download", "views", "last_viewed_at", "created_at"],
+    {
+        "id": {"type": "string"},
+        "url": {
+            "type": "string",
+            "nullable": True,
+            "description": "STREAMING_PUBLIC_URL/s/<token>: in the 201 only (the token is kept as a hash)",
+        },
+        "embed_url": {"type": "string", "nullable": True, "description": "the url + /embed; in the 201 only"},
+        "expires_at": _WHEN,
+        "has_password": {"type": "boolean"},
+        "allow_download": {"type": "boolean"},
+        "views": {"type": "integer", "minimum": 0},
+        "last_viewed_at": _WHEN,
+        "created_at": {"type": "string", "description": "ISO 8601, UTC (Z)"},
+    },
+)
+_OWNER_ONLY = {
+    "401": json_error("Not logged in"),
+    "403": json_error("Not the owner (an internal video's; another's private video is 404)"),
+    "404": json_error("No such video"),
+    "503": json_error("Down"),
+}
+
 OPENAPI = web_app_document(
     "streaming-svc",
     "Browse and watch videos.",
@@ -179,6 +206,64 @@ OPENAPI = web_app_document(
                     "403": json_error("Not the owner"),
                     "404": json_error("No such video, or no track of that language"),
                     "503": json_error("Down"),
+                },
+            }
+        },
+        "/api/videos/{video_id}/shares": {
+            "post": {
+                "summary": "Make a share link (owner or admin); its URLs are in this answer only",
+                "parameters": [_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": json_object(
+                                [],
+                                {
+                                    "expires_at": {
+                                        "type": "string",
+                                        "nullable": True,
+                                        "description": "ISO 8601 with a time zone, in the future; null: never",
+                                    },
+                                    "password": {
+                                        "type": "string",
+                                        "nullable": True,
+                                        "minLength": 4,
+                                        "maxLength": 128,
+                                        "description": "asked before the video plays; null or empty: none",
+                                    },
+                                    "allow_download": {"type": "boolean", "description": "/s/<token>/original"},
+                                },
+                            )
+                        }
+                    },
+                },
+                "responses": {
+                    "201": json_response("SHARE", SHARE),
+                    "400": json_error("bad_share: the message says what is wrong"),
+                    **_OWNER_ONLY,
+                },
+            },
+            "get": {
+                "summary": "The video's share links that were not revoked, newest first (owner or admin)",
+                "parameters": [_ID],
+                "responses": {
+                    "200": json_response(
+                        "The links (url and embed_url null)",
+                        json_object(["shares"], {"shares": {"type": "array", "items": SHARE}}),
+                    ),
+                    **_OWNER_ONLY,
+                },
+            },
+        },
+        "/api/videos/{video_id}/shares/{share_id}": {
+            "delete": {
+                "summary": "Revoke a share link (owner or admin): refused to its viewers within 2 s",
+                "parameters": [_ID, _SHARE_ID],
+                "responses": {
+                    "204": {"description": "Revoked"},
+                    **_OWNER_ONLY,
+                    "404": json_error("No such video, or no such link of it (or revoked already)"),
                 },
             }
         },

@@ -46,6 +46,9 @@ TABLE = [
     ("streaming", "POST", "/api/videos/{v}/retry", None, "409 409 403 403 401 403 403 409 409 401 401 403 409"),
     ("streaming", "POST", "/api/videos/{v}/captions", "no_file", "400 400 403 403 401 403 403 400 400 401 401 403 400"),
     ("streaming", "DELETE", "/api/videos/{v}/captions/xx", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),
+    ("streaming", "GET", "/api/videos/{v}/shares", None, "200 200 403 403 401 403 403 200 200 401 401 403 200"),
+    ("streaming", "POST", "/api/videos/{v}/shares", "share", "201 201 403 403 401 403 403 201 201 401 401 403 201"),
+    ("streaming", "DELETE", "/api/videos/{v}/shares/none", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),
     ("streaming", "GET", "/videos/{v}/hls/master.m3u8", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "HEAD", "/videos/{v}/hls/master.m3u8", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "GET", "/videos/{v}/poster.jpg", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
@@ -91,6 +94,8 @@ def _send(crowd, who: str, service: str, method: str, path: str, body: str | Non
         kwargs["data"] = b"x" * 10
     elif body == "no_file":
         kwargs["files"] = {"language": (None, "en"), "name": (None, "no file here")}
+    elif body == "share":
+        kwargs["json"] = {}
     elif body == "rename":
         kwargs["json"] = {"video_name": "Access table target"}
     return requests.request(

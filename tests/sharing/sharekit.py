@@ -5,6 +5,8 @@ as a browser without an account sends them."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import random
 import uuid
 from pathlib import Path
@@ -115,3 +117,26 @@ def address() -> str:
     """A client address of its own (X-Forwarded-For, believed for one hop by the stack),
     so that one test's failures never add up to another's throttle."""
     return f"198.51.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+SECRET_KEY = "test-secret-key-0123456789"  # harness.Stack's
+
+
+def token_hash(token: str) -> str:
+    """What streaming-svc stores of a link's token: HMAC-SHA256 keyed with SECRET_KEY."""
+    return hmac.new(SECRET_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def shares_url(st: Stack, video_id: str) -> str:
+    return f"{st.url('streaming')}/api/videos/{video_id}/shares"
+
+
+def make_share(st: Stack, token: str, video_id: str, **body) -> dict:
+    """A new link (SHARE, with its url), made by `token`'s owner through the API."""
+    resp = requests.post(shares_url(st, video_id), json=body, headers=bearer(token), timeout=30)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def link_token(share: dict) -> str:
+    return share["url"].rsplit("/s/", 1)[1]

@@ -38,6 +38,9 @@ TABLE = [
     ("GET", "/videos/{v}/hls/{vtt}", None, "200 200 404 404 401 200 404", "200 200 200 200 401 200 200"),
     ("GET", "/videos/{v}/poster.jpg", None, "200 200 404 404 401 200 404", "200 200 200 200 401 200 200"),
     ("GET", "/videos/{v}/thumbs/{thumb}", None, "200 200 404 404 401 200 404", "200 200 200 200 401 200 200"),
+    ("GET", "/api/videos/{v}/shares", None, "200 200 404 403 401 403 404", "200 200 403 403 401 403 403"),
+    ("POST", "/api/videos/{v}/shares", "share", "201 201 404 403 401 403 404", "201 201 403 403 401 403 403"),
+    ("DELETE", "/api/videos/{v}/shares/nosuchlink", None, "404 404 404 403 401 403 404", "404 404 403 403 401 403 403"),
 ]
 
 
@@ -49,6 +52,8 @@ def _send(crowd, who: str, method: str, path: str, body: str | None, video_id: s
     kwargs: dict = {}
     if body == "no_file":
         kwargs["files"] = {"language": (None, "en")}
+    elif body == "share":
+        kwargs["json"] = {}
     elif body == "rename":
         kwargs["json"] = {"video_name": "Private one" if visibility == "private" else "Internal one"}
     return requests.request(method, url, headers=crowd.headers(who), timeout=20, allow_redirects=False, **kwargs)

@@ -43,6 +43,9 @@ VERIFY_TIMEOUT = 2.0
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,200}")
 
 
+# What every web app lets through without a session (each view still declares `public`).
+PUBLIC_PREFIXES = ("/static/", "/healthz", "/openapi.json", "/metrics")
+
 ROLES = ("admin", "uploader", "viewer")
 SCOPES = ("read", "upload", "manage")
 
@@ -275,7 +278,7 @@ def install_auth(
     client: AuthClient,
     auth_public_url: str,
     public_base_url: str,
-    public_prefixes: tuple[str, ...] = ("/static/", "/healthz", "/openapi.json", "/metrics"),
+    public_prefixes: tuple[str, ...] = PUBLIC_PREFIXES,
 ) -> None:
     """Guard every route of `app` except the public prefixes; sets `g.user`.
 

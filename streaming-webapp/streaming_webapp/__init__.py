@@ -6,7 +6,7 @@ from flask import Flask
 
 from vs_common.app import service_app
 from vs_common.assets import assets_blueprint
-from vs_common.auth_client import AuthClient, install_auth
+from vs_common.auth_client import PUBLIC_PREFIXES, AuthClient, install_auth
 from vs_common.file_client import FileClient
 from vs_common.health import health_blueprint
 from vs_common.settings import Settings, load_settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         AuthClient(settings.auth_svc_url),
         settings.auth_public_url,
         settings.streaming_public_url,
+        public_prefixes=(*PUBLIC_PREFIXES, "/s/"),  # share links: the token is the credential (share_pages)
     )
     routes.register(app)
     app.register_blueprint(assets_blueprint())

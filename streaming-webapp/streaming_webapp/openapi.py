@@ -50,6 +50,73 @@ _OWNER_ONLY = {
     "503": json_error("Down"),
 }
 
+_TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+_GRANT = {
+    "name": "grant",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "a password link's grant (its page puts it in the URLs it shows)",
+}
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _share_page(summary: str) -> dict:
+    """A share link's page (public): the player, or a password link's form."""
+    refusals = {
+        "404": {"description": "Unknown or revoked link (a page)", "content": _HTML},
+        "410": {"description": "Expired link (a page that says so)", "content": _HTML},
+        "429": {"description": "Too many guesses from this address (Retry-After)", "content": _HTML},
+        "503": json_error("The database is down"),
+    }
+    form = {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": json_object(["password"], {"password": {"type": "string", "maxLength": 128}})
+            }
+        },
+    }
+    return {
+        "get": {
+            "summary": summary + "; a password link's form first",
+            "security": [],
+            "parameters": [_TOKEN],
+            "responses": {"200": {"description": "The player, or the password form", "content": _HTML}, **refusals},
+        },
+        "post": {
+            "summary": "A password link's form: the player (a grant in its URLs), or the form again",
+            "security": [],
+            "parameters": [_TOKEN],
+            "requestBody": form,
+            "responses": {
+                "200": {"description": "The player", "content": _HTML},
+                "303": {"description": "The link has no password: to its page"},
+                "403": {"description": "Wrong password (the form again)", "content": _HTML},
+                **refusals,
+            },
+        },
+    }
+
+
+def _share_file(summary: str, parameters: list, forbidden: str) -> dict:
+    """A share link's file (public), relayed from file-svc."""
+    return {
+        "get": {
+            "summary": summary,
+            "security": [],
+            "parameters": [_TOKEN, *parameters],
+            "responses": {
+                **{code: answer for code, answer in _OBJECT.items() if code != "401"},  # no login here
+                "403": json_error(forbidden),
+                "404": json_error("Unknown or revoked link, or no such file"),
+                "410": json_error("Expired link (link_expired)"),
+                "429": json_error("Too many guesses from this address (Retry-After)"),
+            },
+        }
+    }
+
+
 OPENAPI = web_app_document(
     "streaming-svc",
     "Browse and watch videos.",
@@ -283,5 +350,20 @@ OPENAPI = web_app_document(
             }
         },
         "/videos/{video_id}": html_page("The player page", parameters=[_ID], not_found=True),
+        "/s/{token}": _share_page("A share link's page: the player alone (no login)"),
+        "/s/{token}/embed": _share_page("A share link's player for a frame on a site EMBED_ALLOWED_ORIGINS names"),
+        "/s/{token}/hls/{path}": _share_file(
+            "The link's video's HLS files (master.m3u8...); a password link's path starts with ~<grant>/",
+            [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "A password link without its grant (password_required)",
+        ),
+        "/s/{token}/poster.jpg": _share_file(
+            "The link's video's poster", [_GRANT], "A password link without its grant (password_required)"
+        ),
+        "/s/{token}/original": _share_file(
+            "The original upload, as an attachment, when the link allows downloads",
+            [_GRANT],
+            "The link does not allow downloads (download_not_allowed), or a password link without its grant",
+        ),
     },
 )

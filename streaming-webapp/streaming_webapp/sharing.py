@@ -66,8 +66,8 @@ def link_url(token: str) -> str:
 
 
 def find(token: str) -> Link | None:
-    """The link of a token (revoked ones included: the caller answers them as unknown),
-    or None; a token of another shape is never looked up. Read through the app's cache
+    """The link of a token (revoked ones included: the caller answers them 404 too), or
+    None; a token of another shape is never looked up. Read through the app's cache
     (at most 2 s old)."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None

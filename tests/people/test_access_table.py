@@ -54,6 +54,13 @@ TABLE = [
     ("streaming", "GET", "/videos/{v}/poster.jpg", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "GET", "/videos/{v}/thumbs/{thumb}", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     # Public: the same for everyone, whatever they hold.
+    ("streaming", "GET", "/s/{link}", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "POST", "/s/{link}", None, "303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ("streaming", "GET", "/s/{link}/embed", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "POST", "/s/{link}/embed", None, "303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ("streaming", "GET", "/s/{link}/hls/master.m3u8", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "GET", "/s/{link}/poster.jpg", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "GET", "/s/{link}/original", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/healthz", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/openapi.json", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/static/common/app.css", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
@@ -77,9 +84,27 @@ WHY = {
 }
 
 
+_LINKS: dict[str, str] = {}
+
+
+def _link(crowd) -> str:
+    """The token of a share link of the target video (downloads allowed), made once by its owner."""
+    if "token" not in _LINKS:
+        resp = requests.post(
+            f"{crowd.st.url('streaming')}/api/videos/{crowd.video}/shares",
+            json={"allow_download": True},
+            headers=crowd.headers("owner"),
+            timeout=20,
+        )
+        assert resp.status_code == 201, resp.text
+        _LINKS["token"] = resp.json()["url"].rsplit("/s/", 1)[1]
+    return _LINKS["token"]
+
+
 def _send(crowd, who: str, service: str, method: str, path: str, body: str | None) -> requests.Response:
     st = crowd.st
     path = path.format(
+        link=_link(crowd) if "{link}" in path else "",
         v=crowd.video,
         thumb=crowd.thumb,
         none=NO_UPLOAD,
@@ -134,7 +159,9 @@ def test_the_table_is_every_route_of_both_apps(tmp_path):
         reached = {"auth_logout"}
         for row_service, method, path, _, _ in TABLE:
             if row_service == service:
-                concrete = path.format(v="abcdefghijklmnop", thumb="1.jpg", none=NO_UPLOAD, fresh="abcdefghijklmnop")
+                concrete = path.format(
+                    v="abcdefghijklmnop", thumb="1.jpg", none=NO_UPLOAD, fresh="abcdefghijklmnop", link="t" * 43
+                )
                 reached.add(adapter.match(concrete, method)[0])
         assert {r.endpoint for r in app.url_map.iter_rules()} - reached == set()
 

@@ -19,18 +19,25 @@
   const RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
   const BUFFER = 30, START_BUFFER = 1;  // seconds of video hls.js fetches ahead
   let hls = null;
+  // localStorage, where the browser allows it: a third-party frame (an embed) may be
+  // denied storage, and the player plays all the same, remembering nothing.
+  const store = {
+    get(key) { try { return localStorage.getItem(key); } catch (_err) { return null; } },
+    set(key, value) { try { localStorage.setItem(key, value); } catch (_err) { /* denied or full */ } },
+    remove(key) { try { localStorage.removeItem(key); } catch (_err) { /* denied */ } },
+  };
 
   // -- what this browser chose before: {quality: height or -1, speed, volume, muted, captions: language or "off"}
   function loadPrefs() {
     try {
-      const p = JSON.parse(localStorage.getItem(prefsKey) || "{}");
+      const p = JSON.parse(store.get(prefsKey) || "{}");
       return p && typeof p === "object" ? p : {};
     } catch (_err) { return {}; }
   }
   const prefs = loadPrefs();
   function savePref(name, value) {
     prefs[name] = value;
-    try { localStorage.setItem(prefsKey, JSON.stringify(prefs)); } catch (_err) { /* storage full or off */ }
+    store.set(prefsKey, JSON.stringify(prefs));
   }
 
   // Speed and volume apply at once, before anything loads.
@@ -53,7 +60,7 @@
 
   // Where this video was left (per video), if it is not near either end.
   function savedPosition() {
-    const saved = parseFloat(localStorage.getItem(posKey) || "0");
+    const saved = parseFloat(store.get(posKey) || "0");
     const duration = parseFloat(video.dataset.duration || "NaN");
     return saved > 1 && isFinite(duration) && saved < duration - 2 ? saved : -1;
   }
@@ -227,12 +234,12 @@
   if (video.dataset.pending === "1") setTimeout(watchRenditions, 3000);
   let last = 0;
   video.addEventListener("timeupdate", () => {
-    if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; localStorage.setItem(posKey, String(last)); }
+    if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; store.set(posKey, String(last)); }
   });
-  function save() { if (video.currentTime > 1) localStorage.setItem(posKey, String(video.currentTime)); }
+  function save() { if (video.currentTime > 1) store.set(posKey, String(video.currentTime)); }
   video.addEventListener("pause", save);
   window.addEventListener("pagehide", save);
-  video.addEventListener("ended", () => localStorage.removeItem(posKey));
+  video.addEventListener("ended", () => store.remove(posKey));
   function stepRate(dir) {
     const i = RATES.indexOf(video.playbackRate);
     const next = RATES[Math.max(0, Math.min(RATES.length - 1, (i < 0 ? RATES.indexOf(1) : i) + dir))];

@@ -92,6 +92,7 @@ def _share_page(summary: str) -> dict:
             "responses": {
                 "200": {"description": "The player", "content": _HTML},
                 "303": {"description": "The link has no password: to its page"},
+                "400": json_error("No `password` field"),
                 "403": {"description": "Wrong password (the form again)", "content": _HTML},
                 **refusals,
             },

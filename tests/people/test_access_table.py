@@ -55,9 +55,9 @@ TABLE = [
     ("streaming", "GET", "/videos/{v}/thumbs/{thumb}", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     # Public: the same for everyone, whatever they hold.
     ("streaming", "GET", "/s/{link}", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
-    ("streaming", "POST", "/s/{link}", None, "303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ("streaming", "POST", "/s/{link}", "password", "303 303 303 303 303 303 303 303 303 303 303 303 303"),
     ("streaming", "GET", "/s/{link}/embed", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
-    ("streaming", "POST", "/s/{link}/embed", None, "303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ("streaming", "POST", "/s/{link}/embed", "password", "303 303 303 303 303 303 303 303 303 303 303 303 303"),
     ("streaming", "GET", "/s/{link}/hls/master.m3u8", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("streaming", "GET", "/s/{link}/poster.jpg", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("streaming", "GET", "/s/{link}/original", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
@@ -119,6 +119,8 @@ def _send(crowd, who: str, service: str, method: str, path: str, body: str | Non
         kwargs["data"] = b"x" * 10
     elif body == "no_file":
         kwargs["files"] = {"language": (None, "en"), "name": (None, "no file here")}
+    elif body == "password":
+        kwargs["data"] = {"password": "not asked"}
     elif body == "share":
         kwargs["json"] = {}
     elif body == "rename":

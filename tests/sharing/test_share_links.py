@@ -230,6 +230,9 @@ def test_the_password_form_takes_origin_null_and_refuses_foreign_origins(crowd):
         crowd.st.url("streaming") + "/logout", headers={"Origin": "null"}, cookies={"auth_token": "x" * 43}, timeout=10
     )
     assert logout.status_code == 403 and logout.json()["error"] == "cross_site_request"
+    # A post without the field: refused in words, before the link is looked at.
+    empty = requests.post(share["url"], data={}, headers={"Origin": "null", "X-Forwarded-For": who}, timeout=10)
+    assert empty.status_code == 400 and "form field 'password'" in empty.json()["message"]
     # A link without a password: the post goes back to the page.
     plain = make_share(crowd.st, crowd.token["owner"], crowd.internal)
     back = post_password(plain["url"], "anything", who)

@@ -189,7 +189,11 @@ def _page(token: str, embed: bool):
 
 
 def _unlock(token: str, embed: bool):
-    """The password form's post: the player (with a new grant) or the form again."""
+    """The password form's post: the player (with a new grant) or the form again. A post
+    without the field is refused before the link is looked at (no guess counted)."""
+    password = request.form.get("password")
+    if password is None:
+        return error_response(400, "bad_request", "Send the password as the form field 'password'.")
     link, refused = _open(token, html=True)
     if refused is not None:
         return refused
@@ -198,7 +202,7 @@ def _unlock(token: str, embed: bool):
     wait = share_guard.password_wait(link)
     if wait:
         return _refusal(429, True, wait)
-    if not share_guard.password_ok(link, request.form.get("password")):
+    if not share_guard.password_ok(link, password):
         share_guard.record_failure(link.id)
         return _password_form(link, token, embed, "That password is not the right one.", 403)
     grant = share_guard.grant(link)

@@ -261,6 +261,10 @@ def test_an_expired_link_is_410_with_a_page_that_says_so(crowd):
     assert page.headers["Cache-Control"] == "private, no-store"
     hls = visit(f"{share['url']}/hls/master.m3u8", who)
     assert hls.status_code == 410 and hls.json()["error"] == "link_expired"
+    # Framed on a blog, the embed says so too (not the browser's refusal to frame).
+    embed = visit(share["embed_url"], who)
+    assert embed.status_code == 410 and "This link has expired" in embed.text
+    assert "frame-ancestors https://blog.example http://127.0.0.2:8080" in embed.headers["Content-Security-Policy"]
     assert st.query("SELECT COUNT(*) AS n FROM share_attempts WHERE client = ?", (who,)) == [{"n": 0}]
 
 

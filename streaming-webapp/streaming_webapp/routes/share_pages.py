@@ -159,17 +159,12 @@ def _player(link: Link, token: str, grant: str | None, embed: bool):
         preview=shown,
         embed=embed,
     )
-    response = make_response(page, 200)
-    if embed:
-        request.frame_ancestors = " ".join(app_settings().embed_allowed_origins)
-    return response
+    return make_response(page, 200)
 
 
 def _password_form(link: Link, token: str, embed: bool, error: str | None = None, status: int = 200):
     shown = None if embed else preview(link, token, {})  # a password link's: nothing of the video
     page = render_template("share_password.html", error=error, preview=shown, embed=embed)
-    if embed:
-        request.frame_ancestors = " ".join(app_settings().embed_allowed_origins)
     return make_response(page, status)
 
 
@@ -233,9 +228,16 @@ def share_unlock(token: str):
     return _unlock(token, embed=False)
 
 
+def _frameable() -> None:
+    """The embed's answers, whatever they say (the player, its form, expired...), may
+    be framed by the sites EMBED_ALLOWED_ORIGINS names (vs_common.web_security reads it)."""
+    request.frame_ancestors = " ".join(app_settings().embed_allowed_origins)
+
+
 @bp.get("/s/<token>/embed")
 @access.public
 def share_embed(token: str):
+    _frameable()
     return _page(token, embed=True)
 
 
@@ -243,6 +245,7 @@ def share_embed(token: str):
 @access.public
 @accepts_null_origin
 def share_embed_unlock(token: str):
+    _frameable()
     return _unlock(token, embed=True)
 
 

@@ -208,7 +208,16 @@ def test_a_password_link_asks_first_and_its_grant_opens_the_files(crowd):
     tampered = grant[:-1] + ("0" if grant[-1] != "0" else "1")
     other_right = post_password(other["url"], "blue river", who)
     other_grant = other_right.cookies.get("share_grant")
-    for bad in (tampered, other_grant, "0.0", "ffffffffff." + "0" * 32, ""):
+    for bad in (
+        tampered,
+        other_grant,
+        "0.0",
+        "ffffffffff." + "0" * 32,
+        "",
+        "é." + "0" * 32,
+        "ffffffffff." + "é" * 32,
+        grant.upper(),
+    ):
         assert visit(f"{share['url']}/hls/~{bad}/master.m3u8", who).status_code == 403, bad
         assert visit(f"{share['url']}/poster.jpg?grant={bad}", who).status_code == 403, bad
         assert "data-src" not in visit(share["url"], who, cookies={"share_grant": bad}).text

@@ -29,6 +29,7 @@ from vs_common.db import as_datetime
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+ID_SHAPE = re.compile(r"[0-9a-f]{16}")  # a link's public id: secrets.token_hex(8)
 PASSWORD_MIN, PASSWORD_MAX = 4, 128  # characters
 HASHER = PasswordHasher()  # Argon2id, argon2-cffi's default (RFC 9106's low-memory parameters)
 

@@ -116,6 +116,9 @@ def test_revoking_a_link(crowd):
     # Another video's link is not this video's to revoke.
     wrong = requests.delete(f"{url}/{elsewhere['id']}", headers=bearer(owner), timeout=10)
     assert wrong.status_code == 404 and wrong.json()["error"] == "not_found"
+    for odd in ("é" * 16, "x" * 300, share["id"].upper(), share["id"] + " "):
+        refused = requests.delete(f"{url}/{odd}", headers=bearer(owner), timeout=10)
+        assert refused.status_code == 404 and refused.json()["error"] == "not_found", (odd, refused.text)
     assert requests.delete(f"{url}/{share['id']}", headers=bearer(owner), timeout=10).status_code == 204
     again = requests.delete(f"{url}/{share['id']}", headers=bearer(owner), timeout=10)
     assert again.status_code == 404 and "no such share link" in again.json()["message"]

@@ -68,7 +68,8 @@ def list_shares(video_id: str):
 def revoke_share(video_id: str, share_id: str):
     """Revoke a link: every viewer's next request through it is refused within 2 s."""
     manageable_video(video_id)
-    if len(share_id) > 32 or not tables.shares.revoke(app_db(), video_id, share_id, utcnow()):
+    known = sharing.ID_SHAPE.fullmatch(share_id) is not None  # (another shape is no link's, and never queried)
+    if not known or not tables.shares.revoke(app_db(), video_id, share_id, utcnow()):
         return error_response(404, "not_found", "This video has no such share link (or it was revoked).")
     log.info("video %s: share link %s revoked by %s", video_id, share_id, g.user)
     return Response(status=204)

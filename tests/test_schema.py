@@ -25,6 +25,7 @@ TABLES = {
     "login_attempts",
     "shares",
     "views",
+    "view_nonces",
     "share_attempts",
     "schema_migrations",
 }

@@ -39,7 +39,8 @@ def post_view(video_id: str):
 
 
 @bp.get("/api/videos/<video_id>/stats")
-@access.needs("read")  # reading, but the owner's data: owner or admin (as manage routes answer others)
+@access.needs("manage")  # the owner's business, as its links are (a read-only token may not see them)
 def get_stats(video_id: str):
+    """The total and the last 30 days, for the owner or an admin (another's private video 404, internal 403)."""
     row = manageable_video(video_id)
     return jsonify(view_counts.stats(video_id, int(row["views"])))

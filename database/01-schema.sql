@@ -298,7 +298,7 @@ CREATE TABLE webhook_attempts (
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (8, 'people and programs: users, invitations, recovery codes, API tokens, sessions'' details, webhooks', UTC_TIMESTAMP(6));
 
--- migration 9: sharing: videos' visibility (and an upload's), share links, views per day, share link throttle
+-- migration 9: sharing: videos' visibility (and an upload's), share links, views per day and counted view tickets, share link throttle
 ALTER TABLE videos ADD COLUMN visibility VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT 'internal';
 
 ALTER TABLE uploads ADD COLUMN visibility VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NULL;
@@ -329,6 +329,12 @@ CREATE TABLE views (
   CONSTRAINT fk_views_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE view_nonces (
+  nonce CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  expires_at DATETIME(6) NOT NULL,
+  KEY idx_view_nonces_expires (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE share_attempts (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   client VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
@@ -338,4 +344,4 @@ CREATE TABLE share_attempts (
   KEY idx_share_attempts_at (attempted_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (9, 'sharing: videos'' visibility (and an upload''s), share links, views per day, share link throttle', UTC_TIMESTAMP(6));
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (9, 'sharing: videos'' visibility (and an upload''s), share links, views per day and counted view tickets, share link throttle', UTC_TIMESTAMP(6));

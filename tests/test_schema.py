@@ -25,6 +25,7 @@ TABLES = {
     "login_attempts",
     "shares",
     "views",
+    "view_nonces",
     "share_attempts",
     "schema_migrations",
 }
@@ -371,6 +372,15 @@ def test_migration_9_keeps_videos_internal_and_keeps_links_apart(version_8):
     assert tables.shares.by_token_hash(db, "a" * 64) is None
     assert tables.shares.by_token_hash(db, "b" * 64)["video_id"] == "OldVideo00000000"
     assert db.query("SELECT COUNT(*) AS n FROM views")[0]["n"] == 0
+    # A view ticket's nonce counts once (both dialects' INSERT IGNORE / upsert), on the day and the link.
+    now = utcnow()
+    for expected in (True, False):
+        assert tables.views.count(db, "n" * 32, now, "OldVideo00000000", "s3", now.date(), now) is expected
+    assert tables.views.count(db, "m" * 32, now, "OldVideo00000000", "s3", now.date(), now)
+    assert tables.views.per_day(db, "OldVideo00000000", now.date()) == {now.date().isoformat(): 2}
+    assert tables.shares.by_token_hash(db, "b" * 64)["views"] == 2
+    tables.views.purge_nonces(db, now + timedelta(seconds=1))
+    assert db.query("SELECT COUNT(*) AS n FROM view_nonces")[0]["n"] == 0
     # The throttle's rows: per client and link ('' for unknown tokens), newest first; old ones purged.
     now = utcnow()
     for seconds, client, link in ((30, "1.2.3.4", ""), (20, "1.2.3.4", ""), (10, "1.2.3.4", "s3"), (5, "5.6.7.8", "")):

@@ -609,7 +609,8 @@ MIGRATIONS.append(
 # link (`shares`) is stored as HMAC-SHA256(SECRET_KEY, token) only, its password as an
 # Argon2id hash (NULL: none); a revoked one keeps its row (`revoked_at`). `views`: views
 # per video, link ('' for signed-in viewers) and day (UTC), for the totals and the last
-# 30 days' chart. `share_attempts`: wrong passwords (`share_id` the link's) and unknown
+# 30 days' chart; `view_nonces`: the view tickets already counted (a ticket counts once;
+# its row goes some time after the ticket expires). `share_attempts`: wrong passwords (`share_id` the link's) and unknown
 # tokens (`share_id` '') per client address, for the share links' throttle. Ids and
 # names compared byte for byte, as migration 8's.
 _SHARING_MARIADB = [
@@ -638,6 +639,11 @@ _SHARING_MARIADB = [
   count BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (video_id, share_id, day),
   CONSTRAINT fk_views_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE view_nonces (
+  nonce CHAR(32) {_ASCII} NOT NULL PRIMARY KEY,
+  expires_at DATETIME(6) NOT NULL,
+  KEY idx_view_nonces_expires (expires_at)
 ) {_MARIADB_TABLE_OPTIONS}""",
     f"""CREATE TABLE share_attempts (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -672,6 +678,11 @@ _SHARING_SQLITE = [
   count INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (video_id, share_id, day)
 )""",
+    """CREATE TABLE view_nonces (
+  nonce TEXT NOT NULL PRIMARY KEY,
+  expires_at TEXT NOT NULL
+)""",
+    "CREATE INDEX idx_view_nonces_expires ON view_nonces (expires_at)",
     """CREATE TABLE share_attempts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   client TEXT NOT NULL,
@@ -685,7 +696,7 @@ _SHARING_SQLITE = [
 MIGRATIONS.append(
     (
         9,
-        "sharing: videos' visibility (and an upload's), share links, views per day, share link throttle",
+        "sharing: videos' visibility (and an upload's), share links, views per day and counted view tickets, share link throttle",
         {"mariadb": _SHARING_MARIADB, "sqlite": _SHARING_SQLITE},
     )
 )

@@ -50,6 +50,35 @@ _OWNER_ONLY = {
     "503": json_error("Down"),
 }
 
+_TICKET_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": json_object(
+                ["ticket"],
+                {"ticket": {"type": "string", "description": "the view ticket of the page that plays (views.js)"}},
+            )
+        }
+    },
+}
+_VIEW_COUNTED = {
+    "204": {"description": "Counted (or counted before: a ticket counts once)"},
+    "400": json_error("bad_ticket: not a live ticket of this video (and link), or no JSON {ticket}"),
+}
+STATS = json_object(
+    ["views", "days"],
+    {
+        "views": {"type": "integer", "minimum": 0, "description": "of all time"},
+        "days": {
+            "type": "array",
+            "description": "the last 30 days (UTC), oldest first, today last, zeros included",
+            "items": json_object(
+                ["date", "views"], {"date": {"type": "string", "format": "date"}, "views": {"type": "integer"}}
+            ),
+        },
+    },
+)
+
 _TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 _GRANT = {
     "name": "grant",
@@ -335,6 +364,26 @@ OPENAPI = web_app_document(
                 },
             }
         },
+        "/api/videos/{video_id}/views": {
+            "post": {
+                "summary": "A signed-in viewer's playback started: counted once per page's view ticket",
+                "parameters": [_ID],
+                "requestBody": _TICKET_BODY,
+                "responses": {
+                    **_VIEW_COUNTED,
+                    "401": json_error("Not logged in"),
+                    "404": json_error("No such video (or another's private one)"),
+                    "503": json_error("Down"),
+                },
+            }
+        },
+        "/api/videos/{video_id}/stats": {
+            "get": {
+                "summary": "The video's views: the total and per day for the last 30 days (owner or admin)",
+                "parameters": [_ID],
+                "responses": {"200": json_response("Views", STATS), **_OWNER_ONLY},
+            }
+        },
         "/videos/{video_id}/hls/{path}": {
             "get": {
                 "summary": "HLS playlist or segment; caption tracks' WebVTT and playlists under captions/",
@@ -358,6 +407,22 @@ OPENAPI = web_app_document(
             [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
             "A password link without its grant (password_required)",
         ),
+        "/s/{token}/views": {
+            "post": {
+                "summary": "A link viewer's playback started: counted on the link and its video, once per ticket",
+                "security": [],
+                "parameters": [_TOKEN, _GRANT],
+                "requestBody": _TICKET_BODY,
+                "responses": {
+                    **_VIEW_COUNTED,
+                    "403": json_error("A password link without its grant (password_required)"),
+                    "404": json_error("Unknown or revoked link"),
+                    "410": json_error("Expired link (link_expired)"),
+                    "429": json_error("Too many guesses from this address (Retry-After)"),
+                    "503": json_error("Down"),
+                },
+            }
+        },
         "/s/{token}/poster.jpg": _share_file(
             "The link's video's poster", [_GRANT], "A password link without its grant (password_required)"
         ),

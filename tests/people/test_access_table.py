@@ -49,6 +49,8 @@ TABLE = [
     ("streaming", "GET", "/api/videos/{v}/shares", None, "200 200 403 403 401 403 403 200 200 401 401 403 200"),
     ("streaming", "POST", "/api/videos/{v}/shares", "share", "201 201 403 403 401 403 403 201 201 401 401 403 201"),
     ("streaming", "DELETE", "/api/videos/{v}/shares/none", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),
+    ("streaming", "POST", "/api/videos/{v}/views", "view", "400 400 400 400 401 400 403 403 400 401 401 400 400"),
+    ("streaming", "GET", "/api/videos/{v}/stats", None, "200 200 403 403 401 403 403 200 200 401 401 403 200"),
     ("streaming", "GET", "/videos/{v}/hls/master.m3u8", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "HEAD", "/videos/{v}/hls/master.m3u8", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "GET", "/videos/{v}/poster.jpg", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
@@ -59,6 +61,7 @@ TABLE = [
     ("streaming", "GET", "/s/{link}/embed", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("streaming", "POST", "/s/{link}/embed", "password", "303 303 303 303 303 303 303 303 303 303 303 303 303"),
     ("streaming", "GET", "/s/{link}/hls/master.m3u8", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "POST", "/s/{link}/views", "view", "400 400 400 400 400 400 400 400 400 400 400 400 400"),
     ("streaming", "GET", "/s/{link}/poster.jpg", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("streaming", "GET", "/s/{link}/original", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/healthz", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
@@ -123,6 +126,8 @@ def _send(crowd, who: str, service: str, method: str, path: str, body: str | Non
         kwargs["data"] = {"password": "not asked"}
     elif body == "share":
         kwargs["json"] = {}
+    elif body == "view":
+        kwargs["json"] = {"ticket": "not a ticket"}
     elif body == "rename":
         kwargs["json"] = {"video_name": "Access table target"}
     return requests.request(

@@ -40,6 +40,8 @@ TABLE = [
     ("GET", "/videos/{v}/thumbs/{thumb}", None, "200 200 404 404 401 200 404", "200 200 200 200 401 200 200"),
     ("GET", "/api/videos/{v}/shares", None, "200 200 404 403 401 403 404", "200 200 403 403 401 403 403"),
     ("POST", "/api/videos/{v}/shares", "share", "201 201 404 403 401 403 404", "201 201 403 403 401 403 403"),
+    ("POST", "/api/videos/{v}/views", "view", "400 400 404 404 401 400 404", "400 400 400 400 401 400 400"),
+    ("GET", "/api/videos/{v}/stats", None, "200 200 404 403 401 403 404", "200 200 403 403 401 403 403"),
     ("DELETE", "/api/videos/{v}/shares/nosuchlink", None, "404 404 404 403 401 403 404", "404 404 403 403 401 403 403"),
 ]
 
@@ -54,6 +56,8 @@ def _send(crowd, who: str, method: str, path: str, body: str | None, video_id: s
         kwargs["files"] = {"language": (None, "en")}
     elif body == "share":
         kwargs["json"] = {}
+    elif body == "view":
+        kwargs["json"] = {"ticket": "not a ticket"}
     elif body == "rename":
         kwargs["json"] = {"video_name": "Private one" if visibility == "private" else "Internal one"}
     return requests.request(method, url, headers=crowd.headers(who), timeout=20, allow_redirects=False, **kwargs)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from vs_common import access, layout
+from vs_common.access import may_manage
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
 
+from .. import view_counts
 from .common import as_json, watchable_video
 
 bp = Blueprint("pages", __name__)
@@ -45,4 +47,13 @@ def player(video_id: str):
     request.frame_ancestors = " ".join(
         sorted({origin_of(settings.upload_public_url), origin_of(settings.streaming_public_url)})
     )
-    return render_template("player.html", video=as_json(row), first_segment=layout.FIRST_SEGMENT, **_page_context(""))
+    views = {"url": f"/api/videos/{row['id']}/views", "ticket": view_counts.ticket(row["id"])}
+    owner = may_manage(row["owner"], g.user, g.role)  # the chart of views is the owner's (and admins')
+    return render_template(
+        "player.html",
+        video=as_json(row),
+        first_segment=layout.FIRST_SEGMENT,
+        views=views,
+        views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
+        **_page_context(""),
+    )

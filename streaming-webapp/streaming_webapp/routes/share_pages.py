@@ -10,6 +10,7 @@ declared `access.public` and checks the link itself):
   inside the playlists keep the link's path; a password link's path carries its grant
   (`hls/~<grant>/master.m3u8`). The path must be one packaging makes
   (vs_common.layout.valid_hls_path: no `..`, no other video); the video is the link's.
+- `/s/<token>/views`: the player's playback started (view_counts; its page's ticket).
 - `/s/<token>/poster.jpg`, and `/s/<token>/original` when the link allows downloads
   (a password link's with `?grant=`).
 
@@ -32,10 +33,11 @@ from vs_common.db import utcnow
 from vs_common.errors import error_response
 from vs_common.web_security import accepts_null_origin
 
-from .. import share_guard, sharing
+from .. import share_guard, sharing, view_counts
 from ..sharing import Link
 from .common import as_json
 from .hls_relay import relay
+from .view_api import count_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("share_pages", __name__)
@@ -149,6 +151,7 @@ def _player(link: Link, token: str, grant: str | None, embed: bool):
         return make_response(page, 200)
     base = f"/s/{token}"
     query = f"?grant={grant}" if grant else ""
+    views = {"url": f"{base}/views{query}", "ticket": view_counts.ticket(link.video_id, link.id)}
     page = render_template(
         "share.html",
         video=video,
@@ -156,6 +159,7 @@ def _player(link: Link, token: str, grant: str | None, embed: bool):
         poster_url=f"{base}/poster.jpg{query}",
         download_url=f"{base}/original{query}" if link.allow_download else None,
         first_segment=layout.FIRST_SEGMENT,
+        views=views,
         preview=shown,
         embed=embed,
     )
@@ -270,6 +274,19 @@ def share_hls(token: str, path: str):
     if not layout.valid_hls_path(path):
         return error_response(404, "not_found", "No such file.")
     return relay(link.video_id, f"hls/{path}")
+
+
+@bp.post("/s/<token>/views")
+@access.public
+@accepts_null_origin  # a fetch from its no-referrer page carries Origin: null
+def share_view(token: str):
+    """A link viewer's playback started: counted on the link and the video, once per ticket."""
+    link, refused = _open(token, html=False)
+    if refused is not None:
+        return refused
+    if link.password_hash is not None and not share_guard.granted(link, request.args.get("grant")):
+        return _password_required()
+    return count_view(link.video_id, link.id)
 
 
 @bp.route("/s/<token>/poster.jpg", methods=["GET", "HEAD"])

@@ -59,6 +59,7 @@ def test_me_is_the_user_with_usage_and_source(acct, clips):
         "quota_videos": 5,
         "bytes_used": 0,
         "videos_used": 0,
+        "invited": False,
         "totp": False,
     }
     assert body["created_at"].endswith("Z")

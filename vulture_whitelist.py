@@ -31,3 +31,4 @@ on_exit
 _.seekable
 _.tell
 _.readinto
+# Issue 22's settings, read by the parts being built (remove each once it is used).

@@ -178,3 +178,122 @@ ALTER TABLE packaging_jobs RENAME COLUMN label TO height;
 UPDATE packaging_jobs SET stage = 'rendition' WHERE stage = 'rung';
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (7, 'one name per concept: renditions.height (was label), frame_width/frame_height (were width/height), packaging_jobs.height (was label), the stage ''rendition'' (was ''rung'')', UTC_TIMESTAMP(6));
+
+-- migration 8: people and programs: users, invitations, recovery codes, API tokens, sessions' details, webhooks
+CREATE TABLE users (
+  username VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+  skeleton VARCHAR(400) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  role VARCHAR(16) NOT NULL,
+  password_hash VARCHAR(255) NULL,
+  disabled TINYINT NOT NULL DEFAULT 0,
+  quota_bytes BIGINT NULL,
+  quota_videos INT NULL,
+  totp_secret VARCHAR(64) NULL,
+  totp_enabled TINYINT NOT NULL DEFAULT 0,
+  totp_last_step BIGINT NULL,
+  created_by VARCHAR(190) NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  password_changed_at DATETIME(6) NULL,
+  UNIQUE KEY uq_users_skeleton (skeleton)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE invitations (
+  token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  username VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  purpose VARCHAR(16) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  expires_at DATETIME(6) NOT NULL,
+  used_at DATETIME(6) NULL,
+  KEY idx_invitations_user (username)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE recovery_codes (
+  username VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  code_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  used_at DATETIME(6) NULL,
+  PRIMARY KEY (username, code_hash)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE api_tokens (
+  id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  username VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  name VARCHAR(100) NOT NULL,
+  token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  scopes VARCHAR(64) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  expires_at DATETIME(6) NULL,
+  last_used_at DATETIME(6) NULL,
+  revoked_at DATETIME(6) NULL,
+  UNIQUE KEY uq_api_tokens_hash (token_hash),
+  KEY idx_api_tokens_user (username)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+ALTER TABLE videos MODIFY owner VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+
+ALTER TABLE uploads MODIFY owner VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+
+ALTER TABLE auth_sessions MODIFY username VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
+
+ALTER TABLE auth_sessions ADD COLUMN id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL;
+
+ALTER TABLE auth_sessions ADD COLUMN user_agent VARCHAR(255) NULL;
+
+ALTER TABLE auth_sessions ADD COLUMN address VARCHAR(64) NULL;
+
+ALTER TABLE auth_sessions ADD COLUMN last_seen_at DATETIME(6) NULL;
+
+CREATE UNIQUE INDEX uq_sessions_id ON auth_sessions (id);
+
+CREATE INDEX idx_sessions_user ON auth_sessions (username);
+
+CREATE TABLE webhooks (
+  id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  url VARCHAR(2048) NOT NULL,
+  events VARCHAR(200) NOT NULL,
+  secret VARCHAR(100) NOT NULL,
+  created_by VARCHAR(190) NOT NULL,
+  created_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE webhook_events (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  message_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  type VARCHAR(40) NOT NULL,
+  payload MEDIUMTEXT NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  UNIQUE KEY uq_webhook_events_message (message_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE webhook_deliveries (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  webhook_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  event_id BIGINT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  attempts INT NOT NULL DEFAULT 0,
+  next_attempt_at DATETIME(6) NOT NULL,
+  claimed_by VARCHAR(100) NULL,
+  lease_until DATETIME(6) NULL,
+  last_error TEXT NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  KEY idx_webhook_deliveries_due (status, next_attempt_at),
+  CONSTRAINT fk_webhook_deliveries_webhook FOREIGN KEY (webhook_id) REFERENCES webhooks (id) ON DELETE CASCADE,
+  CONSTRAINT fk_webhook_deliveries_event FOREIGN KEY (event_id) REFERENCES webhook_events (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE webhook_attempts (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  delivery_id BIGINT NOT NULL,
+  attempt INT NOT NULL,
+  at DATETIME(6) NOT NULL,
+  status_code INT NULL,
+  outcome VARCHAR(16) NOT NULL,
+  error TEXT NULL,
+  KEY idx_webhook_attempts_delivery (delivery_id),
+  CONSTRAINT fk_webhook_attempts_delivery FOREIGN KEY (delivery_id) REFERENCES webhook_deliveries (id)
+    ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (8, 'people and programs: users, invitations, recovery codes, API tokens, sessions'' details, webhooks', UTC_TIMESTAMP(6));

@@ -806,6 +806,7 @@ ADDRESSES = [  # (name, address, ports): outside the pod network
     ("rds", "10.0.12.34", [("TCP", 3306)]),  # in overlays/aws's example database CIDR
     ("private-host", "192.168.10.10", [("TCP", 22), ("TCP", 443), ("TCP", 3306)]),
     ("internet", "52.216.8.1", [("TCP", 80), ("TCP", 443)]),  # an S3 address
+    ("webhook-receiver", "203.0.113.9", [("TCP", 8443)]),  # a public receiver on another port
 ]
 METADATA = {"instance-metadata", "instance-metadata-v6"}
 
@@ -920,6 +921,7 @@ def parse_table(text: str) -> dict[str, set[str]]:
 
 
 DNS = "kube-dns udp/53, kube-dns tcp/53"
+WEBHOOKS = "internet tcp/80, internet tcp/443, webhook-receiver tcp/8443"  # any port of a public address
 EXPECTED_REACHABLE = {
     # The in-cluster MariaDB and SeaweedFS; k3s's Traefik as well as ingress-nginx.
     "overlays/local": parse_table(
@@ -931,7 +933,7 @@ EXPECTED_REACHABLE = {
         streaming-svc -> auth-svc tcp/8000, file-svc tcp/4000, database tcp/3306, {DNS}
         auth-svc -> database tcp/3306, {DNS}
         file-svc -> database tcp/3306, s3 tcp/8333, {DNS}
-        packager -> database tcp/3306, s3 tcp/8333, {DNS}
+        packager -> database tcp/3306, s3 tcp/8333, {WEBHOOKS}, {DNS}
         """
     ),
     # RDS in its subnets; S3 (HTTPS on public addresses) from file-svc and the packager.
@@ -943,7 +945,7 @@ EXPECTED_REACHABLE = {
         streaming-svc -> auth-svc tcp/8000, file-svc tcp/4000, rds tcp/3306, {DNS}
         auth-svc -> rds tcp/3306, {DNS}
         file-svc -> rds tcp/3306, internet tcp/443, {DNS}
-        packager -> rds tcp/3306, internet tcp/443, {DNS}
+        packager -> rds tcp/3306, {WEBHOOKS}, {DNS}
         """
     ),
 }

@@ -91,6 +91,15 @@ def test_mariadb_init_sql_then_migrations_agree_with_sqlite(mariadb, tmp_path):
     assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp") is not None
     assert catalogue.get_video(db, "abcdefghijklmnop") is None
     assert catalogue.get_video(db, "AbCdEfGhIjKlMnOp ") is None
+    # Owners are compared byte for byte too: `é1`'s video is not `e1`'s, nor `E1`'s.
+    from vs_common import tables
+
+    catalogue.insert_video(
+        db, settings, video_id="OwnerByteForByte1", name="n", owner="é1", size_bytes=5, original_key="k"
+    )
+    assert tables.videos.usage(db, "e1") == (0, 0) and tables.videos.usage(db, "E1") == (0, 0)
+    assert tables.videos.usage(db, "é1") == (5, 1)
+    assert mariadb.query("SELECT COUNT(*) AS n FROM init_check.videos WHERE owner = %s", ("e1",)) == [{"n": 0}]
     db._drop()  # this thread's connection, before the database goes
     with mariadb.root() as conn, conn.cursor() as c:
         c.execute("DROP DATABASE init_check")
@@ -250,7 +259,8 @@ def test_a_version_6_database_keeps_its_renditions_and_jobs(version_6):
     db = version_6
     _rows_of_version_6(db)
     assert migrate(db) == LATEST
-    r360, r720 = tables.renditions.of_videos(db, [V6_VIDEO])[V6_VIDEO]
+    with db.transaction() as cur:
+        r360, r720 = tables.renditions.of_videos(cur, [V6_VIDEO])[V6_VIDEO]
     assert (r360["height"], r360["frame_width"], r360["frame_height"], r360["status"]) == (360, 360, 640, "ready")
     assert (r720["height"], r720["frame_width"], r720["frame_height"], r720["status"]) == (720, 720, 1280, "pending")
     video = video_json.to_json(catalogue.get_video(db, V6_VIDEO), "http://h")

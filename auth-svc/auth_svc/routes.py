@@ -6,12 +6,14 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 
+from vs_common import access
 from vs_common.app import app_db, app_settings
 from vs_common.auth_client import token_from_request
 from vs_common.errors import error_response
+from vs_common.settings import origin_of
 from vs_common.wire import COOKIE_NAME
 
-from . import sessions, throttle
+from . import api_tokens, sessions, throttle, totp
 from .openapi import OPENAPI
 from .redirects import safe_redirect
 
@@ -31,34 +33,59 @@ def _home() -> str:
     return app_settings().upload_public_url + "/"
 
 
-def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = ""):
-    html = render_template("login.html", error=error, username=username, redirect_to=redirect_to)
+def _target(value: str | None) -> str:
+    """Where the login sends the browser next (redirects.py: the web apps, and auth-svc's
+    account and admin pages), else the upload page."""
+    settings = app_settings()
+    return safe_redirect(value, settings.webapp_origins, _home(), origin_of(settings.auth_public_url))
+
+
+def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = "", ticket: str = ""):
+    """The login form; with a `ticket` (a right password was given), the second factor's."""
+    html = render_template("login.html", error=error, username=username, redirect_to=redirect_to, ticket=ticket)
     return html, status
 
 
+def _refusal(status: int, code: str, message: str | None, *, username: str, target: str, ticket: str = ""):
+    """A refused login: JSON when asked for, else the form again (the username kept, never
+    the password; the ticket kept on the second factor's form)."""
+    if _wants_json():
+        return error_response(status, code, message or "")
+    return _login_page(status, error=message, username=username, redirect_to=target, ticket=ticket)
+
+
 @bp.get("/")
+@access.public
 def index():
     return redirect("/login", code=303)
 
 
 @bp.get("/login")
+@access.public
 def login_page():
     """The login form; `redirect` is kept (if safe) for after the login."""
-    settings = app_settings()
-    target = safe_redirect(request.args.get("redirect"), settings.webapp_origins, _home())
-    return _login_page(200, redirect_to=target)
+    return _login_page(200, redirect_to=_target(request.args.get("redirect")))
 
 
 @bp.post("/api/login")
+@access.public
 def login():
-    """Check credentials; on success a new session, the cookie and 303 to `redirect`."""
+    """Check credentials (and the second factor when the person has one); on success a new
+    session, the cookie and 303 to `redirect` (or JSON when asked for).
+
+    Either `username` and `password` (and `totp` for a person with a second factor), or
+    the `ticket` of the second factor's form and `totp`: a right password without a code
+    answers that form (HTML) or 401 `totp_required` (JSON)."""
     settings = app_settings()
     db = app_db()
     form = request.get_json(silent=True) if request.is_json else request.form
     form = form if isinstance(form, dict) or hasattr(form, "get") else {}
     username = str(form.get("username") or "")[:190]
     password = str(form.get("password") or "")
-    target = safe_redirect(form.get("redirect") or request.args.get("redirect"), settings.webapp_origins, _home())
+    ticket = str(form.get("ticket") or "")[:2000]
+    code = str(form.get("totp") or "")[:64]
+    asked = str(form.get("redirect") or request.args.get("redirect") or "")
+    target = _target(asked)
     client = throttle.client_address(settings.trusted_proxies)
     wait = throttle.retry_after_seconds(db, client)
     if wait:
@@ -68,15 +95,71 @@ def login():
             return error_response(429, "too_many_attempts", message, {"Retry-After": str(wait)})
         body, _ = _login_page(429, error=message, username=username, redirect_to=target)
         return body, 429, {"Retry-After": str(wait)}
-    valid = bool(username) and 0 < len(password) <= 1024 and current_app.extensions["users"].check(username, password)
-    if not valid:
+    person, refusal = _first_factor(client, username, password, ticket, target)
+    if refusal is None:
+        refusal = _second_factor(client, person, ticket, code, target)
+    if refusal is not None:
+        return refusal
+    if person.disabled:
+        log.info("login of disabled %r from %s refused", person.username, client)
+        message = "This account is disabled; ask an administrator."
+        return _refusal(403, "account_disabled", message, username=person.username, target=target)
+    return _logged_in(settings, db, person.username, client, target)
+
+
+def _first_factor(client: str, username: str, password: str, ticket: str, target: str):
+    """(the person, None) when the password is right, or the ticket of a right password
+    genuine and unexpired; else (None, the refusal), counted by the throttle."""
+    settings, db = app_settings(), app_db()
+    people = current_app.extensions["people"]
+    if ticket:
+        username = totp.ticket_user(settings.secret_key, ticket) or ""
+        person = people.person(username) if username else None
+        if person is None or not person.totp_enabled:
+            throttle.record_failure(db, client, username)
+            message = "This sign-in took too long or its form is not genuine; log in again."
+            return None, _refusal(401, "invalid_ticket", message, username=username, target=target)
+        return person, None
+    person = people.check(username, password) if username else None
+    if person is None:
         throttle.record_failure(db, client, username)
         log.info("failed login for %r from %s", username, client)
-        message = "Wrong username or password."
+        return None, _refusal(
+            401, "invalid_credentials", "Wrong username or password.", username=username, target=target
+        )
+    return person, None
+
+
+def _second_factor(client: str, person, ticket: str, code: str, target: str):
+    """None when the person has no second factor or `code` is a right, unused one; else
+    the refusal: the code's form (HTML, carrying a ticket instead of the password) or 401
+    `totp_required` when there is no code, 401 `invalid_totp` (throttled) when it is wrong."""
+    if not person.totp_enabled:
+        return None
+    settings, db, username = app_settings(), app_db(), person.username
+    ticket = ticket or totp.make_ticket(settings.secret_key, username)
+    if not code:
         if _wants_json():
-            return error_response(401, "invalid_credentials", message)
-        return _login_page(401, error=message, username=username, redirect_to=target)
-    token, expires = sessions.create_session(db, settings.secret_key, username, settings.token_ttl_seconds)
+            return error_response(401, "totp_required", "This account has a second factor: send `totp` too.")
+        return _login_page(401, username=username, redirect_to=target, ticket=ticket)
+    if not totp.spend(db, settings.secret_key, username, code):
+        throttle.record_failure(db, client, username)
+        log.info("wrong second factor for %r from %s", username, client)
+        message = "Wrong code, or one already used; enter the current code of your authenticator app."
+        return _refusal(401, "invalid_totp", message, username=username, target=target, ticket=ticket)
+    return None
+
+
+def _logged_in(settings, db, username: str, client: str, target: str):
+    """A new session: the cookie, and JSON or 303 to `target`."""
+    token, expires = sessions.create_session(
+        db,
+        settings.secret_key,
+        username,
+        settings.token_ttl_seconds,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=client,
+    )
     log.info("login of %r from %s", username, client)
     if _wants_json():
         response = jsonify(token=token, user=username, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -97,11 +180,15 @@ def login():
 
 
 @bp.post("/api/logout")
+@access.public
 def logout():
-    """Revoke the session, clear the cookie, 303 to the login page."""
+    """Revoke the session, clear the cookie, 303 to the login page. An API token sent as
+    Bearer is revoked instead: its holder (`reelhouse logout`) ends it without a password."""
     settings = app_settings()
     token = token_from_request()
-    if token:
+    if api_tokens.is_api_token(token):
+        api_tokens.revoke(app_db(), settings.secret_key, token)
+    elif token:
         sessions.revoke_session(app_db(), settings.secret_key, token)
     response = make_response(redirect(settings.auth_public_url + "/login", code=303))
     response.delete_cookie(
@@ -116,17 +203,38 @@ def logout():
 
 
 @bp.get("/api/verify")
+@access.public
 def verify():
-    """200 {"user"} for a live session token (cookie or Bearer), else 401."""
+    """200 {"user", "role", "scopes", "quota_bytes", "quota_videos"} for a live session
+    token (cookie or Bearer; scopes null: all the role allows) or API token (scopes: its
+    list); the quotas are the person's (null: no limit), so that the web apps need not
+    read auth-svc's tables. Else 401 (`account_disabled` when the person is disabled)."""
     token = token_from_request()
-    user = sessions.session_user(app_db(), app_settings().secret_key, token) if token else None
-    if user is None:
-        return error_response(401, "unauthorized", "No valid session token.")
-    response = jsonify(user=user)
+    key, db = app_settings().secret_key, app_db()
+    user, scopes = None, None
+    if api_tokens.is_api_token(token):
+        owner = api_tokens.token_owner(db, key, token)
+        if owner is not None:
+            user, scopes = owner
+    elif token:
+        user = sessions.session_user(db, key, token)
+    person = current_app.extensions["people"].person(user) if user else None
+    if person is None:
+        return error_response(401, "unauthorized", "No valid session or API token.")
+    if person.disabled:
+        return error_response(401, "account_disabled", "This account is disabled.")
+    response = jsonify(
+        user=person.username,
+        role=person.role,
+        scopes=scopes,
+        quota_bytes=person.quota_bytes,
+        quota_videos=person.quota_videos,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/openapi.json")
+@access.public
 def openapi():
     return jsonify(OPENAPI)

@@ -1,8 +1,10 @@
 """`reelhouse upload [--name NAME] [--wait [--wait-timeout SECONDS]] FILE...`: resumable
-uploads from the command line.
+uploads from the command line; `reelhouse login` and `reelhouse logout` (account.py).
 
-tus (`tus.py`); credentials from REELHOUSE_USERNAME and REELHOUSE_PASSWORD (or a prompt);
-`make run`'s local ports unless told otherwise. Each unfinished upload's URL is kept in
+tus (`tus.py`); the API token of REELHOUSE_TOKEN, else the one `reelhouse login` stored
+(token_file.py), else a session from REELHOUSE_USERNAME and REELHOUSE_PASSWORD (or a
+prompt) as before tokens; `make run`'s local ports unless told otherwise (or the stored
+token's). Each unfinished upload's URL is kept in
 ~/.cache/reelhouse/resume.json (`cache.py`), keyed by the file's absolute path, size and
 modification time, the upload server and the user, so running the same command again
 after an interruption resumes from the server's offset; before resuming, the server's
@@ -23,49 +25,24 @@ import argparse
 import getpass
 import math
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
 import requests
 
+from . import account, token_file
 from .cache import ResumeCache, cache_key
 from .report import Failed, clipped, shown
+from .token_file import StoredToken
 from .tus import Head, Transient, UploadServer, message, origin
 
 RETRIES = 8  # a network cut, a 5xx or a 423: tried again from the server's offset, waiting longer each time
 WAIT_TIMEOUT = 3600.0  # --wait's default deadline per video, in seconds
-TOKEN = re.compile(r"[!-~]{1,4096}")  # visible ASCII: anything else cannot be a header's value
 
 
 def _out(text: str, stream=None) -> None:
     print(shown(text), file=stream or sys.stdout, flush=True)
-
-
-def login(auth_url: str, username: str, password: str) -> str:
-    """A token from auth-svc's JSON login (redirects not followed: they would take the
-    password along)."""
-    try:
-        resp = requests.post(
-            f"{auth_url}/api/login",
-            data={"username": username, "password": password},
-            headers={"Accept": "application/json"},
-            allow_redirects=False,
-            timeout=30,
-        )
-    except requests.RequestException as exc:
-        raise Failed(f"cannot reach the login service at {auth_url}: {exc.__class__.__name__}") from None
-    if resp.status_code != 200:
-        raise Failed(f"login refused: {message(resp)}")
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
-    token = body.get("token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
-        raise Failed(f"the login service at {auth_url} answered no token: is --auth-url auth-svc?")
-    return token
 
 
 class Progress:
@@ -228,14 +205,31 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _parse(argv: list[str] | None) -> argparse.Namespace:
+URLS = (  # (flag's attribute, variable, make run's local default)
+    ("auth_url", "REELHOUSE_AUTH_URL", "http://localhost:8000"),
+    ("upload_url", "REELHOUSE_UPLOAD_URL", "http://localhost:3000"),
+    ("streaming_url", "REELHOUSE_STREAMING_URL", "http://localhost:3100"),
+)
+
+
+def _url_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--auth-url", help="auth-svc (default: $REELHOUSE_AUTH_URL, the stored token's, or :8000)")
+    parser.add_argument(
+        "--upload-url",
+        help="the upload service; the token is sent to no other upload URL (scheme, host and port)",
+    )
+    parser.add_argument("--streaming-url", help="the streaming service")
+
+
+def _parse(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="reelhouse", description="Reelhouse from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser(
         "upload",
         help="upload videos (resumable: run it again after an interruption)",
         description="Upload videos with tus. Run the same command again after an interruption: "
-        "the same file to the same server for the same user resumes where the server has it.",
+        "the same file to the same server for the same user resumes where the server has it. "
+        "Uses REELHOUSE_TOKEN, else the token `reelhouse login` stored, else asks for the password.",
     )
     up.add_argument("files", nargs="+", type=Path, metavar="FILE")
     up.add_argument("--name", help="the video's name (default: the file name without its extension)")
@@ -247,22 +241,28 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help=f"with --wait, give up on a video after this long, exit 1 and say its status (default {WAIT_TIMEOUT:g})",
     )
-    up.add_argument("--auth-url", default=os.environ.get("REELHOUSE_AUTH_URL", "http://localhost:8000"))
-    up.add_argument(
-        "--upload-url",
-        default=os.environ.get("REELHOUSE_UPLOAD_URL", "http://localhost:3000"),
-        help="the upload service; the token is sent to no other upload URL (scheme, host and port)",
+    _url_flags(up)
+    login_parser = sub.add_parser(
+        "login",
+        help="log in once and keep an API token for later runs",
+        description="Asks for the username, password and, when the account has one, the second factor's code "
+        "(or reads REELHOUSE_USERNAME, REELHOUSE_PASSWORD, REELHOUSE_TOTP); keeps an API token (scopes read "
+        "and upload) in ~/.config/reelhouse/token, readable by you alone; the password is not kept.",
     )
-    up.add_argument("--streaming-url", default=os.environ.get("REELHOUSE_STREAMING_URL", "http://localhost:3100"))
-    args = parser.parse_args(argv)
-    for name in ("auth_url", "upload_url", "streaming_url"):
-        url = getattr(args, name).rstrip("/")
+    _url_flags(login_parser)
+    sub.add_parser("logout", help="revoke the stored token and remove it")
+    return parser, parser.parse_args(argv)
+
+
+def _resolve_urls(parser, args, stored: StoredToken | None) -> None:
+    """Each URL: its flag, else its variable, else the stored token's, else make run's."""
+    for name, variable, default in URLS:
+        url = (getattr(args, name) or os.environ.get(variable) or getattr(stored, name, None) or default).rstrip("/")
         try:
             origin(url)
         except ValueError:
             parser.error(f"--{name.replace('_', '-')} is not an http(s) URL: {shown(url)}")
         setattr(args, name, url)
-    return args
 
 
 def _credentials() -> tuple[str, str]:
@@ -270,8 +270,22 @@ def _credentials() -> tuple[str, str]:
         username = os.environ.get("REELHOUSE_USERNAME") or input("Username: ")
         password = os.environ.get("REELHOUSE_PASSWORD") or getpass.getpass("Password: ")
     except EOFError:
-        raise Failed("no credentials: set REELHOUSE_USERNAME and REELHOUSE_PASSWORD") from None
+        raise Failed("no credentials: run reelhouse login, or set REELHOUSE_USERNAME and REELHOUSE_PASSWORD") from None
     return username, password
+
+
+def _upload_token(args) -> str:
+    """The token of this upload run: REELHOUSE_TOKEN or the stored one (account.py), else a
+    session from the password (the way before `reelhouse login`)."""
+    found = account.upload_token(args, args.stored)
+    if found is not None:
+        token, args.username = found
+        return token
+    args.username, password = _credentials()
+    try:
+        return account.password_login(args.auth_url, args.username, password, os.environ.get("REELHOUSE_TOTP", ""))
+    except account.SecondFactorNeeded:
+        raise Failed("this account has a second factor: run reelhouse login once, or set REELHOUSE_TOTP") from None
 
 
 def _upload_all(args, token: str, cache: ResumeCache) -> int:
@@ -294,17 +308,26 @@ def _upload_all(args, token: str, cache: ResumeCache) -> int:
     return code
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parse(argv)
+def _upload(parser, args) -> int:
     missing = [str(p) for p in args.files if not p.is_file()]
     if missing:
         _out(f"reelhouse: no such file: {', '.join(missing)}", sys.stderr)
         return 2
+    args.stored = None if os.environ.get("REELHOUSE_TOKEN") else token_file.read()
+    _resolve_urls(parser, args, args.stored)
     cache = ResumeCache(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reelhouse")
+    return _upload_all(args, _upload_token(args), cache)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, args = _parse(argv)
     try:
-        args.username, password = _credentials()
-        token = login(args.auth_url, args.username, password)
-        return _upload_all(args, token, cache)
+        if args.command == "login":
+            _resolve_urls(parser, args, None)
+            return account.login_command(args)
+        if args.command == "logout":
+            return account.logout_command(args)
+        return _upload(parser, args)
     except Failed as exc:
         _out(f"reelhouse: {exc}", sys.stderr)
         return 1

@@ -1,14 +1,16 @@
 """A video in the catalogue, across its tables: made with its first packaging job, read
 with its renditions, caption tracks and phase, deleted with a tombstone, retried, failed.
 The SQL is each table's own (vs_common.tables); this module only puts the calls
-together, each group in one transaction.
+together, each group in one transaction. The changes webhooks report (a video made,
+ready, failed, deleted) write their event in that same transaction (vs_common.events).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from . import layout, tables
+from . import events, layout, tables, video_json
 from .db import Cursor, Database, utcnow
 from .settings import Settings
 
@@ -23,9 +25,13 @@ def insert_video(
     size_bytes: int,
     original_key: str,
     probe: dict | None = None,
+    within: Callable[[Cursor], None] | None = None,
 ) -> dict:
     """Insert the row and its first packaging job in one transaction; return the row.
-    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again."""
+    `probe` is file-svc's probe of the upload, kept so that packaging need not probe again.
+    `within(cur)`, if given, runs first in that transaction, under the owner's creation
+    lock (tables.uploads.one_creation_at_a_time): a quota's last check, which raises to
+    write nothing."""
     now = utcnow()
     row = {
         "id": video_id,
@@ -43,9 +49,13 @@ def insert_video(
         "created_at": now,
         "updated_at": now,
     }
-    with db.transaction() as cur:
+    locked = tables.uploads.one_creation_at_a_time(db, owner) if within is not None else db.transaction()
+    with locked as cur:
+        if within is not None:
+            within(cur)
         tables.videos.insert(cur, row)
         tables.jobs.enqueue(cur, video_id, tables.jobs.FIRST, now=now)
+        emit(cur, events.UPLOAD_COMPLETED, video_id)
     return row
 
 
@@ -54,11 +64,17 @@ def _attach(db: Database, rows: list[dict]) -> list[dict]:
     processing, its phase."""
     if not rows:
         return rows
+    with db.transaction() as cur:
+        return _attach_in(cur, rows)
+
+
+def _attach_in(cur: Cursor, rows: list[dict]) -> list[dict]:
+    """_attach in the caller's transaction."""
     ids = [r["id"] for r in rows]
-    renditions = tables.renditions.of_videos(db, ids)
-    tracks = tables.captions.of_videos(db, ids)
-    phase = tables.jobs.phases(db, [r["id"] for r in rows if r["status"] == "processing"])
-    thumbed = tables.jobs.thumbnails_made(db, [r["id"] for r in rows if r["status"] == "ready"])
+    renditions = tables.renditions.of_videos(cur, ids)
+    tracks = tables.captions.of_videos(cur, ids)
+    phase = tables.jobs.phases(cur, [r["id"] for r in rows if r["status"] == "processing"])
+    thumbed = tables.jobs.thumbnails_made(cur, [r["id"] for r in rows if r["status"] == "ready"])
     for row in rows:
         row["renditions"] = renditions.get(row["id"], [])
         row["captions"] = tracks.get(row["id"], [])
@@ -82,13 +98,26 @@ def list_videos(
     return _attach(db, rows), total
 
 
+def emit(cur: Cursor, event_type: str, video_id: str) -> None:
+    """The webhook event `event_type` about a video, its VIDEO as it is now in the
+    caller's transaction (read only when an endpoint subscribes)."""
+
+    def video() -> dict:
+        row = tables.videos.row(cur, video_id)
+        return video_json.to_json(_attach_in(cur, [row])[0], cur.db.settings.streaming_public_url)
+
+    events.emit(cur, event_type, video)
+
+
 def delete_video(db: Database, video_id: str) -> bool:
     """Remove the row (its jobs, renditions and captions go with it) and leave a tombstone, so that
     objects a racing packager wrote after the caller's first removal are removed too
-    (by the caller's second pass, else by the packager's sweep). False if it was gone."""
+    (by the caller's second pass, else by the packager's sweep). False if it was gone.
+    The `video.deleted` event carries the VIDEO as it was just before."""
     with db.transaction() as cur:
         if tables.videos.lock(cur, video_id) is None:
             return False
+        emit(cur, events.VIDEO_DELETED, video_id)  # read now, written with the delete
         tables.jobs.delete_all(cur, video_id)
         tables.renditions.delete_all(cur, video_id)
         tables.captions.delete_all(cur, video_id)
@@ -132,6 +161,14 @@ def _retry_failed_parts(cur: Cursor, video_id: str, now) -> bool:
 
 def fail_video(cur: Cursor, video_id: str, reason: str) -> None:
     """A video whose packaging failed for good: `failed` with the reason, no renditions
-    (none was published)."""
-    tables.videos.mark_failed(cur, video_id, reason)
+    (none was published); the `video.failed` event if it was processing."""
+    failed = tables.videos.mark_failed(cur, video_id, reason)
     tables.renditions.delete_all(cur, video_id)
+    if failed:
+        emit(cur, events.VIDEO_FAILED, video_id)
+
+
+def mark_ready(cur: Cursor, video_id: str) -> None:
+    """A video whose first stage is over: `ready`, and the `video.ready` event."""
+    tables.videos.mark_ready(cur, video_id)
+    emit(cur, events.VIDEO_READY, video_id)

@@ -191,6 +191,15 @@ class Database:
         SQLite, whose BEGIN IMMEDIATE already holds the database's write lock."""
         return " FOR UPDATE" if self.dialect == "mariadb" else ""
 
+    @property
+    def exact(self) -> str:
+        """` COLLATE utf8mb4_bin` on MariaDB, nothing on SQLite (which compares TEXT byte
+        for byte): to compare a name exactly in a column whose collation does not
+        (`videos.owner`, `uploads.owner` are utf8mb4_unicode_ci, where `e` equals `é`).
+        Written beside a plain comparison (`owner = ? AND owner{exact} = ?`), so that the
+        column's index still finds the rows."""
+        return " COLLATE utf8mb4_bin" if self.dialect == "mariadb" else ""
+
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
         with self.transaction() as cur:
@@ -208,6 +217,17 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with self.transaction() as cur:
             return cur.execute(sql, params).rowcount
+
+    def tidy(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A clean-up statement (old rows purged) in a transaction of its own, after the
+        change it follows has committed: on MariaDB a range DELETE in the same transaction
+        as an INSERT deadlocks with concurrent ones (eight logins at once). A deadlock or a
+        here is ignored: the next call purges the same rows."""
+        try:
+            self.execute(sql, params)
+        except pymysql.err.OperationalError as exc:
+            if not exc.args or exc.args[0] != 1213:
+                raise
 
 
 class Cursor:

@@ -7,10 +7,12 @@ PORT, WEB_CONCURRENCY and GUNICORN_THREADS tune it; the same command runs under
 Metrics: each server gets its own PROMETHEUS_MULTIPROC_DIR (made under the temp folder
 unless set, emptied at start, its dead workers' files merged), so `/metrics` answered
 by any worker counts every worker. Access lines carry the request id; LOG_FORMAT=json
-makes them, and gunicorn's own lines, JSON objects.
+makes them, and gunicorn's own lines, JSON objects. Paths that hold a secret (an
+invitation link's token) are logged with `[link]` in its place.
 """
 
 import os
+import re
 import shutil
 import tempfile
 
@@ -43,9 +45,25 @@ if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="reelhouse-metrics-")
 
 
+# The path segments that are secrets: whoever reads the log must not be able to use them.
+_SECRET_SEGMENT = re.compile(r"((?:^|\s)/(?:api/)?invite/)[^/?#\s]+")
+
+
+def redact(text: str) -> str:
+    """`text` (a request line or a path) with every secret path segment as `[link]`."""
+    return _SECRET_SEGMENT.sub(r"\1[link]", text)
+
+
 class RequestLogger(Logger):
     """gunicorn's logger; with LOG_FORMAT=json, every line is one JSON object; in text,
     gunicorn's lines, like the services', escape control characters (one line each)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact(atoms[key])
+        return atoms
 
     def setup(self, cfg):
         super().setup(cfg)

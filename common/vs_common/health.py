@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from flask import Blueprint, jsonify
 
+from .access import public
+
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "unavailable"
@@ -73,6 +75,7 @@ def health_blueprint(checks: dict[str, Callable[[], None]]) -> Blueprint:
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
+    @public
     def healthz():
         ok, results = run_checks(checks)
         return jsonify({"status": "ok" if ok else UNAVAILABLE, "checks": results}), (200 if ok else 503)

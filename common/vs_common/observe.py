@@ -39,6 +39,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from .access import public
 from .errors import error_response
 
 HEADER = "X-Request-Id"
@@ -98,6 +99,11 @@ UPLOAD_TO_READY = Histogram(
     "reelhouse_upload_to_ready_seconds",
     "From the upload's completion (the video row) to the video being playable.",
     buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+WEBHOOK_ATTEMPTS = Counter(
+    "reelhouse_webhook_attempts_total",
+    "Webhook delivery attempts by outcome (delivered, http_error, unreachable, refused, error).",
+    ["outcome"],
 )
 QUEUE_DEPTH = "reelhouse_packaging_queue_depth"  # a gauge the packager reads from the database
 
@@ -273,6 +279,7 @@ def install_observability(
         return response
 
     @app.get("/metrics")
+    @public
     def metrics():
         if not metrics_token:
             return error_response(404, "not_found", "Metrics are off: METRICS_TOKEN is not set.")

@@ -91,18 +91,38 @@ def bearer_security() -> dict:
     }
 
 
+REFUSED = (
+    "Refused: forbidden (the role or the API token's scopes do not allow it; the message says which), "
+    "or account_disabled"
+)
+
+
+def _with_refusals(paths: dict) -> dict:
+    """Every operation that takes a session may be refused by its declaration
+    (vs_common.access): its 403 says so (beside what it already said, e.g. cross-site)."""
+    for ops in paths.values():
+        for method, op in ops.items():
+            if op.get("security") == []:
+                continue
+            known = op["responses"].get("403")
+            if known is None:
+                op["responses"]["403"] = {"description": REFUSED} if method == "head" else json_error(REFUSED)
+            else:
+                op["responses"]["403"] = {**known, "description": f"{known['description']}; or {REFUSED}"}
+    return paths
+
+
 def web_app_document(title: str, description: str, page: str, paths: dict) -> dict:
     """The OpenAPI document of a web app, whose session comes as a Bearer token or the
-    cookie: its own `paths`, and those every web app has (the page `/`, described as
-    `page`, /logout, /healthz, /metrics, /openapi.json)."""
+    cookie (or an API token, on the API): its own `paths`, and those every web app has
+    (the page `/`, described as `page`, /logout, /healthz, /metrics, /openapi.json)."""
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0.0", "description": description},
         "components": {"securitySchemes": bearer_security()},
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": {
-            **paths,
-            "/": html_page(page),
+            **_with_refusals({**paths, "/": html_page(page)}),
             "/logout": logout_path(),
             "/healthz": healthz_path(),
             "/metrics": metrics_path(),
@@ -197,10 +217,15 @@ def openapi_path(public: bool = True) -> dict:
 
 
 def html_page(summary: str, *, parameters: list | None = None, not_found: bool = False) -> dict:
-    """A page of a web app: HTML, or 303 to the login page without a valid session."""
+    """A page of a web app: HTML, or 303 to the login page without a valid session; an
+    API token is refused (401), as is a role the page is not for (403): an HTML page
+    that says why, or JSON when JSON is asked for."""
+    either = {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ERROR}}
     responses = {
         "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}},
         "303": {"description": "No valid session: to the login page (Location)"},
+        "401": {"description": "An API token: pages need a browser session", "content": either},
+        "403": {"description": "Not for this role (the page says why)", "content": either},
         "503": json_error("auth-svc or the database is down"),
     }
     if not_found:

@@ -392,6 +392,216 @@ MIGRATIONS.append(
     )
 )
 
+# People and programs (auth-svc's, and the webhooks' outbox that every writer of the
+# catalogue adds to). Secrets are stored only as HMAC-SHA256(SECRET_KEY, secret): tokens,
+# invitation links, recovery codes; passwords as Argon2id hashes. `users.skeleton` is the
+# name as compared for confusables (NFKC, case folded, Unicode's confusable prototypes):
+# unique, so two people cannot hold names that look alike. A quota of NULL means none.
+_ASCII = "CHARACTER SET ascii COLLATE ascii_bin"
+_NAME_BIN = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+_PEOPLE_MARIADB = [
+    f"""CREATE TABLE users (
+  username VARCHAR(190) {_NAME_BIN} NOT NULL PRIMARY KEY,
+  skeleton VARCHAR(400) {_NAME_BIN} NOT NULL,
+  role VARCHAR(16) NOT NULL,
+  password_hash VARCHAR(255) NULL,
+  disabled TINYINT NOT NULL DEFAULT 0,
+  quota_bytes BIGINT NULL,
+  quota_videos INT NULL,
+  totp_secret VARCHAR(64) NULL,
+  totp_enabled TINYINT NOT NULL DEFAULT 0,
+  totp_last_step BIGINT NULL,
+  created_by VARCHAR(190) NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  password_changed_at DATETIME(6) NULL,
+  UNIQUE KEY uq_users_skeleton (skeleton)
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE invitations (
+  token_hash CHAR(64) {_ASCII} NOT NULL PRIMARY KEY,
+  username VARCHAR(190) {_NAME_BIN} NOT NULL,
+  purpose VARCHAR(16) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  expires_at DATETIME(6) NOT NULL,
+  used_at DATETIME(6) NULL,
+  KEY idx_invitations_user (username)
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE recovery_codes (
+  username VARCHAR(190) {_NAME_BIN} NOT NULL,
+  code_hash CHAR(64) {_ASCII} NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  used_at DATETIME(6) NULL,
+  PRIMARY KEY (username, code_hash)
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE api_tokens (
+  id VARCHAR(32) {_ASCII} NOT NULL PRIMARY KEY,
+  username VARCHAR(190) {_NAME_BIN} NOT NULL,
+  name VARCHAR(100) NOT NULL,
+  token_hash CHAR(64) {_ASCII} NOT NULL,
+  scopes VARCHAR(64) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  expires_at DATETIME(6) NULL,
+  last_used_at DATETIME(6) NULL,
+  revoked_at DATETIME(6) NULL,
+  UNIQUE KEY uq_api_tokens_hash (token_hash),
+  KEY idx_api_tokens_user (username)
+) {_MARIADB_TABLE_OPTIONS}""",
+    # Names compared byte for byte (NFC, as stored): with the tables' case- and
+    # accent-insensitive collation `e1` matched `é1`'s videos, uploads and sessions.
+    f"ALTER TABLE videos MODIFY owner VARCHAR(190) {_NAME_BIN} NOT NULL",
+    f"ALTER TABLE uploads MODIFY owner VARCHAR(190) {_NAME_BIN} NOT NULL",
+    f"ALTER TABLE auth_sessions MODIFY username VARCHAR(190) {_NAME_BIN} NOT NULL",
+    f"ALTER TABLE auth_sessions ADD COLUMN id VARCHAR(32) {_ASCII} NULL",
+    "ALTER TABLE auth_sessions ADD COLUMN user_agent VARCHAR(255) NULL",
+    "ALTER TABLE auth_sessions ADD COLUMN address VARCHAR(64) NULL",
+    "ALTER TABLE auth_sessions ADD COLUMN last_seen_at DATETIME(6) NULL",
+    "CREATE UNIQUE INDEX uq_sessions_id ON auth_sessions (id)",
+    "CREATE INDEX idx_sessions_user ON auth_sessions (username)",
+    f"""CREATE TABLE webhooks (
+  id VARCHAR(32) {_ASCII} NOT NULL PRIMARY KEY,
+  url VARCHAR(2048) NOT NULL,
+  events VARCHAR(200) NOT NULL,
+  secret VARCHAR(100) NOT NULL,
+  created_by VARCHAR(190) NOT NULL,
+  created_at DATETIME(6) NOT NULL
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE webhook_events (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  message_id VARCHAR(40) {_ASCII} NOT NULL,
+  type VARCHAR(40) NOT NULL,
+  payload MEDIUMTEXT NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  UNIQUE KEY uq_webhook_events_message (message_id)
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE webhook_deliveries (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  webhook_id VARCHAR(32) {_ASCII} NOT NULL,
+  event_id BIGINT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  attempts INT NOT NULL DEFAULT 0,
+  next_attempt_at DATETIME(6) NOT NULL,
+  claimed_by VARCHAR(100) NULL,
+  lease_until DATETIME(6) NULL,
+  last_error TEXT NULL,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  KEY idx_webhook_deliveries_due (status, next_attempt_at),
+  CONSTRAINT fk_webhook_deliveries_webhook FOREIGN KEY (webhook_id) REFERENCES webhooks (id) ON DELETE CASCADE,
+  CONSTRAINT fk_webhook_deliveries_event FOREIGN KEY (event_id) REFERENCES webhook_events (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE webhook_attempts (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  delivery_id BIGINT NOT NULL,
+  attempt INT NOT NULL,
+  at DATETIME(6) NOT NULL,
+  status_code INT NULL,
+  outcome VARCHAR(16) NOT NULL,
+  error TEXT NULL,
+  KEY idx_webhook_attempts_delivery (delivery_id),
+  CONSTRAINT fk_webhook_attempts_delivery FOREIGN KEY (delivery_id) REFERENCES webhook_deliveries (id)
+    ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+]
+_PEOPLE_SQLITE = [
+    """CREATE TABLE users (
+  username TEXT NOT NULL PRIMARY KEY,
+  skeleton TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  quota_bytes INTEGER NULL,
+  quota_videos INTEGER NULL,
+  totp_secret TEXT NULL,
+  totp_enabled INTEGER NOT NULL DEFAULT 0,
+  totp_last_step INTEGER NULL,
+  created_by TEXT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  password_changed_at TEXT NULL
+)""",
+    """CREATE TABLE invitations (
+  token_hash TEXT NOT NULL PRIMARY KEY,
+  username TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT NULL
+)""",
+    "CREATE INDEX idx_invitations_user ON invitations (username)",
+    """CREATE TABLE recovery_codes (
+  username TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  used_at TEXT NULL,
+  PRIMARY KEY (username, code_hash)
+)""",
+    """CREATE TABLE api_tokens (
+  id TEXT NOT NULL PRIMARY KEY,
+  username TEXT NOT NULL,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NULL,
+  last_used_at TEXT NULL,
+  revoked_at TEXT NULL
+)""",
+    "CREATE INDEX idx_api_tokens_user ON api_tokens (username)",
+    "ALTER TABLE auth_sessions ADD COLUMN id TEXT NULL",
+    "ALTER TABLE auth_sessions ADD COLUMN user_agent TEXT NULL",
+    "ALTER TABLE auth_sessions ADD COLUMN address TEXT NULL",
+    "ALTER TABLE auth_sessions ADD COLUMN last_seen_at TEXT NULL",
+    "CREATE UNIQUE INDEX uq_sessions_id ON auth_sessions (id)",
+    "CREATE INDEX idx_sessions_user ON auth_sessions (username)",
+    """CREATE TABLE webhooks (
+  id TEXT NOT NULL PRIMARY KEY,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+)""",
+    """CREATE TABLE webhook_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at TEXT NOT NULL
+)""",
+    """CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  event_id INTEGER NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  claimed_by TEXT NULL,
+  lease_until TEXT NULL,
+  last_error TEXT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+)""",
+    "CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+    """CREATE TABLE webhook_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  status_code INTEGER NULL,
+  outcome TEXT NOT NULL,
+  error TEXT NULL
+)""",
+    "CREATE INDEX idx_webhook_attempts_delivery ON webhook_attempts (delivery_id)",
+]
+
+MIGRATIONS.append(
+    (
+        8,
+        "people and programs: users, invitations, recovery codes, API tokens, sessions' details, webhooks",
+        {"mariadb": _PEOPLE_MARIADB, "sqlite": _PEOPLE_SQLITE},
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

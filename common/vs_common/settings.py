@@ -126,6 +126,15 @@ def _parse_bool(raw: str, name: str) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _quota(kind: type):
+    """A quota's parser: a number of at least 0 (`kind` int or float); empty means none."""
+
+    def parse(raw: str, name: str):
+        return _parse_int(raw, name, 0, None) if kind is int else _parse_float(raw, name, 0.0)
+
+    return parse
+
+
 def _lower(raw: str, _name: str) -> str:
     return raw.lower()
 
@@ -160,6 +169,17 @@ def _ladder(raw: str, _name: str) -> tuple[int, ...]:
     if any(h < 64 or h > 4320 or h % 2 for h in heights):
         raise ConfigError(f"HLS_LADDER heights must be even numbers from 64 to 4320, got {raw!r}")
     return tuple(heights)
+
+
+def _retries(raw: str, name: str) -> tuple[int, ...]:
+    """Seconds to wait before each retry, in order: whole numbers of at least 1."""
+    try:
+        waits = tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, got {raw!r}") from None
+    if not waits or min(waits) < 1:
+        raise ConfigError(f"{name} must list at least one wait, each of at least 1 second, got {raw!r}")
+    return waits
 
 
 def origin_of(url: str) -> str:
@@ -261,6 +281,24 @@ class Settings:
     output_budget_mb: int = _int("OUTPUT_BUDGET_MB", 64, 0, doc="and that many MiB more")
     job_lease_seconds: int = _int("JOB_LEASE_SECONDS", 60, 2, doc="a packaging job's lease")
     job_max_attempts: int = _int("JOB_MAX_ATTEMPTS", 3, 1, doc="attempts before a job gives up")
+    # People and programs
+    default_quota_gb: float | None = _env(
+        "DEFAULT_QUOTA_GB", None, _quota(float), blank_is_default=True, doc="a user's stored GiB; empty: no limit"
+    )
+    default_quota_videos: int | None = _env(
+        "DEFAULT_QUOTA_VIDEOS", None, _quota(int), blank_is_default=True, doc="a user's videos; empty: no limit"
+    )
+    invite_ttl_hours: float = _float("INVITE_TTL_HOURS", 72.0, 0.01, doc="an invitation or reset link's life")
+    webhook_allow_private: bool = _bool(
+        "WEBHOOK_ALLOW_PRIVATE", False, doc="webhooks to loopback and private addresses (never link-local)"
+    )
+    webhook_retry_seconds: tuple[int, ...] = _env(
+        "WEBHOOK_RETRY_SECONDS",
+        (5, 30, 120, 600, 3600, 21600),
+        _retries,
+        blank_is_default=True,
+        doc="a failed webhook delivery's waits before each retry; then it is failed",
+    )
 
     @property
     def uses_mariadb(self) -> bool:

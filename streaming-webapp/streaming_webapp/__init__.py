@@ -26,7 +26,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         AuthClient(settings.auth_svc_url),
         settings.auth_public_url,
         settings.streaming_public_url,
-        page_endpoints=routes.PAGE_ENDPOINTS,
     )
     routes.register(app)
     app.register_blueprint(assets_blueprint())

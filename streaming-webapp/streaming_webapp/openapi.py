@@ -72,7 +72,7 @@ OPENAPI = web_app_document(
                 },
             },
             "patch": {
-                "summary": "Rename (owner only)",
+                "summary": "Rename (owner or admin)",
                 "parameters": [_ID],
                 "requestBody": json_body(
                     json_object(["video_name"], {"video_name": {"type": "string", "minLength": 1, "maxLength": 200}})
@@ -87,7 +87,7 @@ OPENAPI = web_app_document(
                 },
             },
             "delete": {
-                "summary": "Delete the video and every object (owner only)",
+                "summary": "Delete the video and every object (owner or admin)",
                 "parameters": [_ID],
                 "responses": {
                     "204": {"description": "Deleted"},
@@ -100,7 +100,7 @@ OPENAPI = web_app_document(
         },
         "/api/videos/{video_id}/retry": {
             "post": {
-                "summary": "Re-queue a failed video (owner only)",
+                "summary": "Re-queue a failed video (owner or admin)",
                 "parameters": [_ID],
                 "responses": {
                     "202": json_response("VIDEO", VIDEO),
@@ -114,7 +114,7 @@ OPENAPI = web_app_document(
         },
         "/api/videos/{video_id}/captions": {
             "post": {
-                "summary": "Add a caption track, or replace the one of its language (owner only)",
+                "summary": "Add a caption track, or replace the one of its language (owner or admin)",
                 "parameters": [_ID],
                 "requestBody": multipart_body(
                     ["file", "language", "label"],
@@ -159,7 +159,7 @@ OPENAPI = web_app_document(
         },
         "/api/videos/{video_id}/captions/{language}": {
             "delete": {
-                "summary": "Remove the caption track of a language (owner only)",
+                "summary": "Remove the caption track of a language (owner or admin)",
                 "parameters": [
                     _ID,
                     {"name": "language", "in": "path", "required": True, "schema": {"type": "string"}},

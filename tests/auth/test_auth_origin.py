@@ -19,8 +19,15 @@ from harness import TEST_PASSWORD
 ROOT = Path(__file__).resolve().parents[2]
 NO_VIDEO = "abcdefghijklmnop"
 NO_UPLOAD = "ponmlkjihgfedcba"
+NO_SESSION = "no-such-session-id"
+NO_TOKEN = "no-such-token-id"
+OTHERS = "others"  # revokes every other session of the user when let through
+NO_USER = "nobody-at-all"
+NO_LINK = "x" * 43
+NO_HOOK = "no-such-webhook"
 
-# (service, method, path, request kwargs, revokes the session when let through)
+# (service, method, path, request kwargs, revokes the session when let through: True, or
+# OTHERS for a route that ends the user's other sessions, sent by a user of its own)
 UNSAFE_ROUTES = [
     ("upload", "POST", "/api/upload", {"files": {"file": ("x.mp4", b"not a video")}}, False),
     ("upload", "POST", "/logout", {}, True),
@@ -41,6 +48,25 @@ UNSAFE_ROUTES = [
     ("streaming", "POST", "/logout", {}, True),
     ("auth", "POST", "/api/login", {"data": {"username": "alice", "password": TEST_PASSWORD}}, False),
     ("auth", "POST", "/api/logout", {}, True),
+    ("auth", "POST", "/api/me/password", {"json": {"current_password": "x", "new_password": "y"}}, False),
+    ("auth", "DELETE", "/api/me/sessions", {}, OTHERS),
+    ("auth", "DELETE", f"/api/me/sessions/{NO_SESSION}", {}, False),
+    ("auth", "POST", "/api/me/totp", {}, False),
+    ("auth", "POST", "/api/me/totp/confirm", {"json": {"code": "123456"}}, False),
+    ("auth", "DELETE", "/api/me/totp", {"json": {"code": "123456"}}, False),
+    ("auth", "POST", "/api/me/tokens", {"json": {"name": "origin", "scopes": ["read"]}}, False),
+    ("auth", "DELETE", f"/api/me/tokens/{NO_TOKEN}", {}, False),
+    # The admin's routes (invalid or unknown: nothing is created, changed or deleted when
+    # let through), and an invitation link with a body that is refused before the link is
+    # looked up (no guess counted).
+    ("auth", "POST", "/api/users", {"json": {"username": "", "role": "viewer"}}, False),
+    ("auth", "PATCH", f"/api/users/{NO_USER}", {"json": {"role": "viewer"}}, False),
+    ("auth", "POST", f"/api/users/{NO_USER}/reset", {}, False),
+    ("auth", "DELETE", f"/api/users/{NO_USER}", {}, False),
+    ("auth", "POST", f"/api/invite/{NO_LINK}", {"json": ["not an object"]}, False),
+    # Webhooks (an invalid registration, an unknown endpoint: nothing changes when let through).
+    ("auth", "POST", "/api/webhooks", {"json": {"url": "not a url", "events": []}}, False),
+    ("auth", "DELETE", f"/api/webhooks/{NO_HOOK}", {}, False),
 ]
 
 
@@ -88,17 +114,40 @@ def test_cross_origin_write_refused(stack, token, route):
     assert requests.get(stack.url("auth") + "/api/verify", cookies={"auth_token": token}, timeout=10).ok
 
 
+def _loner_token(stack) -> str:
+    """A session of a database user of its own ("origin-loner"), whose other sessions are
+    nobody else's: ending them disturbs no other test of the shared stack."""
+    from argon2 import PasswordHasher
+
+    if not stack.query("SELECT username FROM users WHERE username = 'origin-loner'"):
+        stack.query(
+            "INSERT INTO users (username, skeleton, role, password_hash, created_at, updated_at) "
+            "VALUES ('origin-loner', 'origin-loner', 'viewer', ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+            (PasswordHasher().hash(TEST_PASSWORD),),
+        )
+    resp = requests.post(
+        stack.url("auth") + "/api/login",
+        data={"username": "origin-loner", "password": TEST_PASSWORD},
+        headers={"Accept": "application/json"},
+        timeout=15,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()["token"]
+
+
 @pytest.mark.parametrize("route", UNSAFE_ROUTES, ids=_route_id)
 def test_same_site_writes_scripts_and_bearer_pass(stack, token, route):
     revokes = route[4]
     allowed = [{"Origin": stack.url(s)} for s in ("upload", "streaming", "auth")]
     allowed += [{"Referer": stack.url("streaming") + "/videos/x"}, {}]  # Referer fallback; a script
+
+    def session() -> str:
+        return _loner_token(stack) if revokes == OTHERS else token_for(stack.url("auth")) if revokes else token
+
     for headers in allowed:
-        used = token_for(stack.url("auth")) if revokes else token
-        resp = _send(stack, route, used, headers)
+        resp = _send(stack, route, session(), headers)
         assert resp.status_code != 403, (headers, resp.text[:200])
-    used = token_for(stack.url("auth")) if revokes else token
-    resp = _send(stack, route, used, {"Origin": "https://evil.example"}, bearer=True)
+    resp = _send(stack, route, session(), {"Origin": "https://evil.example"}, bearer=True)
     assert resp.status_code != 403, resp.text[:200]
 
 
@@ -146,7 +195,16 @@ def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, packa
     )
     actual = {(m, rule) for m, rule in json.loads(out.stdout.strip().splitlines()[-1])}
     table = {
-        (method, path.replace(NO_VIDEO, "<video_id>").replace(NO_UPLOAD, "<upload_id>"))
+        (
+            method,
+            path.replace(NO_VIDEO, "<video_id>")
+            .replace(NO_UPLOAD, "<upload_id>")
+            .replace(NO_SESSION, "<session_id>")
+            .replace(NO_TOKEN, "<token_id>")
+            .replace(NO_USER, "<username>")
+            .replace(NO_LINK, "<token>")
+            .replace(NO_HOOK, "<webhook_id>"),
+        )
         for s, method, path, _, _ in UNSAFE_ROUTES
         if s == service
     }

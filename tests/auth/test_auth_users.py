@@ -1,4 +1,5 @@
-"""UserDirectory in-process: env credentials, the users file, malformed entries."""
+"""The people directory in-process: env credentials, the users file, malformed entries
+(on an embedded database: no database user here)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,29 @@ from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "auth-svc"))
-from auth_svc.users import UserDirectory, read_users_file  # noqa: E402
+from auth_svc.people import Directory  # noqa: E402
+from auth_svc.users import read_users_file  # noqa: E402
 
 
-def test_env_credentials_only():
-    users = UserDirectory("alice", "s3cret pass")
+def _directory(tmp_path, username: str, password: str, users_file: str = "") -> Directory:
+    from vs_common.db import Database
+    from vs_common.schema import migrate
+    from vs_common.settings import Settings
+
+    settings = Settings(
+        auth_username=username,
+        auth_password=password,
+        auth_users_file=users_file,
+        db_path=str(tmp_path / "people.sqlite3"),
+        storage_dir=str(tmp_path),
+    )
+    db = Database(settings)
+    migrate(db)
+    return Directory(settings, db)
+
+
+def test_env_credentials_only(tmp_path):
+    users = _directory(tmp_path, "alice", "s3cret pass")
     assert users.check("alice", "s3cret pass")
     for name, password in (
         ("alice", "s3cret pas"),
@@ -26,7 +45,8 @@ def test_env_credentials_only():
         ("alice", ""),
     ):
         assert not users.check(name, password)
-    assert not UserDirectory("", "").check("", "")
+    assert not _directory(tmp_path / "none", "", "").check("", "")
+    assert users.check("alice", "s3cret pass").role == "admin"
 
 
 def test_users_file_and_env_together(tmp_path):
@@ -37,8 +57,9 @@ def test_users_file_and_env_together(tmp_path):
         f"carol:not-a-hash\nalice:{generate_password_hash('file pw', method=fast)}\n"
     )
     assert set(read_users_file(str(path))) == {"bob", "carol", "alice"}
-    users = UserDirectory("alice", "env pw", str(path))
+    users = _directory(tmp_path, "alice", "env pw", str(path))
     assert users.check("bob", "bob pw:with colon") and users.check("alice", "env pw")
+    assert users.person("bob").role == "uploader" and users.person("bob").source == "file"
     assert not users.check("alice", "file pw")  # AUTH_USERNAME wins over the file
     assert not users.check("carol", "not-a-hash") and not users.check("bad-line", "")
     assert not users.check("nobody", "bob pw:with colon")

@@ -20,8 +20,9 @@ PUBLIC = {
 SECRET_KEY = "test-secret-key-0123456789"
 
 
-def auth_app(tmp: Path):
-    """auth-svc's app: alice (AUTH_USERNAME) and bob (AUTH_USERS_FILE), TEST_PASSWORD."""
+def auth_app(tmp: Path, **settings):
+    """auth-svc's app: alice (AUTH_USERNAME) and bob (AUTH_USERS_FILE), TEST_PASSWORD;
+    `settings`: more of Settings' fields."""
     from werkzeug.security import generate_password_hash
 
     users = tmp / "users.txt"
@@ -35,6 +36,7 @@ def auth_app(tmp: Path):
         auth_users_file=str(users),
         secret_key=SECRET_KEY,
         **PUBLIC,
+        **settings,
     )
 
 

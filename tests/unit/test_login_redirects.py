@@ -1,5 +1,5 @@
 """Where a login may send the browser (auth-svc/auth_svc/redirects.py): only absolute
-URLs on the two web apps' public origins. The table runs against `safe_redirect` itself,
+URLs on the two web apps' public origins, and auth-svc's own account and admin pages. The table runs against `safe_redirect` itself,
 and through auth-svc's app on Flask's test client (POST /api/login's Location header,
 GET /login's hidden field); tests/auth/test_auth_redirects.py runs it through the live
 auth-svc. `{U}` and `{S}` stand for the upload and streaming apps' host:port, `{A}` for
@@ -48,7 +48,20 @@ HOSTILE = [
     "http://0x7f.0.0.1:{P}/",
     "https://{U}/",  # right host, wrong scheme
     "ftp://{U}/",
-    "http://{A}/login",  # auth-svc itself is not a web app
+    "http://{A}/login",  # auth-svc itself is not a web app: only its account and admin pages
+    "http://{A}/",
+    "http://{A}/api/logout",
+    "http://{A}/admin/../api/logout",  # dot segments, which a browser resolves
+    "http://{A}/admin/%2e%2e/api/users",
+    "http://{A}/admin/users/..",
+    "http://{A}/account/.",
+    "http://{A}//admin/users",
+    "http://{A}/administrator",
+    "http://{A}/admin/users#x",
+    "http://{A}/admin;/users",
+    "http://{A}/invite/abc",
+    "https://{A}/admin/users",  # right path, wrong scheme
+    "http://{H}:1/admin/users",  # right path, another origin
     "http:evil.example",
     "https:/evil.example",
     " http://{U}/",  # whitespace and control characters
@@ -59,11 +72,20 @@ HOSTILE = [
     "/videos/abc",  # relative: design.md sends these home too
     "",
 ]
-ALLOWED = ["http://{U}/", "http://{U}/?x=1", "http://{S}/", "http://{S}/videos/abcdefghijkl?t=3#here"]
+ALLOWED = [
+    "http://{U}/",
+    "http://{U}/?x=1",
+    "http://{S}/",
+    "http://{S}/videos/abcdefghijkl?t=3#here",
+    "http://{A}/admin/users",
+    "http://{A}/account",
+    "http://{A}/admin/users?tab=2",
+]
 
 # The in-process apps' public origins (in_process.PUBLIC).
 UNIT = {"U": "app.test:3000", "S": "app.test:3100", "A": "app.test:8000", "H": "app.test", "P": "3000"}
 UNIT_ORIGINS = frozenset({"http://app.test:3000", "http://app.test:3100"})
+UNIT_AUTH = "http://app.test:8000"
 HOME = "http://app.test:3000/"
 
 
@@ -79,18 +101,22 @@ def test_table_has_at_least_twenty_hostile_values():
 
 @pytest.mark.parametrize("template", HOSTILE)
 def test_safe_redirect_refuses(template):
-    assert safe_redirect(fill(template, UNIT), UNIT_ORIGINS, HOME) == HOME
+    assert safe_redirect(fill(template, UNIT), UNIT_ORIGINS, HOME, UNIT_AUTH) == HOME
 
 
 @pytest.mark.parametrize("template", ALLOWED)
 def test_safe_redirect_allows(template):
     target = fill(template, UNIT)
-    assert safe_redirect(target, UNIT_ORIGINS, HOME) == target
+    assert safe_redirect(target, UNIT_ORIGINS, HOME, UNIT_AUTH) == target
 
 
 def test_safe_redirect_refuses_missing_and_huge():
-    assert safe_redirect(None, UNIT_ORIGINS, HOME) == HOME
-    assert safe_redirect("http://app.test:3000/" + "a" * 5000, UNIT_ORIGINS, HOME) == HOME
+    assert safe_redirect(None, UNIT_ORIGINS, HOME, UNIT_AUTH) == HOME
+    assert safe_redirect("http://app.test:3000/" + "a" * 5000, UNIT_ORIGINS, HOME, UNIT_AUTH) == HOME
+
+
+def test_auth_svc_pages_only_when_its_origin_is_given():
+    assert safe_redirect("http://app.test:8000/admin/users", UNIT_ORIGINS, HOME) == HOME
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,7 @@ def _env(tmp_path: Path, user: str) -> dict:
         "REELHOUSE_USERNAME": user,
         "REELHOUSE_PASSWORD": TEST_PASSWORD,
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # no token stored: the password's way
     }
 
 

@@ -173,6 +173,7 @@ def _cli(tmp_path: Path, fake: Fake, *args: str, user: str = "alice", **urls: st
         "REELHOUSE_USERNAME": user,
         "REELHOUSE_PASSWORD": "secret password",
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # no token stored: the password's way
     }
     return subprocess.run(
         [str(REELHOUSE), "upload", *flags, *args],

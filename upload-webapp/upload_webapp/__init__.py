@@ -24,7 +24,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         AuthClient(settings.auth_svc_url),
         settings.auth_public_url,
         settings.upload_public_url,
-        page_endpoints={"upload.index"},
     )
     from .routes import bp
     from .tus import bp as tus_bp

@@ -32,6 +32,14 @@ class BadForm(ValueError):
     """The body is not well-formed multipart/form-data."""
 
 
+class OverQuota(ValueError):
+    """The file part grew past what its owner's quota has room for (`file_bytes` so far)."""
+
+    def __init__(self, file_bytes: int):
+        super().__init__(f"the file passed the quota's room at {file_bytes} bytes")
+        self.file_bytes = file_bytes
+
+
 class MultipartStream:
     """Iterates over the parts of a request body read from `stream`."""
 
@@ -42,12 +50,14 @@ class MultipartStream:
         max_file_bytes: int,
         max_body_bytes: int | None = None,
         expected_bytes: int | None = None,
+        room: int | None = None,
     ):
         self.stream = stream
         self.expected_bytes = expected_bytes  # the Content-Length, if any
         self.decoder = MultipartDecoder(boundary)  # its buffer is bounded by READ_CHUNK
         self.max_file_bytes = max_file_bytes
         self.max_body_bytes = max_body_bytes  # the whole body: file, other parts, epilogue
+        self.room = room  # what the owner's quota has room for (None: no quota)
         self.file_bytes = 0
         self.body_bytes = 0
         self.failure: Exception | None = None  # what stopped a file part mid-way
@@ -121,7 +131,8 @@ class MultipartStream:
             pass
 
     def file_chunks(self, limit: bool = True) -> Iterator[bytes]:
-        """The file part's bytes as they arrive; raises FileTooLarge past the limit."""
+        """The file part's bytes as they arrive; raises FileTooLarge past the limit, and
+        OverQuota past the quota's room (checked before the chunk is passed on)."""
         try:
             for event in self._events:
                 if not isinstance(event, Data):
@@ -130,9 +141,11 @@ class MultipartStream:
                     self.file_bytes += len(event.data)
                     if limit and self.file_bytes > self.max_file_bytes:
                         raise FileTooLarge(f"The file is larger than the limit of {self.max_file_bytes} bytes.")
+                    if limit and self.room is not None and self.file_bytes > self.room:
+                        raise OverQuota(self.file_bytes)
                     yield bytes(event.data)
                 if not event.more_data:
                     return
-        except (ClientGone, FileTooLarge, BadForm) as exc:
+        except (ClientGone, FileTooLarge, OverQuota, BadForm) as exc:
             self.failure = exc
             raise

@@ -50,7 +50,11 @@ TUS_PATHS = {
                 "415": json_error("An empty file"),
                 "429": json_error("Too many unfinished uploads (UPLOAD_MAX_UNFINISHED, UPLOAD_MAX_UNFINISHED_BYTES)"),
                 "507": json_error("The temp volume is full"),
-                **{k: v for k, v in _TUS_COMMON.items() if k in ("401", "403", "412", "503")},
+                **{k: v for k, v in _TUS_COMMON.items() if k in ("401", "412", "503")},
+                "403": json_error(
+                    "Cross-site request, or quota_exceeded: Upload-Length does not fit the quota (usage and limit "
+                    "in the message)"
+                ),
             },
         },
     },
@@ -125,7 +129,8 @@ OPENAPI = web_app_document(
                         for code, text in {
                             "400": "Bad request",
                             "401": "Not logged in",
-                            "403": "Cross-site request",
+                            "403": "Cross-site request, or quota_exceeded: the file does not fit the quota (usage and "
+                            "limit in the message)",
                             "413": "File too large",
                             "415": "Not a playable video (the message says what the file is)",
                             "502": "file-svc refused the file unexpectedly",

@@ -11,15 +11,16 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from werkzeug.sansio.multipart import File
 
-from vs_common import catalogue, names, video_json
+from vs_common import access, catalogue, names, quotas, video_json
 from vs_common.app import app_db, app_settings
+from vs_common.db import Cursor, utcnow
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable
 from vs_common.observe import CountedBody, upload_view
 from vs_common.wire import drain, new_video_id
 
 from . import finish
-from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream
+from .multipart import BadForm, ClientGone, FileTooLarge, MultipartStream, OverQuota
 from .openapi import OPENAPI
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ FORM_OVERHEAD = 1024 * 1024  # the request may exceed the file's limit by this m
 
 
 @bp.get("/")
+@access.page("upload")
 def index():
     settings = app_settings()
     return render_template(
@@ -41,6 +43,7 @@ def index():
         nav_links=[
             ("Upload", settings.upload_public_url + "/", True),
             ("Library", settings.streaming_public_url + "/", False),
+            ("Account", settings.auth_public_url.rstrip("/") + "/account", False),
         ],
     )
 
@@ -167,17 +170,60 @@ def _filename(part: File) -> str:
     return part.filename or ""
 
 
+class _Quota:
+    """The caller's quotas and usage, read before the body (`used` None: no quota)."""
+
+    def __init__(self):
+        self.limits = quotas.of_caller()
+        self.used = None if self.limits.unlimited else quotas.usage(app_db(), g.user, utcnow())
+
+    def refusal(self, content_length: int | None) -> str | None:
+        """Why the request cannot fit, told before its body is read: no room for one more
+        video, or a Content-Length past the room by more than a form's overhead (the
+        file itself is counted exactly as it arrives: `room`)."""
+        if self.used is None:
+            return None
+        if content_length is None:
+            return quotas.refusal(self.limits, self.used, 0)
+        return quotas.refusal(self.limits, self.used, content_length, slack=FORM_OVERHEAD)
+
+    @property
+    def room(self) -> int | None:
+        return None if self.used is None else quotas.room(self.limits, self.used)
+
+    def cut(self, file_bytes: int) -> str:
+        """The refusal of a file cut at `file_bytes`, past the room."""
+        return quotas.refusal(self.limits, self.used, file_bytes, more=True) or "The file does not fit your quota."
+
+    def last_check(self, size_bytes: int):
+        """The check made again as the row is inserted, under the owner's creation lock:
+        uploads that ran together each fitted alone, and only as many as fit together
+        are kept (None: no quota)."""
+        if self.used is None:
+            return None
+
+        def fits(cur: Cursor) -> None:
+            quotas.check(self.limits, quotas.usage(cur, g.user, utcnow()), size_bytes)
+
+        return fits
+
+
 @bp.post("/api/upload")
+@access.needs("upload")
 @upload_view("multipart")
 def upload():
     """Stream the `file` part to file-svc, then insert the row and its job in one
-    transaction. Nothing is left behind by any failure."""
+    transaction. Nothing is left behind by any failure. The quotas are checked before
+    the body is read (Content-Length), as the file arrives, and as the row is inserted."""
     settings = app_settings()
     limit = settings.max_upload_bytes
     if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
         return _early_error(413, "file_too_large", f"The file is larger than the limit of {limit} bytes.")
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
         return _early_error(400, "bad_request", "Send the video as multipart/form-data with a 'file' field.")
+    quota = _Quota()
+    if (why := quota.refusal(request.content_length)) is not None:
+        return _early_error(403, "quota_exceeded", why)
     boundary = request.mimetype_params["boundary"].encode("latin-1", "replace")
     form = MultipartStream(
         CountedBody(request.stream, "multipart"),
@@ -185,6 +231,7 @@ def upload():
         limit,
         max_body_bytes=limit + FORM_OVERHEAD,
         expected_bytes=request.content_length,
+        room=quota.room,
     )
     # Our id for the upload: file-svc stores under it, so that whatever happens we can
     # remove what it holds, even when its answer never reaches us.
@@ -192,6 +239,8 @@ def upload():
     with _discarded_unless_kept(video_id) as outcome:
         try:
             stored, name, filename = _read_form(form, video_id)
+        except OverQuota as exc:
+            return _early_error(403, "quota_exceeded", quota.cut(exc.file_bytes))
         except tuple(_FORM_ERRORS) as exc:
             return _form_error(exc, video_id)
         if stored is None:
@@ -201,22 +250,27 @@ def upload():
             video_name = finish.video_name(name, filename)
         except names.InvalidName as exc:
             return error_response(400, "invalid_name", str(exc))
-        row = catalogue.insert_video(
-            app_db(),
-            settings,
-            video_id=video_id,
-            name=video_name,
-            owner=g.user,
-            size_bytes=stored["size_bytes"],
-            original_key=stored["original_key"],
-            probe=stored.get("probe"),
-        )
+        try:
+            row = catalogue.insert_video(
+                app_db(),
+                settings,
+                video_id=video_id,
+                name=video_name,
+                owner=g.user,
+                size_bytes=stored["size_bytes"],
+                original_key=stored["original_key"],
+                probe=stored.get("probe"),
+                within=quota.last_check(stored["size_bytes"]),
+            )
+        except quotas.QuotaExceeded as exc:
+            return error_response(403, "quota_exceeded", str(exc))  # what file-svc stored is discarded
         outcome.keep()
     log.info("upload %s (%r, %d bytes) by %s", row["id"], video_name, stored["size_bytes"], g.user)
     return jsonify(id=row["id"], video_name=row["video_name"], status=row["status"]), 201
 
 
 @bp.get("/api/uploads")
+@access.needs("read")
 def uploads():
     """This user's 50 most recent uploads, newest first."""
     settings = app_settings()
@@ -225,5 +279,6 @@ def uploads():
 
 
 @bp.get("/openapi.json")
+@access.public
 def openapi():
     return jsonify(OPENAPI)

@@ -18,6 +18,7 @@ from email.utils import format_datetime
 
 from flask import Blueprint, Response, g, request
 
+from vs_common import access, quotas
 from vs_common.app import app_db, app_settings
 from vs_common.db import as_datetime
 from vs_common.errors import error_response
@@ -63,6 +64,7 @@ def _protocol_version():
 
 
 @bp.route("/api/tus/", methods=["OPTIONS"])
+@access.needs("upload")
 def options():
     return Response(
         status=204,
@@ -99,6 +101,7 @@ def parse_metadata(raw: str | None) -> dict[str, str]:
 
 
 @bp.post("/api/tus/")
+@access.needs("upload")
 def create():
     """Creation: 201 with Location (on UPLOAD_PUBLIC_URL) once the upload exists."""
     settings = app_settings()
@@ -128,7 +131,11 @@ def create():
     except ValueError as exc:
         return _tus_error(400, "bad_metadata", str(exc))
     try:
-        upload = uploads.create(app_db(), settings, owner=g.user, length=length, filename=filename, name=name)
+        upload = uploads.create(
+            app_db(), settings, owner=g.user, length=length, filename=filename, name=name, limits=quotas.of_caller()
+        )
+    except quotas.QuotaExceeded as exc:
+        return _tus_error(403, "quota_exceeded", str(exc))
     except uploads.TooMany as exc:
         return _tus_error(429, "too_many_uploads", str(exc), {"Retry-After": "60"})
     except uploads.TempFull as exc:
@@ -180,6 +187,7 @@ def _unless_lost(upload_id: str):
 
 
 @bp.route("/api/tus/<upload_id>", methods=["HEAD"])
+@access.needs("upload")
 def head(upload_id: str):
     """The offset to resume from; a finished upload's Video-Id (finishing it first if its
     last PATCH could not: the store was down)."""
@@ -246,6 +254,7 @@ def _append_refused(exc: Exception, upload_id: str):
 
 
 @bp.route("/api/tus/<upload_id>", methods=["PATCH"])
+@access.needs("upload")
 @upload_view("tus")
 def patch(upload_id: str):
     """Append the body at Upload-Offset; the last byte makes the video (204 Video-Id).
@@ -288,6 +297,7 @@ def patch(upload_id: str):
 
 
 @bp.route("/api/tus/<upload_id>", methods=["DELETE"])
+@access.needs("upload")
 def terminate(upload_id: str):
     """Termination: the bytes and the row go (a finished upload's video stays). A PATCH
     still writing it finds its lock gone at its next checkpoint and stops."""

@@ -18,7 +18,9 @@ carries it on.
 - A folder gone from under an upload (the temp volume wiped): made again while nothing
   was acknowledged; once bytes were, they are lost, and so is the upload (`Lost`).
 - One owner's creations run one at a time (a named lock on MariaDB, the write lock on
-  SQLite), so that the per-user limits hold however many arrive at once.
+  SQLite), so that the per-user limits hold however many arrive at once: the unfinished
+  uploads' count and bytes, and the person's quotas (vs_common.quotas), which count an
+  upload's Upload-Length from its creation.
 - An upload's id is its video's id once it is finished.
 """
 
@@ -32,7 +34,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from vs_common import layout, tables
+from vs_common import layout, quotas, tables
 from vs_common.db import Database, as_datetime, utcnow
 from vs_common.settings import MiB, Settings
 from vs_common.signatures import plainly_not_a_video
@@ -100,8 +102,18 @@ def _expiry(settings: Settings) -> datetime:
     return utcnow() + timedelta(hours=settings.upload_expiry_hours)
 
 
-def create(db: Database, settings: Settings, *, owner: str, length: int, filename: str, name: str | None) -> dict:
-    """A new upload of `length` bytes for `owner`, within the per-user limits."""
+def create(
+    db: Database,
+    settings: Settings,
+    *,
+    owner: str,
+    length: int,
+    filename: str,
+    name: str | None,
+    limits: quotas.Limits | None = None,
+) -> dict:
+    """A new upload of `length` bytes for `owner`, within the per-user limits and the
+    person's quotas (`limits`; quotas.QuotaExceeded, and nothing made, past them)."""
     free = shutil.disk_usage(Path(settings.temp_dir)).free
     if free < length:
         raise TempFull(
@@ -130,6 +142,8 @@ def create(db: Database, settings: Settings, *, owner: str, length: int, filenam
                 f"Your unfinished uploads would hold more than {settings.upload_max_unfinished_bytes // MiB} MiB; "
                 "finish or cancel one first."
             )
+        if limits is not None and not limits.unlimited:
+            quotas.check(limits, quotas.usage(cur, owner, now), length)
         tables.uploads.insert(cur, row)
     path = layout.upload_data(settings.temp_dir, upload_id)
     try:

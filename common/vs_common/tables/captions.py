@@ -18,15 +18,15 @@ _INSERT = (
 )
 
 
-def of_videos(db: Database, video_ids: list[str]) -> dict[str, list[dict]]:
+def of_videos(cur: Cursor, video_ids: list[str]) -> dict[str, list[dict]]:
     """The published tracks (those with files) of each video, by language."""
     if not video_ids:
         return {}
     marks = ", ".join("?" for _ in video_ids)
     tracks: dict[str, list[dict]] = {}
-    for c in db.query(
+    for c in cur.execute(
         f"SELECT * FROM captions WHERE video_id IN ({marks}) AND file_name IS NOT NULL ORDER BY language", video_ids
-    ):
+    ).fetchall():
         tracks.setdefault(c["video_id"], []).append(c)
     return tracks
 

@@ -215,27 +215,27 @@ def delete_all(cur: Cursor, video_id: str) -> None:
     cur.execute("DELETE FROM packaging_jobs WHERE video_id = ?", (video_id,))
 
 
-def thumbnails_made(db: Database, video_ids: list[str]) -> set[str]:
+def thumbnails_made(cur: Cursor, video_ids: list[str]) -> set[str]:
     """The videos whose library thumbnails are published (their `thumbs` job is done)."""
     if not video_ids:
         return set()
     marks = ", ".join("?" for _ in video_ids)
-    rows = db.query(
+    rows = cur.execute(
         f"SELECT video_id FROM packaging_jobs WHERE stage = 'thumbs' AND status = 'done' AND video_id IN ({marks})",
         video_ids,
-    )
+    ).fetchall()
     return {r["video_id"] for r in rows}
 
 
-def phases(db: Database, video_ids: list[str]) -> dict[str, str]:
+def phases(cur: Cursor, video_ids: list[str]) -> dict[str, str]:
     """For videos being processed: `waiting` (first stage queued) or `packaging`."""
     if not video_ids:
         return {}
     marks = ", ".join("?" for _ in video_ids)
-    rows = db.query(
+    rows = cur.execute(
         f"SELECT video_id, status, claimed_by FROM packaging_jobs WHERE stage = 'first' AND video_id IN ({marks})",
         video_ids,
-    )
+    ).fetchall()
     # Queued, or between attempts (no owner): waiting; claimed: packaging.
     return {
         r["video_id"]: ("waiting" if r["status"] == "queued" or r["claimed_by"] is None else "packaging") for r in rows

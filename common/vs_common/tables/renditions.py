@@ -14,13 +14,13 @@ from ..db import Cursor, Database, utcnow
 from . import videos
 
 
-def of_videos(db: Database, video_ids: list[str]) -> dict[str, list[dict]]:
+def of_videos(cur: Cursor, video_ids: list[str]) -> dict[str, list[dict]]:
     """The renditions of each video, smallest first."""
     if not video_ids:
         return {}
     marks = ", ".join("?" for _ in video_ids)
     by_video: dict[str, list[dict]] = {}
-    for r in db.query(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY height", video_ids):
+    for r in cur.execute(f"SELECT * FROM renditions WHERE video_id IN ({marks}) ORDER BY height", video_ids).fetchall():
         by_video.setdefault(r["video_id"], []).append(r)
     return by_video
 

@@ -41,11 +41,14 @@ def one_creation_at_a_time(db: Database, owner: str) -> Iterator[Cursor]:
 
 
 def unfinished(cur: Cursor, owner: str, now: datetime) -> tuple[int, int]:
-    """How many unexpired unfinished uploads `owner` has, and their bytes in all."""
+    """How many unexpired unfinished uploads `owner` has, and their bytes in all. One
+    whose video row exists already (being finished: `video_id` is set a moment later) is
+    a video, not an upload: counted once, as the video, by the quotas."""
     busy = cur.execute(
         "SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS total FROM uploads "
-        "WHERE owner = ? AND video_id IS NULL AND expires_at > ?",
-        (owner, now),
+        f"WHERE owner = ? AND owner{cur.db.exact} = ? AND video_id IS NULL AND expires_at > ? "
+        "AND NOT EXISTS (SELECT 1 FROM videos WHERE videos.id = uploads.id)",
+        (owner, owner, now),
     ).fetchone()
     return int(busy["n"]), int(busy["total"])
 
@@ -85,6 +88,16 @@ def acknowledge(
         (received, lock_until, expires, now, upload_id, token),
     )
     return changed == 1
+
+
+def expire_owner(cur: Cursor, owner: str, now: datetime) -> None:
+    """`owner`'s (exactly that name's) unfinished uploads expire now (their user is
+    deleted): upload-webapp refuses them from now on, and the packager's sweep removes
+    their bytes and rows."""
+    cur.execute(
+        f"UPDATE uploads SET expires_at = ? WHERE owner = ? AND owner{cur.db.exact} = ? AND video_id IS NULL",
+        (now, owner, owner),
+    )
 
 
 def set_video(db: Database, upload_id: str) -> None:

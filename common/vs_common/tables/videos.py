@@ -1,5 +1,6 @@
 """The `videos` table: one row per video (name, owner, status, the storage URL of its
-master, the probe made at upload, the displayed size), and its row lock.
+master, the probe made at upload, the displayed size), and its row lock; what each owner
+stores (their quota's usage).
 
 The row lock serialises every writer of a video's rows (packaging jobs, retries,
 deletes, caption changes, the master's writer): each takes it first thing in its
@@ -31,6 +32,11 @@ def get(db: Database, video_id: str) -> dict | None:
     return db.query_one("SELECT * FROM videos WHERE id = ?", (video_id,))
 
 
+def row(cur: Cursor, video_id: str) -> dict | None:
+    """The row of a video, read in the caller's transaction, or None."""
+    return cur.execute("SELECT * FROM videos WHERE id = ?", (video_id,)).fetchone()
+
+
 def exists(db: Database, video_id: str) -> bool:
     return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
 
@@ -54,6 +60,52 @@ def page(db: Database, *, q: str, owner: str | None, limit: int, offset: int) ->
             [*params, limit, offset],
         ).fetchall()
     return rows, int(total)
+
+
+def _usage_rows(source: Database | Cursor, owner: str | None) -> list[dict]:
+    """Per owner (or of `owner` alone): the videos, and the bytes of their originals plus
+    their renditions'. Owners are told apart exactly (Database.exact)."""
+    exact = source.db.exact if isinstance(source, Cursor) else source.exact
+    where, params = ("", ()) if owner is None else (f"WHERE v.owner = ? AND v.owner{exact} = ?", (owner, owner))
+    sql = (
+        "SELECT v.owner AS owner, COUNT(*) AS videos, COALESCE(SUM(COALESCE(v.size_bytes, 0) + COALESCE(("
+        "SELECT SUM(r.bytes) FROM renditions r WHERE r.video_id = v.id), 0)), 0) AS bytes "
+        f"FROM videos v {where} GROUP BY v.owner{exact}"
+    )
+    if isinstance(source, Cursor):
+        return source.execute(sql, params).fetchall()
+    return source.query(sql, params)
+
+
+def usage(source: Database | Cursor, owner: str) -> tuple[int, int]:
+    """(bytes, videos) `owner` stores: the count of their rows (processing and failed
+    ones too) and the bytes of their originals plus every rendition's stored bytes
+    (captions, posters and thumbnails are not counted: small, and not known in bytes).
+    Unfinished resumable uploads are not videos yet: uploads.unfinished counts them.
+    `source`: a Database, or a Cursor to count inside the caller's transaction (under
+    the owner's upload lock). The one read of renditions outside their module: the
+    quota is a property of the owner's videos, and one statement keeps it consistent."""
+    rows = _usage_rows(source, owner)
+    return (int(rows[0]["bytes"]), int(rows[0]["videos"])) if rows else (0, 0)
+
+
+def usage_by_owner(db: Database) -> dict[str, tuple[int, int]]:
+    """usage() of every owner that has a video, in one statement (the admin's list)."""
+    return {r["owner"]: (int(r["bytes"]), int(r["videos"])) for r in _usage_rows(db, None)}
+
+
+def ids_of_owner(db: Database, owner: str) -> list[str]:
+    """Every video `owner` (exactly that name) has."""
+    return [r["id"] for r in db.query(f"SELECT id FROM videos WHERE owner = ? AND owner{db.exact} = ?", (owner, owner))]
+
+
+def give_away(cur: Cursor, owner: str, new_owner: str, now: datetime) -> int:
+    """Every video of `owner` (exactly that name) becomes `new_owner`'s (a deleted
+    user's, kept); how many."""
+    return cur.execute(
+        f"UPDATE videos SET owner = ?, updated_at = ? WHERE owner = ? AND owner{cur.db.exact} = ?",
+        (new_owner, now, owner, owner),
+    ).rowcount
 
 
 def rename(db: Database, video_id: str, name: str) -> None:
@@ -87,9 +139,13 @@ def mark_ready(cur: Cursor, video_id: str) -> None:
     cur.execute("UPDATE videos SET status = 'ready', error = NULL, updated_at = ? WHERE id = ?", (utcnow(), video_id))
 
 
-def mark_failed(cur: Cursor, video_id: str, reason: str) -> None:
-    """A video whose packaging failed for good: `failed` with the reason."""
-    cur.execute(
-        "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
-        (reason[:1000], utcnow(), video_id),
+def mark_failed(cur: Cursor, video_id: str, reason: str) -> bool:
+    """A video whose packaging failed for good: `failed` with the reason. False if it was
+    not processing (nothing changed)."""
+    return (
+        cur.execute(
+            "UPDATE videos SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
+            (reason[:1000], utcnow(), video_id),
+        ).rowcount
+        == 1
     )

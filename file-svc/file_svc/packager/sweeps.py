@@ -9,7 +9,9 @@ next sweep tries again.
   upload folders no row names once they are old;
 - temp sources: `.part` files and sources of deleted videos once old (and their
   objects), and a source whose jobs are all over (a packager died in between);
-- attempt folders nothing will use again, once old.
+- attempt folders nothing will use again, once old;
+- webhook events whose deliveries are all over (delivered or failed), once
+  webhooks.KEEP_DAYS old, with their deliveries and log.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from vs_common.db import DatabaseUnavailable, utcnow
 
 from .. import ingest
 from ..storage import StorageUnavailable
+from . import webhooks
 from .context import Services
 
 log = logging.getLogger("file_svc.packager")
@@ -39,6 +42,7 @@ def sweep(services: Services) -> None:
     _sweep_uploads(services)
     _sweep_sources(services)
     _sweep_work_folders(services.settings.temp_dir)
+    _sweep_webhook_events(services)
 
 
 def _abort_stale_writes(services: Services) -> None:
@@ -115,6 +119,16 @@ def _sweep_source(services: Services, path: Path) -> None:
         left = tables.jobs.unfinished(cur, video_id)
     if left == 0:  # a packager died between finishing and removing it
         path.unlink(missing_ok=True)
+
+
+def _sweep_webhook_events(services: Services) -> None:
+    """Events sent (or given up) more than KEEP_DAYS ago: the outbox and its log stay bounded."""
+    try:
+        gone = tables.webhooks.prune(services.db, utcnow() - timedelta(days=webhooks.KEEP_DAYS))
+        if gone:
+            log.info("sweep: pruned %d old webhook events", gone)
+    except DatabaseUnavailable as exc:
+        log.warning("sweep of webhook events skipped: %s", exc)
 
 
 def _sweep_work_folders(temp_dir: str) -> None:

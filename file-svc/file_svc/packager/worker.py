@@ -1,6 +1,6 @@
 """The packager process: lanes of worker threads that claim jobs and run attempts at them,
-the health server, and the sweep every SWEEP_INTERVAL_SECONDS; SIGTERM stops it (the jobs
-at work are handed back)."""
+the webhook delivery worker (its own threads), the health server, and the sweep every
+SWEEP_INTERVAL_SECONDS; SIGTERM stops it (the jobs at work are handed back)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from vs_common.tables.jobs import Job
 from .. import config
 from ..media.budget import Budget
 from ..storage import make_storage
-from . import attempt, health, sweeps
+from . import attempt, health, sweeps, webhooks
 from .context import Services
 
 log = logging.getLogger("file_svc.packager")
@@ -98,6 +98,7 @@ class Packager:
         server = self._serve_health()
         self._prepare()
         threads = self._start_lanes()
+        threads.append(webhooks.start(self.services, self.worker_id))
         log.info(
             "packager started: %d first-stage and %d general worker(s), background at nice %d",
             settings.packaging_first_workers,

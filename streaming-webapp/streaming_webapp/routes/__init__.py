@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify
 
+from vs_common import access
+
 from ..openapi import OPENAPI
 from . import caption_api, hls_relay, pages, video_api
-
-# The pages (HTML): a visitor without a session is sent to the login, not answered 401.
-PAGE_ENDPOINTS = frozenset({"pages.library", "pages.player"})
 
 docs = Blueprint("docs", __name__)
 
 
 @docs.get("/openapi.json")
+@access.public
 def openapi():
     return jsonify(OPENAPI)
 

@@ -1,5 +1,5 @@
 """The caption API: `POST /api/videos/<id>/captions` adds a track (or replaces the one
-of its language), `DELETE /api/videos/<id>/captions/<language>` removes one; owner only.
+of its language), `DELETE /api/videos/<id>/captions/<language>` removes one; owner or admin.
 The file is checked and made WebVTT here (vs_common.captions), then stored by file-svc."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ import logging
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from vs_common import captions
+from vs_common import access, captions
 from vs_common.app import app_settings
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
 from vs_common.wire import drain
 
-from .common import own_video
+from .common import manageable_video
 
 log = logging.getLogger(__name__)
 bp = Blueprint("caption_api", __name__)
@@ -38,10 +38,11 @@ def _too_large_caption():
 
 
 @bp.post("/api/videos/<video_id>/captions")
+@access.needs("manage")
 def add_caption(video_id: str):
-    """Add a caption track, or replace the one of its language (owner only): multipart
+    """Add a caption track, or replace the one of its language (owner or admin): multipart
     `file` (.vtt or .srt), `language`, `label`, optional `default`; 201 with the track."""
-    own_video(video_id)
+    manageable_video(video_id)
     request.max_content_length = CAPTION_REQUEST_MAX
     try:
         form, upload = request.form, request.files.get("file")
@@ -78,9 +79,10 @@ def add_caption(video_id: str):
 
 
 @bp.delete("/api/videos/<video_id>/captions/<language>")
+@access.needs("manage")
 def delete_caption(video_id: str, language: str):
-    """Remove the caption track of a language (owner only): 204."""
-    own_video(video_id)
+    """Remove the caption track of a language (owner or admin): 204."""
+    manageable_video(video_id)
     try:
         tag = captions.normalize_language(language)
     except captions.CaptionError:

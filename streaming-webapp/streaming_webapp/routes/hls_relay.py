@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
+from vs_common import access
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
@@ -66,15 +67,18 @@ def _proxy(video_id: str, rest: str):
 
 
 @bp.route("/videos/<video_id>/hls/<path:path>", methods=["GET", "HEAD"])
+@access.needs("read")
 def hls(video_id: str, path: str):
     return _proxy(video_id, f"hls/{path}")
 
 
 @bp.route("/videos/<video_id>/poster.jpg", methods=["GET", "HEAD"])
+@access.needs("read")
 def poster(video_id: str):
     return _proxy(video_id, "poster.jpg")
 
 
 @bp.route("/videos/<video_id>/thumbs/<name>", methods=["GET", "HEAD"])
+@access.needs("read")
 def thumb(video_id: str, name: str):
     return _proxy(video_id, f"thumbs/{name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from vs_common import layout
+from vs_common import access, layout
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
 
@@ -17,21 +17,25 @@ def _page_context(current: str) -> dict:
     settings = app_settings()
     return {
         "user": g.user,
+        "role": g.role,
         "logout_url": "/logout",
         "nav_upload_url": settings.upload_public_url + "/",
         "nav_links": [
             ("Upload", settings.upload_public_url + "/", current == "upload"),
             ("Library", settings.streaming_public_url + "/", current == "library"),
+            ("Account", settings.auth_public_url.rstrip("/") + "/account", False),
         ],
     }
 
 
 @bp.get("/")
+@access.page("read")
 def library():
     return render_template("library.html", **_page_context("library"))
 
 
 @bp.get("/videos/<video_id>")
+@access.page("read")
 def player(video_id: str):
     row = video_or_none(video_id)
     if row is None:

@@ -7,12 +7,12 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
-from vs_common import catalogue, names, tables
+from vs_common import access, catalogue, names, tables
 from vs_common.app import app_db
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable
 
-from .common import as_json, own_video, video_or_none
+from .common import as_json, manageable_video, video_or_none
 
 log = logging.getLogger(__name__)
 bp = Blueprint("video_api", __name__)
@@ -32,6 +32,7 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
 
 
 @bp.get("/api/videos")
+@access.needs("read")
 def list_videos():
     """Newest first, paged; `q` matches names case-insensitively as a literal substring."""
     page = _int_arg("page", 1, 1)
@@ -45,6 +46,7 @@ def list_videos():
 
 
 @bp.get("/api/videos/<video_id>")
+@access.needs("read")
 def get_video(video_id: str):
     row = video_or_none(video_id)
     if row is None:
@@ -53,6 +55,7 @@ def get_video(video_id: str):
 
 
 @bp.patch("/api/videos/<video_id>")
+@access.needs("manage")
 def rename_video(video_id: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("video_name"), str):
@@ -61,7 +64,7 @@ def rename_video(video_id: str):
         name = names.clean_name(body["video_name"])
     except names.InvalidName as exc:
         return error_response(400, "invalid_name", str(exc))
-    own_video(video_id)
+    manageable_video(video_id)
     tables.videos.rename(app_db(), video_id, name)
     row = catalogue.get_video(app_db(), video_id)
     if row is None:  # deleted meanwhile
@@ -70,12 +73,13 @@ def rename_video(video_id: str):
 
 
 @bp.delete("/api/videos/<video_id>")
+@access.needs("manage")
 def delete_video(video_id: str):
     """Remove every object, then the row (a failure to reach the store leaves the row, and
     the delete can be tried again), then the objects once more: a packager that was
     publishing while the first pass ran may have added some (the row's tombstone lets the
     packager's sweep do this last pass if the store is unreachable now)."""
-    own_video(video_id)
+    manageable_video(video_id)
     files = current_app.extensions["files"]
     try:
         files.delete_video(video_id)
@@ -94,9 +98,10 @@ def delete_video(video_id: str):
 
 
 @bp.post("/api/videos/<video_id>/retry")
+@access.needs("manage")
 def retry_video(video_id: str):
     """A failed video is packaged again; a ready one has its failed renditions re-queued."""
-    own_video(video_id)
+    manageable_video(video_id)
     if not catalogue.retry_video(app_db(), video_id):
         return error_response(
             409, "not_failed", "Only a failed video, or a ready one with failed renditions, can be retried."

@@ -1,9 +1,11 @@
 // The library: posters, names, durations, status; newest first, paged, searchable.
-// Owners can rename, delete (with confirmation) and retry failed videos or renditions.
+// Owners (and admins, of any video) can rename, delete (with confirmation) and retry
+// failed videos or renditions; the API checks it again.
 (function () {
   "use strict";
   const grid = document.getElementById("library");
   const me = grid.dataset.user;
+  const admin = grid.dataset.role === "admin";
   const message = document.getElementById("library-message");
   const q = document.getElementById("q");
   const prev = document.getElementById("prev");
@@ -86,7 +88,7 @@
     if (v.status === "failed" && v.error) {
       const e = document.createElement("div"); e.className = "error"; e.textContent = v.error; meta.append(e);
     }
-    if (v.owner === me) {
+    if (v.owner === me || admin) {
       const actions = document.createElement("div");
       actions.className = "actions";
       actions.append(button("Rename", "secondary rename", async () => {

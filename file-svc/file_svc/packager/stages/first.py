@@ -1,7 +1,8 @@
 """The first stage of a video: probe, the first playable rendition with the poster (and
 the caption tracks of any subtitle streams), the master, `ready`; then the thumbnails and
-the other renditions are queued, in the transaction that marks it ready. Four steps that
-read top to bottom: plan, make, publish, ready.
+the other renditions are queued, in the transaction that marks it ready (and writes the
+`video.ready` webhook event). Four steps that read top to bottom: plan, make, publish,
+ready.
 
 It runs at full priority, in lanes of its own (worker.py), so that a new video never
 waits for another one's background work. A first rendition published while it encodes
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from vs_common import layout, tables
+from vs_common import catalogue, layout, tables
 from vs_common.db import as_datetime, utcnow
 from vs_common.observe import UPLOAD_TO_READY
 
@@ -170,9 +171,10 @@ def _publish(ctx: StageContext, plan: FirstPlan, made: FirstMade) -> None:
 
 
 def _ready(ctx: StageContext, plan: FirstPlan, keyframes: list[float] | None) -> None:
-    """`ready`, with the thumbnails and the other renditions queued in the same transaction."""
+    """`ready` (and its webhook event), with the thumbnails and the other renditions queued
+    in the same transaction."""
     with ctx.owned() as cur:
-        tables.videos.mark_ready(cur, ctx.video_id)
+        catalogue.mark_ready(cur, ctx.video_id)
         tables.jobs.enqueue(cur, ctx.video_id, tables.jobs.THUMBS)
         for rendition in plan.renditions:
             if rendition is not plan.first:

@@ -1,0 +1,1 @@
+"""Accounts: the account page and API, second factor, API tokens, the CLI login."""

@@ -1,0 +1,1 @@
+"""Webhooks: registration, the outbox, signed deliveries, SSRF refusals."""

@@ -29,7 +29,7 @@ from vs_common.errors import error_response
 from vs_common.names import InvalidName, clean_name
 from vs_common.tables import videos
 
-from . import api_tokens, tables, throttle, totp
+from . import api_tokens, management, tables, throttle, totp
 from .current import person_required
 from .passwords import weakness
 from .people import Person, hash_password
@@ -125,21 +125,11 @@ def browser_words(user_agent: str | None) -> str:
 
 
 def user_json(person: Person) -> dict:
-    """USER (design.md) for `person`, with their usage now."""
+    """USER (design.md) for `person`, with their usage now: the admin's shape
+    (management.user_json), one for both pages."""
     db = app_db()
     row = tables.user(db, person.username) if person.source == "database" else None
-    bytes_used, videos_used = videos.usage(db, person.username)
-    return {
-        "username": person.username,
-        "role": person.role,
-        "disabled": person.disabled,
-        "source": person.source,
-        "created_at": iso(row["created_at"]) if row else None,
-        "quota_bytes": person.quota_bytes,
-        "quota_videos": person.quota_videos,
-        "bytes_used": bytes_used,
-        "videos_used": videos_used,
-    }
+    return management.user_json(person, row, videos.usage(db, person.username))
 
 
 def _sessions() -> list[dict]:

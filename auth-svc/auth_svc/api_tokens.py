@@ -12,13 +12,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from vs_common.auth_client import SCOPES
+from vs_common.auth_client import API_TOKEN_PREFIX, SCOPES
 from vs_common.db import Database, as_datetime, utcnow
 
 from . import tables
 from .sessions import hash_token
 
-PREFIX = "rh_"
+PREFIX = API_TOKEN_PREFIX
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
 
 

@@ -34,18 +34,9 @@ _PAGE_OR_ERROR = {"text/html": {"schema": {"type": "string"}}, "application/json
 _TIME = {"type": "string", "format": "date-time"}
 _NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 _SCOPES = {"type": "array", "items": {"type": "string", "enum": ["read", "upload", "manage"]}}
-_USER_PROPERTIES = {
-    "username": {"type": "string"},
-    "role": {"type": "string", "enum": ["admin", "uploader", "viewer"]},
-    "disabled": {"type": "boolean"},
-    "source": {"type": "string", "enum": ["env", "file", "database"]},
-    "created_at": _NULLABLE_TIME,
-    "quota_bytes": {"type": "integer", "nullable": True},
-    "quota_videos": {"type": "integer", "nullable": True},
-    "bytes_used": {"type": "integer"},
-    "videos_used": {"type": "integer"},
-}
-ME = json_object([*_USER_PROPERTIES, "totp"], {**_USER_PROPERTIES, "totp": {"type": "boolean"}})
+ME = json_object(
+    [*openapi_admin.USER["required"], "totp"], {**openapi_admin.USER["properties"], "totp": {"type": "boolean"}}
+)
 SESSION = json_object(
     ["id", "created_at", "last_seen_at", "user_agent", "address", "current"],
     {

@@ -14,6 +14,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from vs_common.auth_client import API_TOKEN_PREFIX
 from vs_common.db import Database, as_datetime, utcnow
 
 from . import tables
@@ -32,6 +33,8 @@ def create_session(
     """A new session for `username` (with the browser's User-Agent and the client's
     address, for the account page); returns (token, expires_at)."""
     token = secrets.token_urlsafe(32)
+    while token.startswith(API_TOKEN_PREFIX):  # 1 in 262,144 starts rh_: it would be read as a program's token
+        token = secrets.token_urlsafe(32)
     now = utcnow()
     expires = now + timedelta(seconds=ttl_seconds)
     details = {"id": secrets.token_urlsafe(16), "user_agent": user_agent[:USER_AGENT_MAX] or None, "address": address}

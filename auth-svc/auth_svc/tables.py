@@ -36,7 +36,7 @@ def add_session(
     details: dict[str, str | None],
 ) -> None:
     """A new session, with its `details` (id, user_agent, address); sessions that expired
-    before `purge_before` go in the same transaction, so the table never grows without
+    before `purge_before` go next (Database.tidy), so the table never grows without
     bound."""
     with db.transaction() as cur:
         cur.execute(
@@ -44,7 +44,7 @@ def add_session(
             "address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (token_hash, username, now, expires, now, details["id"], details["user_agent"], details["address"]),
         )
-        cur.execute("DELETE FROM auth_sessions WHERE expires_at < ?", (purge_before,))
+    db.tidy("DELETE FROM auth_sessions WHERE expires_at < ?", (purge_before,))
 
 
 def session(db: Database, token_hash: str) -> dict | None:
@@ -114,12 +114,9 @@ def recent_failures(db: Database, client: str, since: datetime, limit: int) -> l
 
 
 def add_failure(db: Database, client: str, username: str, now: datetime, purge_before: datetime) -> None:
-    """A failed login; attempts older than `purge_before` go in the same transaction."""
-    with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO login_attempts (client, username, attempted_at) VALUES (?, ?, ?)", (client, username, now)
-        )
-        cur.execute("DELETE FROM login_attempts WHERE attempted_at < ?", (purge_before,))
+    """A failed login; attempts older than `purge_before` go next (Database.tidy)."""
+    db.execute("INSERT INTO login_attempts (client, username, attempted_at) VALUES (?, ?, ?)", (client, username, now))
+    db.tidy("DELETE FROM login_attempts WHERE attempted_at < ?", (purge_before,))
 
 
 # -- users ------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ CACHE_SECONDS = 2.0
 VERIFY_TIMEOUT = 2.0
 # auth-svc's tokens are secrets.token_urlsafe(32); anything else is refused unasked.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,200}")
+API_TOKEN_PREFIX = "rh_"  # auth_svc.api_tokens: a program's token, never a browser session
 
 
 # What every web app lets through without a session (each view still declares `public`).
@@ -153,8 +154,8 @@ class AuthClient:
         """Revoke the session at auth-svc (and forget it here); raise AuthUnavailable."""
         with self._lock:
             self._cache.pop(self._key(token), None)
-        if not TOKEN_SHAPE.fullmatch(token):
-            return  # no such session can exist
+        if not TOKEN_SHAPE.fullmatch(token) or token.startswith(API_TOKEN_PREFIX):
+            return  # no such session can exist; an API token is no session (its owner revokes it)
         resp = self._call("POST", "/api/logout", token)
         if resp.status_code >= 400:
             raise AuthUnavailable(f"auth-svc answered {resp.status_code} to the logout")

@@ -218,6 +218,17 @@ class Database:
         with self.transaction() as cur:
             return cur.execute(sql, params).rowcount
 
+    def tidy(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A clean-up statement (old rows purged) in a transaction of its own, after the
+        change it follows has committed: on MariaDB a range DELETE in the same transaction
+        as an INSERT deadlocks with concurrent ones (eight logins at once). A deadlock or a
+        here is ignored: the next call purges the same rows."""
+        try:
+            self.execute(sql, params)
+        except pymysql.err.OperationalError as exc:
+            if not exc.args or exc.args[0] != 1213:
+                raise
+
 
 class Cursor:
     """A thin cursor that takes `?` placeholders on both databases and returns dicts."""

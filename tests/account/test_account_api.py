@@ -32,11 +32,12 @@ def _web_apis(st) -> list[str]:
     return [st.url("upload") + "/api/uploads", st.url("streaming") + "/api/videos"]
 
 
-def _refused_everywhere(st, token: str) -> None:
-    """auth-svc refuses it at once; both web apps once their 2-second cache has passed."""
+def _refused_everywhere(st, token: str, web_status: int = 401) -> None:
+    """auth-svc refuses it at once; both web apps once their 2-second cache has passed
+    (401; a disabled person's credentials: 403 `account_disabled`)."""
     assert verify(st, token) == 401
     for url in _web_apis(st):
-        until_status(url, token, 401)
+        until_status(url, token, web_status)
 
 
 def _accepted_everywhere(st, token: str) -> None:
@@ -58,6 +59,7 @@ def test_me_is_the_user_with_usage_and_source(acct, clips):
         "quota_videos": 5,
         "bytes_used": 0,
         "videos_used": 0,
+        "invited": False,
         "totp": False,
     }
     assert body["created_at"].endswith("Z")
@@ -172,8 +174,8 @@ def test_disabling_ends_sessions_and_tokens(acct):
     _accepted_everywhere(acct, token)
     _accepted_everywhere(acct, program)
     acct.query("UPDATE users SET disabled = 1 WHERE username = 'gina'")
-    _refused_everywhere(acct, token)
-    _refused_everywhere(acct, program)
+    _refused_everywhere(acct, token, 403)
+    _refused_everywhere(acct, program, 403)
     resp = requests.get(acct.url("auth") + "/api/verify", headers=bearer(program), timeout=10)
     assert resp.json()["error"] == "account_disabled"
     assert login(acct, "gina").status_code == 403
@@ -205,7 +207,13 @@ def test_token_shown_once_stored_as_an_hmac(acct):
     assert listed == [body] and token not in str(listed)
 
     resp = requests.get(acct.url("auth") + "/api/verify", headers=bearer(token), timeout=10)
-    assert resp.json() == {"user": "hana", "role": "uploader", "scopes": ["read", "upload"]}
+    assert resp.json() == {
+        "user": "hana",
+        "role": "uploader",
+        "scopes": ["read", "upload"],
+        "quota_bytes": None,
+        "quota_videos": None,
+    }
     assert status_of(acct.url("streaming") + "/api/videos", token) == 200
     used = me(acct, "GET", "/tokens", owner).json()["tokens"][0]["last_used_at"]
     assert used is not None

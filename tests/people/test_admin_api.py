@@ -125,7 +125,13 @@ def test_change_role_quota_and_disabled(people_stack, admin):
     assert verify(st, session).json()["role"] == "uploader"
     resp = call(st, "PATCH", f"/api/users/{username}", admin, json={"role": "viewer"})
     assert resp.status_code == 200 and resp.json()["role"] == "viewer"
-    assert verify(st, session).json() == {"user": username, "role": "viewer", "scopes": None}  # at once
+    assert verify(st, session).json() == {
+        "user": username,
+        "role": "viewer",
+        "scopes": None,
+        "quota_bytes": DEFAULT_QUOTA_GB * GiB,
+        "quota_videos": DEFAULT_QUOTA_VIDEOS,
+    }  # at once
     resp = call(st, "PATCH", f"/api/users/{username}", admin, json={"quota_bytes": None, "quota_videos": 3})
     assert resp.status_code == 200 and (resp.json()["quota_bytes"], resp.json()["quota_videos"]) == (None, 3)
     assert set(resp.json()) == USER_FIELDS

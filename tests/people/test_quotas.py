@@ -20,10 +20,11 @@ import http.client
 import threading
 import time
 
+import pytest
 import requests
 from upload.upload_helpers import assert_nothing_left, multipart_body, new_boundary, quiesce, upload_raw
 
-from harness import TEST_PASSWORD, bearer
+from harness import TEST_PASSWORD, bearer, own_stack
 from harness.people import add_user, set_user
 from vs_common import quotas
 from vs_common.auth_client import CACHE_SECONDS
@@ -33,6 +34,23 @@ from .conftest import add_video_row
 MiB = 1024 * 1024
 CACHE = CACHE_SECONDS + 0.2  # past the web apps' verification cache
 TUS = {"Tus-Resumable": "1.0.0"}
+
+
+@pytest.fixture(scope="module")
+def people_stack(tmp_path_factory, mariadb, s3):
+    """A stack of this module's own: its tests compare everything stored before and after
+    (`quiesce`, `assert_nothing_left`), which the other people tests' unfinished uploads
+    and half-made rows would never let settle."""
+    yield from own_stack(
+        tmp_path_factory.mktemp("quotas"),
+        mariadb,
+        s3,
+        "quotas",
+        DEFAULT_QUOTA_GB="50",
+        DEFAULT_QUOTA_VIDEOS="3",
+        UPLOAD_MAX_UNFINISHED="20",
+        MAX_UPLOAD_BYTES=str(64 * 1024 * 1024),
+    )
 
 
 def _person(st, name: str, **quota) -> str:

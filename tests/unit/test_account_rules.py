@@ -156,3 +156,21 @@ def test_token_expiry_dates():
         assert refused.value.code == "invalid_expiry"
     with pytest.raises(account.BadInput):
         account._expiry("9999-12-31")  # the day after it does not exist
+
+
+def test_a_session_token_is_never_shaped_like_an_api_token(tmp_path, monkeypatch):
+    """1 in 262,144 random tokens starts `rh_`: such a session would be read as a program's
+    token (and refused) everywhere; create_session draws again."""
+    from auth_svc import sessions
+    from vs_common.db import Database
+    from vs_common.schema import migrate
+    from vs_common.settings import Settings
+
+    db = Database(Settings(db_path=str(tmp_path / "s.sqlite3"), storage_dir=str(tmp_path)))
+    migrate(db)
+    draws = iter(["rh_" + "a" * 40, "rh_" + "b" * 40, "c" * 43])
+    real = sessions.secrets.token_urlsafe
+    monkeypatch.setattr(sessions.secrets, "token_urlsafe", lambda n=None: next(draws) if n == 32 else real(n))
+    token, _ = sessions.create_session(db, SECRET_KEY, "alice", 60)
+    assert token == "c" * 43
+    assert sessions.session_user(db, SECRET_KEY, token) == "alice"

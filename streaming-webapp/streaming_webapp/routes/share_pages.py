@@ -280,7 +280,11 @@ def share_hls(token: str, path: str):
 @access.public
 @accepts_null_origin  # a fetch from its no-referrer page carries Origin: null
 def share_view(token: str):
-    """A link viewer's playback started: counted on the link and the video, once per ticket."""
+    """A link viewer's playback started: counted on the link and the video, once per ticket.
+    A body without a ticket is refused before the link is looked up (no guess counted)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("ticket"), str):
+        return error_response(400, "bad_ticket", 'Send JSON {"ticket": "..."}: the view ticket of the page.')
     link, refused = _open(token, html=False)
     if refused is not None:
         return refused

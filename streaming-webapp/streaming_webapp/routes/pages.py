@@ -45,4 +45,10 @@ def player(video_id: str):
     request.frame_ancestors = " ".join(
         sorted({origin_of(settings.upload_public_url), origin_of(settings.streaming_public_url)})
     )
-    return render_template("player.html", video=as_json(row), first_segment=layout.FIRST_SEGMENT, **_page_context(""))
+    return render_template(
+        "player.html",
+        video=as_json(row),
+        first_segment=layout.FIRST_SEGMENT,
+        manage=access.may_manage(row["owner"], g.user, g.role),  # the owner's tools: visibility, links
+        **_page_context(""),
+    )

@@ -83,6 +83,13 @@
     return tracks.findIndex((t) => t.default);
   }
 
+  // On a share link's page, a file answered 404 (revoked, unknown, video deleted) or 410
+  // (expired): the link ended while it was open.
+  function linkEnded(data) {
+    const code = data.response && data.response.code;
+    return video.dataset.shared === "1" && data.type === window.Hls.ErrorTypes.NETWORK_ERROR && (code === 404 || code === 410);
+  }
+
   // -- hls.js: (re)started at `at` seconds (-1: the start), playing again if it was; a
   // quality chosen in the menu is kept by its height across a restart and a reload.
   let wanted = typeof prefs.quality === "number" ? prefs.quality : -1;  // a height, -1 for Auto
@@ -138,7 +145,13 @@
     hls.on(E.ERROR, (_e, data) => {
       if (!data.fatal) return;
       window.__hlsFatal = data.type + ":" + data.details;
-      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+      if (linkEnded(data)) {
+        // Retrying cannot help: the link was revoked or has expired (or the video is gone).
+        hls.stopLoad();
+        video.pause();
+        message.textContent = "This link has been revoked or has expired.";
+        message.dataset.ended = "1";
+      } else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
         message.textContent = "Network problem; retrying…";
         hls.startLoad();
       } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {

@@ -48,12 +48,13 @@ def player(video_id: str):
         sorted({origin_of(settings.upload_public_url), origin_of(settings.streaming_public_url)})
     )
     views = {"url": f"/api/videos/{row['id']}/views", "ticket": view_counts.ticket(row["id"])}
-    owner = may_manage(row["owner"], g.user, g.role)  # the chart of views is the owner's (and admins')
+    owner = may_manage(row["owner"], g.user, g.role)  # the owner's (and admins'): the tools, the chart
     return render_template(
         "player.html",
         video=as_json(row),
         first_segment=layout.FIRST_SEGMENT,
         views=views,
         views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
+        manage=owner,  # the owner's tools: visibility, links
         **_page_context(""),
     )

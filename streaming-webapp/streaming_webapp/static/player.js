@@ -83,6 +83,32 @@
     return tracks.findIndex((t) => t.default);
   }
 
+  // On a share link's page, a file answered 404 (revoked, unknown, video deleted) or 410
+  // (expired): the link may have ended while it was open. hls.js takes a segment's 404 as
+  // a missing file and keeps trying other ones (never fatal), so the link itself is asked
+  // (its master playlist, once at a time): if it is refused too, the player stops for good.
+  let linkOver = false, linkAsked = false;
+  function linkRefused(data) {
+    const code = data.response && data.response.code;
+    return video.dataset.shared === "1" && data.type === window.Hls.ErrorTypes.NETWORK_ERROR && (code === 404 || code === 410);
+  }
+  async function askLink(thenRetry) {
+    if (linkOver || linkAsked) return;
+    linkAsked = true;
+    let status = 0;
+    try { status = (await fetch(src, { cache: "no-store" })).status; } catch (_err) { /* offline: not ended */ }
+    linkAsked = false;
+    if (status === 404 || status === 410) {
+      linkOver = true;
+      if (hls) hls.stopLoad();
+      video.pause();
+      message.textContent = "This link has been revoked or has expired.";
+      message.dataset.ended = "1";
+    } else if (thenRetry && hls) {
+      hls.startLoad();
+    }
+  }
+
   // -- hls.js: (re)started at `at` seconds (-1: the start), playing again if it was; a
   // quality chosen in the menu is kept by its height across a restart and a reload.
   let wanted = typeof prefs.quality === "number" ? prefs.quality : -1;  // a height, -1 for Auto
@@ -136,9 +162,14 @@
       captions.value = i >= 0 ? String(i) : "off";
     });
     hls.on(E.ERROR, (_e, data) => {
+      if (linkOver) return;
+      const refused = linkRefused(data);
+      if (refused) askLink(data.fatal);
       if (!data.fatal) return;
       window.__hlsFatal = data.type + ":" + data.details;
-      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+      if (refused) {
+        message.textContent = "Checking the link…";  // askLink retries if it still stands
+      } else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
         message.textContent = "Network problem; retrying…";
         hls.startLoad();
       } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {

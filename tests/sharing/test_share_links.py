@@ -146,6 +146,7 @@ def test_the_link_preview_shows_title_poster_and_size(crowd, link):
     assert meta["og:video"] == link["embed_url"] and meta["twitter:card"] == "summary_large_image"
     image = visit(meta["og:image"])  # as a chat app's fetcher: no cookie, no session
     assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+    assert image.headers["Content-Type"] == "image/jpeg"
 
 
 def test_the_embed_may_be_framed_by_the_sites_listed_and_nothing_else_may(crowd, link):

@@ -6,6 +6,8 @@ import faultkit
 import pytest
 import requests
 
+from harness import bearer
+
 pytestmark = pytest.mark.slow
 
 
@@ -37,7 +39,7 @@ def test_auth_svc_stopped(fault_stack, tmp_path_factory):
             ("GET", "streaming", f"/videos/{video_id}/poster.jpg"),
             ("GET", "streaming", f"/videos/{video_id}/thumbs/1.jpg"),
         ]
-        for creds in ({"headers": faultkit.auth(unseen)}, {"cookies": {"auth_token": unseen}}):
+        for creds in ({"headers": bearer(unseen)}, {"cookies": {"auth_token": unseen}}):
             for method, name, path in protected:
                 resp = requests.request(method, st.url(name) + path, timeout=15, allow_redirects=False, **creds)
                 assert resp.status_code == 503, (method, name, path, resp.status_code)

@@ -9,6 +9,8 @@ import faultkit
 import pytest
 import requests
 
+from harness import bearer
+
 pytestmark = pytest.mark.slow
 MiB = 1024 * 1024
 
@@ -66,7 +68,7 @@ def test_s3_cut_while_the_body_arrives(fault_stack, tmp_path_factory):
             st.url("upload") + "/api/upload",
             data=body(),
             timeout=120,
-            headers={**faultkit.auth(token), "Content-Type": "multipart/form-data; boundary=----reelhouse-fault"},
+            headers={**bearer(token), "Content-Type": "multipart/form-data; boundary=----reelhouse-fault"},
         )
         assert halfway.is_set()
         assert resp.status_code == 503, resp.text
@@ -91,7 +93,7 @@ def test_s3_cut_during_playback(fault_stack, tmp_path_factory):
             "/poster.jpg",
             "/thumbs/1.jpg",
         ):
-            resp = requests.get(base + path, headers=faultkit.auth(token), timeout=30)
+            resp = requests.get(base + path, headers=bearer(token), timeout=30)
             assert resp.status_code == 503, (path, resp.status_code, resp.text[:200])
             assert resp.json() == {
                 "error": "storage_unavailable",
@@ -100,10 +102,7 @@ def test_s3_cut_during_playback(fault_stack, tmp_path_factory):
         health = requests.get(st.url("file") + "/healthz", timeout=30)
         assert health.status_code == 503 and health.json()["checks"]["storage"].startswith("unavailable")
         # The catalogue does not need S3: the library still answers.
-        assert (
-            requests.get(st.url("streaming") + "/api/videos", headers=faultkit.auth(token), timeout=15).status_code
-            == 200
-        )
+        assert requests.get(st.url("streaming") + "/api/videos", headers=bearer(token), timeout=15).status_code == 200
     finally:
         st.s3.proxy.restore()
     faultkit.play(st, token, video_id)

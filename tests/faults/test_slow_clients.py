@@ -11,7 +11,7 @@ import faultkit
 import pytest
 import requests
 
-from harness import wait_until
+from harness import bearer, wait_until
 
 pytestmark = pytest.mark.slow
 SLOW_UPLOADS = 2
@@ -79,7 +79,7 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
     big_id = faultkit.upload_and_play(st, token, faultkit.clip(tmp_path_factory, "big"), "big for slow readers")
     seg = f"/videos/{big_id}/hls/360p/seg_00000.ts"
     seg_size = int(
-        requests.head(st.url("streaming") + seg, headers=faultkit.auth(token), timeout=15).headers["Content-Length"]
+        requests.head(st.url("streaming") + seg, headers=bearer(token), timeout=15).headers["Content-Length"]
     )
     assert seg_size > 8 * 1024 * 1024  # more than the socket buffers hold: the server's thread blocks
     before = faultkit.assert_clean(st, st.counts())
@@ -90,13 +90,11 @@ def test_slow_clients_do_not_block_others(fault_stack, tmp_path_factory):
     try:
         # Every other kind of request still completes while they hang on.
         assert st.login()
-        lib = requests.get(st.url("streaming") + "/api/videos", headers=faultkit.auth(token), timeout=60)
+        lib = requests.get(st.url("streaming") + "/api/videos", headers=bearer(token), timeout=60)
         assert lib.status_code == 200 and lib.json()["total"] >= 1
-        full = requests.get(st.url("streaming") + seg, headers=faultkit.auth(token), timeout=60)
+        full = requests.get(st.url("streaming") + seg, headers=bearer(token), timeout=60)
         assert full.status_code == 200 and len(full.content) == seg_size
-        assert (
-            requests.get(st.url("upload") + "/api/uploads", headers=faultkit.auth(token), timeout=60).status_code == 200
-        )
+        assert requests.get(st.url("upload") + "/api/uploads", headers=bearer(token), timeout=60).status_code == 200
         new_id = faultkit.upload_and_play(st, token, faultkit.clip(tmp_path_factory, "small"), "beside slow ones")
         for name in ("auth", "file", "upload", "streaming"):
             assert requests.get(st.url(name) + "/healthz", timeout=60).status_code == 200

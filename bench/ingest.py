@@ -8,7 +8,7 @@ For each size, a raw-video Matroska file of that size is sent with `curl -F file
     settings, packager off) until the 201;
   - to a trivial HTTP sink (bench/sink.py) writing the body to the same disk;
   - and copied with `cp` on the same disk.
-With the S3 backend (moto's S3-protocol server, objects in its memory), one upload of
+With the S3 backend (SeaweedFS's `weed mini`, objects on the same disk), one upload of
 --s3-size through the stack against a direct boto3 multipart upload of the same file to
 the same server, with the same part size and the same sequential parts as file-svc.
 
@@ -283,6 +283,8 @@ def resent_after_a_cut(st: Stack, src: Path, chunk: int = 16 * MiB) -> dict:
     return {"sent_before_cut": sent, "acknowledged": offset, "resent": sent - offset}
 
 
+STORE = "S3 server (SeaweedFS)"  # its process in the memory tables
+
 # A direct multipart upload as file-svc's S3Storage does it: sequential parts of the
 # same size, each streamed from a window of the file; its own process, for its RSS.
 DIRECT_S3 = r"""
@@ -292,8 +294,8 @@ import boto3
 from botocore.config import Config
 from file_svc.storage import FileWindow
 endpoint, bucket, key, src, part = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
-client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                      aws_secret_access_key="testing-secret",
+client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=os.environ["S3_KEY"],
+                      aws_secret_access_key=os.environ["S3_SECRET"],
                       config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
                                     request_checksum_calculation="when_required",
                                     response_checksum_validation="when_required"))
@@ -331,10 +333,10 @@ def run_direct_s3(s3: S3Server, endpoint: str, src: Path) -> dict:
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "common")},
+        env={**os.environ, "PYTHONPATH": str(ROOT / "common"), "S3_KEY": s3.key, "S3_SECRET": s3.secret},
     )
     assert proc.stdout.readline().strip() == "go"
-    with memory({"boto3 client": proc.pid, "moto S3 server": s3.proc.pid}) as mem:
+    with memory({"boto3 client": proc.pid, STORE: s3.proc.pid}) as mem:
         proc.stdin.write("\n")
         proc.stdin.flush()
         out = proc.stdout.read()
@@ -347,7 +349,7 @@ def run_direct_s3(s3: S3Server, endpoint: str, src: Path) -> dict:
 
 
 def run_stack_s3(st: Stack, s3: S3Server, src: Path) -> dict:
-    result, video_id = stack_upload(st, src, {"moto S3 server": s3.proc.pid})
+    result, video_id = stack_upload(st, src, {STORE: s3.proc.pid})
     client = s3.client()
     sizes = {
         o["Key"]: o["Size"]
@@ -419,7 +421,7 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
         "- Bare sink: the same curl command to a trivial Python HTTP server (bench/sink.py) writing the body in"
         " 1 MiB pieces to the same disk. `cp`: the file copied on the same disk. Nothing is fsynced by any of the"
         " three (the page cache absorbs the writes).",
-        f"- S3: the stack with STORAGE_BACKEND=s3 on moto's S3-protocol server (objects in its memory), against a"
+        f"- S3: the stack with STORAGE_BACKEND=s3 on SeaweedFS (`weed mini`, objects on the same disk), against a"
         f" direct boto3 multipart upload of the same file to the same server: sequential {S3_PART_MB} MiB parts,"
         " each streamed from a window of the file, exactly as file-svc's S3Storage sends them.",
         f"- {runs} run(s) per case, interleaved (stack, sink, cp); times are medians; memory is the run with"
@@ -450,7 +452,7 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
             "| upload | size | Reelhouse multipart (S3) | Reelhouse tus (S3) | direct boto3 multipart |"
             " multipart / direct | tus / direct |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| S3 backend (moto) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {u:.1f} s"
+            f"| S3 backend (SeaweedFS) | {args.s3_size[0]} | {t:.1f} s ({rate / t:.0f} MiB/s) | {u:.1f} s"
             f" ({rate / u:.0f} MiB/s) | {d:.1f} s ({rate / d:.0f} MiB/s) | {t / d:.2f}x | **{u / d:.2f}x** |",
         ]
     if "cut" in results:
@@ -506,12 +508,8 @@ def render(results: dict, args, command: str, started: datetime.datetime, load_b
         )
     if "s3" in results:
         r = results["s3"]
-        lines += memory_table(
-            f"Reelhouse, S3 backend, {args.s3_size[0]}", worst(r["stack"]), [*trees, "moto S3 server"]
-        )
-        lines += memory_table(
-            f"direct boto3 multipart, {args.s3_size[0]}", worst(r["direct"]), ["boto3 client", "moto S3 server"]
-        )
+        lines += memory_table(f"Reelhouse, S3 backend, {args.s3_size[0]}", worst(r["stack"]), [*trees, STORE])
+        lines += memory_table(f"direct boto3 multipart, {args.s3_size[0]}", worst(r["direct"]), ["boto3 client", STORE])
     over = [
         (lbl, tree, name, peak)
         for lbl, _ in args.sizes
@@ -580,7 +578,7 @@ def run(args, work: Path) -> dict:
                 make_video(src, size)
             s3 = S3Server(work / "s3")
             s3.start()
-            endpoint = f"http://127.0.0.1:{s3.port}"  # moto itself, not the tests' TCP proxy
+            endpoint = f"http://127.0.0.1:{s3.port}"  # the store itself, not the tests' TCP proxy
             st3 = start_stack(
                 work / "stack-s3",
                 {
@@ -600,7 +598,7 @@ def run(args, work: Path) -> dict:
             for i in range(args.runs):
                 r["stack"].append(run_stack_s3(st3, s3, src))
                 print(f"  s3 {label} run {i + 1} stack: {r['stack'][-1]['seconds']:.1f} s", flush=True)
-                res, vid = tus_upload(st3, src, {"moto S3 server": s3.proc.pid})
+                res, vid = tus_upload(st3, src, {STORE: s3.proc.pid})
                 delete_video(st3, vid)
                 r["tus"].append(res)
                 print(f"  s3 {label} run {i + 1} tus: {r['tus'][-1]['seconds']:.1f} s", flush=True)
@@ -626,7 +624,7 @@ def main() -> None:
         "--s3-size",
         type=lambda t: (t, parse_size(t)),
         default=("1GiB", GiB),
-        help="the S3 backend's file size (default 1GiB; moto holds ~3x it in memory)",
+        help="the S3 backend's file size (default 1GiB)",
     )
     parser.add_argument("--old", metavar="REV", help="also upload through a stack of git revision REV (before/after)")
     parser.add_argument("--no-s3", action="store_true", help="skip the S3 backend")

@@ -2,7 +2,7 @@
 
 - basics: a free port, waiting for a condition, stopping a process we started;
 - processes: the five processes, listed once (name, folder, command, port);
-- components: MariaDB, the S3 server (moto) and the TCP proxy a test can cut;
+- components: MariaDB, the S3 store (SeaweedFS) and the TCP proxy a test can cut;
 - stack: Service and Stack, the processes wired together on free ports;
 - client: the API as a person's client calls it (Api, bearer);
 - state: what a stack holds behind its API (rows, objects, temp files);

@@ -21,6 +21,34 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+def _harness_range() -> tuple[int, int]:
+    """The ports the harness hands out: below the ephemeral range, which the kernel never
+    hands out by itself (or above it, on a machine whose range starts low)."""
+    low, high = _ephemeral_range()
+    return (10000, low - 1) if low > 11000 else (high + 1, 65535)
+
+
+def _reserve(port: int) -> bool:
+    """Hold `port` for this process, when no harness process holds it and nothing binds it."""
+    if port in _RESERVED:
+        return False
+    lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        lock.bind(f"\0reelhouse-test-port-{port}")
+    except OSError:
+        lock.close()
+        return False
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn and mariadbd bind
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            lock.close()
+            return False
+    _RESERVED[port] = lock
+    return True
+
+
 def free_port() -> int:
     """A free loopback port for a service that binds it later, reserved without a race.
 
@@ -31,29 +59,28 @@ def free_port() -> int:
     process lives and gone when it ends, even killed) keeps every other harness process,
     a parallel test run included, off it; and a trial bind skips one that something else
     already holds."""
-    low, high = _ephemeral_range()
-    first, last = (10000, low - 1) if low > 11000 else (high + 1, 65535)
+    first, last = _harness_range()
     candidates = list(range(first, last + 1))
     random.shuffle(candidates)
     for port in candidates:
-        if port in _RESERVED:
-            continue
-        lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            lock.bind(f"\0reelhouse-test-port-{port}")
-        except OSError:
-            lock.close()
-            continue
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn and mariadbd bind
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                lock.close()
-                continue
-        _RESERVED[port] = lock
-        return port
+        if _reserve(port):
+            return port
     raise RuntimeError(f"no free port in {first}-{last}")
+
+
+def free_port_pair(offset: int) -> tuple[int, int]:
+    """Two free ports `offset` apart (reserved as free_port's), for a server that derives
+    one port from the other whatever its flags say (SeaweedFS's gRPC ports: HTTP + 10000)."""
+    first, last = _harness_range()
+    candidates = list(range(first, last - offset + 1))
+    random.shuffle(candidates)
+    for port in candidates:
+        if not _reserve(port):
+            continue
+        if _reserve(port + offset):
+            return port, port + offset
+        _RESERVED.pop(port).close()
+    raise RuntimeError(f"no two free ports {offset} apart in {first}-{last}")
 
 
 def stop_process(proc: subprocess.Popen | None, timeout: float = 30) -> None:

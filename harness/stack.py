@@ -11,6 +11,7 @@ those two's calls.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -207,7 +208,7 @@ def own_stack(base: Path, mariadb: MariaDB, s3: S3Server, name: str, **env: str)
     users = base / "users.txt"
     users.write_text(f"bob:{generate_password_hash(TEST_PASSWORD)}\n")
     database = mariadb.create_database(f"video_db_{name}")
-    bucket = s3.create_bucket(f"reelhouse-{name}")
+    bucket = s3.create_bucket("reelhouse-" + re.sub(r"[^a-z0-9-]", "-", name.lower()))  # S3's bucket rules
     st = Stack(base, {**stack_env(mariadb, s3, database, bucket), "AUTH_USERS_FILE": str(users), **env})
     st.mariadb, st.s3, st.bucket = mariadb, s3, bucket
     st.start()

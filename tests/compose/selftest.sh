@@ -2,7 +2,7 @@
 # Proves the engine and the stand-ins work (run after setup.sh):
 #  - mariadb:10.5: env contract, init SQL, user confined to its database, restart
 #    keeps data (init not rerun), healthcheck.sh
-#  - chrislusf/seaweedfs:3.80: bucket created at start, put/get from the host; in
+#  - chrislusf/seaweedfs:4.48: bucket created at start, put/get from the host; in
 #    compose, started like the real one (sh -c "... exec weed server ...")
 #  - compose v2: build with network host + additional_contexts, node stage with
 #    npm install hls.js, python stage with pip install flask, service-name DNS,
@@ -83,11 +83,11 @@ check "restart: data kept, init scripts not rerun" \
 check "restart: log says nothing about initialising" bash -c "! docker logs standin-selftest-db 2>&1 | grep -q 'Initializing database files'"
 docker rm -f -v standin-selftest-db >/dev/null
 
-echo "== chrislusf/seaweedfs:3.80"
+echo "== chrislusf/seaweedfs:4.48"
 docker run -d --name standin-selftest-s3 --network "$NET" -p "127.0.0.1:$S3_PORT:8333" \
     -p "127.0.0.1:$S3_MASTER_PORT:9333" \
     -e S3_BUCKET=selftest-bucket -e AWS_ACCESS_KEY_ID=key -e AWS_SECRET_ACCESS_KEY=secret \
-    chrislusf/seaweedfs:3.80 server -s3 -s3.port=8333 -s3.config=/etc/seaweedfs/s3.json >/dev/null
+    chrislusf/seaweedfs:4.48 server -s3 -s3.port=8333 -s3.config=/etc/seaweedfs/s3.json >/dev/null
 check "becomes healthy (its /healthz)" wait_healthy standin-selftest-s3 60
 PY=python3
 python3 -c 'import boto3' 2>/dev/null || {

@@ -265,7 +265,7 @@ build() {
 PY=python:3.12-slim-bookworm
 NODE=node:20-bookworm-slim
 MARIADB=mariadb:10.5
-SEAWEED=chrislusf/seaweedfs:3.80
+SEAWEED=chrislusf/seaweedfs:4.48
 
 rootfs python "python3,python3-pip,python3-venv,ca-certificates"
 PY_HASH=$(dir_hash "$STANDINS/python" "$ROOTFS_REF" "$CA_HASH" "$APT_HASH")

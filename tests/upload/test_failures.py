@@ -50,17 +50,19 @@ def test_s3_unreachable_mid_upload_leaves_nothing_and_the_sweep_aborts_the_rest(
         assert proxy.cut_done.is_set()
         assert resp.status_code == 503, resp.text
         assert resp.json()["error"] == "storage_unavailable"
-        left = stack.s3.multipart_uploads()  # asked of moto directly, not through the proxy
+        left = stack.s3.multipart_uploads()  # asked of the store directly, not through the proxy
     finally:
         proxy.restore()
     assert len(left) == 1 and left[0]["Key"].endswith("/original.avi")
     after = stack.snapshot()
     assert {k: v for k, v in after.items() if k != "multipart"} == {k: v for k, v in before.items() if k != "multipart"}
     # The sweep, which file-svc's packager runs at start-up and every few minutes, aborts
-    # multipart uploads under videos/ older than an hour. (moto reports every upload as
-    # initiated in 2010, so the age cannot be shown here: the sweep is run as it is.)
+    # multipart uploads under videos/ older than an hour: this one is seconds old (the
+    # store dates it), so it is kept; an hour on (older_than=0 here), it is aborted.
     storage = _storage_of(stack)
-    assert storage.sweep(older_than=timedelta(hours=1)) == 1
+    assert storage.sweep(older_than=timedelta(hours=1)) == 0
+    assert len(stack.s3.multipart_uploads()) == 1
+    assert storage.sweep(older_than=timedelta(0)) == 1
     assert stack.snapshot() == before
 
 
@@ -149,7 +151,7 @@ def test_s3_dropping_a_connection_mid_part_is_retried_and_the_original_is_intact
 def test_the_sweep_leaves_an_upload_in_progress_alone(stack):
     """A multipart upload whose source is still in the temp folder (being received, stored
     or packaged, however long that takes) is not aborted; once the source is gone, it is.
-    (moto dates every upload 2010, so it is always "older than an hour" here.)"""
+    (The upload is seconds old: the sweep is run as an hour later, older_than=0.)"""
     quiesce(stack)
     video_id = "sweeptest" + "x" * 7
     key = f"videos/{video_id}/original.mp4"
@@ -160,7 +162,7 @@ def test_the_sweep_leaves_an_upload_in_progress_alone(stack):
     from file_svc import ingest  # on sys.path since _storage_of
 
     def sweep() -> int:  # as the packager runs it: the store knows nothing of the temp folder
-        return storage.sweep(keep=lambda k: ingest.source_in_temp(str(stack.temp_dir), k))
+        return storage.sweep(timedelta(0), keep=lambda k: ingest.source_in_temp(str(stack.temp_dir), k))
 
     try:
         assert sweep() == 0

@@ -297,3 +297,51 @@ CREATE TABLE webhook_attempts (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (8, 'people and programs: users, invitations, recovery codes, API tokens, sessions'' details, webhooks', UTC_TIMESTAMP(6));
+
+-- migration 9: sharing: videos' visibility (and an upload's), share links, views per day and counted view tickets, share link throttle
+ALTER TABLE videos ADD COLUMN visibility VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT 'internal';
+
+ALTER TABLE uploads ADD COLUMN visibility VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NULL;
+
+CREATE TABLE shares (
+  id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL,
+  token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  password_hash VARCHAR(255) NULL,
+  expires_at DATETIME(6) NULL,
+  allow_download TINYINT NOT NULL DEFAULT 0,
+  created_by VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  revoked_at DATETIME(6) NULL,
+  views BIGINT NOT NULL DEFAULT 0,
+  last_viewed_at DATETIME(6) NULL,
+  UNIQUE KEY uq_shares_token (token_hash),
+  KEY idx_shares_video (video_id, created_at),
+  CONSTRAINT fk_shares_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE views (
+  video_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_nopad_bin NOT NULL,
+  share_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  day DATE NOT NULL,
+  count BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (video_id, share_id, day),
+  CONSTRAINT fk_views_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE view_nonces (
+  nonce CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  expires_at DATETIME(6) NOT NULL,
+  KEY idx_view_nonces_expires (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE share_attempts (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  client VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  share_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  attempted_at DATETIME(6) NOT NULL,
+  KEY idx_share_attempts_client (client, share_id, attempted_at),
+  KEY idx_share_attempts_at (attempted_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (9, 'sharing: videos'' visibility (and an upload''s), share links, views per day and counted view tickets, share link throttle', UTC_TIMESTAMP(6));

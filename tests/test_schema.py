@@ -23,6 +23,10 @@ TABLES = {
     "deleted_videos",
     "auth_sessions",
     "login_attempts",
+    "shares",
+    "views",
+    "view_nonces",
+    "share_attempts",
     "schema_migrations",
 }
 
@@ -185,15 +189,15 @@ def test_an_older_database_keeps_its_videos(tmp_path, monkeypatch):
     assert jobs == [{"stage": "first", "height": 0, "status": "running", "attempts": 1}]
 
 
-def _version_6_database(request, tmp_path, monkeypatch) -> Database:
-    """An empty database of the dialect asked for, migrated to version 6 only."""
+def _database_at(request, tmp_path, monkeypatch, version: int, **settings) -> Database:
+    """An empty database of the dialect asked for, migrated to `version` only."""
     from vs_common import schema
 
     if request.param == "sqlite":
-        db = Database(Settings(db_path=str(tmp_path / "v6.sqlite3")))
+        db = Database(Settings(db_path=str(tmp_path / f"v{version}.sqlite3"), **settings))
     else:
         mariadb = request.getfixturevalue("mariadb")
-        env = mariadb.env(mariadb.create_database("v6_check", fresh=True))
+        env = mariadb.env(mariadb.create_database(f"v{version}_check", fresh=True))
         db = Database(
             Settings(
                 db_host=env["DB_HOST"],
@@ -201,18 +205,19 @@ def _version_6_database(request, tmp_path, monkeypatch) -> Database:
                 db_user=env["DB_USER"],
                 db_pass=env["DB_PASS"],
                 db_name=env["DB_NAME"],
+                **settings,
             )
         )
-    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:6])
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:version])
     migrate(db)
     monkeypatch.undo()
-    assert db.query("SELECT MAX(version) AS v FROM schema_migrations")[0]["v"] == 6
+    assert db.query("SELECT MAX(version) AS v FROM schema_migrations")[0]["v"] == version
     return db
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])
 def version_6(request, tmp_path, monkeypatch):
-    db = _version_6_database(request, tmp_path, monkeypatch)
+    db = _database_at(request, tmp_path, monkeypatch, 6)
     yield db
     db._drop()  # this thread's connection, before the next test's database
 
@@ -287,3 +292,100 @@ def test_a_version_6_database_keeps_its_renditions_and_jobs(version_6):
             "updated_at) VALUES (?, 720, 1, 1, 0, 'pending', '2026-01-01', '2026-01-01')",
             (V6_VIDEO,),
         )
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def version_8(request, tmp_path, monkeypatch):
+    """A database at version 8 whose new videos are private by default (DEFAULT_VISIBILITY)."""
+    db = _database_at(request, tmp_path, monkeypatch, 8, default_visibility="private")
+    yield db
+    db._drop()
+
+
+def test_migration_9_keeps_videos_internal_and_keeps_links_apart(version_8):
+    """Migration 9 (sharing), on SQLite and MariaDB: a video of before stays `internal`
+    (what every video was); a new one gets DEFAULT_VISIBILITY; a link's token hash is
+    unique; a link's video id is compared byte for byte; a delete takes the video's links
+    and views with it; the throttle's rows are told apart by client, link and time."""
+    from datetime import timedelta
+
+    from vs_common import catalogue, tables
+    from vs_common.db import utcnow
+
+    db = version_8
+    at = "2026-01-01 00:00:00"
+    db.execute(
+        "INSERT INTO videos (id, video_name, video_path, owner, status, original_key, created_at, updated_at) "
+        "VALUES ('OldVideo00000000', 'old', 'p', 'alice', 'ready', 'k', ?, ?)",
+        (at, at),
+    )
+    assert migrate(db) == LATEST
+    assert catalogue.get_video(db, "OldVideo00000000")["visibility"] == "internal"
+    new = catalogue.insert_video(
+        db, db.settings, video_id="NewVideo00000000", name="n", owner="é1", size_bytes=1, original_key="k"
+    )
+    assert new["visibility"] == "private" and catalogue.get_video(db, "NewVideo00000000")["views"] == 0
+    chosen = catalogue.insert_video(
+        db,
+        db.settings,
+        video_id="Chosen0000000000",
+        name="n",
+        owner="o",
+        size_bytes=1,
+        original_key="k",
+        visibility="internal",
+    )
+    assert chosen["visibility"] == "internal"
+    # Lists: another person sees internal videos only; the owner (exactly that name) their own too.
+    listed = lambda who: {r["id"] for r in catalogue.list_videos(db, watcher=who)[0]}  # noqa: E731
+    assert listed("bob") == {"OldVideo00000000", "Chosen0000000000"}
+    assert listed("e1") == listed("E1") == listed("bob")
+    assert listed("é1") == {"OldVideo00000000", "Chosen0000000000", "NewVideo00000000"}
+    assert len(catalogue.list_videos(db)[0]) == 3  # no watcher: an admin's list
+
+    def share(share_id: str, video_id: str, token_hash: str) -> None:
+        tables.shares.insert(
+            db,
+            {
+                "id": share_id,
+                "video_id": video_id,
+                "token_hash": token_hash,
+                "created_by": "é1",
+                "created_at": utcnow(),
+            },
+        )
+
+    share("s1", "NewVideo00000000", "a" * 64)
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        share("s2", "OldVideo00000000", "a" * 64)
+    assert tables.shares.by_token_hash(db, "A" * 64) is None  # hashes compared exactly
+    share("s3", "OldVideo00000000", "b" * 64)
+    assert [r["id"] for r in tables.shares.of_video(db, "newvideo00000000")] == []  # ids byte for byte
+    assert [r["id"] for r in tables.shares.of_video(db, "NewVideo00000000")] == ["s1"]
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO views (video_id, share_id, day, count) VALUES ('NewVideo00000000', 's1', ?, 3)", (at[:10],)
+        )
+        cur.execute("INSERT INTO views (video_id, day, count) VALUES ('NewVideo00000000', ?, 2)", (at[:10],))
+    assert catalogue.get_video(db, "NewVideo00000000")["views"] == 5
+    assert catalogue.delete_video(db, "NewVideo00000000")
+    assert tables.shares.by_token_hash(db, "a" * 64) is None
+    assert tables.shares.by_token_hash(db, "b" * 64)["video_id"] == "OldVideo00000000"
+    assert db.query("SELECT COUNT(*) AS n FROM views")[0]["n"] == 0
+    # A view ticket's nonce counts once (both dialects' INSERT IGNORE / upsert), on the day and the link.
+    now = utcnow()
+    for expected in (True, False):
+        assert tables.views.count(db, "n" * 32, now, "OldVideo00000000", "s3", now.date(), now) is expected
+    assert tables.views.count(db, "m" * 32, now, "OldVideo00000000", "s3", now.date(), now)
+    assert tables.views.per_day(db, "OldVideo00000000", now.date()) == {now.date().isoformat(): 2}
+    assert tables.shares.by_token_hash(db, "b" * 64)["views"] == 2
+    tables.views.purge_nonces(db, now + timedelta(seconds=1))
+    assert db.query("SELECT COUNT(*) AS n FROM view_nonces")[0]["n"] == 0
+    # The throttle's rows: per client and link ('' for unknown tokens), newest first; old ones purged.
+    now = utcnow()
+    for seconds, client, link in ((30, "1.2.3.4", ""), (20, "1.2.3.4", ""), (10, "1.2.3.4", "s3"), (5, "5.6.7.8", "")):
+        tables.share_attempts.add(db, client, link, now - timedelta(seconds=seconds), now - timedelta(hours=1))
+    recent = tables.share_attempts.recent(db, "1.2.3.4", "", now - timedelta(minutes=15), 10)
+    assert [str(t)[:19] for t in recent] == [str(now - timedelta(seconds=s))[:19] for s in (20, 30)]
+    tables.share_attempts.add(db, "9.9.9.9", "", now, now - timedelta(seconds=15))
+    assert db.query("SELECT COUNT(*) AS n FROM share_attempts")[0]["n"] == 3

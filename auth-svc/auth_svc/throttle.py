@@ -11,26 +11,14 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from flask import request
-
 from vs_common.db import Database, as_datetime, utcnow
+from vs_common.web_security import client_address as client_address  # the one reading of the address
 
 from . import tables
 
 MAX_FAILURES = 10
 MAX_LINK_GUESSES = 20
 WINDOW = timedelta(minutes=15)
-
-
-def client_address(trusted_proxies: int) -> str:
-    """The client's address, believing X-Forwarded-For only for `trusted_proxies` hops."""
-    remote = request.remote_addr or "unknown"
-    if trusted_proxies <= 0:
-        return remote
-    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
-    if len(hops) >= trusted_proxies:
-        return hops[-trusted_proxies][:64]
-    return remote
 
 
 def link_guesser(client: str) -> str:

@@ -15,7 +15,8 @@ request by `vs_common.auth_client.install_auth` once the caller is known:
   with 401, whatever its scopes; a role without the need gets a 403 page saying why.
   Without a session, the login page.
 - `public`: no session asked (health, static files, the OpenAPI document, metrics with
-  their own token, the logout button).
+  their own token, the logout button, a share link's routes, whose token is the
+  credential and which check it themselves).
 - `session_only(admin=...)`: auth-svc's account and admin routes (its `person_required`
   guard sets it), which take a browser session and never an API token.
 
@@ -113,6 +114,33 @@ def refusal(access: Access, role: str, scopes: tuple[str, ...] | None) -> str | 
     if scopes is not None and need not in scopes:
         return f"This API token lacks the {need} scope."
     return None
+
+
+# Who may watch a video (VIDEO's `visibility`): its owner and admins, or every
+# signed-in person. Another person's private video is 404 to them everywhere and never
+# listed, so that its existence does not show; a share link is the owner's grant to
+# anyone holding it, whatever the visibility.
+PRIVATE, INTERNAL = "private", "internal"
+VISIBILITIES = (PRIVATE, INTERNAL)
+
+
+class BadVisibility(ValueError):
+    """A visibility that is not one of VISIBILITIES (the message says so)."""
+
+
+def parse_visibility(raw) -> str:
+    """The visibility a request asks for (upload form, tus metadata, PATCH), or
+    BadVisibility saying what is wrong: a word of VISIBILITIES, exactly."""
+    if isinstance(raw, str) and raw in VISIBILITIES:
+        return raw
+    shown = repr(raw[:40]) if isinstance(raw, str) else type(raw).__name__
+    raise BadVisibility(f"'visibility' must be private or internal, not {shown}.")
+
+
+def may_watch(visibility: str, owner: str, user: str, role: str) -> bool:
+    """Whether `user` (of `role`) may see a video: an internal one, or their own, or any
+    as an admin (the route's `read` declaration has checked the role and the scope)."""
+    return visibility != PRIVATE or user == owner or role == "admin"
 
 
 def may_manage(owner: str, user: str, role: str) -> bool:

@@ -44,6 +44,9 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,200}")
 API_TOKEN_PREFIX = "rh_"  # auth_svc.api_tokens: a program's token, never a browser session
 
 
+# What every web app lets through without a session (each view still declares `public`).
+PUBLIC_PREFIXES = ("/static/", "/healthz", "/openapi.json", "/metrics")
+
 ROLES = ("admin", "uploader", "viewer")
 SCOPES = ("read", "upload", "manage")
 
@@ -276,7 +279,7 @@ def install_auth(
     client: AuthClient,
     auth_public_url: str,
     public_base_url: str,
-    public_prefixes: tuple[str, ...] = ("/static/", "/healthz", "/openapi.json", "/metrics"),
+    public_prefixes: tuple[str, ...] = PUBLIC_PREFIXES,
 ) -> None:
     """Guard every route of `app` except the public prefixes; sets `g.user`.
 

@@ -25,10 +25,13 @@ def insert_video(
     size_bytes: int,
     original_key: str,
     probe: dict | None = None,
+    visibility: str | None = None,
     within: Callable[[Cursor], None] | None = None,
 ) -> dict:
     """Insert the row and its first packaging job in one transaction; return the row.
     `probe` is file-svc's probe of the upload, kept so that packaging need not probe again.
+    `visibility`: the upload's choice (checked by vs_common.access.parse_visibility), else
+    DEFAULT_VISIBILITY.
     `within(cur)`, if given, runs first in that transaction, under the owner's creation
     lock (tables.uploads.one_creation_at_a_time): a quota's last check, which raises to
     write nothing."""
@@ -38,6 +41,7 @@ def insert_video(
         "video_name": name,
         "video_path": layout.video_path(settings, video_id),
         "owner": owner,
+        "visibility": visibility or settings.default_visibility,
         "status": "processing",
         "error": None,
         "duration_s": None,
@@ -60,8 +64,8 @@ def insert_video(
 
 
 def _attach(db: Database, rows: list[dict]) -> list[dict]:
-    """Each row with its renditions (smallest first), its caption tracks and, while
-    processing, its phase."""
+    """Each row with its renditions (smallest first), its caption tracks, its views and,
+    while processing, its phase."""
     if not rows:
         return rows
     with db.transaction() as cur:
@@ -75,7 +79,9 @@ def _attach_in(cur: Cursor, rows: list[dict]) -> list[dict]:
     tracks = tables.captions.of_videos(cur, ids)
     phase = tables.jobs.phases(cur, [r["id"] for r in rows if r["status"] == "processing"])
     thumbed = tables.jobs.thumbnails_made(cur, [r["id"] for r in rows if r["status"] == "ready"])
+    views = tables.views.totals(cur, ids)
     for row in rows:
+        row["views"] = views.get(row["id"], 0)
         row["renditions"] = renditions.get(row["id"], [])
         row["captions"] = tracks.get(row["id"], [])
         row["phase"] = phase.get(row["id"])
@@ -90,11 +96,18 @@ def get_video(db: Database, video_id: str) -> dict | None:
 
 
 def list_videos(
-    db: Database, *, q: str = "", owner: str | None = None, limit: int = 24, offset: int = 0
+    db: Database,
+    *,
+    q: str = "",
+    owner: str | None = None,
+    watcher: str | None = None,
+    limit: int = 24,
+    offset: int = 0,
 ) -> tuple[list[dict], int]:
     """Newest first, with what get_video attaches; `q` matches names case-insensitively
-    as a literal substring. Also how many match in all."""
-    rows, total = tables.videos.page(db, q=q, owner=owner, limit=limit, offset=offset)
+    as a literal substring; `watcher` (if given): only what that person may watch (their
+    own videos and internal ones). Also how many match in all."""
+    rows, total = tables.videos.page(db, q=q, owner=owner, watcher=watcher, limit=limit, offset=offset)
     return _attach(db, rows), total
 
 
@@ -110,7 +123,8 @@ def emit(cur: Cursor, event_type: str, video_id: str) -> None:
 
 
 def delete_video(db: Database, video_id: str) -> bool:
-    """Remove the row (its jobs, renditions and captions go with it) and leave a tombstone, so that
+    """Remove the row (its jobs, renditions, captions, share links and views go with it)
+    and leave a tombstone, so that
     objects a racing packager wrote after the caller's first removal are removed too
     (by the caller's second pass, else by the packager's sweep). False if it was gone.
     The `video.deleted` event carries the VIDEO as it was just before."""
@@ -121,6 +135,8 @@ def delete_video(db: Database, video_id: str) -> bool:
         tables.jobs.delete_all(cur, video_id)
         tables.renditions.delete_all(cur, video_id)
         tables.captions.delete_all(cur, video_id)
+        tables.shares.delete_all(cur, video_id)
+        tables.views.delete_all(cur, video_id)
         gone = tables.videos.delete(cur, video_id)
         if gone:
             tables.deleted_videos.add(cur, video_id)

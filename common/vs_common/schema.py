@@ -602,6 +602,105 @@ MIGRATIONS.append(
     )
 )
 
+# Who may watch a video, and the owner's links to it. `videos.visibility`: `private` (its
+# owner and admins) or `internal` (every signed-in person: what every video was before, so
+# the column's default; a new video gets DEFAULT_VISIBILITY, written by its insert);
+# `uploads.visibility`: what a resumable upload asked for (NULL: the default). A share
+# link (`shares`) is stored as HMAC-SHA256(SECRET_KEY, token) only, its password as an
+# Argon2id hash (NULL: none); a revoked one keeps its row (`revoked_at`). `views`: views
+# per video, link ('' for signed-in viewers) and day (UTC), for the totals and the last
+# 30 days' chart; `view_nonces`: the view tickets already counted (a ticket counts once;
+# its row goes some time after the ticket expires). `share_attempts`: wrong passwords (`share_id` the link's) and unknown
+# tokens (`share_id` '') per client address, for the share links' throttle. Ids and
+# names compared byte for byte, as migration 8's.
+_SHARING_MARIADB = [
+    f"ALTER TABLE videos ADD COLUMN visibility VARCHAR(16) {_ASCII} NOT NULL DEFAULT 'internal'",
+    f"ALTER TABLE uploads ADD COLUMN visibility VARCHAR(16) {_ASCII} NULL",
+    f"""CREATE TABLE shares (
+  id VARCHAR(32) {_ASCII} NOT NULL PRIMARY KEY,
+  video_id {_ID_MARIADB},
+  token_hash CHAR(64) {_ASCII} NOT NULL,
+  password_hash VARCHAR(255) NULL,
+  expires_at DATETIME(6) NULL,
+  allow_download TINYINT NOT NULL DEFAULT 0,
+  created_by VARCHAR(190) {_NAME_BIN} NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  revoked_at DATETIME(6) NULL,
+  views BIGINT NOT NULL DEFAULT 0,
+  last_viewed_at DATETIME(6) NULL,
+  UNIQUE KEY uq_shares_token (token_hash),
+  KEY idx_shares_video (video_id, created_at),
+  CONSTRAINT fk_shares_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE views (
+  video_id {_ID_MARIADB},
+  share_id VARCHAR(32) {_ASCII} NOT NULL DEFAULT '',
+  day DATE NOT NULL,
+  count BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (video_id, share_id, day),
+  CONSTRAINT fk_views_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE view_nonces (
+  nonce CHAR(32) {_ASCII} NOT NULL PRIMARY KEY,
+  expires_at DATETIME(6) NOT NULL,
+  KEY idx_view_nonces_expires (expires_at)
+) {_MARIADB_TABLE_OPTIONS}""",
+    f"""CREATE TABLE share_attempts (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  client VARCHAR(64) {_NAME_BIN} NOT NULL,
+  share_id VARCHAR(32) {_ASCII} NOT NULL DEFAULT '',
+  attempted_at DATETIME(6) NOT NULL,
+  KEY idx_share_attempts_client (client, share_id, attempted_at),
+  KEY idx_share_attempts_at (attempted_at)
+) {_MARIADB_TABLE_OPTIONS}""",
+]
+_SHARING_SQLITE = [
+    "ALTER TABLE videos ADD COLUMN visibility TEXT NOT NULL DEFAULT 'internal'",
+    "ALTER TABLE uploads ADD COLUMN visibility TEXT NULL",
+    """CREATE TABLE shares (
+  id TEXT NOT NULL PRIMARY KEY,
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  password_hash TEXT NULL,
+  expires_at TEXT NULL,
+  allow_download INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT NULL,
+  views INTEGER NOT NULL DEFAULT 0,
+  last_viewed_at TEXT NULL
+)""",
+    "CREATE INDEX idx_shares_video ON shares (video_id, created_at)",
+    """CREATE TABLE views (
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  share_id TEXT NOT NULL DEFAULT '',
+  day TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (video_id, share_id, day)
+)""",
+    """CREATE TABLE view_nonces (
+  nonce TEXT NOT NULL PRIMARY KEY,
+  expires_at TEXT NOT NULL
+)""",
+    "CREATE INDEX idx_view_nonces_expires ON view_nonces (expires_at)",
+    """CREATE TABLE share_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  client TEXT NOT NULL,
+  share_id TEXT NOT NULL DEFAULT '',
+  attempted_at TEXT NOT NULL
+)""",
+    "CREATE INDEX idx_share_attempts_client ON share_attempts (client, share_id, attempted_at)",
+    "CREATE INDEX idx_share_attempts_at ON share_attempts (attempted_at)",
+]
+
+MIGRATIONS.append(
+    (
+        9,
+        "sharing: videos' visibility (and an upload's), share links, views per day and counted view tickets, share link throttle",
+        {"mariadb": _SHARING_MARIADB, "sqlite": _SHARING_SQLITE},
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

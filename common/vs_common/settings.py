@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -182,6 +183,30 @@ def _retries(raw: str, name: str) -> tuple[int, ...]:
     return waits
 
 
+def _frame_origins(raw: str, name: str) -> tuple[str, ...]:
+    """`*` (any site), or origins (`https://host[:port]`) separated by spaces or commas,
+    each checked and written as origin_of writes it: they go into a CSP header as they
+    are, so nothing but an origin may pass."""
+    parts = [p for p in raw.replace(",", " ").split() if p]
+    if parts == ["*"]:
+        return ("*",)
+    if not parts:
+        raise ConfigError(f"{name} must be * or origins such as https://example.org, got {raw!r}")
+    origins = []
+    for part in parts:
+        parsed = urlsplit(part)
+        try:
+            ok = parsed.scheme in ("http", "https") and bool(parsed.hostname) and parsed.port != 0
+        except ValueError:  # a port that is not a number
+            ok = False
+        if not ok or parsed.path not in ("", "/") or parsed.query or parsed.fragment or "@" in part:
+            raise ConfigError(f"{name}: {part!r} is not an origin such as https://example.org (or * for any site)")
+        if not re.fullmatch(r"https?://[a-z0-9.\-\[\]:]+", origin_of(part)):
+            raise ConfigError(f"{name}: {part!r} has characters an origin cannot have")
+        origins.append(origin_of(part))
+    return tuple(dict.fromkeys(origins))
+
+
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of a URL, lower-cased, default ports dropped."""
     parts = urlsplit(url.strip())
@@ -298,6 +323,22 @@ class Settings:
         _retries,
         blank_is_default=True,
         doc="a failed webhook delivery's waits before each retry; then it is failed",
+    )
+
+    # Sharing
+    default_visibility: str = _env(
+        "DEFAULT_VISIBILITY",
+        "internal",
+        _one_of("private", "internal", said="'private' or 'internal'"),
+        blank_is_default=True,
+        doc="a new video's visibility when its upload names none: its owner and admins, or every signed-in user",
+    )
+    embed_allowed_origins: tuple[str, ...] = _env(
+        "EMBED_ALLOWED_ORIGINS",
+        ("*",),
+        _frame_origins,
+        blank_is_default=True,
+        doc="the sites that may frame a share link's embed page: * (any) or origins",
     )
 
     @property

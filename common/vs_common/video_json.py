@@ -1,5 +1,5 @@
 """The VIDEO object of the API (the apps' /openapi.json), as every service answers it: a video's row (with what
-vs_common.catalogue attaches: renditions, caption tracks, phase, thumbnails) in JSON."""
+vs_common.catalogue attaches: renditions, caption tracks, phase, thumbnails, views) in JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from . import layout
 from .db import as_datetime
 
 
-def _iso(value) -> str | None:
+def iso(value) -> str | None:
+    """A stored time (naive UTC) as the API writes times: ISO 8601, milliseconds, Z."""
     dt = as_datetime(value)
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -25,6 +26,8 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "video_name": row["video_name"],
         "video_path": row["video_path"],
         "owner": row["owner"],
+        "visibility": row["visibility"],
+        "views": row.get("views", 0),
         "status": row["status"],
         "error": row["error"] if row["status"] == "failed" else None,
         "duration_s": row["duration_s"],
@@ -34,8 +37,8 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "renditions": renditions,
         "captions": [_caption_json(c, base, row["id"]) for c in row.get("captions") or []],
         "phase": row.get("phase") if row["status"] == "processing" else None,
-        "created_at": _iso(row["created_at"]),
-        "updated_at": _iso(row["updated_at"]),
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
         "poster_url": f"{base}/{layout.poster(row['id'])}",
         "watch_url": f"{base}/videos/{row['id']}",
         # The library's hover pictures, listed once they are published (never asked for before).

@@ -2,7 +2,8 @@
 
 - The Origin/Referer rule: a POST, PUT, PATCH or DELETE whose Origin (or, without it,
   Referer) is not one of the three public origins is refused with 403, `Origin: null`
-  and unparsable values included. Requests with neither header (scripts) and
+  and unparsable values included (but for the views marked `accepts_null_origin`: a
+  share link's password form, posted from its no-referrer page with `Origin: null`). Requests with neither header (scripts) and
   Bearer-token requests without the session cookie pass. The contract asks this of
   cookie-carrying requests; we also apply it to cookie-less ones, so that a foreign page
   cannot log a browser in to an account of its choosing (login CSRF: the login form has
@@ -50,8 +51,32 @@ def request_origin() -> str | None:
     return origin if origin.split("://", 1)[1] else "null"
 
 
-def cross_site_refusal(settings: Settings):
-    """Return a 403 response when the current request breaks the Origin rule, else None."""
+def client_address(trusted_proxies: int) -> str:
+    """The client's address, believing X-Forwarded-For only for `trusted_proxies` hops
+    (TRUSTED_PROXIES): what the throttles count per client (auth-svc's logins and
+    invitation links, streaming-svc's share links)."""
+    remote = request.remote_addr or "unknown"
+    if trusted_proxies <= 0:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    if len(hops) >= trusted_proxies:
+        return hops[-trusted_proxies][:64]
+    return remote
+
+
+def accepts_null_origin(view):
+    """Mark a view whose own form is posted from a page sent with `Referrer-Policy:
+    no-referrer` (a share link's password form): browsers post it with `Origin: null`,
+    which the Origin rule then accepts for this view alone. Only for a view that reads no
+    session (its form is the credential, throttled): a forged post can do nothing a
+    stranger holding the link cannot do from their own browser."""
+    view.accepts_null_origin = True
+    return view
+
+
+def cross_site_refusal(settings: Settings, null_origin_ok: bool = False):
+    """Return a 403 response when the current request breaks the Origin rule, else None.
+    `null_origin_ok`: the view accepts `Origin: null` exactly (accepts_null_origin)."""
     if request.method not in UNSAFE_METHODS:
         return None
     has_cookie = COOKIE_NAME in request.cookies
@@ -60,6 +85,8 @@ def cross_site_refusal(settings: Settings):
     origin = request_origin()
     if origin is None or origin in settings.public_origins:
         return None  # no header at all: a script (browsers send Origin on every such request)
+    if null_origin_ok and request.headers.get("Origin", "").strip() == "null":
+        return None
     log.warning("refused cross-site %s %s from origin %r", request.method, request.path, origin[:200])
     return error_response(
         403, "cross_site_request", "Cross-site request refused: the Origin is not one of this application's sites."
@@ -85,7 +112,8 @@ def install_web_security(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _origin_rule():
-        return cross_site_refusal(settings)
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        return cross_site_refusal(settings, getattr(view, "accepts_null_origin", False))
 
     @app.after_request
     def _security_headers(response):

@@ -1,6 +1,7 @@
 """Cross-site writes: every POST, PATCH and DELETE of the three browser-facing services
-refuses a foreign Origin (or, without one, Referer) with 403, `Origin: null` included;
-scripts (neither header) and Bearer requests pass. Against the live MariaDB stack."""
+refuses a foreign Origin (or, without one, Referer) with 403, `Origin: null` included
+(but by a share link's password form, posted so by its own no-referrer page); scripts
+(neither header) and Bearer requests pass. Against the live MariaDB stack."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ OTHERS = "others"  # revokes every other session of the user when let through
 NO_USER = "nobody-at-all"
 NO_LINK = "x" * 43
 NO_HOOK = "no-such-webhook"
+NO_SHARE = "no-such-share"
 
 # (service, method, path, request kwargs, revokes the session when let through: True, or
 # OTHERS for a route that ends the user's other sessions, sent by a user of its own)
@@ -46,6 +48,9 @@ UNSAFE_ROUTES = [
     ),
     ("streaming", "DELETE", f"/api/videos/{NO_VIDEO}/captions/<language>", {}, False),
     ("streaming", "POST", "/logout", {}, True),
+    ("streaming", "POST", f"/api/videos/{NO_VIDEO}/shares", {"json": {}}, False),
+    ("streaming", "DELETE", f"/api/videos/{NO_VIDEO}/shares/{NO_SHARE}", {}, False),
+    ("streaming", "POST", f"/api/videos/{NO_VIDEO}/views", {"json": {"ticket": "x"}}, False),
     ("auth", "POST", "/api/login", {"data": {"username": "alice", "password": TEST_PASSWORD}}, False),
     ("auth", "POST", "/api/logout", {}, True),
     ("auth", "POST", "/api/me/password", {"json": {"current_password": "x", "new_password": "y"}}, False),
@@ -67,6 +72,17 @@ UNSAFE_ROUTES = [
     # Webhooks (an invalid registration, an unknown endpoint: nothing changes when let through).
     ("auth", "POST", "/api/webhooks", {"json": {"url": "not a url", "events": []}}, False),
     ("auth", "DELETE", f"/api/webhooks/{NO_HOOK}", {}, False),
+]
+
+
+# A share link's password form and its view report (streaming-svc): posted from its own
+# no-referrer page, so with `Origin: null`, which they alone accept; every other foreign
+# origin is refused. No `password` field (no ticket): refused (400) before the link is
+# looked up when let through (no guess counted against the address).
+NULL_ORIGIN_ROUTES = [
+    ("streaming", "POST", f"/s/{NO_LINK}", {}, False),
+    ("streaming", "POST", f"/s/{NO_LINK}/embed", {}, False),
+    ("streaming", "POST", f"/s/{NO_LINK}/views", {}, False),  # its page's fetch; no ticket: 400 first
 ]
 
 
@@ -112,6 +128,21 @@ def test_cross_origin_write_refused(stack, token, route):
         assert "set-cookie" not in {k.lower() for k in resp.headers}
     # Nothing was done on the refused requests: the session is still alive.
     assert requests.get(stack.url("auth") + "/api/verify", cookies={"auth_token": token}, timeout=10).ok
+
+
+@pytest.mark.parametrize("route", NULL_ORIGIN_ROUTES, ids=_route_id)
+def test_the_share_form_takes_origin_null_alone(stack, token, route):
+    """Every hostile header but exactly `Origin: null` is refused; `Origin: null`, the
+    apps' own origins and a script pass (400: no password sent), with the session cookie too."""
+    for headers in hostile_headers(stack):
+        resp = _send(stack, route, token, headers)
+        expected = 400 if headers == {"Origin": "null"} else 403
+        assert resp.status_code == expected, (headers, resp.status_code, resp.text[:200])
+        if expected == 403:
+            assert resp.json()["error"] == ORIGIN_REFUSED
+    for headers in ({"Origin": stack.url("streaming")}, {"Origin": stack.url("upload")}, {}):
+        resp = _send(stack, route, token, headers)
+        assert resp.status_code == 400 and resp.json()["error"] in ("bad_request", "bad_ticket"), (headers, resp.text)
 
 
 def _loner_token(stack) -> str:
@@ -203,9 +234,10 @@ def test_table_covers_every_unsafe_route(stack, tmp_path, service, folder, packa
             .replace(NO_TOKEN, "<token_id>")
             .replace(NO_USER, "<username>")
             .replace(NO_LINK, "<token>")
-            .replace(NO_HOOK, "<webhook_id>"),
+            .replace(NO_HOOK, "<webhook_id>")
+            .replace(NO_SHARE, "<share_id>"),
         )
-        for s, method, path, _, _ in UNSAFE_ROUTES
+        for s, method, path, _, _ in UNSAFE_ROUTES + NULL_ORIGIN_ROUTES
         if s == service
     }
     assert actual == table

@@ -46,11 +46,24 @@ TABLE = [
     ("streaming", "POST", "/api/videos/{v}/retry", None, "409 409 403 403 401 403 403 409 409 401 401 403 409"),
     ("streaming", "POST", "/api/videos/{v}/captions", "no_file", "400 400 403 403 401 403 403 400 400 401 401 403 400"),
     ("streaming", "DELETE", "/api/videos/{v}/captions/xx", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),
+    ("streaming", "GET", "/api/videos/{v}/shares", None, "200 200 403 403 401 403 403 200 200 401 401 403 200"),
+    ("streaming", "POST", "/api/videos/{v}/shares", "share", "201 201 403 403 401 403 403 201 201 401 401 403 201"),
+    ("streaming", "DELETE", "/api/videos/{v}/shares/none", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),
+    ("streaming", "POST", "/api/videos/{v}/views", "view", "400 400 400 400 401 400 403 403 400 401 401 400 400"),
+    ("streaming", "GET", "/api/videos/{v}/stats", None, "200 200 403 403 401 403 403 200 200 401 401 403 200"),
     ("streaming", "GET", "/videos/{v}/hls/master.m3u8", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "HEAD", "/videos/{v}/hls/master.m3u8", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "GET", "/videos/{v}/poster.jpg", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     ("streaming", "GET", "/videos/{v}/thumbs/{thumb}", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
     # Public: the same for everyone, whatever they hold.
+    ("streaming", "GET", "/s/{link}", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "POST", "/s/{link}", "password", "303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ("streaming", "GET", "/s/{link}/embed", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "POST", "/s/{link}/embed", "password", "303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ("streaming", "GET", "/s/{link}/hls/master.m3u8", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "POST", "/s/{link}/views", "view", "400 400 400 400 400 400 400 400 400 400 400 400 400"),
+    ("streaming", "GET", "/s/{link}/poster.jpg", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    ("streaming", "GET", "/s/{link}/original", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/healthz", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/openapi.json", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
     ("upload", "GET", "/static/common/app.css", None, "200 200 200 200 200 200 200 200 200 200 200 200 200"),
@@ -74,9 +87,27 @@ WHY = {
 }
 
 
+_LINKS: dict[str, str] = {}
+
+
+def _link(crowd) -> str:
+    """The token of a share link of the target video (downloads allowed), made once by its owner."""
+    if "token" not in _LINKS:
+        resp = requests.post(
+            f"{crowd.st.url('streaming')}/api/videos/{crowd.video}/shares",
+            json={"allow_download": True},
+            headers=crowd.headers("owner"),
+            timeout=20,
+        )
+        assert resp.status_code == 201, resp.text
+        _LINKS["token"] = resp.json()["url"].rsplit("/s/", 1)[1]
+    return _LINKS["token"]
+
+
 def _send(crowd, who: str, service: str, method: str, path: str, body: str | None) -> requests.Response:
     st = crowd.st
     path = path.format(
+        link=_link(crowd) if "{link}" in path else "",
         v=crowd.video,
         thumb=crowd.thumb,
         none=NO_UPLOAD,
@@ -91,6 +122,12 @@ def _send(crowd, who: str, service: str, method: str, path: str, body: str | Non
         kwargs["data"] = b"x" * 10
     elif body == "no_file":
         kwargs["files"] = {"language": (None, "en"), "name": (None, "no file here")}
+    elif body == "password":
+        kwargs["data"] = {"password": "not asked"}
+    elif body == "share":
+        kwargs["json"] = {}
+    elif body == "view":
+        kwargs["json"] = {"ticket": "not a ticket"}
     elif body == "rename":
         kwargs["json"] = {"video_name": "Access table target"}
     return requests.request(
@@ -129,7 +166,9 @@ def test_the_table_is_every_route_of_both_apps(tmp_path):
         reached = {"auth_logout"}
         for row_service, method, path, _, _ in TABLE:
             if row_service == service:
-                concrete = path.format(v="abcdefghijklmnop", thumb="1.jpg", none=NO_UPLOAD, fresh="abcdefghijklmnop")
+                concrete = path.format(
+                    v="abcdefghijklmnop", thumb="1.jpg", none=NO_UPLOAD, fresh="abcdefghijklmnop", link="t" * 43
+                )
                 reached.add(adapter.match(concrete, method)[0])
         assert {r.endpoint for r in app.url_map.iter_rules()} - reached == set()
 

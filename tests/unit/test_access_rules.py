@@ -32,7 +32,10 @@ from .in_process import auth_app, video_of, web_app
 
 pytestmark = pytest.mark.fast
 
-PUBLIC_PREFIXES = ("/static/", "/healthz", "/openapi.json", "/metrics")
+PUBLIC_PREFIXES = {
+    "upload": ("/static/", "/healthz", "/openapi.json", "/metrics"),
+    "streaming": ("/static/", "/healthz", "/openapi.json", "/metrics", "/s/"),  # share links
+}
 # The HTML pages: a browser session only (never an API token), the login page without one.
 PAGES = {
     "upload": {"/"},
@@ -72,7 +75,7 @@ def test_every_route_declares_what_it_needs(apps, name):
         return  # auth-svc answers its own routes (person_required); no prefix is skipped for it
     assert pages == PAGES[name]
     # Public is exactly what install_auth lets through without a session (and the logout button).
-    expected = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith(PUBLIC_PREFIXES)} | {"/logout"}
+    expected = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith(PUBLIC_PREFIXES[name])} | {"/logout"}
     assert public == expected
 
 

@@ -26,6 +26,8 @@ def clean_env(monkeypatch, tmp_path):
         "DB_HOST",
         "ENV_FILE",
         "S3_PART_SIZE_MB",
+        "DEFAULT_VISIBILITY",
+        "EMBED_ALLOWED_ORIGINS",
     ):
         # setenv first, so that monkeypatch restores the variable's absence even after
         # load_dotenv() put a value from a test's .env into os.environ.
@@ -72,12 +74,29 @@ def test_environment_wins_over_env_file(clean_env, tmp_path):
         ("MAX_UPLOAD_BYTES", "lots", "integer"),
         ("COOKIE_SECURE", "maybe", "true or false"),
         ("S3_PART_SIZE_MB", "1", "at least 5"),
+        ("DEFAULT_VISIBILITY", "public", "DEFAULT_VISIBILITY must be 'private' or 'internal'"),
+        ("EMBED_ALLOWED_ORIGINS", "https://blog.example/path", "is not an origin"),
+        ("EMBED_ALLOWED_ORIGINS", "https://a.example 'unsafe-inline'", "is not an origin"),
+        ("EMBED_ALLOWED_ORIGINS", "https://a.example;script-src", "characters an origin cannot have"),
+        ("EMBED_ALLOWED_ORIGINS", "* https://a.example", "is not an origin"),
     ],
 )
 def test_bad_settings_refuse_to_start_with_a_reason(clean_env, name, value, message):
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+def test_sharing_settings(clean_env):
+    """DEFAULT_VISIBILITY: internal unless set; EMBED_ALLOWED_ORIGINS: any site (*) unless
+    origins are listed, which are kept as origins (they go into a CSP header as they are)."""
+    s = load_settings()
+    assert (s.default_visibility, s.embed_allowed_origins) == ("internal", ("*",))
+    clean_env.setenv("DEFAULT_VISIBILITY", "Private")
+    clean_env.setenv("EMBED_ALLOWED_ORIGINS", "https://Blog.Example:443/, http://intranet:8080")
+    s = load_settings()
+    assert s.default_visibility == "private"
+    assert s.embed_allowed_origins == ("https://blog.example", "http://intranet:8080")
 
 
 @pytest.mark.parametrize(
@@ -138,6 +157,7 @@ def test_video_json_shape():
         "video_name": "n",
         "video_path": "local://videos/abcdefghijklmnop/hls/master.m3u8",
         "owner": "alice",
+        "visibility": "private",
         "status": "ready",
         "error": "stale",
         "duration_s": 3.0,
@@ -162,6 +182,7 @@ def test_video_json_shape():
         {"height": 120, "status": "failed", "error": "x"},
     ]
     assert out["phase"] is None  # only while processing
+    assert (out["visibility"], out["views"]) == ("private", 0)  # no views attached: none counted
     # The shape design.md names, as the OpenAPI documents describe it.
     assert set(out) == set(VIDEO["required"]) == set(VIDEO["properties"])
 

@@ -77,6 +77,7 @@ def finish_upload(upload: dict) -> dict:
                 size_bytes=stored["size_bytes"],
                 original_key=stored["original_key"],
                 probe=stored.get("probe"),
+                visibility=upload.get("visibility"),
             )
             log.info(
                 "tus upload %s is video %r (%d bytes) of %s", upload_id, name, stored["size_bytes"], upload["owner"]

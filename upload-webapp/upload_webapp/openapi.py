@@ -37,7 +37,8 @@ TUS_PATHS = {
             "responses": {"204": {"description": "Capabilities"}, "401": json_error("Not logged in")},
         },
         "post": {
-            "summary": "tus creation: a new upload of Upload-Length bytes; Upload-Metadata keys filename, name",
+            "summary": "tus creation: a new upload of Upload-Length bytes; Upload-Metadata keys filename, name, "
+            "visibility (private or internal; else DEFAULT_VISIBILITY)",
             "parameters": [
                 _TUS,
                 _tus_header("Upload-Length", pattern=_NUMBER),
@@ -45,7 +46,10 @@ TUS_PATHS = {
             ],
             "responses": {
                 "201": {"description": "Created: Location names it (on UPLOAD_PUBLIC_URL), Upload-Expires"},
-                "400": json_error("Bad Upload-Length, metadata, name or file name (invalid_name: the name rules)"),
+                "400": json_error(
+                    "Bad Upload-Length, metadata, name or file name (invalid_name: the name rules), or visibility "
+                    "(bad_visibility)"
+                ),
                 "413": json_error("Larger than Tus-Max-Size (MAX_UPLOAD_BYTES)"),
                 "415": json_error("An empty file"),
                 "429": json_error("Too many unfinished uploads (UPLOAD_MAX_UNFINISHED, UPLOAD_MAX_UNFINISHED_BYTES)"),
@@ -107,10 +111,18 @@ OPENAPI = web_app_document(
     {
         "/api/upload": {
             "post": {
-                "summary": "Upload a video (multipart fields `file` and optional `name`)",
+                "summary": "Upload a video (multipart fields `file`, optional `name` and `visibility`)",
                 "requestBody": multipart_body(
                     ["file"],
-                    {"file": {"type": "string", "format": "binary"}, "name": {"type": "string", "maxLength": 200}},
+                    {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {"type": "string", "maxLength": 200},
+                        "visibility": {
+                            "type": "string",
+                            "enum": ["private", "internal"],
+                            "description": "who may watch it; empty or absent: DEFAULT_VISIBILITY",
+                        },
+                    },
                 ),
                 "responses": {
                     "201": json_response(

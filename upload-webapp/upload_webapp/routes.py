@@ -39,6 +39,7 @@ def index():
         logout_url="/logout",
         max_bytes=settings.max_upload_bytes,
         chunk_bytes=settings.upload_chunk_mb * 1024 * 1024,
+        default_visibility=settings.default_visibility,
         nav_upload_url=settings.upload_public_url + "/",
         nav_links=[
             ("Upload", settings.upload_public_url + "/", True),
@@ -114,6 +115,7 @@ def _file_svc_unavailable(exc: FileSvcUnavailable, video_id: str):
 # How each failure while the form is read is answered (the upload is discarded for all).
 _FORM_ERRORS: dict[type[Exception], Callable] = {
     names.InvalidName: lambda exc, _id: _early_error(400, "invalid_name", str(exc)),
+    access.BadVisibility: lambda exc, _id: _early_error(400, "bad_visibility", str(exc)),
     FileTooLarge: lambda exc, _id: _early_error(413, "file_too_large", str(exc)),
     BadForm: lambda exc, _id: _early_error(400, "bad_request", str(exc)),
     ClientGone: _client_gone,
@@ -126,18 +128,27 @@ def _form_error(exc: Exception, video_id: str):
     return next(answer for kind, answer in _FORM_ERRORS.items() if isinstance(exc, kind))(exc, video_id)
 
 
-def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, str | None, str]:
-    """Read the parts: stream the first `file` part to file-svc, keep `name`.
+class _Form:
+    """What the form said beside the file: the `name` and `visibility` fields (None:
+    not given, or empty), the file's name."""
 
-    Returns (what file-svc stored or None, the name field or None, the file name)."""
+    name: str | None = None
+    visibility: str | None = None
+    filename: str = ""
+
+
+def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, _Form]:
+    """Read the parts: stream the first `file` part to file-svc, keep `name` and
+    `visibility` (each checked as it arrives, before the file when it comes first).
+
+    Returns (what file-svc stored or None, the other fields)."""
     files = current_app.extensions["files"]
     stored: dict | None = None
     started = False
-    name: str | None = None
-    filename = ""
+    fields = _Form()
     for part in form.parts():
         if isinstance(part, File) and part.name == "file" and not started:
-            filename = _filename(part)
+            fields.filename = _filename(part)
             started = True
             try:
                 stored = files.upload(form.file_chunks(), video_id=video_id)
@@ -150,12 +161,15 @@ def _read_form(form: MultipartStream, video_id: str) -> tuple[dict | None, str |
         elif isinstance(part, File):
             form.skip_file()
         elif part.name == "name":
-            name = form.field_value()
-            if name.strip():
-                names.clean_name(name)  # refuse a bad name early, before storing if it comes first
+            fields.name = form.field_value()
+            if fields.name.strip():
+                names.clean_name(fields.name)  # refuse a bad name early, before storing if it comes first
+        elif part.name == "visibility":
+            value = form.field_value()
+            fields.visibility = access.parse_visibility(value) if value else None
         else:
             form.field_bytes()  # a field we do not use: read past it
-    return stored, name, filename
+    return stored, fields
 
 
 _FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;\s]*)", re.IGNORECASE)
@@ -238,7 +252,7 @@ def upload():
     video_id = new_video_id()
     with _discarded_unless_kept(video_id) as outcome:
         try:
-            stored, name, filename = _read_form(form, video_id)
+            stored, fields = _read_form(form, video_id)
         except OverQuota as exc:
             return _early_error(403, "quota_exceeded", quota.cut(exc.file_bytes))
         except tuple(_FORM_ERRORS) as exc:
@@ -247,7 +261,7 @@ def upload():
             outcome.keep()  # no file part: nothing reached file-svc
             return error_response(400, "missing_file", "The form has no 'file' part: choose a video to upload.")
         try:
-            video_name = finish.video_name(name, filename)
+            video_name = finish.video_name(fields.name, fields.filename)
         except names.InvalidName as exc:
             return error_response(400, "invalid_name", str(exc))
         try:
@@ -260,6 +274,7 @@ def upload():
                 size_bytes=stored["size_bytes"],
                 original_key=stored["original_key"],
                 probe=stored.get("probe"),
+                visibility=fields.visibility,
                 within=quota.last_check(stored["size_bytes"]),
             )
         except quotas.QuotaExceeded as exc:

@@ -83,6 +83,10 @@ def _number(header: str) -> int | None:
     return int(raw)
 
 
+# What each metadata value is called when it is refused.
+_METADATA_WHAT = {"filename": "The file name", "name": "The video name", "visibility": "The visibility"}
+
+
 def parse_metadata(raw: str | None) -> dict[str, str]:
     """Upload-Metadata: comma-separated `key base64value` pairs; values must be UTF-8."""
     out: dict[str, str] = {}
@@ -95,8 +99,7 @@ def parse_metadata(raw: str | None) -> dict[str, str]:
             data = base64.b64decode(value.strip(), validate=True)
         except (binascii.Error, ValueError):
             raise ValueError(f"Upload-Metadata: the value of {key!r} is not base64.") from None
-        what = "The file name" if key == "filename" else "The video name"
-        out[key] = decode_utf8(data, what)
+        out[key] = decode_utf8(data, _METADATA_WHAT.get(key, f"The metadata value of {key!r}"[:80]))
     return out
 
 
@@ -126,13 +129,23 @@ def create():
         filename = meta.get("filename", "")[: uploads.FILENAME_MAX]
         check_characters(filename, "The file name")  # kept, and shown, even beside a name
         video_name(name, filename)  # what the last byte would refuse, refused before the first
+        visibility = access.parse_visibility(meta["visibility"]) if meta.get("visibility") else None
     except InvalidName as exc:
         return _tus_error(400, "invalid_name", str(exc))
+    except access.BadVisibility as exc:
+        return _tus_error(400, "bad_visibility", f"Upload-Metadata: {exc}")
     except ValueError as exc:
         return _tus_error(400, "bad_metadata", str(exc))
     try:
         upload = uploads.create(
-            app_db(), settings, owner=g.user, length=length, filename=filename, name=name, limits=quotas.of_caller()
+            app_db(),
+            settings,
+            owner=g.user,
+            length=length,
+            filename=filename,
+            name=name,
+            visibility=visibility,
+            limits=quotas.of_caller(),
         )
     except quotas.QuotaExceeded as exc:
         return _tus_error(403, "quota_exceeded", str(exc))
@@ -148,7 +161,7 @@ def create():
 def _metadata(upload: dict) -> str:
     """Upload-Metadata as it was given at creation (tus: HEAD must echo it), so that a
     client resuming from a cache can check the upload is the file it holds."""
-    given = {"filename": upload["filename"], "name": upload["name"]}
+    given = {"filename": upload["filename"], "name": upload["name"], "visibility": upload.get("visibility")}
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in given.items() if v)
 
 

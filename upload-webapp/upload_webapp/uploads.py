@@ -110,10 +110,12 @@ def create(
     length: int,
     filename: str,
     name: str | None,
+    visibility: str | None = None,
     limits: quotas.Limits | None = None,
 ) -> dict:
     """A new upload of `length` bytes for `owner`, within the per-user limits and the
-    person's quotas (`limits`; quotas.QuotaExceeded, and nothing made, past them)."""
+    person's quotas (`limits`; quotas.QuotaExceeded, and nothing made, past them);
+    `visibility` its video's (None: DEFAULT_VISIBILITY when it becomes a video)."""
     free = shutil.disk_usage(Path(settings.temp_dir)).free
     if free < length:
         raise TempFull(
@@ -128,6 +130,7 @@ def create(
         "received": 0,
         "filename": filename[:FILENAME_MAX],
         "name": name,
+        "visibility": visibility,
         "video_id": None,
         "created_at": now,
         "updated_at": now,

@@ -1,5 +1,5 @@
-"""The `videos` table: one row per video (name, owner, status, the storage URL of its
-master, the probe made at upload, the displayed size), and its row lock; what each owner
+"""The `videos` table: one row per video (name, owner, visibility, status, the storage URL
+of its master, the probe made at upload, the displayed size), and its row lock; what each owner
 stores (their quota's usage).
 
 The row lock serialises every writer of a video's rows (packaging jobs, retries,
@@ -37,14 +37,27 @@ def row(cur: Cursor, video_id: str) -> dict | None:
     return cur.execute("SELECT * FROM videos WHERE id = ?", (video_id,)).fetchone()
 
 
+def audience(db: Database, video_id: str) -> dict | None:
+    """Who may watch a video: its `owner` and `visibility` (the HLS routes' check, read
+    without the rest of the row), or None for no such video."""
+    return db.query_one("SELECT owner, visibility FROM videos WHERE id = ?", (video_id,))
+
+
 def exists(db: Database, video_id: str) -> bool:
     return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
 
 
-def page(db: Database, *, q: str, owner: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+def page(
+    db: Database, *, q: str, owner: str | None, limit: int, offset: int, watcher: str | None = None
+) -> tuple[list[dict], int]:
     """Rows newest first, and how many match in all; `q` matches names
-    case-insensitively as a literal substring, `owner` (if given) the owner."""
+    case-insensitively as a literal substring, `owner` (if given) the owner. `watcher`
+    (if given): only the videos that person may watch, internal ones and their own
+    (exactly that name); an admin's list, which holds every video, gives none."""
     where, params = [], []
+    if watcher is not None:
+        where.append(f"(visibility = 'internal' OR (owner = ? AND owner{db.exact} = ?))")
+        params += [watcher, watcher]
     if q:
         escaped = q.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
         where.append("LOWER(video_name) LIKE ? ESCAPE '!'")
@@ -108,8 +121,11 @@ def give_away(cur: Cursor, owner: str, new_owner: str, now: datetime) -> int:
     ).rowcount
 
 
-def rename(db: Database, video_id: str, name: str) -> None:
-    db.execute("UPDATE videos SET video_name = ?, updated_at = ? WHERE id = ?", (name, utcnow(), video_id))
+def change(db: Database, video_id: str, *, name: str | None = None, visibility: str | None = None) -> None:
+    """The owner's changes (a new name, a visibility; None: kept), in one statement."""
+    changes = {k: v for k, v in (("video_name", name), ("visibility", visibility)) if v is not None}
+    assignments = "".join(f"{column} = ?, " for column in changes)
+    db.execute(f"UPDATE videos SET {assignments}updated_at = ? WHERE id = ?", (*changes.values(), utcnow(), video_id))
 
 
 def touch(cur: Cursor, video_id: str, now: datetime | None = None) -> None:

@@ -1,10 +1,15 @@
-"""What the video and caption routes share: a video the caller may change, and a video's JSON."""
+"""What the video and caption routes share: a video the caller may watch or change, and a
+video's JSON.
+
+Another person's private video is absent, not forbidden: every route answers 404 for it,
+as for a video that does not exist, so that its existence does not show (VIDEO's
+`visibility`, vs_common.access.may_watch)."""
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort, current_app, g
 
-from vs_common import access, catalogue, video_json
+from vs_common import access, catalogue, tables, video_json
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response
 from vs_common.wire import valid_video_id
@@ -15,11 +20,30 @@ def video_or_none(video_id: str) -> dict | None:
     return catalogue.get_video(app_db(), video_id) if valid_video_id(video_id) else None
 
 
+def watchable_video(video_id: str) -> dict | None:
+    """The video if the caller may watch it, else None: unknown, malformed, or another
+    person's private video (which must look the same as one that does not exist)."""
+    row = video_or_none(video_id)
+    if row is None or not access.may_watch(row["visibility"], row["owner"], g.user, g.role):
+        return None
+    return row
+
+
+def may_watch_files(video_id: str) -> bool:
+    """Whether the caller may read the video's files (HLS, poster, thumbnails): who may
+    watch it is read through the app's short cache (at most 2 s old), not for every
+    segment. An unknown video is False."""
+    if not valid_video_id(video_id):
+        return False
+    audience = current_app.extensions["audiences"].get(video_id, lambda: tables.videos.audience(app_db(), video_id))
+    return audience is not None and access.may_watch(audience["visibility"], audience["owner"], g.user, g.role)
+
+
 def manageable_video(video_id: str) -> dict:
     """The video, if the caller may change it (its owner, or an admin: the route's
     `manage` declaration has checked the role and the token's scope already): else 404
-    (no such video) or 403 (another's)."""
-    row = video_or_none(video_id)
+    (no such video, or another's private one) or 403 (another's internal one)."""
+    row = watchable_video(video_id)
     if row is None:
         abort(error_response(404, "not_found", "No such video."))
     if not access.may_manage(row["owner"], g.user, g.role):

@@ -1,6 +1,7 @@
 """The HLS relay: a video's playlists, segments and caption files (`/videos/<id>/hls/...`),
-its poster and thumbnails, streamed from file-svc to a logged-in viewer. Range and
-If-None-Match pass through; nothing is buffered."""
+its poster and thumbnails, streamed from file-svc to a logged-in viewer who may watch it
+(another person's private video is 404, as a missing file). Range and If-None-Match pass
+through; nothing is buffered. A share link's routes (share_pages) relay through `relay`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
 from vs_common.wire import valid_video_id
+
+from .common import may_watch_files
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hls_relay", __name__)
@@ -41,7 +44,7 @@ def _relay(upstream, size: int = 256 * 1024):
         upstream.close()
 
 
-def _proxy(video_id: str, rest: str):
+def relay(video_id: str, rest: str):
     """Stream an object from file-svc: Range and ETag pass through, nothing is buffered."""
     segments = rest.split("/")
     if not valid_video_id(video_id) or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
@@ -66,19 +69,26 @@ def _proxy(video_id: str, rest: str):
     return Response(body, status=upstream.status_code, headers=out, direct_passthrough=True)
 
 
+def _watched(video_id: str, rest: str):
+    """relay() for a caller who may watch the video; 404 to anyone else."""
+    if not may_watch_files(video_id):
+        return error_response(404, "not_found", "No such file.")
+    return relay(video_id, rest)
+
+
 @bp.route("/videos/<video_id>/hls/<path:path>", methods=["GET", "HEAD"])
 @access.needs("read")
 def hls(video_id: str, path: str):
-    return _proxy(video_id, f"hls/{path}")
+    return _watched(video_id, f"hls/{path}")
 
 
 @bp.route("/videos/<video_id>/poster.jpg", methods=["GET", "HEAD"])
 @access.needs("read")
 def poster(video_id: str):
-    return _proxy(video_id, "poster.jpg")
+    return _watched(video_id, "poster.jpg")
 
 
 @bp.route("/videos/<video_id>/thumbs/<name>", methods=["GET", "HEAD"])
 @access.needs("read")
 def thumb(video_id: str, name: str):
-    return _proxy(video_id, f"thumbs/{name}")
+    return _watched(video_id, f"thumbs/{name}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from vs_common import access, layout
+from vs_common.access import may_manage
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
 
-from .common import as_json, video_or_none
+from .. import view_counts
+from .common import as_json, watchable_video
 
 bp = Blueprint("pages", __name__)
 
@@ -37,12 +39,22 @@ def library():
 @bp.get("/videos/<video_id>")
 @access.page("read")
 def player(video_id: str):
-    row = video_or_none(video_id)
-    if row is None:
+    row = watchable_video(video_id)
+    if row is None:  # no such video, or another person's private one: the same page
         return render_template("notfound.html", **_page_context("")), 404
     settings = app_settings()
     # The player may be framed by the apps' own origins (embedding); nothing else.
     request.frame_ancestors = " ".join(
         sorted({origin_of(settings.upload_public_url), origin_of(settings.streaming_public_url)})
     )
-    return render_template("player.html", video=as_json(row), first_segment=layout.FIRST_SEGMENT, **_page_context(""))
+    views = {"url": f"/api/videos/{row['id']}/views", "ticket": view_counts.ticket(row["id"])}
+    owner = may_manage(row["owner"], g.user, g.role)  # the owner's (and admins'): the tools, the chart
+    return render_template(
+        "player.html",
+        video=as_json(row),
+        first_segment=layout.FIRST_SEGMENT,
+        views=views,
+        views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
+        manage=owner,  # the owner's tools: visibility, links
+        **_page_context(""),
+    )

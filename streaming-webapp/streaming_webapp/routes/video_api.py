@@ -1,5 +1,6 @@
 """The video API: `GET /api/videos` (newest first, paged, searched by name),
-`GET`/`PATCH`/`DELETE /api/videos/<id>` and `POST /api/videos/<id>/retry`."""
+`GET`/`PATCH`/`DELETE /api/videos/<id>` and `POST /api/videos/<id>/retry`. Another
+person's private video is never listed and is 404 on every route (routes.common)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from vs_common.app import app_db
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable
 
-from .common import as_json, manageable_video, video_or_none
+from .common import as_json, manageable_video, watchable_video
 
 log = logging.getLogger(__name__)
 bp = Blueprint("video_api", __name__)
@@ -34,13 +35,16 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
 @bp.get("/api/videos")
 @access.needs("read")
 def list_videos():
-    """Newest first, paged; `q` matches names case-insensitively as a literal substring."""
+    """Newest first, paged; `q` matches names case-insensitively as a literal substring.
+    What the caller may watch only: an admin every video, anyone else the internal ones
+    and their own."""
     page = _int_arg("page", 1, 1)
     per_page = _int_arg("per_page", 24, 1, 100)
     q = request.args.get("q", "")
     if len(q) > 200:
         return error_response(400, "bad_parameter", "'q' is longer than 200 characters.")
-    rows, total = catalogue.list_videos(app_db(), q=q, limit=per_page, offset=(page - 1) * per_page)
+    watcher = None if g.role == "admin" else g.user
+    rows, total = catalogue.list_videos(app_db(), q=q, watcher=watcher, limit=per_page, offset=(page - 1) * per_page)
     pages = (total + per_page - 1) // per_page
     return jsonify(videos=[as_json(r) for r in rows], page=page, pages=pages, total=total)
 
@@ -48,24 +52,39 @@ def list_videos():
 @bp.get("/api/videos/<video_id>")
 @access.needs("read")
 def get_video(video_id: str):
-    row = video_or_none(video_id)
+    row = watchable_video(video_id)
     if row is None:
         return error_response(404, "not_found", "No such video.")
     return jsonify(as_json(row))
 
 
+_PATCH_FIELDS = ("video_name", "visibility")
+
+
 @bp.patch("/api/videos/<video_id>")
 @access.needs("manage")
-def rename_video(video_id: str):
+def change_video(video_id: str):
+    """Rename, or set who may watch (owner or admin): JSON with `video_name`,
+    `visibility` or both, each checked before either is written."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("video_name"), str):
-        return error_response(400, "bad_request", 'Send JSON {"video_name": "..."}.')
+    if not isinstance(body, dict) or not any(k in body for k in _PATCH_FIELDS):
+        return error_response(
+            400, "bad_request", 'Send JSON {"video_name": "..."} or {"visibility": "private" or "internal"}, or both.'
+        )
+    name = visibility = None
     try:
-        name = names.clean_name(body["video_name"])
+        if "video_name" in body:
+            if not isinstance(body["video_name"], str):
+                return error_response(400, "bad_request", "'video_name' must be text.")
+            name = names.clean_name(body["video_name"])
+        if "visibility" in body:
+            visibility = access.parse_visibility(body["visibility"])
     except names.InvalidName as exc:
         return error_response(400, "invalid_name", str(exc))
+    except access.BadVisibility as exc:
+        return error_response(400, "bad_visibility", str(exc))
     manageable_video(video_id)
-    tables.videos.rename(app_db(), video_id, name)
+    tables.videos.change(app_db(), video_id, name=name, visibility=visibility)
     row = catalogue.get_video(app_db(), video_id)
     if row is None:  # deleted meanwhile
         return error_response(404, "not_found", "No such video.")

@@ -72,6 +72,11 @@
     status.textContent = phase || v.status;
     line.append(status, " " + clock(v.duration_s) + " · " + v.owner);
     meta.append(title, line);
+    if (v.visibility === "private") {  // only its owner and admins see it listed at all
+      const badge = document.createElement("span");
+      badge.className = "badge private"; badge.textContent = "Private"; badge.title = "Only its owner and admins can watch it";
+      title.after(badge);
+    }
     const pending = (v.renditions || []).filter((r) => r.status === "pending").map((r) => r.height + "p");
     const failed = (v.renditions || []).filter((r) => r.status === "failed");
     if (v.status === "ready" && pending.length) {

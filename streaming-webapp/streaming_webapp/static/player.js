@@ -19,18 +19,25 @@
   const RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
   const BUFFER = 30, START_BUFFER = 1;  // seconds of video hls.js fetches ahead
   let hls = null;
+  // localStorage, where the browser allows it: a third-party frame (an embed) may be
+  // denied storage, and the player plays all the same, remembering nothing.
+  const store = {
+    get(key) { try { return localStorage.getItem(key); } catch (_err) { return null; } },
+    set(key, value) { try { localStorage.setItem(key, value); } catch (_err) { /* denied or full */ } },
+    remove(key) { try { localStorage.removeItem(key); } catch (_err) { /* denied */ } },
+  };
 
   // -- what this browser chose before: {quality: height or -1, speed, volume, muted, captions: language or "off"}
   function loadPrefs() {
     try {
-      const p = JSON.parse(localStorage.getItem(prefsKey) || "{}");
+      const p = JSON.parse(store.get(prefsKey) || "{}");
       return p && typeof p === "object" ? p : {};
     } catch (_err) { return {}; }
   }
   const prefs = loadPrefs();
   function savePref(name, value) {
     prefs[name] = value;
-    try { localStorage.setItem(prefsKey, JSON.stringify(prefs)); } catch (_err) { /* storage full or off */ }
+    store.set(prefsKey, JSON.stringify(prefs));
   }
 
   // Speed and volume apply at once, before anything loads.
@@ -53,7 +60,7 @@
 
   // Where this video was left (per video), if it is not near either end.
   function savedPosition() {
-    const saved = parseFloat(localStorage.getItem(posKey) || "0");
+    const saved = parseFloat(store.get(posKey) || "0");
     const duration = parseFloat(video.dataset.duration || "NaN");
     return saved > 1 && isFinite(duration) && saved < duration - 2 ? saved : -1;
   }
@@ -74,6 +81,32 @@
     const mine = tracks.findIndex((t) => t.language === prefs.captions);
     if (mine >= 0) return mine;
     return tracks.findIndex((t) => t.default);
+  }
+
+  // On a share link's page, a file answered 404 (revoked, unknown, video deleted) or 410
+  // (expired): the link may have ended while it was open. hls.js takes a segment's 404 as
+  // a missing file and keeps trying other ones (never fatal), so the link itself is asked
+  // (its master playlist, once at a time): if it is refused too, the player stops for good.
+  let linkOver = false, linkAsked = false;
+  function linkRefused(data) {
+    const code = data.response && data.response.code;
+    return video.dataset.shared === "1" && data.type === window.Hls.ErrorTypes.NETWORK_ERROR && (code === 404 || code === 410);
+  }
+  async function askLink(thenRetry) {
+    if (linkOver || linkAsked) return;
+    linkAsked = true;
+    let status = 0;
+    try { status = (await fetch(src, { cache: "no-store" })).status; } catch (_err) { /* offline: not ended */ }
+    linkAsked = false;
+    if (status === 404 || status === 410) {
+      linkOver = true;
+      if (hls) hls.stopLoad();
+      video.pause();
+      message.textContent = "This link has been revoked or has expired.";
+      message.dataset.ended = "1";
+    } else if (thenRetry && hls) {
+      hls.startLoad();
+    }
   }
 
   // -- hls.js: (re)started at `at` seconds (-1: the start), playing again if it was; a
@@ -129,9 +162,14 @@
       captions.value = i >= 0 ? String(i) : "off";
     });
     hls.on(E.ERROR, (_e, data) => {
+      if (linkOver) return;
+      const refused = linkRefused(data);
+      if (refused) askLink(data.fatal);
       if (!data.fatal) return;
       window.__hlsFatal = data.type + ":" + data.details;
-      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+      if (refused) {
+        message.textContent = "Checking the link…";  // askLink retries if it still stands
+      } else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
         message.textContent = "Network problem; retrying…";
         hls.startLoad();
       } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
@@ -227,12 +265,12 @@
   if (video.dataset.pending === "1") setTimeout(watchRenditions, 3000);
   let last = 0;
   video.addEventListener("timeupdate", () => {
-    if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; localStorage.setItem(posKey, String(last)); }
+    if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; store.set(posKey, String(last)); }
   });
-  function save() { if (video.currentTime > 1) localStorage.setItem(posKey, String(video.currentTime)); }
+  function save() { if (video.currentTime > 1) store.set(posKey, String(video.currentTime)); }
   video.addEventListener("pause", save);
   window.addEventListener("pagehide", save);
-  video.addEventListener("ended", () => localStorage.removeItem(posKey));
+  video.addEventListener("ended", () => store.remove(posKey));
   function stepRate(dir) {
     const i = RATES.indexOf(video.playbackRate);
     const next = RATES[Math.max(0, Math.min(RATES.length - 1, (i < 0 ? RATES.indexOf(1) : i) + dir))];

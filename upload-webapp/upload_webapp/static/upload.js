@@ -8,8 +8,8 @@
 // loads (a shared browser shows no one the names and sizes of another's files).
 (function () {
   "use strict";
-  const [form, fileInput, nameInput, drop, message, queue, unfinishedBox, unfinished, list] = [
-    "upload-form", "file", "name", "dropzone", "message", "queue", "unfinished-box", "unfinished", "uploads",
+  const [form, fileInput, nameInput, visibilityInput, drop, message, queue, unfinishedBox, unfinished, list] = [
+    "upload-form", "file", "name", "visibility", "dropzone", "message", "queue", "unfinished-box", "unfinished", "uploads",
   ].map((id) => document.getElementById(id));
   const user = form.dataset.user;
   const maxBytes = Number(form.dataset.maxBytes);
@@ -92,7 +92,7 @@
     return isNetwork(err) || [409, 423].includes(err.originalResponse.getStatus());
   }
 
-  function addEntry(file, name) {
+  function addEntry(file, name, visibility) {
     const li = el("li", "queued");
     li.dataset.file = file.name;
     const title = el("span", "upload-name", file.name + " (" + human(file.size) + ")");
@@ -108,11 +108,11 @@
     li.append(title, bar, text, pause, cancel, error);
     queue.append(li);
     const entry = { li, bar, text, pause, cancel, error, file, upload: null, paused: false, done: false };
-    start(entry, name);
+    start(entry, name, visibility);
     return entry;
   }
 
-  function start(entry, name) {
+  function start(entry, name, visibility) {
     const { file } = entry;
     if (file.size > maxBytes) {
       entry.error.textContent = "This file is " + human(file.size) + "; the limit is " + human(maxBytes) + ".";
@@ -123,6 +123,7 @@
     let started = 0, startBytes = 0;
     const metadata = { filename: file.name };
     if (name) metadata.name = name;
+    if (visibility) metadata.visibility = visibility;  // who may watch the video: private or internal
     const upload = new window.tus.Upload(file, {
       endpoint: "/api/tus/",
       chunkSize: chunkSize,
@@ -212,7 +213,7 @@
     files = Array.from(files || []);
     if (!files.length) return;
     const name = files.length === 1 ? nameInput.value.trim() : "";
-    files.forEach((f) => addEntry(f, name));
+    files.forEach((f) => addEntry(f, name, visibilityInput.value));
     nameInput.value = "";
     fileInput.value = "";
     say(files.length === 1 ? "Uploading " + files[0].name + "…" : "Uploading " + files.length + " files…");

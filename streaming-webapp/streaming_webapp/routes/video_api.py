@@ -12,7 +12,6 @@ from vs_common import access, catalogue, names, tables
 from vs_common.app import app_db, app_settings
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable
-from vs_common.wire import valid_video_id
 
 from .common import as_json, manageable_video, watchable_video
 
@@ -116,7 +115,7 @@ def delete_video(video_id: str):
     purge = request.args.get("purge", "false")
     if purge not in ("true", "false"):
         return error_response(400, "bad_parameter", "'purge' must be true or false.")
-    manageable_video(video_id)
+    manageable_video(video_id, trashed=purge == "true")  # a trashed video can be purged
     if purge == "true" or app_settings().trash_hours == 0:
         return purge_video(video_id)
     if not catalogue.trash_video(app_db(), video_id):
@@ -152,11 +151,7 @@ def purge_video(video_id: str) -> Response:
 def restore_video(video_id: str):
     """Out of the trash (owner or admin): 200 VIDEO. 404 for a video not in the trash
     (or another's private one), 403 for another's internal one."""
-    row = catalogue.get_video(app_db(), video_id, trashed=True) if valid_video_id(video_id) else None
-    if row is None or not access.may_watch(row["visibility"], row["owner"], g.user, g.role):
-        return error_response(404, "not_found", "No such video in the trash.")
-    if not access.may_manage(row["owner"], g.user, g.role):
-        return error_response(403, "forbidden", "Only the video's owner or an administrator can restore it.")
+    manageable_video(video_id, trashed=True)
     if not catalogue.restore_video(app_db(), video_id):
         return error_response(404, "not_found", "No such video in the trash.")  # restored or purged meanwhile
     log.info("video %s restored from the trash by %s", video_id, g.user)

@@ -113,4 +113,45 @@
     }
   }
   list();
+
+  // -- name, description, retry, delete with undo (the trash: POST .../restore brings it back)
+  const editMessage = document.getElementById("edit-message");
+  const videoMessage = document.getElementById("video-message");
+  const title = document.getElementById("video-title");
+  const shown = document.getElementById("video-description");
+  document.getElementById("rename-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const v = await api("PATCH", base, { video_name: document.getElementById("rename-input").value });
+      title.textContent = v.video_name; document.title = v.video_name + " · Reelhouse";
+      say(editMessage, "Renamed.", "ok");
+    } catch (err) { say(editMessage, err.message, "error"); }
+  });
+  document.getElementById("description-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const v = await api("PATCH", base, { description: document.getElementById("description-input").value });
+      shown.textContent = v.description; shown.hidden = !v.description;
+      say(editMessage, "Description saved.", "ok");
+    } catch (err) { say(editMessage, err.message, "error"); }
+  });
+  const retry = document.getElementById("retry");
+  if (retry) retry.addEventListener("click", async () => {
+    try { await api("POST", base + "/retry"); say(videoMessage, "Queued again; this page will show it.", "ok"); }
+    catch (err) { say(videoMessage, err.message, "error"); }
+  });
+  const toast = document.getElementById("undo-toast");
+  const main = document.querySelector("main") || document.body;
+  document.getElementById("delete-video").addEventListener("click", async () => {
+    try {
+      await api("DELETE", base);
+      main.inert = true; toast.hidden = false; document.getElementById("undo-delete").focus();
+    } catch (err) { say(videoMessage, err.message, "error"); }
+  });
+  document.getElementById("undo-delete").addEventListener("click", async () => {
+    try {
+      await api("POST", base + "/restore");
+      toast.hidden = true; main.inert = false; say(videoMessage, "Restored.", "ok");
+    } catch (err) { toast.querySelector("span").textContent = err.message; }
+  });
 })();

@@ -44,6 +44,8 @@ def test_description_is_written_and_checked(page_stack, page_people, page_clip):
         resp = _api(st, owner, "PATCH", f"/api/videos/{vid}", json={"video_name": "Renamed", "description": bad})
         assert resp.status_code == 400 and resp.json()["error"] == "bad_description", resp.text
         assert words in resp.json()["message"]
+    page = requests.get(f"{st.url('streaming')}/videos/{vid}", cookies={"auth_token": owner}, timeout=30)
+    assert page.status_code == 200 and "indented, café" in page.text and 'id="rename-form"' in page.text
     row = st.query("SELECT video_name, description FROM videos WHERE id = ?", (vid,))[0]
     assert row == {"video_name": "Described", "description": "First line\n\tindented, café\nthird"}
     other = _api(st, page_people["other"], "PATCH", f"/api/videos/{vid}", json={"description": "mine"})

@@ -273,6 +273,13 @@ OPENAPI = web_app_document(
                 },
             }
         },
+        "/api/videos/{video_id}/original": {
+            "get": {
+                "summary": "The original upload, as an attachment named after the video (owner or admin)",
+                "parameters": [_ID],
+                "responses": {**_OBJECT, "403": json_error("Not the owner")},
+            }
+        },
         "/api/videos/{video_id}/retry": {
             "post": {
                 "summary": "Re-queue a failed video (owner or admin)",

@@ -45,6 +45,7 @@ TABLE = [
     ("streaming", "DELETE", "/api/videos/{fresh}", None, "204 204 403 403 401 403 403 204 204 401 401 403 204"),
     ("streaming", "POST", "/api/videos/{v}/restore", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),
     ("streaming", "GET", "/api/trash", None, "200 200 200 200 401 200 403 403 200 401 401 200 200"),
+    ("streaming", "GET", "/api/videos/{v}/original", None, "200 200 403 403 401 403 403 200 200 401 401 403 200"),
     ("streaming", "POST", "/api/videos/{v}/retry", None, "409 409 403 403 401 403 403 409 409 401 401 403 409"),
     ("streaming", "POST", "/api/videos/{v}/captions", "no_file", "400 400 403 403 401 403 403 400 400 401 401 403 400"),
     ("streaming", "DELETE", "/api/videos/{v}/captions/xx", None, "404 404 403 403 401 403 403 404 404 401 401 403 404"),

@@ -14,6 +14,46 @@ from .common import as_json, watchable_video
 
 bp = Blueprint("pages", __name__)
 
+# The owner's captions form offers these languages by name and sends their BCP 47 tag
+# (as vs_common.captions.normalize_language stores it), so that "English" never becomes
+# the tag `english`. A track of another language added through the API is listed too.
+CAPTION_LANGUAGES = (
+    ("ar", "Arabic"),
+    ("zh-Hans", "Chinese (Simplified)"),
+    ("zh-Hant", "Chinese (Traditional)"),
+    ("cs", "Czech"),
+    ("da", "Danish"),
+    ("nl", "Dutch"),
+    ("en", "English"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-US", "English (United States)"),
+    ("fi", "Finnish"),
+    ("fr", "French"),
+    ("fr-CA", "French (Canada)"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("hu", "Hungarian"),
+    ("id", "Indonesian"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("nb", "Norwegian Bokmål"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("pt-BR", "Portuguese (Brazil)"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("es", "Spanish"),
+    ("es-419", "Spanish (Latin America)"),
+    ("sv", "Swedish"),
+    ("th", "Thai"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("vi", "Vietnamese"),
+)
+
 
 def _page_context(current: str) -> dict:
     settings = app_settings()
@@ -55,6 +95,7 @@ def player(video_id: str):
         first_segment=layout.FIRST_SEGMENT,
         views=views,
         views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
-        manage=owner,  # the owner's tools: visibility, links
+        manage=owner,  # the owner's tools: name, captions, download, delete, visibility, links
+        caption_languages=CAPTION_LANGUAGES,
         **_page_context(""),
     )

@@ -14,6 +14,7 @@ from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable
 
 from .common import as_json, manageable_video, watchable_video
+from .hls_relay import original
 
 log = logging.getLogger(__name__)
 bp = Blueprint("video_api", __name__)
@@ -164,6 +165,15 @@ def list_trash():
     """The caller's own videos in the trash, last deleted first, and how long one stays."""
     rows = catalogue.list_trash(app_db(), g.user)
     return jsonify(videos=[as_json(r) for r in rows], trash_hours=app_settings().trash_hours)
+
+
+@bp.route("/api/videos/<video_id>/original", methods=["GET", "HEAD"])
+@access.needs("manage")
+def download_original(video_id: str):
+    """The upload as received, as an attachment named after the video (owner or admin;
+    Range passes through): 404 for another's private video, 403 for another's internal one."""
+    row = manageable_video(video_id)
+    return original(video_id, row["video_name"])
 
 
 @bp.post("/api/videos/<video_id>/retry")

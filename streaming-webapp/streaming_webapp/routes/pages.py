@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from vs_common import access, layout
+from vs_common import access, captions, layout
 from vs_common.access import may_manage
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
@@ -13,46 +13,6 @@ from .. import view_counts
 from .common import as_json, watchable_video
 
 bp = Blueprint("pages", __name__)
-
-# The owner's captions form offers these languages by name and sends their BCP 47 tag
-# (as vs_common.captions.normalize_language stores it), so that "English" never becomes
-# the tag `english`. A track of another language added through the API is listed too.
-CAPTION_LANGUAGES = (
-    ("ar", "Arabic"),
-    ("zh-Hans", "Chinese (Simplified)"),
-    ("zh-Hant", "Chinese (Traditional)"),
-    ("cs", "Czech"),
-    ("da", "Danish"),
-    ("nl", "Dutch"),
-    ("en", "English"),
-    ("en-GB", "English (United Kingdom)"),
-    ("en-US", "English (United States)"),
-    ("fi", "Finnish"),
-    ("fr", "French"),
-    ("fr-CA", "French (Canada)"),
-    ("de", "German"),
-    ("el", "Greek"),
-    ("he", "Hebrew"),
-    ("hi", "Hindi"),
-    ("hu", "Hungarian"),
-    ("id", "Indonesian"),
-    ("it", "Italian"),
-    ("ja", "Japanese"),
-    ("ko", "Korean"),
-    ("nb", "Norwegian Bokmål"),
-    ("pl", "Polish"),
-    ("pt", "Portuguese"),
-    ("pt-BR", "Portuguese (Brazil)"),
-    ("ro", "Romanian"),
-    ("ru", "Russian"),
-    ("es", "Spanish"),
-    ("es-419", "Spanish (Latin America)"),
-    ("sv", "Swedish"),
-    ("th", "Thai"),
-    ("tr", "Turkish"),
-    ("uk", "Ukrainian"),
-    ("vi", "Vietnamese"),
-)
 
 
 def _page_context(current: str) -> dict:
@@ -96,6 +56,6 @@ def player(video_id: str):
         views=views,
         views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
         manage=owner,  # the owner's tools: name, captions, download, delete, visibility, links
-        caption_languages=CAPTION_LANGUAGES,
+        caption_languages=captions.FORM_LANGUAGES,
         **_page_context(""),
     )

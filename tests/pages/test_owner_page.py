@@ -63,7 +63,9 @@ def test_the_owner_uses_the_tools_on_the_page(page_stack, page_people, page_clip
     page.set_input_files("#caption-file", str(bad))
     page.click("#caption-submit")
     page.wait_for_selector("#caption-message.error")
-    assert page.inner_text("#caption-message") == "The caption file must be WebVTT (.vtt) or SubRip (.srt)."
+    assert page.inner_text("#caption-message") == (
+        "Malformed WebVTT at line 1: a WebVTT file starts with the line 'WEBVTT'."
+    )
     assert _video(st, token, vid).json()["captions"] == []
     good = tmp_path / "pt.vtt"
     good.write_text(CUES)

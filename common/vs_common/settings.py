@@ -325,6 +325,10 @@ class Settings:
         doc="a failed webhook delivery's waits before each retry; then it is failed",
     )
 
+    trash_hours: float = _float(
+        "TRASH_HOURS", 24.0, 0.0, doc="a deleted video's time in its owner's trash (restorable); 0: purged at once"
+    )
+
     # Sharing
     default_visibility: str = _env(
         "DEFAULT_VISIBILITY",

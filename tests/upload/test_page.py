@@ -6,7 +6,6 @@ recent uploads updating live; and hostile names shown literally, never run."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from conftest import browser_login

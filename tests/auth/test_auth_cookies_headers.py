@@ -109,13 +109,16 @@ def test_secure_domain_and_lifetime_from_settings(configured):
 def test_failed_login_page_keeps_the_username_not_the_password(configured):
     url = configured.url("auth")
     target = configured.url("upload") + "/?from=test"
-    resp = requests.post(
+    browser = requests.Session()  # the form again after a 303 to /login (post, redirect, get)
+    posted = browser.post(
         url + "/api/login",
         allow_redirects=False,
         timeout=10,
         data={"username": "bob <b>", "password": "Wrong-Secret-123", "redirect": target},
     )
-    assert resp.status_code == 401 and resp.headers["Content-Type"].startswith("text/html")
+    assert posted.status_code == 303 and posted.headers["Location"] == "/login"
+    resp = browser.get(url + "/login", timeout=10)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/html")
     page = resp.text
     assert 'role="alert"' in page and "Wrong username or password." in page
     assert 'value="bob &lt;b&gt;"' in page  # kept, escaped

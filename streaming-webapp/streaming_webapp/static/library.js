@@ -85,6 +85,9 @@
     li.className = "tile"; li.dataset.id = v.id;
     const link = document.createElement("a");
     link.href = v.watch_url;
+    // The poster repeats the title's link: kept out of the tab order and of what a screen
+    // reader lists (a link with no name otherwise).
+    link.tabIndex = -1; link.setAttribute("aria-hidden", "true");
     const img = document.createElement("img");
     img.alt = ""; img.loading = "lazy";
     if (v.status === "ready") {

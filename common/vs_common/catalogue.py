@@ -133,11 +133,13 @@ def list_videos(
     watcher: str | None = None,
     limit: int = 24,
     offset: int = 0,
+    sort: str = "newest",
 ) -> tuple[list[dict], int]:
-    """Newest first, with what get_video attaches; `q` matches names case-insensitively
+    """In the order `sort` names (tables.videos.ORDERS: newest, oldest, name, longest),
+    with what get_video attaches; `q` matches names case-insensitively
     as a literal substring; `watcher` (if given): only what that person may watch (their
     own videos and internal ones). Also how many match in all."""
-    rows, total = tables.videos.page(db, q=q, owner=owner, watcher=watcher, limit=limit, offset=offset)
+    rows, total = tables.videos.page(db, q=q, owner=owner, watcher=watcher, limit=limit, offset=offset, sort=sort)
     return _attach(db, rows), total
 
 

@@ -389,11 +389,20 @@ def _is_placeholder(value: str) -> bool:
     return value in PLACEHOLDER_SECRETS or value.lower().startswith("change-me")
 
 
+def _first_of_its_kind() -> bool:
+    """Whether this process is the first worker of its service (gunicorn_conf.post_fork
+    numbers them), or no gunicorn worker at all: a warning at start is said once per
+    kind of process, not once per worker (WEB_CONCURRENCY of them)."""
+    return os.environ.get("GUNICORN_WORKER_AGE", "1") == "1"
+
+
 def _refuse_in_production(app_env: str, message: str) -> None:
-    """Refuse to start with APP_ENV=production; only warn for a local trial."""
+    """Refuse to start with APP_ENV=production (in every worker); only warn for a local
+    trial, in the first worker of the service alone."""
     if app_env == "production":
         raise ConfigError(message + "; refusing to start with APP_ENV=production")
-    log.warning("%s; set a random value before exposing this service", message)
+    if _first_of_its_kind():
+        log.warning("%s; set a random value before exposing this service", message)
 
 
 def _check_metrics_token(settings: Settings) -> None:

@@ -154,8 +154,20 @@ OPENAPI = web_app_document(
     {
         "/api/videos": {
             "get": {
-                "summary": "The library, newest first",
+                "summary": "The library, newest first unless `sort` says otherwise",
                 "parameters": [
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "description": "newest (the default: upload time, latest first), oldest, name (A to Z, "
+                        "case-insensitive) or longest (duration, longest first; videos not yet probed last). "
+                        "Any other value: 400 `bad_sort`.",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["newest", "oldest", "name", "longest"],
+                            "default": "newest",
+                        },
+                    },
                     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
                     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},

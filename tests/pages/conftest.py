@@ -1,14 +1,64 @@
-"""One stack for the video page's tests (issue 24): MariaDB and S3 of its own, the
-packager sweeping every second (the trash's purge is seen at once once a trashed
-video's `deleted_at` is moved back past TRASH_HOURS, which stays at its default, 24).
-People: uma (uploader, the owner), ugo (another uploader), ada (admin)."""
+"""The page tests (issue 24). Two stacks: `page_stack` for the video page's owner tools
+(MariaDB and S3 of its own, the packager sweeping every second: the trash's purge is
+seen at once once a trashed video's `deleted_at` is moved back past TRASH_HOURS, which
+stays at its default, 24; people: uma (uploader, the owner), ugo (another uploader), ada
+(admin)), and `pages_stack` with the embedded defaults (SQLite, local storage) and one
+ready video for the layout and axe tests; axe-core is fetched from the npm registry at
+set-up time (never committed)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
 import pytest
 
-from harness import TEST_PASSWORD, make_clip, own_stack
+from harness import TEST_PASSWORD, Stack, make_clip, own_stack
 from harness.people import add_user
+
+# Cached between runs, outside the repository (as scripts/setup-test.sh does for kubectl).
+AXE_CACHE = Path(os.environ.get("AXE_CACHE", "/var/tmp/reelhouse-axe"))
+AXE_SPEC = "axe-core@4"
+
+
+def axe_script() -> Path:
+    """axe.min.js from `npm pack axe-core@4`, unpacked once into AXE_CACHE."""
+    script = AXE_CACHE / "package" / "axe.min.js"
+    if not script.exists():
+        AXE_CACHE.mkdir(parents=True, exist_ok=True)
+        out = subprocess.run(
+            ["npm", "pack", AXE_SPEC, "--silent", "--pack-destination", str(AXE_CACHE)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        with tarfile.open(AXE_CACHE / out.stdout.strip().splitlines()[-1]) as tgz:
+            tgz.extract("package/axe.min.js", AXE_CACHE, filter="data")
+    return script
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    return str(axe_script())
+
+
+@pytest.fixture(scope="session")
+def pages_stack(tmp_path_factory):
+    st = Stack(tmp_path_factory.mktemp("pages"), {"STORAGE_BACKEND": "local", "HLS_LADDER": "180"})
+    st.start()
+    yield st
+    st.stop()
+
+
+@pytest.fixture(scope="session")
+def pages_video(pages_stack, tmp_path_factory):
+    """A ready video with a long name (the player's title and the library's card)."""
+    clip = make_clip(tmp_path_factory.mktemp("pages-clips") / "p.mp4", seconds=2, size="320x180")
+    token = pages_stack.login()
+    return pages_stack.api.upload_ready(token, clip, name="A holiday by the sea with the whole family, day one")
 
 
 @pytest.fixture(scope="session")

@@ -47,10 +47,29 @@ def exists(db: Database, video_id: str) -> bool:
     return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
 
 
+# The library's orders (GET /api/videos?sort=): each ends on the id, so that a page
+# boundary never repeats or skips a row of equal keys. A video not yet probed has no
+# duration: last among the longest.
+ORDERS = {
+    "newest": "created_at DESC, id DESC",
+    "oldest": "created_at ASC, id ASC",
+    "name": "LOWER(video_name) ASC, id ASC",
+    "longest": "COALESCE(duration_s, -1) DESC, id DESC",
+}
+
+
 def page(
-    db: Database, *, q: str, owner: str | None, limit: int, offset: int, watcher: str | None = None
+    db: Database,
+    *,
+    q: str,
+    owner: str | None,
+    limit: int,
+    offset: int,
+    watcher: str | None = None,
+    sort: str = "newest",
 ) -> tuple[list[dict], int]:
-    """Rows newest first (none in the trash), and how many match in all; `q` matches names
+    """Rows in the order `sort` names (ORDERS; newest first by default; none in the trash),
+    and how many match in all; `q` matches names
     case-insensitively as a literal substring, `owner` (if given) the owner. `watcher`
     (if given): only the videos that person may watch, internal ones and their own
     (exactly that name); an admin's list, which holds every video, gives none."""
@@ -69,7 +88,7 @@ def page(
     with db.transaction() as cur:
         total = cur.execute(f"SELECT COUNT(*) AS n FROM videos {clause}", params).fetchone()["n"]
         rows = cur.execute(
-            f"SELECT * FROM videos {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT * FROM videos {clause} ORDER BY {ORDERS[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
     return rows, int(total)

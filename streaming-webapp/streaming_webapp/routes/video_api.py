@@ -36,16 +36,22 @@ def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
 @bp.get("/api/videos")
 @access.needs("read")
 def list_videos():
-    """Newest first, paged; `q` matches names case-insensitively as a literal substring.
-    What the caller may watch only: an admin every video, anyone else the internal ones
-    and their own."""
+    """Paged, in the order `sort` names (newest by default, oldest, name, longest); `q`
+    matches names case-insensitively as a literal substring. What the caller may watch
+    only: an admin every video, anyone else the internal ones and their own."""
     page = _int_arg("page", 1, 1)
     per_page = _int_arg("per_page", 24, 1, 100)
     q = request.args.get("q", "")
     if len(q) > 200:
         return error_response(400, "bad_parameter", "'q' is longer than 200 characters.")
+    sort = request.args.get("sort") or "newest"
+    if sort not in tables.videos.ORDERS:
+        known = ", ".join(tables.videos.ORDERS)
+        return error_response(400, "bad_sort", f"'sort' must be one of: {known}.")
     watcher = None if g.role == "admin" else g.user
-    rows, total = catalogue.list_videos(app_db(), q=q, watcher=watcher, limit=per_page, offset=(page - 1) * per_page)
+    rows, total = catalogue.list_videos(
+        app_db(), q=q, watcher=watcher, limit=per_page, offset=(page - 1) * per_page, sort=sort
+    )
     pages = (total + per_page - 1) // per_page
     return jsonify(videos=[as_json(r) for r in rows], page=page, pages=pages, total=total)
 

@@ -15,6 +15,13 @@
   const box = document.getElementById("player");
   const captionsControl = document.getElementById("captions-control");
   const current = document.getElementById("current-level");
+  // The quality button shows the level playing ("Auto 720p"); its name must hold that
+  // visible text (WCAG 2.5.3, label in name): both change together, here and in set().
+  const showLevel = (text) => {
+    current.textContent = text;
+    const button = document.getElementById("quality-button");
+    if (button) button.setAttribute("aria-label", "Quality: " + text);
+  };
   const message = document.getElementById("player-message") || document.createElement("p");
   const status = document.getElementById("player-status");
   const RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
@@ -74,7 +81,8 @@
           b.setAttribute("aria-checked", on ? "true" : "false");
           if (on) text = b.textContent;
         });
-        button.setAttribute("aria-label", label + ": " + (shown || text));
+        const visible = name === "quality" && current.textContent ? current.textContent : shown || text;
+        button.setAttribute("aria-label", label + ": " + visible);
         return text;
       },
       open() {
@@ -227,7 +235,7 @@
         hls.startLevel = keep;
         hls.currentLevel = keep;
         select.set(String(keep));
-        current.textContent = heightOf(data.levels[keep]) + "p";
+        showLevel(heightOf(data.levels[keep]) + "p");
       } else {
         select.set("-1");
         // Auto starts on the smallest rendition (the page preloaded its first segment).
@@ -246,7 +254,7 @@
       const l = hls.levels[data.level];
       if (!l) return;
       const auto = hls.autoLevelEnabled;
-      current.textContent = (auto ? "Auto " : "") + heightOf(l) + "p";
+      showLevel((auto ? "Auto " : "") + heightOf(l) + "p");
       select.set(auto ? "-1" : String(data.level), auto ? "Auto, playing " + heightOf(l) + "p" : "");
     });
     hls.on(E.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
@@ -324,7 +332,7 @@
     wanted = i >= 0 && hls.levels[i] ? heightOf(hls.levels[i]) : -1;
     hls.currentLevel = i;
     select.set(String(i));
-    if (i < 0) current.textContent = "Auto";
+    if (i < 0) showLevel("Auto");
     announce("Quality " + (i >= 0 ? wanted + "p" : "Auto"));
     savePref("quality", wanted);
   }

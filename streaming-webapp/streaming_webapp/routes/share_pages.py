@@ -252,6 +252,15 @@ def _password_required():
     return error_response(403, "password_required", "This link asks for a password: open its page and give it first.")
 
 
+def _open_file(token: str) -> tuple[Link | None, object]:
+    """The link of a file route (poster, original, the view report): as _open, and a
+    password link's grant from `?grant=` (the HLS files carry theirs in the path)."""
+    link, refused = _open(token, html=False)
+    if refused is None and link.password_hash is not None and not share_guard.granted(link, request.args.get("grant")):
+        return None, _password_required()
+    return link, refused
+
+
 @bp.route("/s/<token>/hls/<path:path>", methods=["GET", "HEAD"])
 @access.public
 def share_hls(token: str, path: str):
@@ -277,22 +286,18 @@ def share_view(token: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("ticket"), str):
         return error_response(400, "bad_ticket", 'Send JSON {"ticket": "..."}: the view ticket of the page.')
-    link, refused = _open(token, html=False)
+    link, refused = _open_file(token)
     if refused is not None:
         return refused
-    if link.password_hash is not None and not share_guard.granted(link, request.args.get("grant")):
-        return _password_required()
     return count_view(link.video_id, link.id)
 
 
 @bp.route("/s/<token>/poster.jpg", methods=["GET", "HEAD"])
 @access.public
 def share_poster(token: str):
-    link, refused = _open(token, html=False)
+    link, refused = _open_file(token)
     if refused is not None:
         return refused
-    if link.password_hash is not None and not share_guard.granted(link, request.args.get("grant")):
-        return _password_required()
     return relay(link.video_id, "poster.jpg")
 
 
@@ -300,12 +305,10 @@ def share_poster(token: str):
 @access.public
 def share_original(token: str):
     """The original upload, as an attachment, when the link allows downloads."""
-    link, refused = _open(token, html=False)
+    link, refused = _open_file(token)
     if refused is not None:
         return refused
     if not link.allow_download:
         return error_response(403, "download_not_allowed", "This link does not allow downloading the video.")
-    if link.password_hash is not None and not share_guard.granted(link, request.args.get("grant")):
-        return _password_required()
     row = catalogue.get_video(app_db(), link.video_id)
     return original(link.video_id, row["video_name"] if row else "video")

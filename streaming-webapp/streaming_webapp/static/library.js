@@ -1,7 +1,7 @@
 // The library: posters, names, durations, dates, sizes, status; sorted (newest first by
 // default), paged, searchable, with the search, the sort and the page kept in the address
-// (Back returns to them). Owners (and admins, of any video) can rename, delete (with
-// confirmation) and retry failed videos or renditions; the API checks it again.
+// (Back returns to them). Owners (and admins, of any video) can rename in place, delete (to
+// the trash, with Undo) and retry failed videos or renditions; the API checks it again.
 (function () {
   "use strict";
   const grid = document.getElementById("library");
@@ -80,6 +80,55 @@
     b.type = "button"; b.textContent = label; b.className = cls; b.addEventListener("click", onclick);
     return b;
   }
+  // Rename in the card itself: the title becomes a small form (Enter saves, Escape or
+  // Cancel puts the title back); no browser prompt().
+  function renameInPlace(v, title, actions) {
+    const form = document.createElement("form");
+    form.className = "rename-form";
+    const input = document.createElement("input");
+    input.type = "text"; input.value = v.video_name; input.maxLength = 200; input.required = true;
+    input.setAttribute("aria-label", "New name for " + v.video_name);
+    const error = document.createElement("span");
+    error.className = "error"; error.setAttribute("role", "alert");
+    const save = document.createElement("button");
+    save.type = "submit"; save.textContent = "Save";
+    function close() { form.replaceWith(title); actions.hidden = false; title.focus(); }
+    form.append(input, save, button("Cancel", "secondary cancel", close), error);
+    form.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const renamed = await api("PATCH", "/api/videos/" + v.id, { video_name: input.value });
+        v.video_name = title.textContent = renamed.video_name;
+        close();
+      } catch (err) { error.textContent = err.message; input.focus(); }
+    });
+    actions.hidden = true;
+    title.replaceWith(form);
+    input.focus(); input.select();
+  }
+  // A delete moves the video to the trash at once (no confirm()): the toast offers Undo
+  // (POST .../restore) until the next delete or until it is dismissed.
+  const toast = document.getElementById("undo-toast");
+  const undoText = document.getElementById("undo-text");
+  const undo = document.getElementById("undo-delete");
+  let lastTrashed = null;
+  function trashed(v) {
+    lastTrashed = v;
+    undoText.textContent = "“" + v.video_name + "” moved to the trash.";
+    toast.hidden = false;
+    undo.focus();
+  }
+  undo.addEventListener("click", async () => {
+    if (!lastTrashed) return;
+    try {
+      await api("POST", "/api/videos/" + lastTrashed.id + "/restore");
+      undoText.textContent = "“" + lastTrashed.video_name + "” restored.";
+      lastTrashed = null; load();
+      setTimeout(() => { if (!lastTrashed) toast.hidden = true; }, 4000);
+    } catch (err) { undoText.textContent = err.message; }
+  });
+  document.getElementById("undo-dismiss").addEventListener("click", () => { toast.hidden = true; lastTrashed = null; });
   function tile(v) {
     const li = document.createElement("li");
     li.className = "tile"; li.dataset.id = v.id;
@@ -150,15 +199,9 @@
     if (v.owner === me || admin) {
       const actions = document.createElement("div");
       actions.className = "actions";
-      actions.append(button("Rename", "secondary rename", async () => {
-        const name = prompt("New name", v.video_name);
-        if (name === null) return;
-        try { await api("PATCH", "/api/videos/" + v.id, { video_name: name }); load(); }
-        catch (err) { message.textContent = err.message; message.className = "error"; }
-      }));
+      actions.append(button("Rename", "secondary rename", () => renameInPlace(v, title, actions)));
       actions.append(button("Delete", "danger delete", async () => {
-        if (!confirm("Delete “" + v.video_name + "” for good?")) return;
-        try { await api("DELETE", "/api/videos/" + v.id); load(); }
+        try { await api("DELETE", "/api/videos/" + v.id); trashed(v); load(); }
         catch (err) { message.textContent = err.message; message.className = "error"; }
       }));
       if (v.status === "failed" || (v.status === "ready" && failed.length)) {

@@ -16,7 +16,8 @@ from .menus import choose, items, wait_chosen
 
 pytestmark = pytest.mark.browser
 
-CUES = "WEBVTT\n\n00:00:00.000 --> 00:00:09.000\nBonjour tout le monde\n"
+# One cue over the whole clip: shown whenever the track is chosen.
+CUES = "WEBVTT\n\n00:00:00.000 --> 00:01:00.000\nBonjour tout le monde\n"
 
 # The player's caption state as hls.js and the browser have it.
 TRACKS = """() => {
@@ -31,8 +32,9 @@ TRACKS = """() => {
 
 @pytest.fixture(scope="module")
 def plain_video(player_stack, player_token, tmp_path_factory):
-    """A ready video of its own (one 180p rendition), no caption track yet."""
-    clip = make_clip(tmp_path_factory.mktemp("live-captions") / "c.mp4", seconds=8, size="320x180", rate=10)
+    """A ready video of its own (one 180p rendition), no caption track yet; 30 s, so that it
+    still plays while the form is used on a loaded machine."""
+    clip = make_clip(tmp_path_factory.mktemp("live-captions") / "c.mp4", seconds=30, size="320x180", rate=10)
     resp = player_stack.upload(player_token, clip, name="Live captions")
     resp.raise_for_status()
     return player_stack.wait_all_renditions(player_token, resp.json()["id"])

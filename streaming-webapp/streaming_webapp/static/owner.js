@@ -226,7 +226,8 @@
       if (!confirm("Remove the caption track " + t.label + "?")) return;
       try {
         await api("DELETE", base + "/captions/" + encodeURIComponent(t.language));
-        say(captionMessage, "Track removed: " + t.label + ". The player drops it when the page is reloaded.", "ok");
+        say(captionMessage, "Track removed: " + t.label + ".", "ok");
+        captionsChanged();
         listCaptions();
       } catch (err) { say(captionMessage, err.message, "error"); }
     });
@@ -235,6 +236,9 @@
     tr.append(cell(languageName(t.language) + " (" + t.language + ")"), cell(t.label), cell(t.default ? "yes" : "no"), last);
     return tr;
   }
+  // The player on this page reads its tracks from the master playlist: told, it reads it
+  // again (player.js), so the change is there without a reload.
+  function captionsChanged() { document.dispatchEvent(new CustomEvent("reelhouse:captions")); }
   async function listCaptions() {
     try {
       const v = await api("GET", base);
@@ -255,8 +259,9 @@
       const r = await fetch(base + "/captions", { method: "POST", body, headers: { Accept: "application/json" } });
       const data = await r.json().catch(() => ({}));
       if (!r.ok) throw new Error(data.message || "The track was not saved (HTTP " + r.status + ").");
-      say(captionMessage, "Track saved: " + data.label + " (" + data.language + "). Reload the page to choose it in the player.", "ok");
+      say(captionMessage, "Track saved: " + data.label + " (" + data.language + "). It is in the player's captions menu.", "ok");
       resetCaptionForm();
+      captionsChanged();
       listCaptions();
     } catch (err) {
       say(captionMessage, err instanceof TypeError ? "The server could not be reached; try again." : err.message, "error");

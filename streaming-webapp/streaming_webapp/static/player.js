@@ -4,7 +4,8 @@
 // in full screen), one keyboard handler, remembered position, the poster while it waits
 // for a press of play;
 // quality, speed, volume and the captions choice are remembered per browser. Renditions
-// that land while it is open are taken in without a reload.
+// that land while it is open, and caption tracks the owner changes on the video page
+// (owner.js says so with a "reelhouse:captions" event), are taken in without a reload.
 (function () {
   "use strict";
   const video = document.getElementById("video");
@@ -204,9 +205,10 @@
   }
 
   // -- hls.js: (re)started at `at` seconds (-1: the start), playing again if it was; a
-  // quality chosen in the menu is kept by its height across a restart and a reload.
+  // quality chosen in the menu is kept by its height across a restart and a reload, and
+  // Auto restarts at `height` (the one it was playing; none: the smallest).
   let wanted = typeof prefs.quality === "number" ? prefs.quality : -1;  // a height, -1 for Auto
-  function attach(at, resume) {
+  function attach(at, resume, height) {
     hls = new window.Hls({
       // Auto never fetches more pixels than the player shows; before its first sample it
       // assumes a broadband link (hls.js's own default, 500 kb/s, starts a big player
@@ -238,11 +240,16 @@
         showLevel(heightOf(data.levels[keep]) + "p");
       } else {
         select.set("-1");
-        // Auto starts on the smallest rendition (the page preloaded its first segment).
+        // Auto starts on the smallest rendition (the page preloaded its first segment);
+        // restarted, at the height it was playing (no step down to the smallest).
+        const was = data.levels.findIndex((l) => heightOf(l) === height);
         let smallest = -1;
         data.levels.forEach((l, i) => { if (smallest < 0 || heightOf(l) < heightOf(data.levels[smallest])) smallest = i; });
-        if (smallest >= 0) hls.startLevel = smallest;
+        if (was >= 0) hls.startLevel = was;
+        else if (smallest >= 0) hls.startLevel = smallest;
       }
+      // No subtitle group (the last track removed): hls.js says nothing of tracks then.
+      if (!(data.subtitleTracks || []).length && tracks.length) { fillCaptions([]); captions.set("off"); }
       if (resume) video.play().catch(() => {});
     });
     // hls.js asks for the first segment on its next 100 ms tick when the media playlist
@@ -360,6 +367,7 @@
       nativeCaptions();
     }, { once: true });
     video.textTracks.addEventListener("addtrack", nativeCaptions);
+    video.textTracks.addEventListener("removetrack", nativeCaptions);
   } else {
     posterIfIdle();
     message.textContent = "This browser cannot play HLS video.";
@@ -378,16 +386,28 @@
     const now = v.renditions.filter((r) => r.status === "ready").length;
     if (now > ready) {
       ready = now;
-      const at = video.currentTime, resume = !video.paused;
-      if (hls) { hls.destroy(); attach(at, resume); }
-      else if (native) {
-        video.src = src;
-        video.addEventListener("loadedmetadata", () => { video.currentTime = at; if (resume) video.play().catch(() => {}); }, { once: true });
-      }
+      reloadMaster();
     }
     if (v.renditions.some((r) => r.status === "pending")) setTimeout(watchRenditions, 3000);
   }
   if (video.dataset.pending === "1") setTimeout(watchRenditions, 3000);
+  // The master playlist again (it names the renditions and the caption tracks), where the
+  // player is: hls.js reads it only when it starts, so it is started again at the same
+  // time, playing if it was, at the same quality; the browser's own HLS is given the
+  // source again (its text tracks go and come: removetrack, addtrack).
+  function reloadMaster() {
+    const at = video.currentTime, resume = !video.paused;
+    if (hls) {
+      const l = hls.levels[hls.currentLevel];
+      hls.destroy();
+      attach(at, resume, l ? heightOf(l) : undefined);
+    } else if (native) {
+      video.src = src;
+      video.addEventListener("loadedmetadata", () => { video.currentTime = at; if (resume) video.play().catch(() => {}); }, { once: true });
+    }
+  }
+  // The owner added, replaced or removed a caption track (owner.js, on the video page).
+  document.addEventListener("reelhouse:captions", reloadMaster);
   let last = 0;
   video.addEventListener("timeupdate", () => {
     if (Math.abs(video.currentTime - last) >= 2) { last = video.currentTime; store.set(posKey, String(last)); }

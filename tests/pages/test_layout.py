@@ -76,7 +76,7 @@ BROKEN_WORDS = """
 # hits: a checkbox or radio button (or a field drawn off screen, like the upload page's
 # file input) is hit through its label, so the label is measured. Exempt, as 2.5.5's
 # "inline" exception allows: a link inside running text, i.e. within a paragraph or
-# similar text block (p, li, td, dd, figcaption, blockquote, small) whose text says more
+# similar text block (p, dd, figcaption, blockquote, small) whose text says more
 # than the link alone.
 SMALL_TARGETS = """
 (minimum) => {
@@ -84,7 +84,7 @@ SMALL_TARGETS = """
   const all = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button], [role^=menuitem], summary';
   const inText = (el) => {
     if (el.tagName !== 'A') return false;
-    const block = el.parentElement && el.parentElement.closest('p, li, td, dd, figcaption, blockquote, small');
+    const block = el.parentElement && el.parentElement.closest('p, dd, figcaption, blockquote, small');
     return !!block && block.textContent.trim().length > el.textContent.trim().length;
   };
   const hidden = (box) => box.width <= 1 || box.height <= 1;

@@ -14,8 +14,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import requests
 
-from harness import TEST_PASSWORD, Stack, make_clip, own_stack
+from harness import TEST_PASSWORD, Stack, bearer, make_clip, own_stack
 from harness.people import add_user
 
 # Cached between runs, outside the repository (as scripts/setup-test.sh does for kubectl).
@@ -59,6 +60,35 @@ def pages_video(pages_stack, tmp_path_factory):
     clip = make_clip(tmp_path_factory.mktemp("pages-clips") / "p.mp4", seconds=2, size="320x180")
     token = pages_stack.login()
     return pages_stack.api.upload_ready(token, clip, name="A holiday by the sea with the whole family, day one")
+
+
+@pytest.fixture(scope="session")
+def pages_scene(pages_stack, pages_video) -> dict[str, str]:
+    """What the pages a person without an account opens need on `pages_stack`: a share
+    link of `pages_video` (downloads allowed: its page shows the link), a password link,
+    an invitation link, and a viewer, `vic` (the video page without the owner's tools).
+    The URLs by name; nothing that adds a video (the library tests count them)."""
+    st = pages_stack
+    token = st.login()
+    shares = st.url("streaming") + f"/api/videos/{pages_video['id']}/shares"
+    links = {}
+    for name, body in {"share": {"allow_download": True}, "password": {"password": "open sesame"}}.items():
+        resp = requests.post(shares, json=body, headers=bearer(token), timeout=30)
+        assert resp.status_code == 201, resp.text
+        links[name] = resp.json()["url"]
+    resp = requests.post(
+        st.url("auth") + "/api/users", json={"username": "ines", "role": "uploader"}, headers=bearer(token), timeout=30
+    )
+    assert resp.status_code == 201, resp.text
+    add_user(st, "vic", "viewer", TEST_PASSWORD)
+    return {
+        "share": links["share"],
+        "embed": links["share"] + "/embed",
+        "share password": links["password"],
+        "share unknown": st.url("streaming") + "/s/no-such-link-0000000000",
+        "invite": resp.json()["invite_url"],
+        "invite unknown": st.url("auth") + "/invite/no-such-invitation-000000",
+    }
 
 
 @pytest.fixture(scope="session")

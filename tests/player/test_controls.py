@@ -146,10 +146,14 @@ def test_keyboard_shortcuts(page):
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.getElementById('video').currentTime > 3.5")
 
+    # The button's name follows `volumechange`, an event the media element queues: wait for it.
+    label = "() => document.getElementById('mute').getAttribute('aria-label') === %r"
     page.keyboard.press("m")
-    assert _state(page)["muted"] is False and page.get_attribute("#mute", "aria-label") == "Mute"
+    page.wait_for_function(label % "Mute", timeout=5000)
+    assert _state(page)["muted"] is False
     page.keyboard.press("m")
-    assert _state(page)["muted"] is True and page.get_attribute("#mute", "aria-label") == "Unmute"
+    page.wait_for_function(label % "Unmute", timeout=5000)
+    assert _state(page)["muted"] is True
     page.keyboard.press("ArrowDown")
     assert _state(page)["volume"] == 0.4
     page.keyboard.press("ArrowUp")

@@ -1,4 +1,5 @@
-"""streaming-svc: the library, the player, the video API and HLS through file-svc."""
+"""streaming-svc: the library, the player, the video API and HLS (from the local store's folder
+itself, or relayed from file-svc: local_delivery, routes/hls_relay)."""
 
 from __future__ import annotations
 

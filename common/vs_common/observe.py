@@ -89,6 +89,20 @@ HLS_RESPONSES = Counter(
     "HLS objects and images answered to viewers, by kind and status.",
     ["kind", "status"],
 )
+# Which path sent a viewer's HLS objects and images: `relay` (streaming-svc relaying
+# file-svc), `local` (streaming-svc reading the local store's folder itself). Bytes are
+# what an answer's Content-Length promised for `local` (sendfile hands them to the
+# kernel), what was relayed for `relay`.
+DELIVERY_BYTES = Counter(
+    "reelhouse_delivery_bytes_total",
+    "Bytes of HLS objects and images sent to viewers, by delivery mode (relay, local).",
+    ["mode"],
+)
+DELIVERY_REQUESTS = Counter(
+    "reelhouse_delivery_requests_total",
+    "HLS objects and images answered to viewers, by delivery mode (relay, local).",
+    ["mode"],
+)
 PACKAGING_JOB_DURATION = Histogram(
     "reelhouse_packaging_job_duration_seconds",
     "Time a packager worked on one job, by stage and outcome (done, failed_attempt, gave_up, abandoned, handed_back).",
@@ -205,8 +219,9 @@ def hls_kind(path: str) -> str:
     return "image"
 
 
-def counted(body: Iterable[bytes], kind: str) -> Iterable[bytes]:
-    """`body` unchanged; its bytes are added to HLS_BYTES once it ends (or is cut)."""
+def counted(body: Iterable[bytes], kind: str, mode: str) -> Iterable[bytes]:
+    """`body` unchanged; its bytes are added to HLS_BYTES and DELIVERY_BYTES (of the
+    delivery `mode`) once it ends (or is cut)."""
     sent = 0
     try:
         for chunk in body:
@@ -214,6 +229,7 @@ def counted(body: Iterable[bytes], kind: str) -> Iterable[bytes]:
             yield chunk
     finally:
         HLS_BYTES.labels(kind).inc(sent)
+        DELIVERY_BYTES.labels(mode).inc(sent)
 
 
 def metrics_registry(extra: Iterable = ()) -> CollectorRegistry:

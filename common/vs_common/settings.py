@@ -244,6 +244,13 @@ class Settings:
         "STORAGE_BACKEND", "local", _one_of("local", "s3", said="'local' or 's3'"), doc="a local folder, or S3"
     )
     storage_dir: str = _env("STORAGE_DIR", "data/storage", doc="the local store's folder")
+    delivery: str = _env(
+        "DELIVERY",
+        "",
+        _one_of("", "relay", "local", said="'relay' or 'local' (empty: local for the local store, else relay)"),
+        blank_is_default=True,
+        doc="how streaming-svc sends segments: relay (through file-svc) or local (from STORAGE_DIR itself)",
+    )
     temp_dir: str = _env("TEMP_DIR", "data/temp", doc="uploads being received, probed and packaged")
     s3_bucket: str = _env("S3_BUCKET", doc="the bucket of the videos (made at start if missing)")
     s3_region: str = _env("S3_REGION", doc="the bucket's region")
@@ -381,7 +388,26 @@ def load_settings(env_file: str | None = None) -> Settings:
         load_dotenv(path, override=False)
     settings = Settings(**{f.name: _read(f.metadata["read"], f.default) for f in fields(Settings)})
     _check_metrics_token(settings)
+    _check_delivery(settings)
     return settings
+
+
+def delivery_mode(settings: Settings) -> str:
+    """How streaming-svc sends a video's files: `local` (it reads the local store's folder
+    itself, with sendfile, after the same viewer check) by default for the local store,
+    `relay` (through file-svc) for S3 or when DELIVERY says so."""
+    if settings.delivery:
+        return settings.delivery
+    return "local" if settings.storage_backend == "local" else "relay"
+
+
+def _check_delivery(settings: Settings) -> None:
+    """DELIVERY=local reads STORAGE_DIR: it means nothing with the S3 store."""
+    if settings.delivery == "local" and settings.storage_backend != "local":
+        raise ConfigError(
+            "DELIVERY=local reads the local store's folder, but STORAGE_BACKEND is "
+            f"{settings.storage_backend!r}: use DELIVERY=relay (or leave it empty) with S3"
+        )
 
 
 def _is_placeholder(value: str) -> bool:

@@ -1,5 +1,5 @@
 """Object reads: a video's HLS files, poster, thumbnails and original, with Range and
-ETag (the store answers them), and the cache rules of each kind (serving.py)."""
+ETag (the store answers them), and the cache rules of each kind (vs_common.objects)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from werkzeug.wsgi import wrap_file
 
 from vs_common import layout
 from vs_common.errors import error_response
+from vs_common.objects import cache_control
 
-from ..serving import cache_control
 from ..storage import ObjectNotFound
 from .common import bad_id, storage
 

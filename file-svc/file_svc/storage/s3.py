@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from vs_common.objects import content_type
 from vs_common.settings import MiB, Settings
 
-from ..serving import content_type
 from .multipart import MultipartWriter
 from .objects import ObjectNotFound, ObjectStream, StorageUnavailable, respond
 

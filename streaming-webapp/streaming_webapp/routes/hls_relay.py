@@ -1,7 +1,9 @@
 """The HLS relay: a video's playlists, segments and caption files (`/videos/<id>/hls/...`),
 its poster and thumbnails, streamed from file-svc to a logged-in viewer who may watch it
 (another person's private video is 404, as a missing file). Range and If-None-Match pass
-through; nothing is buffered. A share link's routes (share_pages) relay through `relay`."""
+through; nothing is buffered. A share link's routes (share_pages) relay through `relay`.
+With local delivery (local_delivery), `relay` sends a file of the local store's folder
+itself, once the route has checked the viewer, and relays only what is not there."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from vs_common import access
 from vs_common.errors import error_response, storage_unavailable
 from vs_common.file_client import FileSvcUnavailable, NotFound
-from vs_common.observe import HLS_RESPONSES, counted, hls_kind
+from vs_common.observe import DELIVERY_REQUESTS, HLS_RESPONSES, counted, hls_kind
 from vs_common.wire import valid_video_id
 
 from .common import may_watch_files
@@ -53,10 +55,15 @@ def _relay(upstream, size: int = 256 * 1024):
 
 
 def relay(video_id: str, rest: str):
-    """Stream an object from file-svc: Range and ETag pass through, nothing is buffered."""
+    """Send the video's file `rest` from the local store's folder (local delivery), else
+    stream it from file-svc: Range and ETag pass through, nothing is buffered. The caller
+    has checked the viewer."""
     segments = rest.split("/")
     if not valid_video_id(video_id) or any(seg in ("", ".", "..") for seg in segments) or "\\" in rest:
         return error_response(404, "not_found", "No such file.")
+    local = current_app.extensions.get("local_delivery")
+    if local is not None and (sent := local.serve(video_id, rest)) is not None:
+        return sent
     path = f"videos/{quote(video_id, safe='')}/" + "/".join(quote(seg, safe="") for seg in segments)
     headers = {k: request.headers[k] for k in ("Range", "If-None-Match") if k in request.headers}
     try:
@@ -70,10 +77,11 @@ def relay(video_id: str, rest: str):
     out = {k: upstream.headers[k] for k in PASS_HEADERS if k in upstream.headers}
     kind = hls_kind(segments[-1])
     HLS_RESPONSES.labels(kind, str(upstream.status_code)).inc()
+    DELIVERY_REQUESTS.labels("relay").inc()
     if request.method == "HEAD" or upstream.status_code in (304, 416):
         upstream.close()
         return Response(status=upstream.status_code, headers=out)
-    body = counted(_relay(upstream), kind)
+    body = counted(_relay(upstream), kind, "relay")
     return Response(body, status=upstream.status_code, headers=out, direct_passthrough=True)
 
 

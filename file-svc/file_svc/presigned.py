@@ -26,6 +26,7 @@ from vs_common.observe import PRESIGNED_URLS, hls_kind
 from vs_common.settings import Settings, origin_of
 
 from .serving import content_type
+from .storage import CannotPresign
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def _until(raw: str) -> float | None:
     return until or None
 
 
-def _signed_line(signer, video_id: str, folder: str, line: str, until: float | None) -> str:
+def _signed_line(storage, video_id: str, folder: str, line: str, until: float | None) -> str:
     """A playlist line: a segment's or WebVTT's name (relative to the playlist's folder)
     as its presigned URL; any other line (a tag, a playlist's name) as it is."""
     if not line or line.startswith("#"):
@@ -49,27 +50,34 @@ def _signed_line(signer, video_id: str, folder: str, line: str, until: float | N
     path = posixpath.normpath(posixpath.join(folder, line))
     if not layout.valid_hls_path(path) or not path.endswith((".ts", ".vtt")):
         return line
+    url = storage.presigned_url(layout.hls(video_id, path), until)
     PRESIGNED_URLS.labels(hls_kind(path)).inc()
-    return signer.url(layout.hls(video_id, path), until)
+    return url
+
+
+def _text(stream) -> str:
+    """A whole (small) object's text, from a local file or the store's body."""
+    if stream.path is not None:
+        with open(stream.path, "rb") as fh:
+            return fh.read().decode("utf-8")
+    return b"".join(stream.body or ()).decode("utf-8")
 
 
 def playlist(storage, video_id: str, path: str):
     """The answer to a presigned playlist read: the playlist's text with presigned URLs
-    (200, its own ETag: a 304 while they stay the same), 404, or 409 when the store
-    cannot sign (a local folder)."""
-    signer = getattr(storage, "signer", None)
-    if signer is None:
-        return error_response(
-            409, "presign_unavailable", "This store cannot presign URLs: DELIVERY=presigned needs STORAGE_BACKEND=s3."
-        )
+    (200, its own ETag: a 304 while they stay the same), 409 when the store cannot sign
+    (a local folder); ObjectNotFound (the caller's 404)."""
     try:
         until = _until(request.headers.get(PRESIGN_HEADER, ""))
     except ValueError:
         return error_response(400, "bad_presign_until", "X-Presign-Until must be a Unix time in seconds, or 0.")
     stream = storage.open_object(layout.hls(video_id, path))  # ObjectNotFound: the caller's 404
-    text = b"".join(stream.body or ()).decode("utf-8")
+    text = _text(stream)
     folder = posixpath.dirname(path)
-    body = "\n".join(_signed_line(storage.signer, video_id, folder, line, until) for line in text.split("\n"))
+    try:
+        body = "\n".join(_signed_line(storage, video_id, folder, line, until) for line in text.split("\n"))
+    except CannotPresign as exc:
+        return error_response(409, "presign_unavailable", f"This store cannot presign URLs: {exc}.")
     data = body.encode()
     etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
     headers = {"Content-Type": content_type(path), "ETag": etag, "Cache-Control": "private, no-cache"}

@@ -123,6 +123,11 @@ class S3Storage:
             else:
                 raise
 
+    def presigned_url(self, key: str, until: float | None = None) -> str:
+        """A presigned GET URL of `key` on the public endpoint (vs_common.delivery: cached,
+        living no later than `until`)."""
+        return self.signer.url(key, until)
+
     def cors_rules(self) -> list[dict]:
         """The bucket's CORS rules ([] when it has none)."""
         from botocore.exceptions import ClientError

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> dict:
         endpoint_url=settings.s3_public_endpoint,
         region_name=settings.s3_region,
         aws_access_key_id=creds.access_key,
-        aws_secret_access_key=creds.secret_key,
+        aws_secret_access_key=creds.secret,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
     key = f"videos/{VIDEO}/hls/360p/seg_00000.ts"

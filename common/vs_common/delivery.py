@@ -42,7 +42,7 @@ class Credentials:
     """What signs: an access key, its secret, and a session token for temporary ones."""
 
     access_key: str
-    secret_key: str
+    secret: str
     token: str | None = None
 
 
@@ -173,7 +173,7 @@ class Signer:
         path = f"{self.bucket.path}/{quote(key, safe='/' + _UNRESERVED)}"
         canonical = "\n".join(("GET", path, query, f"host:{self.bucket.host}", "", "host", "UNSIGNED-PAYLOAD"))
         to_sign = "\n".join((ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()))
-        signature = hmac.new(self._signing_key(creds.secret_key, amz_date[:8]), to_sign.encode(), hashlib.sha256)
+        signature = hmac.new(self._signing_key(creds.secret, amz_date[:8]), to_sign.encode(), hashlib.sha256)
         if self.on_sign is not None:
             self.on_sign()
         return f"{self.bucket.base}{path[len(self.bucket.path) :]}?{query}&X-Amz-Signature={signature.hexdigest()}"

@@ -79,8 +79,8 @@ class S3Storage:
             self._chain = boto3.Session().get_credentials()
         if self._chain is None:
             raise StorageUnavailable("no S3 credentials to sign URLs with (AWS_ACCESS_KEY_ID, or boto3's chain)")
-        frozen = self._chain.get_frozen_credentials()
-        return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+        access, secret, token = self._chain.get_frozen_credentials()  # botocore's ReadOnlyCredentials
+        return Credentials(access, secret, token)
 
     @property
     def client(self):

@@ -174,3 +174,25 @@ def test_the_csp_admits_the_media_origin_in_two_directives_only():
     assert "media-src 'self' blob: https://store.example.org;" in presigned
     assert "connect-src 'self' https://store.example.org;" in presigned
     assert presigned.count("store.example.org") == 2
+
+
+def test_file_svc_on_the_local_store_refuses_a_presigned_playlist_and_a_bad_limit(tmp_path):
+    """A file-svc whose store cannot sign (a local folder: only a misconfigured caller can
+    ask) says so, and a malformed X-Presign-Until is refused before the store is read."""
+    from harness import in_process_app
+
+    app = in_process_app("file-svc", "file_svc", tmp_path)
+    video = "abcdefghijklmnopqrstuv"
+    folder = tmp_path / "storage" / "videos" / video / "hls" / "360p"
+    folder.mkdir(parents=True)
+    (folder / "index.m3u8").write_text("#EXTM3U\n#EXTINF:4.0,\nseg_00000.ts\n#EXT-X-ENDLIST\n")
+    client = app.test_client()
+    auth = {"Authorization": "Bearer " + "x" * 32}
+    url = f"/videos/{video}/hls/360p/index.m3u8"
+    assert client.get(url, headers=auth).status_code == 200  # relayed as it is
+    refused = client.get(url, headers={**auth, "X-Presign-Until": "0"})
+    assert refused.status_code == 409 and refused.json["error"] == "presign_unavailable"
+    assert "DELIVERY=presigned needs STORAGE_BACKEND=s3" in refused.json["message"]
+    for bad in ("soon", "-5", "1.5"):
+        resp = client.get(url, headers={**auth, "X-Presign-Until": bad})
+        assert resp.status_code == 400 and resp.json["error"] == "bad_presign_until", bad

@@ -239,6 +239,12 @@ def test_a_share_link_plays_through_presigned_urls_no_longer_than_the_link_and_s
     )
     assert revoked.status_code == 204
     assert playlist(st, media).status_code == 404  # at once: no cached link for a presigned playlist
+    # Revoked by another replica (its cache is not this process's): refused at once too.
+    other = make_share(st, presigned_token, video["id"])
+    other_media = f"{other['url']}/hls/{height}p/index.m3u8"
+    assert playlist(st, other_media).status_code == 200  # the link now in this process's 2 s cache
+    st.query("UPDATE shares SET revoked_at = ? WHERE id = ?", (utcnow(), other["id"]))
+    assert playlist(st, other_media).status_code == 404
     # What was signed before still reads, until its own expiry (docs/SECURITY.md says so).
     assert requests.get(segments[0], timeout=10).status_code == 200
 
@@ -252,6 +258,13 @@ def test_a_trashed_video_gets_no_new_playlist_at_once(presigned_stack, presigned
     own, shared = media_url(st, video), f"{share['url']}/hls/{height}p/index.m3u8"
     assert playlist(st, own, presigned_token).status_code == 200  # who may watch: now in the 2 s cache
     assert playlist(st, shared).status_code == 200
+    # Trashed by another replica (as its DELETE writes it; no cache of this process is told).
+    st.query("UPDATE videos SET deleted_at = ? WHERE id = ?", (utcnow(), video["id"]))
+    assert playlist(st, own, presigned_token).status_code == 404
+    assert playlist(st, shared).status_code == 404
+    # Restored, then trashed through the API: the same.
+    st.query("UPDATE videos SET deleted_at = NULL WHERE id = ?", (video["id"],))
+    assert playlist(st, own, presigned_token).status_code == 200
     gone = requests.delete(f"{st.url('streaming')}/api/videos/{video['id']}", headers=bearer(presigned_token))
     assert gone.status_code in (200, 204), gone.text
     assert playlist(st, own, presigned_token).status_code == 404

@@ -6,6 +6,7 @@ TcpProxy (S3_ENDPOINT_URL, cut while file-svc starts), the browser reaches it di
 from __future__ import annotations
 
 import pytest
+from sharing.sharekit import add_caption
 
 from harness import Stack, TcpProxy, make_clip, wait_until
 
@@ -64,8 +65,10 @@ def presigned_token(presigned_stack):
 
 @pytest.fixture(scope="module")
 def long_video(presigned_stack, presigned_token, tmp_path_factory):
-    """A ready 10 s video (three 4 s segments) with a caption track."""
+    """A ready 10 s video (three 4 s segments) with a caption track (English)."""
     clip = make_clip(tmp_path_factory.mktemp("presigned-clips") / "ten.mp4", seconds=10, size="320x180")
     resp = presigned_stack.upload(presigned_token, clip, name="Presigned")
     resp.raise_for_status()
-    return presigned_stack.wait_status(presigned_token, resp.json()["id"])
+    video = presigned_stack.wait_status(presigned_token, resp.json()["id"])
+    add_caption(presigned_stack, presigned_token, video["id"])
+    return presigned_stack.video(presigned_token, video["id"])

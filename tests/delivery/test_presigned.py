@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from player.conftest import PageWatch
+from player.menus import choose
 from prometheus_client.parser import text_string_to_metric_families
 from sharing.sharekit import make_share, shares_url
 
@@ -127,6 +128,14 @@ def test_media_playlists_name_presigned_urls_that_the_store_serves_to_the_stream
         playlist(st, media_url(st, video), presigned_token, **{"If-None-Match": again.headers["ETag"]}).status_code
         == 304
     )
+    # The caption track's playlist names its WebVTT on the store, readable by the streaming origin.
+    (track,) = re.findall(r'TYPE=SUBTITLES,.*URI="([^"]+)"', master.text)
+    captions = playlist(st, f"{st.url('streaming')}/videos/{video['id']}/hls/{track}", presigned_token)
+    (vtt,) = uris(captions.text)
+    assert vtt.startswith(f"{store_origin(st)}/{BUCKET}/videos/{video['id']}/hls/captions/") and ".vtt?" in vtt
+    cue = requests.get(vtt, headers={"Origin": st.url("streaming")}, timeout=10)
+    assert cue.status_code == 200 and cue.text.startswith("WEBVTT") and "Hello there" in cue.text
+    assert cue.headers["Access-Control-Allow-Origin"] == st.url("streaming")
     # A stranger gets no playlist.
     assert playlist(st, media_url(st, video)).status_code in (302, 401)
 
@@ -173,7 +182,14 @@ def test_chromium_plays_from_the_store_to_the_end_and_seeks_and_streaming_svc_se
     assert csp.count(store) == 2, csp  # those two directives, nothing more
     preloads = page.eval_on_selector_all("link[rel=preload][as=fetch]", "ls => ls.map(l => l.href)")
     assert len(preloads) == 3 and preloads[2].startswith(f"{store}/{BUCKET}/videos/{video['id']}/hls/"), preloads
+    page.wait_for_selector("#captions-control:not([hidden])")
+    choose(page, "captions", "English")
     wait_playing(page)
+    page.wait_for_function(
+        """() => Array.from(document.getElementById('video').textTracks)
+             .some(t => t.language === 'en' && t.mode === 'showing' && t.cues && t.cues.length > 0)""",
+        timeout=20000,
+    )
     page.evaluate("() => { document.getElementById('video').currentTime = 7; }")
     page.wait_for_function("() => document.getElementById('video').currentTime > 7.5", timeout=20000)
     page.wait_for_function("() => document.getElementById('video').ended", timeout=30000)
@@ -181,6 +197,8 @@ def test_chromium_plays_from_the_store_to_the_end_and_seeks_and_streaming_svc_se
     segments = [u for u in watch.requests if ".ts" in urlsplit(u).path]
     assert segments and all(u.startswith(f"{store}/{BUCKET}/") for u in segments), segments
     assert {urlsplit(u).path.rsplit("/", 1)[1] for u in segments} == {f"seg_{n:05d}.ts" for n in range(3)}
+    vtts = [u for u in watch.requests if urlsplit(u).path.endswith(".vtt")]
+    assert vtts and all(u.startswith(f"{store}/{BUCKET}/") for u in vtts), vtts
     # The preload named the very URL the media playlist (hls.js's) names.
     assert preloads[2] in segments
     watch.check("the presigned player")
@@ -195,6 +213,7 @@ def test_chromium_plays_from_the_store_to_the_end_and_seeks_and_streaming_svc_se
     assert moved("streaming", "reelhouse_hls_responses_total", kind="playlist", delivery="presigned") >= 1
     assert moved("streaming", "reelhouse_hls_bytes_served_total", kind="playlist", delivery="presigned") > 0
     assert moved("file", "reelhouse_presigned_urls_total", kind="segment") >= 3
+    assert moved("file", "reelhouse_presigned_urls_total", kind="caption") >= 1
 
 
 def test_the_library_page_admits_no_store_origin(presigned_stack, browser):

@@ -20,7 +20,7 @@ from vs_common import access, layout
 from vs_common.app import app_settings
 from vs_common.delivery import PRESIGN_HEADER, media_origin
 from vs_common.errors import error_response, storage_unavailable
-from vs_common.file_client import FileSvcUnavailable, NotFound
+from vs_common.file_client import FileSvcRejected, FileSvcUnavailable, NotFound
 from vs_common.observe import HLS_RESPONSES, counted, hls_kind
 from vs_common.wire import valid_video_id
 
@@ -93,6 +93,9 @@ def relay(video_id: str, rest: str, presign_until: int | None = None):
     except FileSvcUnavailable as exc:
         log.warning("file-svc unavailable for %s: %s", path, exc)
         return storage_unavailable()
+    except FileSvcRejected as exc:  # a presigned playlist its store cannot sign (409): said, not a 500
+        log.error("file-svc refused %s: %s %s", path, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message)
     out = {k: upstream.headers[k] for k in PASS_HEADERS if k in upstream.headers}
     HLS_RESPONSES.labels(kind, str(upstream.status_code), delivery).inc()
     if request.method == "HEAD" or upstream.status_code in (304, 416):
@@ -110,7 +113,7 @@ def first_segment_url(video_id: str, height: int, presign_until: int) -> str | N
     path = _file_path(video_id, f"hls/{height}p/index.m3u8")
     try:
         upstream = current_app.extensions["files"].open(path, {PRESIGN_HEADER: str(presign_until)}, read_timeout=5)
-    except (NotFound, FileSvcUnavailable) as exc:
+    except (NotFound, FileSvcUnavailable, FileSvcRejected) as exc:
         log.info("no first segment to preload for %s: %s", video_id, exc)
         return None
     try:

@@ -123,3 +123,10 @@ def test_packaging_queue_bench_runs(tmp_path):
     )
     assert "<!-- packaging-queue -->" in text and "Back to back (2 uploads" in text
     assert "| two |" in text and "one command, one decode" in text
+
+
+@pytest.mark.fast
+def test_presign_cost_bench_runs(tmp_path):
+    text = run_bench("bench.presign_cost", tmp_path / "B.md", "--segments", "5", "--rounds", "3", timeout=120)
+    assert "<!-- presign-cost -->" in text and "| playlist of 5 | signing cache warm" in text
+    assert "| one signature | boto3 generate_presigned_url | 6 |" in text

@@ -24,7 +24,7 @@ from werkzeug.wsgi import wrap_file
 
 from vs_common import layout
 from vs_common.objects import cache_control, local_etag, respond
-from vs_common.observe import DELIVERY_BYTES, DELIVERY_REQUESTS, HLS_BYTES, HLS_RESPONSES, hls_kind
+from vs_common.observe import HLS_BYTES, HLS_RESPONSES, hls_kind
 
 CHUNK = 256 * 1024  # what the file wrapper reads at a time where sendfile cannot be used
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -58,13 +58,11 @@ def _open_regular(path: str) -> tuple[int, os.stat_result] | None:
 
 
 class LocalDelivery:
-    """Reads of the local store's folder `root` as answers to a viewer's GET or HEAD. Its
-    metric children are bound once: a segment's answer costs as little as it can."""
+    """Reads of the local store's folder `root` as answers to a viewer's GET or HEAD
+    (counted with delivery="local")."""
 
     def __init__(self, root: str):
         self.root = str(Path(root).resolve())
-        self.requests = DELIVERY_REQUESTS.labels("local")
-        self.bytes = DELIVERY_BYTES.labels("local")
 
     def serve(self, video_id: str, rest: str) -> Response | None:
         """The answer for the file `rest` of the video (Range and If-None-Match honoured;
@@ -87,8 +85,7 @@ class LocalDelivery:
             raise
         kind = hls_kind(key)
         headers = {**stream.headers, "Cache-Control": cache_control(key)}
-        HLS_RESPONSES.labels(kind, str(stream.status)).inc()
-        self.requests.inc()
+        HLS_RESPONSES.labels(kind, str(stream.status), "local").inc()
         if stream.status in (304, 416) or environ["REQUEST_METHOD"] == "HEAD":
             os.close(fd)
             if stream.status in (304, 416):
@@ -96,6 +93,5 @@ class LocalDelivery:
             return Response(status=stream.status, headers=headers)
         fh = os.fdopen(fd, "rb")
         fh.seek(stream.offset)  # gunicorn's sendfile starts at the file's position
-        HLS_BYTES.labels(kind).inc(stream.length)
-        self.bytes.inc(stream.length)
+        HLS_BYTES.labels(kind, "local").inc(stream.length)
         return Response(wrap_file(environ, fh, CHUNK), status=stream.status, headers=headers, direct_passthrough=True)

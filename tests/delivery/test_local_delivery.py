@@ -89,10 +89,10 @@ def test_segments_skip_file_svc_and_are_counted_as_local(dl_stack, dl_tokens, dl
     def moved(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
 
-    assert moved("reelhouse_delivery_bytes_total", mode="local") == sent
-    assert moved("reelhouse_delivery_requests_total", mode="local") == 6
-    assert moved("reelhouse_delivery_bytes_total", mode="relay") == 0
-    assert moved("reelhouse_delivery_requests_total", mode="relay") == 0
+    assert moved("reelhouse_hls_bytes_served_total", delivery="local") == sent
+    assert moved("reelhouse_hls_responses_total", delivery="local") == 6
+    assert moved("reelhouse_hls_bytes_served_total", delivery="relay") == 0
+    assert moved("reelhouse_hls_responses_total", delivery="relay") == 0
     assert moved("reelhouse_hls_responses_total", kind="segment", status="206") == 1
     # file-svc answered none of them.
     for route in (HLS_ROUTE, "/videos/<video_id>/poster.jpg", "/videos/<video_id>/thumbs/<name>"):
@@ -205,8 +205,8 @@ def test_a_share_link_is_served_locally_and_stops_when_revoked(dl_stack, relay_t
     sent += len(ranged.content)
     after = scrape(st.url("streaming"))
     assert (
-        value(after, "reelhouse_delivery_bytes_total", mode="local")
-        - value(before, "reelhouse_delivery_bytes_total", mode="local")
+        value(after, "reelhouse_hls_bytes_served_total", delivery="local")
+        - value(before, "reelhouse_hls_bytes_served_total", delivery="local")
         == sent
     )
 

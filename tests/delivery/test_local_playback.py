@@ -50,13 +50,13 @@ def test_a_signed_in_viewer_plays_to_the_end_and_seeks(browser, dl_stack, dl_vid
     after = scrape(st.url("streaming"))
     segments = _segments_asked(watch)
     assert len({u.rsplit("/", 1)[1] for u in segments}) >= 3, segments  # every segment of the 9 s
-    moved = value(after, "reelhouse_delivery_bytes_total", mode="local") - value(
-        before, "reelhouse_delivery_bytes_total", mode="local"
+    moved = value(after, "reelhouse_hls_bytes_served_total", delivery="local") - value(
+        before, "reelhouse_hls_bytes_served_total", delivery="local"
     )
     rung_dir = next(p for p in (st.storage_dir / "videos" / dl_video / "hls").iterdir() if p.is_dir())
     assert moved >= sum(p.stat().st_size for p in rung_dir.glob("seg_*.ts"))
-    assert value(after, "reelhouse_delivery_bytes_total", mode="relay") == value(
-        before, "reelhouse_delivery_bytes_total", mode="relay"
+    assert value(after, "reelhouse_hls_bytes_served_total", delivery="relay") == value(
+        before, "reelhouse_hls_bytes_served_total", delivery="relay"
     )
 
 
@@ -78,9 +78,9 @@ def test_a_share_link_viewer_plays_to_the_end_and_seeks(browser, dl_stack, dl_to
         context.close()
     after = scrape(st.url("streaming"))
     assert all("/s/" in u for u in _segments_asked(watch)) and _segments_asked(watch)
-    assert value(after, "reelhouse_delivery_bytes_total", mode="local") > value(
-        before, "reelhouse_delivery_bytes_total", mode="local"
+    assert value(after, "reelhouse_hls_bytes_served_total", delivery="local") > value(
+        before, "reelhouse_hls_bytes_served_total", delivery="local"
     )
-    assert value(after, "reelhouse_delivery_requests_total", mode="relay") == value(
-        before, "reelhouse_delivery_requests_total", mode="relay"
+    assert value(after, "reelhouse_hls_responses_total", delivery="relay") == value(
+        before, "reelhouse_hls_responses_total", delivery="relay"
     )

@@ -80,7 +80,7 @@ def test_environment_wins_over_env_file(clean_env, tmp_path):
         ("EMBED_ALLOWED_ORIGINS", "https://a.example 'unsafe-inline'", "is not an origin"),
         ("EMBED_ALLOWED_ORIGINS", "https://a.example;script-src", "characters an origin cannot have"),
         ("EMBED_ALLOWED_ORIGINS", "* https://a.example", "is not an origin"),
-        ("DELIVERY", "nginx", "DELIVERY must be 'relay' or 'local'"),
+        ("DELIVERY", "nginx", "DELIVERY must be 'relay', 'local' or 'presigned'"),
     ],
 )
 def test_bad_settings_refuse_to_start_with_a_reason(clean_env, name, value, message):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from vs_common.objects import local_path, read_local
 
-from .objects import ObjectNotFound, ObjectStream, StorageUnavailable
+from .objects import CannotPresign, ObjectNotFound, ObjectStream, StorageUnavailable
 
 
 class LocalStorage:
@@ -33,6 +33,15 @@ class LocalStorage:
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise StorageUnavailable(f"{self.root} is not writable")
+
+    def presigned_url(self, key: str, until: float | None = None) -> str:
+        raise CannotPresign("a local folder has no presigned URLs: DELIVERY=presigned needs STORAGE_BACKEND=s3")
+
+    def cors_rules(self) -> list[dict]:
+        return []
+
+    def put_cors_rules(self, rules: list[dict]) -> None:
+        raise CannotPresign("a local folder has no CORS rules: DELIVERY=presigned needs STORAGE_BACKEND=s3")
 
     def put_file(self, key: str, src: str) -> None:
         dest = self._path(key)

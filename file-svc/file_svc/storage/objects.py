@@ -14,6 +14,10 @@ class StorageUnavailable(RuntimeError):
     """The store cannot be reached or failed; answered with 503."""
 
 
+class CannotPresign(RuntimeError):
+    """The store has no presigned URLs or CORS rules (a local folder): DELIVERY=presigned needs S3."""
+
+
 class ObjectNotFound(KeyError):
     """No object under that key."""
 

@@ -128,7 +128,10 @@ def pytest_itemcollected(item):
     groups in that hook, which may run before this file's.)"""
     if not item.config.pluginmanager.hasplugin("xdist"):
         return
-    parts = item.path.relative_to(item.config.rootpath / "tests").parts
+    try:
+        parts = item.path.relative_to(item.config.rootpath / "tests").parts
+    except ValueError:  # a test outside tests/: no group, any worker
+        return
     item.add_marker(pytest.mark.xdist_group(parts[0] if len(parts) > 1 else "top"))
 
 

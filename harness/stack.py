@@ -171,7 +171,7 @@ class Stack:
     def stop(self) -> None:
         """SIGTERM to every service first, then wait for each: they shut down together.
         (One after another, a stack took 4-5 s to stop, each gunicorn up to a second: its
-        workers look at their stop flag once a second; 40-odd stacks end in a suite.)"""
+        workers look at their stop flag once a second; the suite stops some 30 stacks.)"""
         for svc in self.services.values():
             svc.send(signal.SIGTERM)
         for svc in self.services.values():

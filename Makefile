@@ -17,8 +17,10 @@ run: setup
 	$(BIN)/python scripts/run.py
 
 # lint before setup-test: a lint failure stops here, before the Docker engine starts.
+# --durations=25: CI's log names the slowest steps (setup, call, teardown), where the
+# suite's time budget goes (make test-fast's short output stays as it is).
 test: setup lint setup-test
-	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
+	@code=0; bash scripts/pytest.sh --durations=25 || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
 
 # The short loop: lint, then the tests marked `fast` (pytest.ini), which need no root, no
 # service, no MariaDB, Chromium or Docker: under a minute. `make test` runs them too.

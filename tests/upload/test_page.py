@@ -190,7 +190,8 @@ def test_hostile_names_are_shown_literally_and_never_run(page, stack, upload_tok
     stack.wait_status(upload_token, video_id)
     checks = (
         "() => ({xss: window.__xss, injected: document.querySelectorAll("
-        "'img[src=x], svg:not(#views-chart svg), script:not([src])').length})"  # the owner's chart is the page's own
+        "'img[src=x], svg[onload], svg:not(#views-chart svg):not(.rh-svg), script:not([src])').length})"
+        # the owner's chart and the player's icons are the page's own
     )
     # The upload page's recent uploads.
     page.reload()

@@ -17,8 +17,17 @@ run: setup
 	$(BIN)/python scripts/run.py
 
 # lint before setup-test: a lint failure stops here, before the Docker engine starts.
+# The suite runs on TEST_WORKERS pytest-xdist workers (0: one process), a test folder per
+# worker (tests/conftest.py: its session stacks start once); the compose test after it, alone
+# (it builds images and runs the stack: nothing else beside it). --durations=25: CI's log
+# names the slowest steps, where the suite's time budget goes.
+TEST_WORKERS ?= 2
 test: setup lint setup-test
-	@code=0; bash scripts/pytest.sh || code=$$?; bash tests/compose/teardown.sh || true; exit $$code
+	@code=0; \
+	bash scripts/pytest.sh $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) \
+	  --ignore=tests/compose --durations=25 || code=$$?; \
+	bash scripts/pytest.sh tests/compose || code=$$?; \
+	bash tests/compose/teardown.sh || true; exit $$code
 
 # The short loop: lint, then the tests marked `fast` (pytest.ini), which need no root, no
 # service, no MariaDB, Chromium or Docker: under a minute. `make test` runs them too.

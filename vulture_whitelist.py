@@ -26,6 +26,7 @@ logger_class
 on_starting
 child_exit
 on_exit
+post_fork
 
 # The io.RawIOBase protocol of file-svc's streamed S3 body (storage.py): io's buffering calls them.
 _.seekable

@@ -345,3 +345,12 @@ CREATE TABLE share_attempts (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (9, 'sharing: videos'' visibility (and an upload''s), share links, views per day and counted view tickets, share link throttle', UTC_TIMESTAMP(6));
+
+-- migration 10: the video page: videos' description, and the trash (deleted_at)
+ALTER TABLE videos ADD COLUMN description TEXT NULL;
+
+ALTER TABLE videos ADD COLUMN deleted_at DATETIME(6) NULL;
+
+CREATE INDEX idx_videos_deleted ON videos (deleted_at);
+
+INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (10, 'the video page: videos'' description, and the trash (deleted_at)', UTC_TIMESTAMP(6));

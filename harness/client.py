@@ -91,9 +91,11 @@ class Api:
         resp.raise_for_status()
         return resp.json()
 
-    def delete_video(self, token: str, video_id: str, timeout: float = 60) -> requests.Response:
+    def delete_video(self, token: str, video_id: str, timeout: float = 60, purge: bool = False) -> requests.Response:
+        """Into the owner's trash; `purge`: removed at once (`?purge=true`)."""
+        query = "?purge=true" if purge else ""
         return requests.delete(
-            f"{self.stack.url('streaming')}/api/videos/{video_id}", headers=bearer(token), timeout=timeout
+            f"{self.stack.url('streaming')}/api/videos/{video_id}{query}", headers=bearer(token), timeout=timeout
         )
 
     def wait_status(self, token: str, video_id: str, statuses=OVER, timeout: float = 120) -> dict:

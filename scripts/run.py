@@ -8,6 +8,7 @@ environment (which wins). Logs are prefixed by service; Ctrl-C stops them all.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from dotenv import dotenv_values
+from dotenv import dotenv_values, set_key
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the harness package, with the one list of the processes
@@ -31,6 +32,47 @@ DEFAULTS = {
     "STORAGE_BACKEND": "local",
 }
 PATH_VARS = ("DB_PATH", "STORAGE_DIR", "TEMP_DIR", "AUTH_USERS_FILE")
+# AUTH_PASSWORD values a first run never starts on silently: unset, empty, or the
+# placeholder of .env.example (which `make run` copies to a missing .env).
+PLACEHOLDER_PASSWORDS = ("", "change-me")
+
+
+def ensure_password(env_file: Path, environ: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """On a first run, a generated AUTH_PASSWORD written to `env_file` (and AUTH_USERNAME
+    `admin` when none is set), so that a trial never runs on `change-me`. Returns (the new
+    password, to print once; None when the login was already set) and a warning line
+    when the environment itself holds the placeholder (it wins over .env: nothing to
+    write, but the run must not be silent about it)."""
+    environ = os.environ if environ is None else environ
+    if "AUTH_PASSWORD" in environ:
+        if environ["AUTH_PASSWORD"] in PLACEHOLDER_PASSWORDS:
+            return None, "AUTH_PASSWORD in the environment is empty or the placeholder change-me: set a real one."
+        return None, None
+    values = dotenv_values(env_file) if env_file.is_file() else {}
+    users_file = environ.get("AUTH_USERS_FILE") or values.get("AUTH_USERS_FILE")
+    username = environ.get("AUTH_USERNAME") or values.get("AUTH_USERNAME")
+    if (values.get("AUTH_PASSWORD") or "") not in PLACEHOLDER_PASSWORDS or (users_file and not username):
+        return None, None  # set already, or the people come from a users file alone
+    password = secrets.token_urlsafe(12)
+    env_file.touch(mode=0o600, exist_ok=True)
+    if not username:
+        set_key(env_file, "AUTH_USERNAME", "admin", quote_mode="never")
+    set_key(env_file, "AUTH_PASSWORD", password, quote_mode="never")
+    return password, None
+
+
+def banner(env: dict[str, str], generated: str | None) -> str:
+    """The lines that say where to go and how to log in, once, after the services are up."""
+    upload = env.get("UPLOAD_PUBLIC_URL", "http://localhost:3000")
+    user = env.get("AUTH_USERNAME", "")
+    if generated:
+        login = f"Log in as {user!r} with the password {generated!r} (generated, written to .env as AUTH_PASSWORD)."
+    elif user:
+        login = f"Log in as {user!r} with the AUTH_PASSWORD from .env."
+    else:
+        login = "Log in as a user of AUTH_USERS_FILE."
+    library = env.get("STREAMING_PUBLIC_URL", "http://localhost:3100")
+    return f"\n  Reelhouse is running: open {upload}/\n  {login}\n  Library: {library}/  ·  Ctrl-C stops everything.\n"
 
 
 def service_env(env_file: Path | None = None) -> dict[str, str]:
@@ -58,6 +100,9 @@ def pump(name: str, color: str, stream) -> None:
 
 
 def main() -> int:
+    generated, warning = ensure_password(ROOT / ".env")
+    if warning:
+        print(f"  WARNING: {warning}", flush=True)
     env = service_env(ROOT / ".env")
     ports = {p.name: env.get(p.port_variable, str(p.port)) for p in PROCESSES}
     procs: list[subprocess.Popen] = []
@@ -83,14 +128,8 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    upload = env.get("UPLOAD_PUBLIC_URL", "http://localhost:3000")
-    user = env.get("AUTH_USERNAME", "")
     time.sleep(1.5)
-    print(
-        f"\n  Reelhouse is running: open {upload}/\n  Log in as {user!r} with the AUTH_PASSWORD from .env."
-        f"\n  Library: {env.get('STREAMING_PUBLIC_URL', 'http://localhost:3100')}/  ·  Ctrl-C stops everything.\n",
-        flush=True,
-    )
+    print(banner(env, generated), flush=True)
     code = 0
     while not stopping.wait(0.5):
         for proc, process in zip(procs, PROCESSES, strict=True):

@@ -120,6 +120,21 @@ def _refuse_fast_tests_that_are_not(items) -> None:
         raise pytest.UsageError("tests marked fast that need real components:\n  " + "\n  ".join(wrong))
 
 
+def pytest_itemcollected(item):
+    """Under pytest-xdist (`-n N --dist loadgroup`), each folder of tests (an area: pages,
+    playback...) runs on one worker: its session stacks start once, not once per worker,
+    and its modules keep their order (the files directly in tests/ make one group).
+    Without xdist, nothing. (Here, not in pytest_collection_modifyitems: xdist reads the
+    groups in that hook, which may run before this file's.)"""
+    if not item.config.pluginmanager.hasplugin("xdist"):
+        return
+    try:
+        parts = item.path.relative_to(item.config.rootpath / "tests").parts
+    except ValueError:  # a test outside tests/: no group, any worker
+        return
+    item.add_marker(pytest.mark.xdist_group(parts[0] if len(parts) > 1 else "top"))
+
+
 def pytest_collection_modifyitems(config, items):
     """Soak runs (marker `soak`) only when asked for with `-m soak` (make soak), never in
     make test: deselected, not skipped. Tests marked `fast` need no real component."""

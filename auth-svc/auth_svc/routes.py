@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from vs_common import access
 from vs_common.app import app_db, app_settings
@@ -40,18 +41,79 @@ def _target(value: str | None) -> str:
     return safe_redirect(value, settings.webapp_origins, _home(), origin_of(settings.auth_public_url))
 
 
-def _login_page(status: int, *, error: str | None = None, username: str = "", redirect_to: str = "", ticket: str = ""):
+# A refused login in a browser is posted, redirected (303) and got again: the address bar
+# ends on /login, never on /api/login (a reload would post again). What the form must show
+# travels in this short-lived, signed cookie, read once and cleared by GET /login.
+FLASH_COOKIE = "login_flash"
+FLASH_SECONDS = 120
+_FLASH_SALT = "login-flash"
+# Messages by code: the cookie carries the code, never text to show.
+_MESSAGES = {
+    "invalid_credentials": "Wrong username or password.",
+    "invalid_ticket": "This sign-in took too long or its form is not genuine; log in again.",
+    "invalid_totp": "Wrong code, or one already used; enter the current code of your authenticator app.",
+    "account_disabled": "This account is disabled; ask an administrator.",
+    "too_many_attempts": "Too many failed logins from your address; try again in {wait} seconds.",
+}
+_NOTICES = {"logged_out": "You are logged out."}
+
+
+def _flash_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app_settings().secret_key, salt=_FLASH_SALT)
+
+
+def _login_page(
+    status: int,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    username: str = "",
+    redirect_to: str = "",
+    ticket: str = "",
+):
     """The login form; with a `ticket` (a right password was given), the second factor's."""
-    html = render_template("login.html", error=error, username=username, redirect_to=redirect_to, ticket=ticket)
+    html = render_template(
+        "login.html", error=error, notice=notice, username=username, redirect_to=redirect_to, ticket=ticket
+    )
     return html, status
 
 
+def _again(code: str | None, *, username: str = "", target: str = "", ticket: str = "", wait: int = 0):
+    """303 to GET /login with what the form shows next in the flash cookie: the refusal's
+    code, the username (never the password), where to go after, the second factor's ticket."""
+    flash = {"c": code, "u": username, "r": target, "t": ticket, "w": wait}
+    response = make_response(redirect("/login", code=303))
+    settings = app_settings()
+    response.set_cookie(
+        FLASH_COOKIE,
+        _flash_signer().dumps(flash),
+        max_age=FLASH_SECONDS,
+        path="/login",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.cookie_secure,
+    )
+    return response
+
+
+def _read_flash() -> dict | None:
+    """The flash cookie's content if genuine and fresh, else None (shown as a bare form)."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        flash = _flash_signer().loads(raw, max_age=FLASH_SECONDS)
+    except BadSignature:
+        return None
+    return flash if isinstance(flash, dict) else None
+
+
 def _refusal(status: int, code: str, message: str | None, *, username: str, target: str, ticket: str = ""):
-    """A refused login: JSON when asked for, else the form again (the username kept, never
-    the password; the ticket kept on the second factor's form)."""
+    """A refused login: JSON when asked for, else the form again at /login (post, redirect,
+    get), the username kept, never the password; the ticket kept on the second factor's form."""
     if _wants_json():
         return error_response(status, code, message or "")
-    return _login_page(status, error=message, username=username, redirect_to=target, ticket=ticket)
+    return _again(code, username=username, target=target, ticket=ticket)
 
 
 @bp.get("/")
@@ -63,8 +125,28 @@ def index():
 @bp.get("/login")
 @access.public
 def login_page():
-    """The login form; `redirect` is kept (if safe) for after the login."""
-    return _login_page(200, redirect_to=_target(request.args.get("redirect")))
+    """The login form; `redirect` is kept (if safe) for after the login. After a refused
+    login or a logout, what the flash cookie says, once: the cookie is cleared here."""
+    flash = _read_flash()
+    if flash is None:
+        response = make_response(_login_page(200, redirect_to=_target(request.args.get("redirect")))[0])
+    else:
+        code = str(flash.get("c") or "")
+        wait = int(flash.get("w") or 0)
+        response = make_response(
+            _login_page(
+                200,
+                error=_MESSAGES[code].format(wait=wait) if code in _MESSAGES else None,
+                notice=_NOTICES.get(code),
+                username=str(flash.get("u") or ""),
+                redirect_to=_target(str(flash.get("r") or "") or request.args.get("redirect")),
+                ticket=str(flash.get("t") or ""),
+            )[0]
+        )
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/login", httponly=True, samesite="Lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/api/login")
@@ -93,8 +175,9 @@ def login():
         message = f"Too many failed logins from your address; try again in {wait} seconds."
         if _wants_json():
             return error_response(429, "too_many_attempts", message, {"Retry-After": str(wait)})
-        body, _ = _login_page(429, error=message, username=username, redirect_to=target)
-        return body, 429, {"Retry-After": str(wait)}
+        response = _again("too_many_attempts", username=username, target=target, wait=wait)
+        response.headers["Retry-After"] = str(wait)
+        return response
     person, refusal = _first_factor(client, username, password, ticket, target)
     if refusal is None:
         refusal = _second_factor(client, person, ticket, code, target)
@@ -102,7 +185,7 @@ def login():
         return refusal
     if person.disabled:
         log.info("login of disabled %r from %s refused", person.username, client)
-        message = "This account is disabled; ask an administrator."
+        message = _MESSAGES["account_disabled"]
         return _refusal(403, "account_disabled", message, username=person.username, target=target)
     return _logged_in(settings, db, person.username, client, target)
 
@@ -117,16 +200,15 @@ def _first_factor(client: str, username: str, password: str, ticket: str, target
         person = people.person(username) if username else None
         if person is None or not person.totp_enabled:
             throttle.record_failure(db, client, username)
-            message = "This sign-in took too long or its form is not genuine; log in again."
+            message = _MESSAGES["invalid_ticket"]
             return None, _refusal(401, "invalid_ticket", message, username=username, target=target)
         return person, None
     person = people.check(username, password) if username else None
     if person is None:
         throttle.record_failure(db, client, username)
         log.info("failed login for %r from %s", username, client)
-        return None, _refusal(
-            401, "invalid_credentials", "Wrong username or password.", username=username, target=target
-        )
+        message = _MESSAGES["invalid_credentials"]
+        return None, _refusal(401, "invalid_credentials", message, username=username, target=target)
     return person, None
 
 
@@ -141,11 +223,11 @@ def _second_factor(client: str, person, ticket: str, code: str, target: str):
     if not code:
         if _wants_json():
             return error_response(401, "totp_required", "This account has a second factor: send `totp` too.")
-        return _login_page(401, username=username, redirect_to=target, ticket=ticket)
+        return _again(None, username=username, target=target, ticket=ticket)
     if not totp.spend(db, settings.secret_key, username, code):
         throttle.record_failure(db, client, username)
         log.info("wrong second factor for %r from %s", username, client)
-        message = "Wrong code, or one already used; enter the current code of your authenticator app."
+        message = _MESSAGES["invalid_totp"]
         return _refusal(401, "invalid_totp", message, username=username, target=target, ticket=ticket)
     return None
 
@@ -182,15 +264,17 @@ def _logged_in(settings, db, username: str, client: str, target: str):
 @bp.post("/api/logout")
 @access.public
 def logout():
-    """Revoke the session, clear the cookie, 303 to the login page. An API token sent as
-    Bearer is revoked instead: its holder (`reelhouse logout`) ends it without a password."""
+    """Revoke the session, clear the cookie, 303 to the login page, which says "You are
+    logged out" (the flash cookie). An API token sent as Bearer is revoked instead: its
+    holder (`reelhouse logout`) ends it without a password."""
     settings = app_settings()
     token = token_from_request()
     if api_tokens.is_api_token(token):
         api_tokens.revoke(app_db(), settings.secret_key, token)
     elif token:
         sessions.revoke_session(app_db(), settings.secret_key, token)
-    response = make_response(redirect(settings.auth_public_url + "/login", code=303))
+    response = _again("logged_out")
+    response.headers["Location"] = settings.auth_public_url + "/login"
     response.delete_cookie(
         COOKIE_NAME,
         path="/",

@@ -265,12 +265,25 @@ def _resolve_urls(parser, args, stored: StoredToken | None) -> None:
         setattr(args, name, url)
 
 
+NO_CREDENTIALS = (
+    "no terminal to ask for a password: set REELHOUSE_USERNAME and REELHOUSE_PASSWORD, "
+    "or run `reelhouse login` once in a terminal (or set REELHOUSE_TOKEN)"
+)
+
+
 def _credentials() -> tuple[str, str]:
+    """The username and password from their variables, else asked on the terminal;
+    without one (a pipe, a closed stdin, cron), Failed saying how to give them, never a
+    traceback nor a password read back in clear from a pipe."""
+    username = os.environ.get("REELHOUSE_USERNAME")
+    password = os.environ.get("REELHOUSE_PASSWORD")
+    if (not username or not password) and not account.has_terminal():
+        raise Failed(NO_CREDENTIALS)
     try:
-        username = os.environ.get("REELHOUSE_USERNAME") or input("Username: ")
-        password = os.environ.get("REELHOUSE_PASSWORD") or getpass.getpass("Password: ")
+        username = username or input("Username: ")
+        password = password or getpass.getpass("Password: ")
     except EOFError:
-        raise Failed("no credentials: run reelhouse login, or set REELHOUSE_USERNAME and REELHOUSE_PASSWORD") from None
+        raise Failed(NO_CREDENTIALS) from None
     return username, password
 
 

@@ -78,13 +78,19 @@ def _error(resp: requests.Response) -> str | None:
     return _json(resp).get("error")
 
 
+def has_terminal() -> bool:
+    """Whether there is someone to ask: a standard input that is a terminal (it may be
+    closed altogether, sys.stdin None, under a service manager or `<&-`)."""
+    return sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty()
+
+
 def _ask(variable: str, prompt: str, secret: bool) -> str:
     """A variable's value, else the person's answer on the terminal; without a terminal,
     Failed saying which variable to set."""
     value = os.environ.get(variable)
     if value:
         return value
-    if not sys.stdin.isatty():
+    if not has_terminal():
         raise Failed(f"no terminal to ask on: set {variable}")
     try:
         return getpass.getpass(prompt) if secret else input(prompt)

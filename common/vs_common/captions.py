@@ -446,6 +446,47 @@ def normalize_language(tag) -> str:
     return "-".join(parts) + m.group("rest").lower()
 
 
+# The owner's captions form offers these languages by name and sends their BCP 47 tag
+# (as normalize_language stores it), so that "English" never becomes
+# the tag `english`. A track of another language added through the API is listed too.
+FORM_LANGUAGES = (
+    ("ar", "Arabic"),
+    ("zh-Hans", "Chinese (Simplified)"),
+    ("zh-Hant", "Chinese (Traditional)"),
+    ("cs", "Czech"),
+    ("da", "Danish"),
+    ("nl", "Dutch"),
+    ("en", "English"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-US", "English (United States)"),
+    ("fi", "Finnish"),
+    ("fr", "French"),
+    ("fr-CA", "French (Canada)"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("hu", "Hungarian"),
+    ("id", "Indonesian"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("nb", "Norwegian Bokmål"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("pt-BR", "Portuguese (Brazil)"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("es", "Spanish"),
+    ("es-419", "Spanish (Latin America)"),
+    ("sv", "Swedish"),
+    ("th", "Thai"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("vi", "Vietnamese"),
+)
+
+
 def language_name(tag: str) -> str:
     """An English name for a tag's language ('English' for `en-GB`), for a track's label."""
     primary = tag.split("-")[0]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 from . import events, layout, tables, video_json
-from .db import Cursor, Database, utcnow
+from .db import Cursor, Database, as_datetime, utcnow
 from .settings import Settings
 
 
@@ -89,10 +90,39 @@ def _attach_in(cur: Cursor, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def get_video(db: Database, video_id: str) -> dict | None:
-    """The row of a video, with its renditions, caption tracks and phase, or None."""
+def get_video(db: Database, video_id: str, *, trashed: bool = False) -> dict | None:
+    """The row of a video, with its renditions, caption tracks and phase, or None. A
+    video in the trash is None unless `trashed` (its restore, its owner's trash list):
+    to everyone else it is gone."""
     row = tables.videos.get(db, video_id)
-    return _attach(db, [row])[0] if row else None
+    if row is None or (row["deleted_at"] is not None and not trashed):
+        return None
+    return _attach(db, [row])[0]
+
+
+def list_trash(db: Database, owner: str | None) -> list[dict]:
+    """The videos in the trash (`owner`'s, or everyone's), with what get_video attaches."""
+    return _attach(db, tables.videos.trashed(db, owner))
+
+
+def trash_video(db: Database, video_id: str) -> bool:
+    """Put a video in its owner's trash: from now on it is gone for every reader but
+    its restore and the trash list; rows and objects are kept (and counted in the
+    quota) until the sweep purges it, TRASH_HOURS later. False if it was gone or in the
+    trash already. No webhook: `video.deleted` is sent when it is purged, so that a
+    restored video never was "deleted" for a subscriber."""
+    with db.transaction() as cur:
+        if tables.videos.lock(cur, video_id) is None:
+            return False
+        return tables.videos.trash(cur, video_id, utcnow())
+
+
+def restore_video(db: Database, video_id: str) -> bool:
+    """Take a video out of the trash; False if it is not in it (or gone: purged)."""
+    with db.transaction() as cur:
+        if tables.videos.lock(cur, video_id) is None:
+            return False
+        return tables.videos.restore(cur, video_id)
 
 
 def list_videos(
@@ -103,11 +133,13 @@ def list_videos(
     watcher: str | None = None,
     limit: int = 24,
     offset: int = 0,
+    sort: str = "newest",
 ) -> tuple[list[dict], int]:
-    """Newest first, with what get_video attaches; `q` matches names case-insensitively
+    """In the order `sort` names (tables.videos.ORDERS: newest, oldest, name, longest),
+    with what get_video attaches; `q` matches names case-insensitively
     as a literal substring; `watcher` (if given): only what that person may watch (their
     own videos and internal ones). Also how many match in all."""
-    rows, total = tables.videos.page(db, q=q, owner=owner, watcher=watcher, limit=limit, offset=offset)
+    rows, total = tables.videos.page(db, q=q, owner=owner, watcher=watcher, limit=limit, offset=offset, sort=sort)
     return _attach(db, rows), total
 
 
@@ -122,15 +154,21 @@ def emit(cur: Cursor, event_type: str, video_id: str) -> None:
     events.emit(cur, event_type, video)
 
 
-def delete_video(db: Database, video_id: str) -> bool:
+def delete_video(db: Database, video_id: str, *, trashed_before: datetime | None = None) -> bool:
     """Remove the row (its jobs, renditions, captions, share links and views go with it)
     and leave a tombstone, so that
     objects a racing packager wrote after the caller's first removal are removed too
     (by the caller's second pass, else by the packager's sweep). False if it was gone.
-    The `video.deleted` event carries the VIDEO as it was just before."""
+    The `video.deleted` event carries the VIDEO as it was just before.
+    `trashed_before` (the trash's sweep): only if the video is still in the trash since
+    before that time, read under the row lock (a restore made meanwhile keeps it)."""
     with db.transaction() as cur:
         if tables.videos.lock(cur, video_id) is None:
             return False
+        if trashed_before is not None:
+            deleted_at = as_datetime(tables.videos.row(cur, video_id)["deleted_at"])
+            if deleted_at is None or deleted_at >= trashed_before:
+                return False
         emit(cur, events.VIDEO_DELETED, video_id)  # read now, written with the delete
         tables.jobs.delete_all(cur, video_id)
         tables.renditions.delete_all(cur, video_id)

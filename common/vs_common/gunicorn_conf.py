@@ -116,6 +116,13 @@ def on_starting(server):
             os.unlink(os.path.join(folder, name))
 
 
+def post_fork(server, worker):
+    """Runs in each new worker before it loads the app: its rank (1 for the first one
+    forked), so that a start-up warning (settings.check_secrets) is said by one worker of
+    the service, not by every one of them."""
+    os.environ["GUNICORN_WORKER_AGE"] = str(worker.age)
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

@@ -70,3 +70,21 @@ def clean_name(raw: str | None, what: str = "The video name") -> str:
         if run > MAX_MARKS:
             raise InvalidName(f"{what} has more than {MAX_MARKS} combining marks on one character.")
     return name
+
+
+DESCRIPTION_MAX = 5000
+
+
+def clean_description(raw: str) -> str:
+    """A video's description as stored: plain text, NFC, line ends as `\\n`, trimmed;
+    at most DESCRIPTION_MAX characters; lines and tabs allowed, any other control or a
+    bidirectional control refused as in a name (InvalidName says which). Empty is
+    allowed: no description."""
+    if any("\ud800" <= c <= "\udfff" for c in raw):
+        raise InvalidName("The description contains a lone surrogate (U+D800-U+DFFF), which is not a character.")
+    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise InvalidName(f"The description is {len(text)} characters long; the limit is {DESCRIPTION_MAX}.")
+    for line in text.split("\n"):
+        check_characters(line, "The description")
+    return text

@@ -701,6 +701,30 @@ MIGRATIONS.append(
     )
 )
 
+# The video page's owner tools: a video's `description` (plain text, at most 5,000
+# characters, checked by vs_common.names.clean_description) and `deleted_at`, the time it
+# went to its owner's trash (NULL: not in it). A trashed video keeps its rows and objects
+# (and counts in the quota) until it is restored or TRASH_HOURS pass (the packager's sweep
+# then purges it); meanwhile every read for viewers leaves it out. The index serves the sweep.
+_PAGES_MARIADB = [
+    "ALTER TABLE videos ADD COLUMN description TEXT NULL",
+    "ALTER TABLE videos ADD COLUMN deleted_at DATETIME(6) NULL",
+    "CREATE INDEX idx_videos_deleted ON videos (deleted_at)",
+]
+_PAGES_SQLITE = [
+    "ALTER TABLE videos ADD COLUMN description TEXT NULL",
+    "ALTER TABLE videos ADD COLUMN deleted_at TEXT NULL",
+    "CREATE INDEX idx_videos_deleted ON videos (deleted_at)",
+]
+
+MIGRATIONS.append(
+    (
+        10,
+        "the video page: videos' description, and the trash (deleted_at)",
+        {"mariadb": _PAGES_MARIADB, "sqlite": _PAGES_SQLITE},
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 _VERSIONS_TABLE = {

@@ -325,6 +325,10 @@ class Settings:
         doc="a failed webhook delivery's waits before each retry; then it is failed",
     )
 
+    trash_hours: float = _float(
+        "TRASH_HOURS", 24.0, 0.0, doc="a deleted video's time in its owner's trash (restorable); 0: purged at once"
+    )
+
     # Sharing
     default_visibility: str = _env(
         "DEFAULT_VISIBILITY",
@@ -385,11 +389,20 @@ def _is_placeholder(value: str) -> bool:
     return value in PLACEHOLDER_SECRETS or value.lower().startswith("change-me")
 
 
+def _first_of_its_kind() -> bool:
+    """Whether this process is the first worker of its service (gunicorn_conf.post_fork
+    numbers them), or no gunicorn worker at all: a warning at start is said once per
+    kind of process, not once per worker (WEB_CONCURRENCY of them)."""
+    return os.environ.get("GUNICORN_WORKER_AGE", "1") == "1"
+
+
 def _refuse_in_production(app_env: str, message: str) -> None:
-    """Refuse to start with APP_ENV=production; only warn for a local trial."""
+    """Refuse to start with APP_ENV=production (in every worker); only warn for a local
+    trial, in the first worker of the service alone."""
     if app_env == "production":
         raise ConfigError(message + "; refusing to start with APP_ENV=production")
-    log.warning("%s; set a random value before exposing this service", message)
+    if _first_of_its_kind():
+        log.warning("%s; set a random value before exposing this service", message)
 
 
 def _check_metrics_token(settings: Settings) -> None:

@@ -27,6 +27,7 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "video_path": row["video_path"],
         "owner": row["owner"],
         "visibility": row["visibility"],
+        "description": row.get("description") or "",
         "views": row.get("views", 0),
         "status": row["status"],
         "error": row["error"] if row["status"] == "failed" else None,
@@ -39,6 +40,7 @@ def to_json(row: dict, streaming_public_url: str) -> dict:
         "phase": row.get("phase") if row["status"] == "processing" else None,
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),
+        "deleted_at": iso(row.get("deleted_at")),
         "poster_url": f"{base}/{layout.poster(row['id'])}",
         "watch_url": f"{base}/videos/{row['id']}",
         # The library's hover pictures, listed once they are published (never asked for before).

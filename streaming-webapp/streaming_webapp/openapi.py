@@ -154,8 +154,20 @@ OPENAPI = web_app_document(
     {
         "/api/videos": {
             "get": {
-                "summary": "The library, newest first",
+                "summary": "The library, newest first unless `sort` says otherwise",
                 "parameters": [
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "description": "newest (the default: upload time, latest first), oldest, name (A to Z, "
+                        "case-insensitive) or longest (duration, longest first; videos not yet probed last). "
+                        "Any other value: 400 `bad_sort`.",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["newest", "oldest", "name", "longest"],
+                            "default": "newest",
+                        },
+                    },
                     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
                     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
@@ -196,7 +208,7 @@ OPENAPI = web_app_document(
                 },
             },
             "patch": {
-                "summary": "Rename, or set who may watch (owner or admin); either or both",
+                "summary": "Rename, describe, or set who may watch (owner or admin); any of them",
                 "parameters": [_ID],
                 "requestBody": json_body(
                     {
@@ -205,6 +217,7 @@ OPENAPI = web_app_document(
                             {
                                 "video_name": {"type": "string", "minLength": 1, "maxLength": 200},
                                 "visibility": {"type": "string", "enum": ["private", "internal"]},
+                                "description": {"type": "string", "maxLength": 5000},
                             },
                         ),
                         "minProperties": 1,
@@ -212,7 +225,10 @@ OPENAPI = web_app_document(
                 ),
                 "responses": {
                     "200": json_response("VIDEO", VIDEO),
-                    "400": json_error("Bad name (invalid_name) or visibility (bad_visibility), or neither sent"),
+                    "400": json_error(
+                        "Bad name (invalid_name), visibility (bad_visibility) or description (bad_description), "
+                        "or none sent; nothing is written"
+                    ),
                     "401": json_error("Not logged in"),
                     "403": json_error("Not the owner"),
                     "404": json_error("No such video"),
@@ -220,16 +236,61 @@ OPENAPI = web_app_document(
                 },
             },
             "delete": {
-                "summary": "Delete the video and every object (owner or admin)",
-                "parameters": [_ID],
+                "summary": "Move the video to its owner's trash for TRASH_HOURS (0: purge at once), or with "
+                "purge=true remove it and every object now (owner or admin)",
+                "parameters": [
+                    _ID,
+                    {"name": "purge", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+                ],
                 "responses": {
-                    "204": {"description": "Deleted"},
+                    "204": {"description": "In the trash (restorable), or purged"},
+                    "400": json_error("Bad purge parameter"),
                     "401": json_error("Not logged in"),
                     "403": json_error("Not the owner"),
                     "404": json_error("No such video"),
                     "503": json_error("Down"),
                 },
             },
+        },
+        "/api/videos/{video_id}/restore": {
+            "post": {
+                "summary": "Take the video out of its owner's trash (owner or admin)",
+                "parameters": [_ID],
+                "responses": {
+                    "200": json_response("VIDEO", VIDEO),
+                    "401": json_error("Not logged in"),
+                    "403": json_error("Not the owner"),
+                    "404": json_error("No such video in the trash"),
+                    "503": json_error("Down"),
+                },
+            }
+        },
+        "/api/trash": {
+            "get": {
+                "summary": "The caller's own videos in the trash, last deleted first",
+                "responses": {
+                    "200": {
+                        "description": "The trash",
+                        "content": {
+                            "application/json": {
+                                "schema": json_object(
+                                    ["videos", "trash_hours"],
+                                    {"videos": {"type": "array", "items": VIDEO}, "trash_hours": {"type": "number"}},
+                                )
+                            }
+                        },
+                    },
+                    "401": json_error("Not logged in"),
+                    "503": json_error("Down"),
+                },
+            }
+        },
+        "/api/videos/{video_id}/original": {
+            "get": {
+                "summary": "The original upload, as an attachment named after the video (owner or admin)",
+                "parameters": [_ID],
+                "responses": {**_OBJECT, "403": json_error("Not the owner")},
+            }
         },
         "/api/videos/{video_id}/retry": {
             "post": {

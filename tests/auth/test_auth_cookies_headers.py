@@ -109,13 +109,18 @@ def test_secure_domain_and_lifetime_from_settings(configured):
 def test_failed_login_page_keeps_the_username_not_the_password(configured):
     url = configured.url("auth")
     target = configured.url("upload") + "/?from=test"
-    resp = requests.post(
+    posted = requests.post(
         url + "/api/login",
         allow_redirects=False,
         timeout=10,
         data={"username": "bob <b>", "password": "Wrong-Secret-123", "redirect": target},
     )
-    assert resp.status_code == 401 and resp.headers["Content-Type"].startswith("text/html")
+    assert posted.status_code == 303 and posted.headers["Location"] == "/login"  # post, redirect, get
+    flash = posted.headers["Set-Cookie"]
+    assert "Secure" in flash and "HttpOnly" in flash and "Path=/login" in flash  # as the session cookie's settings
+    # The browser sends it back over HTTPS; requests would keep a Secure cookie from http://.
+    resp = requests.get(url + "/login", cookies={"login_flash": flash.split(";")[0].split("=", 1)[1]}, timeout=10)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/html")
     page = resp.text
     assert 'role="alert"' in page and "Wrong username or password." in page
     assert 'value="bob &lt;b&gt;"' in page  # kept, escaped
@@ -124,7 +129,8 @@ def test_failed_login_page_keeps_the_username_not_the_password(configured):
     assert "value=" not in password_input and "autofocus" in password_input  # focus goes to the password
     assert "Reelhouse" in page and '<label for="username">' in page and '<label for="password">' in page
     assert f'value="{target}"' in page.replace("&amp;", "&").replace("&#x3D;", "=")
-    assert "set-cookie" not in {k.lower() for k in resp.headers}
+    assert "auth_token" not in posted.headers["Set-Cookie"] + resp.headers.get("Set-Cookie", "")  # no session
+    assert resp.headers["Set-Cookie"].startswith("login_flash=;")  # the error is shown once: cleared
     resp = login_json(url, "bob", "Wrong-Secret-123")
     assert resp.status_code == 401 and resp.json() == {
         "error": "invalid_credentials",
@@ -145,8 +151,9 @@ def test_security_headers_on_every_html_page(stack, token, clips, configured):
         requests.get(stack.url("streaming") + "/", cookies=cookies, timeout=10),
         requests.get(stack.url("streaming") + "/videos/nosuchvideo123", cookies=cookies, timeout=10),
     ]
-    assert [p.status_code for p in pages] == [200, 200, 401, 200, 200, 404]
-    for resp in pages:
+    assert [p.status_code for p in pages] == [200, 200, 200, 200, 200, 404]
+    assert [r.status_code for r in pages[2].history] == [303]  # the refused login: the form again at /login
+    for resp in [*pages, *pages[2].history]:
         assert_html_security_headers(resp)
     for resp in pages[3:5]:  # both apps show the user and a logout button (a same-origin form)
         assert 'data-testid="current-user">alice<' in resp.text

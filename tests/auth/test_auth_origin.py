@@ -39,6 +39,7 @@ UNSAFE_ROUTES = [
     ("streaming", "PATCH", f"/api/videos/{NO_VIDEO}", {"json": {"video_name": "x"}}, False),
     ("streaming", "DELETE", f"/api/videos/{NO_VIDEO}", {}, False),
     ("streaming", "POST", f"/api/videos/{NO_VIDEO}/retry", {}, False),
+    ("streaming", "POST", f"/api/videos/{NO_VIDEO}/restore", {}, False),
     (
         "streaming",
         "POST",

@@ -150,6 +150,12 @@ def test_deleting_the_video_removes_its_tracks(cap_stack, cap_tokens, cap_inputs
     resp = requests.delete(
         f"{st.url('streaming')}/api/videos/{vid}", headers={"Authorization": f"Bearer {token}"}, timeout=30
     )
+    assert resp.status_code == 204  # to the trash: the tracks are kept, and no new one is taken
+    assert caption_rows(st, vid) and caption_objects(st, vid)
+    assert add(st, token, vid, cap_inputs["srt_en"].read_bytes(), language="en", label="English").status_code == 404
+    resp = requests.delete(
+        f"{st.url('streaming')}/api/videos/{vid}?purge=true", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     assert resp.status_code == 204
     wait_until(lambda: not caption_objects(st, vid), 10, "the tracks' objects removed")
     assert caption_rows(st, vid) == []

@@ -43,10 +43,18 @@ def test_ten_concurrent_deletes_of_one_video(which, hostile, local_stack, clip):
     token = st.login()
     vid = _ready(st, token, clip, "deleted ten times")
     url = f"{st.url('streaming')}/api/videos/{vid}"
-    with ThreadPoolExecutor(10) as pool:
+    with ThreadPoolExecutor(10) as pool:  # ten moves to the trash at once: one trash, nothing removed
         codes = list(pool.map(lambda _: requests.delete(url, headers=bearer(token), timeout=60).status_code, range(10)))
     assert set(codes) <= {204, 404} and codes.count(204) >= 1, codes
     assert requests.get(url, headers=bearer(token), timeout=10).status_code == 404
+    assert len(st.query("SELECT id FROM videos WHERE id = ? AND deleted_at IS NOT NULL", (vid,))) == 1
+    with ThreadPoolExecutor(10) as pool:  # then ten purges at once: everything removed, once
+        codes = list(
+            pool.map(
+                lambda _: requests.delete(url + "?purge=true", headers=bearer(token), timeout=60).status_code, range(10)
+            )
+        )
+    assert set(codes) <= {204, 404} and codes.count(204) >= 1, codes
     assert st.query("SELECT id FROM videos WHERE id = ?", (vid,)) == []
     assert st.query("SELECT id FROM packaging_jobs WHERE video_id = ?", (vid,)) == []
     wait_until(lambda: _leftovers(st, vid) == [], 10, "every object gone")
@@ -59,7 +67,9 @@ def test_deletes_renames_and_retries_at_once(which, hostile, local_stack, clip):
     vid = _ready(st, token, clip, "raced")
     base = f"{st.url('streaming')}/api/videos/{vid}"
     calls = [("PATCH", base, {"video_name": f"renamed {i}"}) for i in range(6)]
-    calls += [("POST", base + "/retry", None) for _ in range(4)] + [("DELETE", base, None) for _ in range(4)]
+    calls += [("POST", base + "/retry", None) for _ in range(4)] + [
+        ("DELETE", base + "?purge=true", None) for _ in range(4)
+    ]
     calls = calls[::2] + calls[1::2]  # interleaved
 
     def call(c):

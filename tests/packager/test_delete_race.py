@@ -28,7 +28,7 @@ def test_a_delete_during_a_background_encode_leaves_nothing(local_gated, clips):
         assert st.wait_status(token, vid)["status"] == "ready"
         wait_job(st, vid, "rendition", 180, "running")
         wait_job(st, vid, "thumbs", 0, "done")
-        resp = requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=30)
+        resp = requests.delete(f"{st.url('streaming')}/api/videos/{vid}?purge=true", headers=bearer(token), timeout=30)
         assert resp.status_code == 204, resp.text
     finally:
         st.gate.release()
@@ -48,7 +48,10 @@ def test_what_a_raced_delete_missed_is_swept(local_gated, clips):
     vid = st.api.upload_id(token, clips["240p"], "swept after delete")
     st.wait_packaged(token, vid)
     assert (
-        requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=30).status_code == 204
+        requests.delete(
+            f"{st.url('streaming')}/api/videos/{vid}?purge=true", headers=bearer(token), timeout=30
+        ).status_code
+        == 204
     )
     # As if a packager had published a thumbnail just after the delete's second pass (its
     # own check comes after its put), and the delete's pass had failed to forget it.

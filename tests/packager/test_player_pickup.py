@@ -4,6 +4,7 @@ page, and it stays where it was."""
 from __future__ import annotations
 
 import pytest
+from player.menus import items
 
 from conftest import browser_login, wait_playing
 from harness import make_clip
@@ -28,7 +29,7 @@ def test_an_open_player_offers_a_rendition_once_it_lands(local_gated, browser, t
         page.evaluate("() => document.getElementById('video').pause()")
         where = page.evaluate("() => document.getElementById('video').currentTime")
         assert page.evaluate("() => window.__hls.levels.length") == 1
-        assert page.locator("#quality option").all_inner_texts() == ["Auto", "360p"]
+        assert items(page, "quality") == ["Auto", "360p"]
         page.evaluate("() => { window.__navigations = performance.getEntriesByType('navigation').length; }")
         st.gate.release()
         page.wait_for_function(
@@ -37,7 +38,7 @@ def test_an_open_player_offers_a_rendition_once_it_lands(local_gated, browser, t
             arg=where,
             timeout=45000,
         )
-        assert page.locator("#quality option").all_inner_texts() == ["Auto", "360p", "180p"]
+        assert items(page, "quality") == ["Auto", "360p", "180p"]
         assert page.evaluate("() => window.__navigations") == 1  # the same page, not reloaded
         # It plays on from there.
         page.evaluate("() => document.getElementById('video').play()")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import m3u8
 import pytest
+from player.menus import choose, items
 
 from conftest import browser_login, wait_playing
 
@@ -67,10 +68,9 @@ def test_ladder_plays_with_a_quality_menu(browser, pb_stack, ladder_video):
         browser_login(page, pb_stack)
         page.goto(ladder_video["watch_url"])
         assert wait_playing(page) > 0.5
-        options = page.eval_on_selector_all("#quality option", "os => os.map(o => o.textContent)")
-        assert options == ["Auto", "1080p", "720p", "360p"]
+        assert items(page, "quality") == ["Auto", "1080p", "720p", "360p"]
         # Pick 360p by hand: hls.js switches to it and playback goes on.
-        page.select_option("#quality", label="360p")
+        choose(page, "quality", "360p")
         page.wait_for_function(
             "() => window.__hls && window.__hls.levels[window.__hls.currentLevel]"
             " && window.__hls.levels[window.__hls.currentLevel].height === 360"

@@ -65,13 +65,19 @@ def test_library_lists_newest_first_paged_and_searched(pb_stack, pb_tokens, owne
     assert _api(pb_stack, "GET", token, "/api/videos?page=0").status_code == 400
 
 
-def test_delete_is_for_the_owner_and_removes_everything(pb_stack, pb_tokens, inputs):
+def test_delete_is_for_the_owner_and_purge_removes_everything(pb_stack, pb_tokens, inputs):
+    """A DELETE moves the video to the trash (objects kept, gone from the API); with
+    ?purge=true it removes everything: objects, row, jobs, renditions."""
     (video,) = _packaged(pb_stack, pb_tokens["alice"], inputs, ("Manage to delete",))
     vid = video["id"]
-    assert pb_stack.state.objects(f"videos/{vid}/")
+    kept = pb_stack.state.objects(f"videos/{vid}/")
+    assert kept
     assert _api(pb_stack, "DELETE", pb_tokens["bob"], f"/api/videos/{vid}").status_code == 403
     assert _api(pb_stack, "DELETE", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 204
     assert _api(pb_stack, "GET", pb_tokens["alice"], f"/api/videos/{vid}").status_code == 404
+    assert pb_stack.state.objects(f"videos/{vid}/") == kept  # in the trash: nothing removed yet
+    assert _api(pb_stack, "DELETE", pb_tokens["bob"], f"/api/videos/{vid}?purge=true").status_code in (403, 404)
+    assert _api(pb_stack, "DELETE", pb_tokens["alice"], f"/api/videos/{vid}?purge=true").status_code == 204
     assert pb_stack.state.objects(f"videos/{vid}/") == []
     assert pb_stack.query("SELECT id FROM videos WHERE id = ?", (vid,)) == []
     assert pb_stack.query("SELECT video_id FROM packaging_jobs WHERE video_id = ?", (vid,)) == []
@@ -89,28 +95,38 @@ def test_rename_and_delete_from_the_library_in_chromium(browser, pb_stack, pb_to
     page = context.new_page()
     try:
         browser_login(page, pb_stack)
-        page.goto(pb_stack.url("streaming") + "/?q=Library%20actions")
+        page.goto(pb_stack.url("streaming") + "/?q=Library")  # matches the name before and after the rename
         tile = page.locator(f".tile[data-id='{vid}']")
         tile.locator(".status.ready").wait_for()
-        page.once("dialog", lambda d: d.accept("Library renamed"))
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # none expected
+        # Rename in place: Escape puts the title back; Enter saves.
+        tile.locator("button.rename").click()
+        field = tile.locator(".rename-form input")
+        field.fill("Not kept")
+        field.press("Escape")
+        tile.locator("a.title", has_text="Library actions").wait_for()
+        tile.locator("button.rename").click()
+        field.fill("Library renamed")
         with page.expect_response(lambda r: r.request.method == "PATCH") as renamed:
-            tile.locator("button.rename").click()  # the page's PATCH answered before it is left
+            field.press("Enter")
         assert renamed.value.status == 200
-        page.goto(pb_stack.url("streaming") + "/?q=Library%20renamed")
         tile.locator("a.title", has_text="Library renamed").wait_for()
         assert pb_stack.video(token, vid)["video_name"] == "Library renamed"
-        # Delete asks first: dismissed, nothing happens; accepted, the video is gone.
-        page.once("dialog", lambda d: d.dismiss())
-        tile.locator("button.delete").click()
-        assert pb_stack.video(token, vid)["status"] == "ready"
-        page.once("dialog", lambda d: d.accept())
+        # Delete moves it to the trash at once; Undo brings it back; a second delete stays.
         tile.locator("button.delete").click()
         tile.wait_for(state="detached")
-        page.wait_for_selector("#library-message", state="attached")
-        assert (
-            requests.get(f"{pb_stack.url('streaming')}/api/videos/{vid}", headers=bearer(token), timeout=10).status_code
-            == 404
-        )
-        assert pb_stack.state.objects(f"videos/{vid}/") == []
+        page.locator("#undo-toast").get_by_text("moved to the trash").wait_for()
+        assert _api(pb_stack, "GET", token, f"/api/videos/{vid}").status_code == 404
+        with page.expect_response(lambda r: r.url.endswith("/restore")) as restored:
+            page.locator("#undo-delete").click()
+        assert restored.value.status == 200
+        tile.locator("a.title", has_text="Library renamed").wait_for()
+        assert pb_stack.video(token, vid)["status"] == "ready"
+        tile.locator("button.delete").click()
+        tile.wait_for(state="detached")
+        assert _api(pb_stack, "GET", token, f"/api/videos/{vid}").status_code == 404
+        assert pb_stack.state.objects(f"videos/{vid}/")  # kept in the trash until it is purged
+        assert dialogs == []  # no prompt() or confirm()
     finally:
         context.close()

@@ -1,7 +1,7 @@
 """The player and page tests: the embedded defaults (SQLite, local storage), the ladder
-180,360 under a 360p clip (two renditions, for the quality menu), ffmpeg behind the
-packaging tests' gate (to hold the thumbnails back), and helpers that watch a page for
-anything it should not do."""
+180,360,720,1080 (a 360p clip gets two renditions, for the quality menu; a 1080p one four,
+for Auto), ffmpeg behind the packaging tests' gate (to hold the thumbnails back), and helpers
+that watch a page for anything it should not do."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from harness import make_clip
 
 @pytest.fixture(scope="session")
 def player_stack(tmp_path_factory):
-    yield from gated_local_stack(tmp_path_factory.mktemp("player"))
+    yield from gated_local_stack(tmp_path_factory.mktemp("player"), HLS_LADDER="180,360,720,1080")
 
 
 @pytest.fixture(scope="session")

@@ -11,20 +11,21 @@ import requests
 from conftest import browser_login, wait_playing
 
 from .conftest import PageWatch
+from .menus import choose, chosen_js, wait_chosen
 
 pytestmark = pytest.mark.browser
 
 VTT = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.500\nMenu cue <i>one</i>\n"
 EN_VTT = b"WEBVTT\n\n00:00:00.500 --> 00:00:03.500\nEnglish default\n"
 
-MENU = """() => ({
-  options: Array.from(document.querySelectorAll('#captions option')).map(o => o.textContent),
-  chosen: document.querySelector('#captions option:checked').textContent,
+MENU = f"""() => ({{
+  options: Array.from(document.querySelectorAll('#captions [role=menuitemradio]')).map(o => o.textContent.trim()),
+  chosen: {chosen_js("captions")},
   hidden: document.getElementById('captions-control').hidden,
   rate: document.getElementById('video').playbackRate,
   showing: Array.from(document.getElementById('video').textTracks).filter(t => t.mode === 'showing')
     .map(t => t.language),
-})"""
+}})"""
 
 
 def _add(st, token: str, vid: str, data: bytes, **fields) -> None:
@@ -40,7 +41,9 @@ def _add(st, token: str, vid: str, data: bytes, **fields) -> None:
 
 def _open(page, url: str, tracks: int) -> dict:
     page.goto(url)
-    page.wait_for_function("n => document.querySelectorAll('#captions option').length === n + 1", arg=tracks)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#captions [role=menuitemradio]').length === n + 1", arg=tracks
+    )
     return page.evaluate(MENU)
 
 
@@ -74,8 +77,8 @@ def test_captions_menu_choice_and_speed_kept(browser, player_stack, player_token
         assert menu["options"] == ["Off", "Deutsch"] and menu["chosen"] == "Off" and not menu["hidden"]
         assert menu["showing"] == []
         wait_playing(page)
-        page.select_option("#captions", label="Deutsch")
-        page.select_option("#speed", "0.75")
+        choose(page, "captions", "Deutsch")
+        choose(page, "speed", "0.75×")
         _cue_at(page, "de", 2.0)
         cues = page.evaluate(
             """() => Array.from(Array.from(document.getElementById('video').textTracks)
@@ -86,7 +89,7 @@ def test_captions_menu_choice_and_speed_kept(browser, player_stack, player_token
 
         # Reload: Deutsch and 0.75x again.
         menu = _open(page, video["watch_url"], 1)
-        page.wait_for_function("() => document.querySelector('#captions option:checked').textContent === 'Deutsch'")
+        wait_chosen(page, "captions", "Deutsch")
         menu = page.evaluate(MENU)
         assert menu["chosen"] == "Deutsch" and menu["rate"] == 0.75
         wait_playing(page)
@@ -96,9 +99,9 @@ def test_captions_menu_choice_and_speed_kept(browser, player_stack, player_token
         # A DEFAULT track appears: this browser keeps its choice...
         _add(st, token, vid, EN_VTT, language="en", label="English", default="true")
         menu = _open(page, video["watch_url"], 2)
-        page.wait_for_function("() => document.querySelector('#captions option:checked').textContent === 'Deutsch'")
+        wait_chosen(page, "captions", "Deutsch")
         # ...and "off", once chosen, is kept over the default too.
-        page.select_option("#captions", "off")
+        choose(page, "captions", "Off")
         page.wait_for_function(
             "() => Array.from(document.getElementById('video').textTracks).every(t => t.mode !== 'showing')"
         )
@@ -116,7 +119,7 @@ def test_captions_menu_choice_and_speed_kept(browser, player_stack, player_token
         page = other.new_page()
         browser_login(page, st)
         _open(page, video["watch_url"], 2)
-        page.wait_for_function("() => document.querySelector('#captions option:checked').textContent === 'English'")
+        wait_chosen(page, "captions", "English")
         page.wait_for_function(
             """() => Array.from(document.getElementById('video').textTracks)
               .some(t => t.language === 'en' && t.mode === 'showing')"""

@@ -9,19 +9,20 @@ import pytest
 from conftest import browser_login, wait_playing
 
 from .conftest import PageWatch
+from .menus import choose, chosen_js, items, wait_chosen
 
 pytestmark = pytest.mark.browser
 
-STATE = """() => {
+STATE = f"""() => {{
   const v = document.getElementById("video"), h = window.__hls;
-  return {
-    speedMenu: document.getElementById("speed").value, rate: v.playbackRate,
+  return {{
+    speedMenu: {chosen_js("speed")}.replace("×", ""), rate: v.playbackRate,
     volume: Math.round(v.volume * 100) / 100, muted: v.muted,
-    quality: document.querySelector("#quality option:checked").textContent,
+    quality: {chosen_js("quality")},
     level: h && h.levels[h.currentLevel] ? h.levels[h.currentLevel].height : null,
     startLevel: h && h.levels[h.startLevel] ? h.levels[h.startLevel].height : null,
-  };
-}"""
+  }};
+}}"""
 
 
 def _open(page, url: str) -> None:
@@ -38,8 +39,7 @@ def test_speed_quality_and_volume_are_remembered(browser, player_stack, ladder_v
         page = context.new_page()
         browser_login(page, st)
         _open(page, ladder_video["watch_url"])
-        options = page.eval_on_selector_all("#speed option", "os => os.map(o => o.value)")
-        assert options == ["0.25", "0.5", "0.75", "1", "1.25", "1.5", "1.75", "2"]
+        assert items(page, "speed") == ["2×", "1.75×", "1.5×", "1.25×", "1×", "0.75×", "0.5×", "0.25×"]
         first = page.evaluate(STATE)
         assert first["speedMenu"] == "1" and first["rate"] == 1 and first["quality"] == "Auto"
         assert first["startLevel"] == 180  # Auto starts on the smallest rendition
@@ -48,14 +48,14 @@ def test_speed_quality_and_volume_are_remembered(browser, player_stack, ladder_v
         wait_playing(page)
 
         # Choose: 180p, 1.5x, volume 0.4 with sound on.
-        page.select_option("#quality", label="180p")
-        page.select_option("#speed", "1.5")
+        choose(page, "quality", "180p")
+        choose(page, "speed", "1.5×")
         page.evaluate("() => { const v = document.getElementById('video'); v.muted = false; v.volume = 0.4; }")
         page.wait_for_function("() => document.getElementById('video').playbackRate === 1.5")
 
         page.reload()
         page.wait_for_function("() => window.__hls && window.__hls.levels.length === 2")
-        page.wait_for_function("() => document.querySelector('#quality option:checked').textContent === '180p'")
+        wait_chosen(page, "quality", "180p")
         after = page.evaluate(STATE)
         assert after["speedMenu"] == "1.5" and after["rate"] == 1.5
         assert after["volume"] == 0.4 and after["muted"] is False
@@ -65,14 +65,14 @@ def test_speed_quality_and_volume_are_remembered(browser, player_stack, ladder_v
         assert page.evaluate(STATE)["rate"] == 1.5
 
         # The slowest and fastest, from the keyboard too; then back to Auto, 1x, muted.
-        page.select_option("#speed", "0.25")
+        choose(page, "speed", "0.25×")
         page.evaluate("() => document.activeElement.blur()")
         page.keyboard.press(">")
         assert page.evaluate(STATE)["rate"] == 0.5
-        page.select_option("#speed", "2")
+        choose(page, "speed", "2×")
         assert page.evaluate(STATE)["rate"] == 2
-        page.select_option("#quality", label="Auto")
-        page.select_option("#speed", "1")
+        choose(page, "quality", "Auto")
+        choose(page, "speed", "1×")
         page.evaluate("() => { document.getElementById('video').muted = true; }")
         page.reload()
         page.wait_for_function("() => window.__hls && window.__hls.levels.length === 2")

@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 import requests
 from player.conftest import PageWatch
+from player.menus import choose, items
 
 from conftest import browser_login, wait_playing
 from harness import wait_until
@@ -89,9 +90,9 @@ def test_the_owner_shares_on_the_page_and_a_stranger_plays_it_to_the_end_with_ca
     assert "uma" not in viewer.locator("body").inner_text()
     # Its caption track listed, chosen, shown.
     viewer.wait_for_selector("#captions-control:not([hidden])")
-    options = viewer.eval_on_selector_all("#captions option", "os => os.map(o => o.textContent)")
+    options = items(viewer, "captions")
     assert options == ["Off", "English"], options
-    viewer.select_option("#captions", label="English")
+    choose(viewer, "captions", "English")
     viewer.wait_for_function(
         """() => Array.from(document.getElementById('video').textTracks)
              .some(t => t.language === 'en' && t.mode === 'showing' && t.cues && t.cues.length > 0)""",

@@ -304,7 +304,7 @@ def test_a_link_of_a_deleted_video_is_404(crowd):
     share = make_share(st, owner, video_id)
     segment = f"{share['url']}/hls/{crowd.files[crowd.private]['segment']}"
     assert visit(segment, who).status_code == 200
-    assert st.api.delete_video(owner, video_id).status_code == 204
+    assert st.api.delete_video(owner, video_id, purge=True).status_code == 204
     wait_until(lambda: visit(share["url"], who).status_code == 404, 5, "the deleted video's link refused")
     for url in (segment, f"{share['url']}/hls/master.m3u8", f"{share['url']}/poster.jpg"):
         assert visit(url, who).status_code == 404, url

@@ -45,7 +45,7 @@ def test_a_name_over_200_characters_is_400_and_nothing_stays(stack, upload_token
     resp = _upload(stack, upload_token, media["mp4"], "  " + "a" * 200 + "  ")  # 200 once trimmed
     assert resp.status_code == 201
     requests.delete(
-        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=bearer(upload_token), timeout=30
+        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}?purge=true", headers=bearer(upload_token), timeout=30
     ).raise_for_status()
     assert_nothing_left(stack, before)
 
@@ -171,7 +171,7 @@ def test_names_and_file_names_that_are_not_utf8_are_refused(stack, upload_token,
     assert resp.status_code == 201, resp.text
     assert resp.json()["video_name"] == "café 🎬"
     requests.delete(
-        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}", headers=bearer(upload_token), timeout=30
+        f"{stack.url('streaming')}/api/videos/{resp.json()['id']}?purge=true", headers=bearer(upload_token), timeout=30
     ).raise_for_status()
     assert_nothing_left(stack, before)
 

@@ -80,7 +80,9 @@ def test_upload_ready_and_delete(hooks):
     assert ready.payload["data"]["status"] == "ready"
     for key in ("id", "video_name", "owner", "status", "duration_s", "width", "height", "poster_url", "watch_url"):
         assert ready.payload["data"][key] == api[key], key
-    assert requests.delete(f"{st.url('streaming')}/api/videos/{vid}", headers=bearer(st.token), timeout=30).ok
+    assert requests.delete(
+        f"{st.url('streaming')}/api/videos/{vid}?purge=true", headers=bearer(st.token), timeout=30
+    ).ok
     deleted = _wait(st, "video.deleted", vid)
     assert deleted.problem is None and deleted.payload["data"]["id"] == vid
     assert deleted.payload["data"]["status"] == "ready"  # the video as it was
@@ -178,7 +180,9 @@ def test_the_outbox_survives_a_packager_restart(hooks):
     st["packager"].stop()
     try:
         vid = _upload(st, "Uploaded while stopped")
-        assert requests.delete(f"{st.url('streaming')}/api/videos/{earlier}", headers=bearer(st.token), timeout=30).ok
+        assert requests.delete(
+            f"{st.url('streaming')}/api/videos/{earlier}?purge=true", headers=bearer(st.token), timeout=30
+        ).ok
         pending = st.query(
             "SELECT e.type, e.message_id, d.status, d.attempts FROM webhook_events e JOIN webhook_deliveries d "
             "ON d.event_id = e.id WHERE d.webhook_id = ? AND e.payload LIKE ? ORDER BY e.id",

@@ -133,7 +133,8 @@
   function actionsCell(p) {
     const cell = el("td", null, "actions");
     if (p.source !== "database") {
-      cell.append(el("span", p.source === "env" ? "Set in auth-svc's environment" : "Set in AUTH_USERS_FILE", "muted"));
+      // \u2011, a non-breaking hyphen: "auth-svc" is never split over two lines.
+      cell.append(el("span", p.source === "env" ? "Set in auth\u2011svc's environment" : "Set in AUTH_USERS_FILE", "muted"));
       return cell;
     }
     cell.append(button(p.disabled ? "Enable" : "Disable", "secondary", () =>
@@ -160,7 +161,7 @@
     const state = p.disabled ? "Disabled" : p.invited ? "Invited (no password yet)" : "Active";
     tr.append(name, roleCell(p), el("td", SOURCES[p.source] || p.source), el("td", state, p.disabled ? "error" : ""),
       usage(p.bytes_used, p.quota_bytes, size), usage(p.videos_used, p.quota_videos, String),
-      el("td", p.created_at ? p.created_at.slice(0, 10) : ""), actionsCell(p));
+      el("td", p.created_at ? p.created_at.slice(0, 10) : "", "nowrap"), actionsCell(p));
     return tr;
   }
   async function load() {

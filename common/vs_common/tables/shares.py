@@ -17,8 +17,12 @@ def insert(db: Database, row: dict) -> None:
 
 def by_token_hash(db: Database, token_hash: str) -> dict | None:
     """The link (revoked ones included: the caller tells them apart) whose token has
-    this HMAC, or None."""
-    return db.query_one("SELECT * FROM shares WHERE token_hash = ?", (token_hash,))
+    this HMAC, or None; None too while its video is in the trash (a trashed video is
+    gone for its links' holders, and back with its links when restored)."""
+    return db.query_one(
+        "SELECT s.* FROM shares s JOIN videos v ON v.id = s.video_id WHERE s.token_hash = ? AND v.deleted_at IS NULL",
+        (token_hash,),
+    )
 
 
 def of_video(db: Database, video_id: str) -> list[dict]:

@@ -39,22 +39,41 @@ def row(cur: Cursor, video_id: str) -> dict | None:
 
 def audience(db: Database, video_id: str) -> dict | None:
     """Who may watch a video: its `owner` and `visibility` (the HLS routes' check, read
-    without the rest of the row), or None for no such video."""
-    return db.query_one("SELECT owner, visibility FROM videos WHERE id = ?", (video_id,))
+    without the rest of the row), or None for no such video or one in the trash."""
+    return db.query_one("SELECT owner, visibility FROM videos WHERE id = ? AND deleted_at IS NULL", (video_id,))
 
 
 def exists(db: Database, video_id: str) -> bool:
     return db.query_one("SELECT id FROM videos WHERE id = ?", (video_id,)) is not None
 
 
+# The library's orders (GET /api/videos?sort=): each ends on the id, so that a page
+# boundary never repeats or skips a row of equal keys. A video not yet probed has no
+# duration: last among the longest.
+ORDERS = {
+    "newest": "created_at DESC, id DESC",
+    "oldest": "created_at ASC, id ASC",
+    "name": "LOWER(video_name) ASC, id ASC",
+    "longest": "COALESCE(duration_s, -1) DESC, id DESC",
+}
+
+
 def page(
-    db: Database, *, q: str, owner: str | None, limit: int, offset: int, watcher: str | None = None
+    db: Database,
+    *,
+    q: str,
+    owner: str | None,
+    limit: int,
+    offset: int,
+    watcher: str | None = None,
+    sort: str = "newest",
 ) -> tuple[list[dict], int]:
-    """Rows newest first, and how many match in all; `q` matches names
+    """Rows in the order `sort` names (ORDERS; newest first by default; none in the trash),
+    and how many match in all; `q` matches names
     case-insensitively as a literal substring, `owner` (if given) the owner. `watcher`
     (if given): only the videos that person may watch, internal ones and their own
     (exactly that name); an admin's list, which holds every video, gives none."""
-    where, params = [], []
+    where, params = ["deleted_at IS NULL"], []
     if watcher is not None:
         where.append(f"(visibility = 'internal' OR (owner = ? AND owner{db.exact} = ?))")
         params += [watcher, watcher]
@@ -65,11 +84,11 @@ def page(
     if owner is not None:
         where.append("owner = ?")
         params.append(owner)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause = f"WHERE {' AND '.join(where)}"
     with db.transaction() as cur:
         total = cur.execute(f"SELECT COUNT(*) AS n FROM videos {clause}", params).fetchone()["n"]
         rows = cur.execute(
-            f"SELECT * FROM videos {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT * FROM videos {clause} ORDER BY {ORDERS[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
     return rows, int(total)
@@ -121,9 +140,18 @@ def give_away(cur: Cursor, owner: str, new_owner: str, now: datetime) -> int:
     ).rowcount
 
 
-def change(db: Database, video_id: str, *, name: str | None = None, visibility: str | None = None) -> None:
-    """The owner's changes (a new name, a visibility; None: kept), in one statement."""
-    changes = {k: v for k, v in (("video_name", name), ("visibility", visibility)) if v is not None}
+def change(
+    db: Database,
+    video_id: str,
+    *,
+    name: str | None = None,
+    visibility: str | None = None,
+    description: str | None = None,
+) -> None:
+    """The owner's changes (a new name, a visibility, a description; None: kept), in one
+    statement."""
+    fields = (("video_name", name), ("visibility", visibility), ("description", description))
+    changes = {k: v for k, v in fields if v is not None}
     assignments = "".join(f"{column} = ?, " for column in changes)
     db.execute(f"UPDATE videos SET {assignments}updated_at = ? WHERE id = ?", (*changes.values(), utcnow(), video_id))
 
@@ -131,6 +159,43 @@ def change(db: Database, video_id: str, *, name: str | None = None, visibility: 
 def touch(cur: Cursor, video_id: str, now: datetime | None = None) -> None:
     """Something of the video changed (a rendition, a caption track): its `updated_at`."""
     cur.execute("UPDATE videos SET updated_at = ? WHERE id = ?", (now or utcnow(), video_id))
+
+
+def trash(cur: Cursor, video_id: str, now: datetime) -> bool:
+    """Put the video in its owner's trash (`deleted_at`); False if it was there already."""
+    return bool(
+        cur.execute(
+            "UPDATE videos SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+            (now, now, video_id),
+        ).rowcount
+    )
+
+
+def restore(cur: Cursor, video_id: str) -> bool:
+    """Take the video out of the trash; False if it was not in it."""
+    return bool(
+        cur.execute(
+            "UPDATE videos SET deleted_at = NULL, updated_at = ? WHERE id = ? AND deleted_at IS NOT NULL",
+            (utcnow(), video_id),
+        ).rowcount
+    )
+
+
+def trashed(db: Database, owner: str | None) -> list[dict]:
+    """The videos in the trash, last trashed first: `owner`'s (exactly that name), or
+    everyone's (None)."""
+    if owner is None:
+        return db.query("SELECT * FROM videos WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC")
+    return db.query(
+        f"SELECT * FROM videos WHERE deleted_at IS NOT NULL AND owner = ? AND owner{db.exact} = ? "
+        "ORDER BY deleted_at DESC, id DESC",
+        (owner, owner),
+    )
+
+
+def trashed_before(db: Database, before: datetime) -> list[str]:
+    """The videos trashed before `before` (the sweep purges them)."""
+    return [r["id"] for r in db.query("SELECT id FROM videos WHERE deleted_at < ?", (before,))]
 
 
 def delete(cur: Cursor, video_id: str) -> bool:

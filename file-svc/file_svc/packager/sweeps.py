@@ -4,6 +4,9 @@ next sweep tries again.
 
 - the store's incomplete writes (S3 multipart uploads an outage left), but those of a
   video whose source is still in the temp folder (an upload or a job at work on it);
+- videos in their owner's trash for more than TRASH_HOURS: purged as a delete did before
+  the trash (objects, then rows, tracks, shares and views, with the `video.deleted`
+  webhook; the tombstone's second pass follows);
 - objects a racing packager wrote after a delete had removed the others (tombstones);
 - resumable uploads past their expiry (UPLOAD_EXPIRY_HOURS after their last bytes), and
   upload folders no row names once they are old;
@@ -22,7 +25,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from vs_common import layout, tables
+from vs_common import catalogue, layout, tables
 from vs_common.db import DatabaseUnavailable, utcnow
 
 from .. import ingest
@@ -38,6 +41,7 @@ TOMBSTONE_AGE = 60  # a deleted video's objects are removed again by the sweep a
 def sweep(services: Services) -> None:
     """Every part of the sweep, in turn."""
     _abort_stale_writes(services)
+    _sweep_trash(services)
     _sweep_deleted(services)
     _sweep_uploads(services)
     _sweep_sources(services)
@@ -53,6 +57,28 @@ def _abort_stale_writes(services: Services) -> None:
             log.info("sweep: aborted %d incomplete multipart uploads", aborted)
     except StorageUnavailable as exc:
         log.warning("sweep skipped: %s", exc)
+
+
+def _sweep_trash(services: Services) -> None:
+    """Videos trashed more than TRASH_HOURS ago: their rows first, only if still in the
+    trash under the row lock (a restore racing the sweep wins or loses whole), with a
+    tombstone; then their objects. A store it cannot reach now leaves the tombstone,
+    whose pass (_sweep_deleted) removes the objects later."""
+    before = utcnow() - timedelta(hours=services.settings.trash_hours)
+    try:
+        due = tables.videos.trashed_before(services.db, before)
+    except DatabaseUnavailable as exc:
+        log.warning("sweep of the trash skipped: %s", exc)
+        return
+    for video_id in due:
+        try:
+            if not catalogue.delete_video(services.db, video_id, trashed_before=before):
+                continue  # restored, or purged by another packager, meanwhile
+            log.info("sweep: purged %s from the trash", video_id)
+            services.storage.delete_prefix(layout.prefix(video_id))
+            tables.deleted_videos.forget(services.db, video_id)
+        except (StorageUnavailable, DatabaseUnavailable) as exc:
+            log.warning("sweep of trashed video %s skipped: %s", video_id, exc)
 
 
 def _sweep_deleted(services: Services) -> None:

@@ -15,15 +15,17 @@ from vs_common.errors import error_response
 from vs_common.wire import valid_video_id
 
 
-def video_or_none(video_id: str) -> dict | None:
-    """The video (with what the catalogue attaches), or None for an unknown or malformed id."""
-    return catalogue.get_video(app_db(), video_id) if valid_video_id(video_id) else None
+def video_or_none(video_id: str, trashed: bool = False) -> dict | None:
+    """The video (with what the catalogue attaches), or None for an unknown or malformed
+    id, or one in the trash unless `trashed` (its restore and purge)."""
+    return catalogue.get_video(app_db(), video_id, trashed=trashed) if valid_video_id(video_id) else None
 
 
-def watchable_video(video_id: str) -> dict | None:
-    """The video if the caller may watch it, else None: unknown, malformed, or another
-    person's private video (which must look the same as one that does not exist)."""
-    row = video_or_none(video_id)
+def watchable_video(video_id: str, trashed: bool = False) -> dict | None:
+    """The video if the caller may watch it, else None: unknown, malformed, in the trash
+    (unless `trashed`), or another person's private video (which must look the same as
+    one that does not exist)."""
+    row = video_or_none(video_id, trashed)
     if row is None or not access.may_watch(row["visibility"], row["owner"], g.user, g.role):
         return None
     return row
@@ -39,11 +41,12 @@ def may_watch_files(video_id: str) -> bool:
     return audience is not None and access.may_watch(audience["visibility"], audience["owner"], g.user, g.role)
 
 
-def manageable_video(video_id: str) -> dict:
+def manageable_video(video_id: str, trashed: bool = False) -> dict:
     """The video, if the caller may change it (its owner, or an admin: the route's
     `manage` declaration has checked the role and the token's scope already): else 404
-    (no such video, or another's private one) or 403 (another's internal one)."""
-    row = watchable_video(video_id)
+    (no such video, in the trash unless `trashed`, or another's private one) or 403
+    (another's internal one)."""
+    row = watchable_video(video_id, trashed)
     if row is None:
         abort(error_response(404, "not_found", "No such video."))
     if not access.may_manage(row["owner"], g.user, g.role):

@@ -29,6 +29,14 @@ PASS_HEADERS = (
     "Accept-Ranges",
     "Last-Modified",
 )
+# The original's file name ends as its container does (file-svc says which, by its type).
+ORIGINAL_EXTENSIONS = {
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/x-matroska": ".mkv",
+    "video/webm": ".webm",
+    "video/x-msvideo": ".avi",
+}
 
 
 def _relay(upstream, size: int = 256 * 1024):
@@ -67,6 +75,16 @@ def relay(video_id: str, rest: str):
         return Response(status=upstream.status_code, headers=out)
     body = counted(_relay(upstream), kind)
     return Response(body, status=upstream.status_code, headers=out, direct_passthrough=True)
+
+
+def original(video_id: str, video_name: str):
+    """The original upload, relayed as an attachment named after the video (a browser
+    saves it under the name its owner gave it, not "original")."""
+    response = relay(video_id, "original")
+    if response.status_code in (200, 206):
+        name = (video_name or "video") + ORIGINAL_EXTENSIONS.get(response.mimetype, "")
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    return response
 
 
 def _watched(video_id: str, rest: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from vs_common import access, layout
+from vs_common import access, captions, layout
 from vs_common.access import may_manage
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
@@ -55,6 +55,7 @@ def player(video_id: str):
         first_segment=layout.FIRST_SEGMENT,
         views=views,
         views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
-        manage=owner,  # the owner's tools: visibility, links
+        manage=owner,  # the owner's tools: name, captions, download, delete, visibility, links
+        caption_languages=captions.FORM_LANGUAGES,
         **_page_context(""),
     )

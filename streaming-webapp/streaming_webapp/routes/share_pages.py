@@ -23,7 +23,6 @@ token never leaves in a Referer).
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from flask import Blueprint, make_response, redirect, render_template, request
 
@@ -36,20 +35,13 @@ from vs_common.web_security import accepts_null_origin
 from .. import share_guard, sharing, view_counts
 from ..sharing import Link
 from .common import as_json
-from .hls_relay import relay
+from .hls_relay import original, relay
 from .view_api import count_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("share_pages", __name__)
 
 GRANT_COOKIE = "share_grant"
-ORIGINAL_EXTENSIONS = {
-    "video/mp4": ".mp4",
-    "video/quicktime": ".mov",
-    "video/x-matroska": ".mkv",
-    "video/webm": ".webm",
-    "video/x-msvideo": ".avi",
-}
 _REFUSALS = {
     404: ("not_found", "Link not valid", "This link is not valid: it may have been revoked, or copied incompletely."),
     410: ("link_expired", "Link expired", "This link has expired. Ask the person who sent it for a new one."),
@@ -318,9 +310,5 @@ def share_original(token: str):
         return refused
     if not link.allow_download:
         return error_response(403, "download_not_allowed", "This link does not allow downloading the video.")
-    response = relay(link.video_id, "original")
-    if response.status_code in (200, 206):
-        row = catalogue.get_video(app_db(), link.video_id)
-        name = (row["video_name"] if row else "video") + ORIGINAL_EXTENSIONS.get(response.mimetype, "")
-        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
-    return response
+    row = catalogue.get_video(app_db(), link.video_id)
+    return original(link.video_id, row["video_name"] if row else "video")

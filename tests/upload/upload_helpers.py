@@ -17,11 +17,15 @@ def rows(st: Stack) -> list[dict]:
 
 
 def quiesce(st: Stack) -> dict:
-    """Wait until every upload is packaged and the temp folder is empty; return the snapshot."""
+    """Wait until every upload is packaged, every job (thumbnails and renditions too) is
+    over and the temp folder is empty; return the snapshot. (A rendition still being
+    published writes to the store: a test that cuts the store's connection after so many
+    bytes would cut, or spend its refusals on, the packager's requests instead.)"""
 
     def idle():
         busy = st.query("SELECT COUNT(*) AS n FROM videos WHERE status = 'processing'")[0]["n"]
-        return busy == 0 and st.temp_files() == [] and st.snapshot()
+        jobs = st.query("SELECT COUNT(*) AS n FROM packaging_jobs WHERE status NOT IN ('done', 'failed')")[0]["n"]
+        return busy == 0 and jobs == 0 and st.temp_files() == [] and st.snapshot()
 
     return wait_until(idle, 120, "the stack to be idle", st["file"].log, interval=0.2)
 

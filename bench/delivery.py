@@ -337,10 +337,14 @@ def _cpu(roots: dict[str, int]) -> dict[str, float]:
     return {n: cpu_seconds(pid) for n, pid in roots.items()}
 
 
-def _measure(target: Target, paths: list[str], conns: int, seconds: float, base: Path, spent: dict) -> dict:
-    """One wrk run of `target`, its CPU time per process tree added to `spent`."""
+def _measure(
+    target: Target, paths: list[str], conns: int, seconds: float, base: Path, spent: dict, playlists: bool = False
+) -> dict:
+    """One wrk run of `target` (its segments, or its `playlists` at their own address),
+    its CPU time per process tree added to `spent`."""
+    url, headers = target.playlist_target() if playlists else (target.url, target.headers)
     before = _cpu(target.roots)
-    r = wrk(target.url, paths, conns, seconds, base, target.headers)
+    r = wrk(url, paths, conns, seconds, base, headers)
     after = _cpu(target.roots)
     for n in target.roots:
         spent[n] = spent.get(n, 0.0) + after[n] - before[n]
@@ -382,6 +386,8 @@ def run(args: argparse.Namespace) -> dict:
         trees = {**stack_roots(st), **_other_processes(targets, st), "nginx": ngx.proc.pid}
         spent: dict[str, dict[str, float]] = {n: {} for n in names}
         served = dict.fromkeys(names, 0)
+        pl_spent: dict[str, dict[str, float]] = {n: {} for n in names}
+        pl_served = dict.fromkeys(names, 0)
         with TreeSampler(trees, interval=0.5, pss=False) as rss:
             for t in targets.values():  # warm each: page cache, connection pools, the auth cache
                 wrk(t.url, t.segments, 4, 1, base, t.headers)
@@ -403,10 +409,10 @@ def run(args: argparse.Namespace) -> dict:
                 round_ = {}
                 for name in _rotation(names, rep):
                     t = targets[name]
-                    url, headers = t.playlist_target()
-                    round_[name] = wrk(
-                        url, t.playlists, args.playlist_connections, args.playlist_seconds, base, headers
+                    round_[name] = _measure(
+                        t, t.playlists, args.playlist_connections, args.playlist_seconds, base, pl_spent[name], True
                     )
+                    pl_served[name] += round_[name]["requests"]
                     print(
                         f"playlists c={args.playlist_connections} {name:<7} {round_[name]['rps']:8.1f} req/s "
                         f"p99 {round_[name]['p99_us'] / 1000:7.1f} ms errors {round_[name]['errors']}",
@@ -417,6 +423,9 @@ def run(args: argparse.Namespace) -> dict:
         # CPU milliseconds per segment request, per process tree, in each target's own runs.
         results["cpu_ms_per_request"] = {
             n: {p: 1000 * s / max(1, served[n]) for p, s in spent[n].items()} for n in names
+        }
+        results["cpu_ms_per_playlist"] = {
+            n: {p: 1000 * s / max(1, pl_served[n]) for p, s in pl_spent[n].items()} for n in names
         }
         results["gb"] = {
             n: sum(r["bytes"] for runs in results["segments"].values() for r in runs[n]) / 1e9 for n in names
@@ -529,6 +538,13 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
         "",
     ]
     for name, per in results["cpu_ms_per_request"].items():
+        lines.append(
+            f"- {name}: "
+            + ", ".join(f"{p} {ms:.2f} ms" for p, ms in per.items())
+            + f"; total {sum(per.values()):.2f} ms"
+        )
+    lines += ["", "CPU time per playlist request (master or media), in each target's own playlist runs:", ""]
+    for name, per in results.get("cpu_ms_per_playlist", {}).items():
         lines.append(
             f"- {name}: "
             + ", ".join(f"{p} {ms:.2f} ms" for p, ms in per.items())

@@ -10,11 +10,14 @@ targets take turns within each repetition (the order rotates) so that noise from
 machine hits all, and each mode's ratio to nginx is taken per repetition before the
 median. CPU time is charged to the target whose run it was spent in.
 
-A mode is a function in MODES that adds a target to a started stack: a presigned mode
-(segment URLs signed for the store) adds one whose paths are the signed URLs and whose
-address is the store's.
+A mode is a function in MODES that adds a target to a started stack. `presigned` starts
+SeaweedFS (with an identity: it checks signatures) and a second stack on it with
+DELIVERY=presigned, uploads the same clip, and takes the segment URLs from its media
+playlist as a player would: wrk's paths are the signed URLs' paths and queries, its
+address the store's. The services then see only playlists: its segment throughput is the
+store's, and streaming-svc's CPU per segment is 0 (measured, not assumed).
 
-    .venv/bin/python -m bench.delivery [--seconds 5] [--repeat 3] [--connections 1,16,64] [--modes relay,local]
+    .venv/bin/python -m bench.delivery [--seconds 5] [--repeat 3] [--connections 1,16,64] [--modes relay,local,presigned]
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
-from harness import free_port, stop_process, wait_until
+from harness import S3Server, free_port, stop_process, wait_until
 from harness.procfs import cpu_seconds
 from harness.stack import Service, Stack
 
@@ -171,13 +175,15 @@ def _error_kinds(r: dict) -> str:
     return " ".join(f"{k}={r[k]}" for k in ERROR_KINDS if r[k])
 
 
-def _check_same_bytes(target: Target, nginx_url: str, path: str) -> int:
-    """The target sends exactly the file nginx sends (a wrong setup measures nothing)."""
-    a = requests.get(target.url + path, headers=target.headers, timeout=30)
-    b = requests.get(nginx_url + path, timeout=30)
-    if a.status_code != 200 or b.status_code != 200 or a.content != b.content:
-        raise RuntimeError(f"{target.name} and nginx disagree on {path}: {a.status_code} {b.status_code}")
-    return len(a.content)
+def _check_same_bytes(target: Target, nginx_url: str, nginx_paths: list[str]) -> int:
+    """The target's segments are the very files nginx sends, in the same order (a wrong
+    setup measures nothing; the presigned stack packaged the same clip on its own)."""
+    for ours, theirs in zip(target.segments, nginx_paths, strict=True):
+        a = requests.get(target.url + ours, headers=target.headers, timeout=30)
+        b = requests.get(nginx_url + theirs, timeout=30)
+        if a.status_code != 200 or b.status_code != 200 or a.content != b.content:
+            raise RuntimeError(f"{target.name} and nginx disagree on {theirs}: {a.status_code} {b.status_code}")
+    return len(target.segments)
 
 
 @dataclass
@@ -192,15 +198,26 @@ class Target:
     playlists: list[str]
     headers: dict[str, str] = field(default_factory=dict)
     roots: dict[str, int] = field(default_factory=dict)
+    # Where its playlists are asked for, when not at `url` (presigned: streaming-svc, not the store).
+    playlist_url: str = ""
+    playlist_headers: dict[str, str] | None = None
+
+    def playlist_target(self) -> tuple[str, dict[str, str]]:
+        """(address, headers) of its playlist requests."""
+        if self.playlist_url:
+            return self.playlist_url, self.playlist_headers or {}
+        return self.url, self.headers
 
 
 @dataclass
 class Video:
-    """The measured video: its id, the rendition's folder and its segment files."""
+    """The measured video: its id, the rendition's folder, its segment files and the clip
+    it was packaged from."""
 
     id: str
     rung: str
     files: list[Path]
+    clip: Path
 
     def paths(self, prefix: str) -> tuple[list[str], list[str]]:
         """(segment paths, playlist paths) under a URL prefix (`/videos/<id>` or a link's)."""
@@ -240,18 +257,94 @@ def _service_target(mode: str) -> Callable:
     return make
 
 
+PRESIGNED_BUCKET = "bench-presigned"
+
+
+def presigned_env(s3: S3Server) -> dict[str, str]:
+    """A stack on `s3` with DELIVERY=presigned: the services and the viewer reach the
+    store at the same address (loopback)."""
+    url = f"http://127.0.0.1:{s3.port}"
+    return {
+        "STORAGE_BACKEND": "s3",
+        "DELIVERY": "presigned",
+        "S3_ENDPOINT_URL": url,
+        "S3_PUBLIC_ENDPOINT_URL": url,
+        "S3_BUCKET": s3.create_bucket(PRESIGNED_BUCKET),
+        "S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret,
+        "S3_ADDRESSING_STYLE": "path",
+    }
+
+
+@contextlib.contextmanager
+def presigned_stack(base: Path, clip: Path) -> Iterator[tuple[Stack, S3Server, str, str]]:
+    """SeaweedFS with an identity (it checks signatures) and a stack on it with
+    DELIVERY=presigned, the bench's clip uploaded and ready: (stack, store, token, video id)."""
+    s3 = S3Server(base / "s3")
+    s3.start()
+    try:
+        with bench_stack(base / "stack-presigned", presigned_env(s3)) as st:
+            token = st.login()
+            vid = upload_ready_video(st, token, clip, "delivery bench (presigned)")["id"]
+            yield st, s3, token, vid
+    finally:
+        s3.stop()
+
+
+def signed_segments(st: Stack, token: str, vid: str) -> tuple[str, list[str], list[str]]:
+    """What a player gets: the master playlist, its first rendition's media playlist, and
+    in it the presigned segment URLs; (the store's origin, the URLs' paths and queries,
+    the two playlists' paths)."""
+    cookie = {"Cookie": f"auth_token={token}"}
+    master_path = f"/videos/{vid}/hls/master.m3u8"
+    master = requests.get(st.url("streaming") + master_path, headers=cookie, timeout=30)
+    master.raise_for_status()
+    rung = next(ln for ln in master.text.splitlines() if ln and not ln.startswith("#"))
+    media_path = f"/videos/{vid}/hls/{rung}"
+    media = requests.get(st.url("streaming") + media_path, headers=cookie, timeout=30)
+    media.raise_for_status()
+    urls = [urlsplit(ln) for ln in media.text.splitlines() if ln.startswith("http") and ".ts?" in ln]
+    if not urls or len({(u.scheme, u.netloc) for u in urls}) != 1:
+        raise RuntimeError(f"no presigned segment URLs on one origin in {media_path}:\n{media.text[:500]}")
+    return f"{urls[0].scheme}://{urls[0].netloc}", [f"{u.path}?{u.query}" for u in urls], [master_path, media_path]
+
+
+@contextlib.contextmanager
+def _presigned_target(st: Stack, video: Video, token: str, base: Path) -> Iterator[Target]:
+    """DELIVERY=presigned: a second stack on SeaweedFS holding the same clip; wrk fetches
+    the presigned segment URLs of its media playlist from the store itself, so the
+    services see no segment request (streaming-svc's CPU per segment is ~0: what the
+    store spends is charged to `SeaweedFS`). Its playlists are streaming-svc's (signed)."""
+    with presigned_stack(base / "presigned", video.clip) as (pst, s3, ptoken, pvid):
+        origin, segs, playlists = signed_segments(pst, ptoken, pvid)
+        roots = {**{REPORT_NAMES[n]: pst[n].pid for n in ("streaming", "auth", "file")}, "SeaweedFS": s3.proc.pid}
+        target = Target("presigned", origin, segs, playlists, {}, roots)
+        target.playlist_url = pst.url("streaming")
+        target.playlist_headers = {"Cookie": f"auth_token={ptoken}"}
+        yield target
+
+
 # mode -> a context manager (stack, video, token, work folder) -> Target.
-MODES: dict[str, Callable] = {"relay": _service_target("relay"), "local": _service_target("local")}
+MODES: dict[str, Callable] = {
+    "relay": _service_target("relay"),
+    "local": _service_target("local"),
+    "presigned": _presigned_target,
+}
 
 
 def _cpu(roots: dict[str, int]) -> dict[str, float]:
     return {n: cpu_seconds(pid) for n, pid in roots.items()}
 
 
-def _measure(target: Target, paths: list[str], conns: int, seconds: float, base: Path, spent: dict) -> dict:
-    """One wrk run of `target`, its CPU time per process tree added to `spent`."""
+def _measure(
+    target: Target, paths: list[str], conns: int, seconds: float, base: Path, spent: dict, playlists: bool = False
+) -> dict:
+    """One wrk run of `target` (its segments, or its `playlists` at their own address),
+    its CPU time per process tree added to `spent`."""
+    url, headers = target.playlist_target() if playlists else (target.url, target.headers)
     before = _cpu(target.roots)
-    r = wrk(target.url, paths, conns, seconds, base, target.headers)
+    r = wrk(url, paths, conns, seconds, base, headers)
     after = _cpu(target.roots)
     for n in target.roots:
         spent[n] = spent.get(n, 0.0) + after[n] - before[n]
@@ -279,7 +372,7 @@ def run(args: argparse.Namespace) -> dict:
         token = st.login()
         vid = upload_ready_video(st, token, clip, "delivery bench")["id"]
         rung, files = segment_files(st, vid)
-        video = Video(vid, rung, files)
+        video = Video(vid, rung, files, clip)
         sizes = [p.stat().st_size for p in files]
         results["segment_count"], results["segment_mean_bytes"] = len(sizes), sum(sizes) / len(sizes)
         results["rung"] = rung
@@ -288,11 +381,13 @@ def run(args: argparse.Namespace) -> dict:
         segs, playlists = video.paths(f"/videos/{vid}")
         targets["nginx"] = Target("nginx", ngx.url, segs, playlists, {}, {"nginx": ngx.proc.pid})
         for m in modes:
-            _check_same_bytes(targets[m], ngx.url, targets[m].segments[0])
+            _check_same_bytes(targets[m], ngx.url, segs)
         names = list(targets)
-        trees = {**stack_roots(st), **_second_services(targets, st), "nginx": ngx.proc.pid}
+        trees = {**stack_roots(st), **_other_processes(targets, st), "nginx": ngx.proc.pid}
         spent: dict[str, dict[str, float]] = {n: {} for n in names}
         served = dict.fromkeys(names, 0)
+        pl_spent: dict[str, dict[str, float]] = {n: {} for n in names}
+        pl_served = dict.fromkeys(names, 0)
         with TreeSampler(trees, interval=0.5, pss=False) as rss:
             for t in targets.values():  # warm each: page cache, connection pools, the auth cache
                 wrk(t.url, t.segments, 4, 1, base, t.headers)
@@ -314,9 +409,10 @@ def run(args: argparse.Namespace) -> dict:
                 round_ = {}
                 for name in _rotation(names, rep):
                     t = targets[name]
-                    round_[name] = wrk(
-                        t.url, t.playlists, args.playlist_connections, args.playlist_seconds, base, t.headers
+                    round_[name] = _measure(
+                        t, t.playlists, args.playlist_connections, args.playlist_seconds, base, pl_spent[name], True
                     )
+                    pl_served[name] += round_[name]["requests"]
                     print(
                         f"playlists c={args.playlist_connections} {name:<7} {round_[name]['rps']:8.1f} req/s "
                         f"p99 {round_[name]['p99_us'] / 1000:7.1f} ms errors {round_[name]['errors']}",
@@ -328,19 +424,25 @@ def run(args: argparse.Namespace) -> dict:
         results["cpu_ms_per_request"] = {
             n: {p: 1000 * s / max(1, served[n]) for p, s in spent[n].items()} for n in names
         }
+        results["cpu_ms_per_playlist"] = {
+            n: {p: 1000 * s / max(1, pl_served[n]) for p, s in pl_spent[n].items()} for n in names
+        }
         results["gb"] = {
             n: sum(r["bytes"] for runs in results["segments"].values() for r in runs[n]) / 1e9 for n in names
         }
     return results
 
 
-def _second_services(targets: dict[str, Target], st: Stack) -> dict[str, int]:
-    """The streaming-svc of each target that is not the stack's own, by a report name."""
-    own = st["streaming"].pid
+def _other_processes(targets: dict[str, Target], st: Stack) -> dict[str, int]:
+    """The processes of each target that are not the stack's own (a second streaming-svc;
+    the presigned stack's services and store), by a report name."""
+    own = set(stack_roots(st).values())
     return {
-        f"streaming-svc ({t.name})": t.roots["streaming-svc"]
+        f"{n} ({t.name})": pid
         for t in targets.values()
-        if t.roots.get("streaming-svc", own) != own
+        if t.name != "nginx"
+        for n, pid in t.roots.items()
+        if pid not in own
     }
 
 
@@ -385,7 +487,16 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
                 "Setup": (
                     f"local backend (SQLite + storage folder); stack env: {env}; modes {', '.join(modes)} "
                     "(DELIVERY; `relay`: streaming-svc relays file-svc, `local`: streaming-svc sends the "
-                    f"folder's file itself with sendfile); {results['segment_count']} segments of "
+                    "folder's file itself with sendfile"
+                    + (
+                        "; `presigned`: a second stack on SeaweedFS (`weed mini`, with an identity: it checks "
+                        "signatures) with the same clip, its segments fetched by the presigned URLs of its media "
+                        "playlist straight from the store — **the services see only the playlists, so this "
+                        "throughput is the store's**"
+                        if "presigned" in modes
+                        else ""
+                    )
+                    + f"); {results['segment_count']} segments of "
                     f"{results['segment_mean_bytes'] / 1e6:.2f} MB mean ({results['rung']}, {args.size} at "
                     f"{args.bitrate}), cycled; token in a cookie"
                 ),
@@ -418,6 +529,7 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
             f"{name} **{p[name]['rps']:.0f} req/s** (p99 {p[name]['p99_us'] / 1000:.1f} ms, errors {p[name]['errors']})"
             for name in [*modes, "nginx"]
         )
+        + ("; presigned: streaming-svc's master and media playlists (signed URLs)" if "presigned" in modes else "")
         + ".",
         "",
         "CPU time per segment request in each target's own runs (user + system, from /proc; "
@@ -431,8 +543,23 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
             + ", ".join(f"{p} {ms:.2f} ms" for p, ms in per.items())
             + f"; total {sum(per.values()):.2f} ms"
         )
+    lines += ["", "CPU time per playlist request (master or media), in each target's own playlist runs:", ""]
+    for name, per in results.get("cpu_ms_per_playlist", {}).items():
+        lines.append(
+            f"- {name}: "
+            + ", ".join(f"{p} {ms:.2f} ms" for p, ms in per.items())
+            + f"; total {sum(per.values()):.2f} ms"
+        )
+    lines += ["", "streaming-svc's CPU per segment: " + _streaming_cpu(results["cpu_ms_per_request"]) + "."]
     lines += ["", "Peak memory during the whole run:", "", results["rss"]]
     return "\n".join(lines)
+
+
+def _streaming_cpu(cpu: dict[str, dict[str, float]]) -> str:
+    """streaming-svc's share of each mode's CPU per segment, e.g. 'local 1.23 ms, presigned 0'."""
+    return ", ".join(
+        f"{name} {per.get('streaming-svc', 0.0):.2f} ms" for name, per in cpu.items() if "streaming-svc" in per
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -440,7 +567,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     ap.add_argument("--repeat", type=int, default=3, help="runs per target and level (median)")
     ap.add_argument("--connections", default="1,16,64", help="comma-separated wrk -c levels")
-    ap.add_argument("--modes", default="relay,local", help=f"comma-separated delivery modes ({', '.join(MODES)})")
+    ap.add_argument(
+        "--modes", default="relay,local,presigned", help=f"comma-separated delivery modes ({', '.join(MODES)})"
+    )
     ap.add_argument("--playlist-connections", type=int, default=16)
     ap.add_argument("--playlist-seconds", type=int, default=4)
     ap.add_argument("--clip-seconds", type=float, default=20, help="length of the clip (4 s segments)")

@@ -18,7 +18,7 @@ from botocore.config import Config
 
 from harness import ROOT
 from vs_common.delivery import Credentials, Signer, media_origin, public_bucket
-from vs_common.settings import ConfigError, Settings, load_settings
+from vs_common.settings import ConfigError, Settings, delivery_mode, load_settings
 from vs_common.web_security import content_security_policy
 
 KEY = "videos/abcdefghijklmnopqrstuv/hls/360p/seg_00002.ts"
@@ -113,7 +113,8 @@ def clean_env(monkeypatch, tmp_path):
 
 def test_delivery_settings_and_their_refusals(clean_env):
     s = load_settings()
-    assert (s.delivery, s.presign_ttl_seconds, s.s3_public_endpoint, s.cdn_base_url) == ("relay", 21600, "", "")
+    assert (s.delivery, s.presign_ttl_seconds, s.s3_public_endpoint, s.cdn_base_url) == ("", 21600, "", "")
+    assert delivery_mode(s) == "local"  # empty: local with the local store (relay with S3)
     clean_env.setenv("STORAGE_BACKEND", "s3")
     clean_env.setenv("S3_ENDPOINT_URL", "http://s3:8333/")
     clean_env.setenv("DELIVERY", "Presigned")

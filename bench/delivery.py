@@ -1,30 +1,46 @@
-"""Delivery: HLS segment throughput and latency through streaming-svc (with a valid
-session token, so auth-svc and file-svc are on the path) against Debian's nginx serving
-the same files from the same storage folder with sendfile; and playlist requests/s.
+"""Delivery: HLS segment throughput and latency through streaming-svc in each delivery
+mode (DELIVERY: `relay`, through file-svc; `local`, streaming-svc reading the storage
+folder itself with sendfile), with a valid session token (so the auth check is on the
+path), against Debian's nginx serving the same files from the same storage folder with
+sendfile; and playlist requests/s.
 
-wrk drives both, on loopback, at 1, 16 and 64 connections; the two targets alternate
-within each repetition so that noise from a shared machine hits both, and the ratio
-(stack / nginx) of each repetition is taken before the median.
+One stack; a second streaming-svc beside the first runs the other mode (same file-svc,
+same folder). wrk drives every target, on loopback, at 1, 16 and 64 connections; the
+targets take turns within each repetition (the order rotates) so that noise from a shared
+machine hits all, and each mode's ratio to nginx is taken per repetition before the
+median. CPU time is charged to the target whose run it was spent in.
 
-    .venv/bin/python -m bench.delivery [--seconds 5] [--repeat 3] [--connections 1,16,64]
+A mode is a function in MODES that adds a target to a started stack. `presigned` starts
+SeaweedFS (with an identity: it checks signatures) and a second stack on it with
+DELIVERY=presigned, uploads the same clip, and takes the segment URLs from its media
+playlist as a player would: wrk's paths are the signed URLs' paths and queries, its
+address the store's. The services then see only playlists: its segment throughput is the
+store's, and streaming-svc's CPU per segment is 0 (measured, not assumed).
+
+    .venv/bin/python -m bench.delivery [--seconds 5] [--repeat 3] [--connections 1,16,64] [--modes relay,local,presigned]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
-from harness import free_port, stop_process, wait_until
+from harness import S3Server, free_port, stop_process, wait_until
 from harness.procfs import cpu_seconds
+from harness.stack import Service, Stack
 
-from .common import bench_stack, capped_clip, segment_files, stack_roots, upload_ready_video, workdir
+from .common import REPORT_NAMES, bench_stack, capped_clip, segment_files, stack_roots, upload_ready_video, workdir
 from .memory import TreeSampler
 from .report import describe_env, env_argument, heading, median, output_arguments, run_and_write, tool_version
 
@@ -159,101 +175,291 @@ def _error_kinds(r: dict) -> str:
     return " ".join(f"{k}={r[k]}" for k in ERROR_KINDS if r[k])
 
 
-def _check_same_bytes(stack_url: str, nginx_url: str, path: str, cookie: dict) -> int:
-    a = requests.get(stack_url + path, cookies=cookie, timeout=30)
-    b = requests.get(nginx_url + path, timeout=30)
-    if a.status_code != 200 or b.status_code != 200 or a.content != b.content:
-        raise RuntimeError(f"stack and nginx disagree on {path}: {a.status_code} {b.status_code}")
-    return len(a.content)
+def _check_same_bytes(target: Target, nginx_url: str, nginx_paths: list[str]) -> int:
+    """The target's segments are the very files nginx sends, in the same order (a wrong
+    setup measures nothing; the presigned stack packaged the same clip on its own)."""
+    for ours, theirs in zip(target.segments, nginx_paths, strict=True):
+        a = requests.get(target.url + ours, headers=target.headers, timeout=30)
+        b = requests.get(nginx_url + theirs, timeout=30)
+        if a.status_code != 200 or b.status_code != 200 or a.content != b.content:
+            raise RuntimeError(f"{target.name} and nginx disagree on {theirs}: {a.status_code} {b.status_code}")
+    return len(target.segments)
+
+
+@dataclass
+class Target:
+    """What wrk loads: an address, the paths of its segments and playlists (signed URLs'
+    paths and queries for a store), the request headers, and the process trees that do
+    its work (their CPU time is charged to it)."""
+
+    name: str
+    url: str
+    segments: list[str]
+    playlists: list[str]
+    headers: dict[str, str] = field(default_factory=dict)
+    roots: dict[str, int] = field(default_factory=dict)
+    # Where its playlists are asked for, when not at `url` (presigned: streaming-svc, not the store).
+    playlist_url: str = ""
+    playlist_headers: dict[str, str] | None = None
+
+    def playlist_target(self) -> tuple[str, dict[str, str]]:
+        """(address, headers) of its playlist requests."""
+        if self.playlist_url:
+            return self.playlist_url, self.playlist_headers or {}
+        return self.url, self.headers
+
+
+@dataclass
+class Video:
+    """The measured video: its id, the rendition's folder, its segment files and the clip
+    it was packaged from."""
+
+    id: str
+    rung: str
+    files: list[Path]
+    clip: Path
+
+    def paths(self, prefix: str) -> tuple[list[str], list[str]]:
+        """(segment paths, playlist paths) under a URL prefix (`/videos/<id>` or a link's)."""
+        segs = [f"{prefix}/hls/{self.rung}/{p.name}" for p in self.files]
+        return segs, [f"{prefix}/hls/master.m3u8", f"{prefix}/hls/{self.rung}/index.m3u8"]
+
+
+@contextlib.contextmanager
+def streaming_in_mode(st: Stack, mode: str, base: Path) -> Iterator[Service]:
+    """A second streaming-svc on the stack, with DELIVERY=`mode`."""
+    svc = Service(f"streaming-{mode}", free_port(), {**st.env, "DELIVERY": mode}, base, kind="streaming")
+    svc.start()
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+def _service_target(mode: str) -> Callable:
+    """A mode that is a DELIVERY value of streaming-svc: the stack's own streaming-svc when
+    it runs that mode (the bench's local store: `local` unless --env DELIVERY= says
+    otherwise), else a second one beside it."""
+
+    @contextlib.contextmanager
+    def make(st: Stack, video: Video, token: str, base: Path) -> Iterator[Target]:
+        segs, playlists = video.paths(f"/videos/{video.id}")
+        headers = {"Cookie": f"auth_token={token}"}
+        helpers = {REPORT_NAMES[n]: st[n].pid for n in ("auth", "file")}
+        if (st.env.get("DELIVERY") or "local") == mode:
+            yield Target(
+                mode, st.url("streaming"), segs, playlists, headers, {"streaming-svc": st["streaming"].pid, **helpers}
+            )
+            return
+        with streaming_in_mode(st, mode, base) as svc:
+            yield Target(mode, svc.url, segs, playlists, headers, {"streaming-svc": svc.pid, **helpers})
+
+    return make
+
+
+PRESIGNED_BUCKET = "bench-presigned"
+
+
+def presigned_env(s3: S3Server) -> dict[str, str]:
+    """A stack on `s3` with DELIVERY=presigned: the services and the viewer reach the
+    store at the same address (loopback)."""
+    url = f"http://127.0.0.1:{s3.port}"
+    return {
+        "STORAGE_BACKEND": "s3",
+        "DELIVERY": "presigned",
+        "S3_ENDPOINT_URL": url,
+        "S3_PUBLIC_ENDPOINT_URL": url,
+        "S3_BUCKET": s3.create_bucket(PRESIGNED_BUCKET),
+        "S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret,
+        "S3_ADDRESSING_STYLE": "path",
+    }
+
+
+@contextlib.contextmanager
+def presigned_stack(base: Path, clip: Path) -> Iterator[tuple[Stack, S3Server, str, str]]:
+    """SeaweedFS with an identity (it checks signatures) and a stack on it with
+    DELIVERY=presigned, the bench's clip uploaded and ready: (stack, store, token, video id)."""
+    s3 = S3Server(base / "s3")
+    s3.start()
+    try:
+        with bench_stack(base / "stack-presigned", presigned_env(s3)) as st:
+            token = st.login()
+            vid = upload_ready_video(st, token, clip, "delivery bench (presigned)")["id"]
+            yield st, s3, token, vid
+    finally:
+        s3.stop()
+
+
+def signed_segments(st: Stack, token: str, vid: str) -> tuple[str, list[str], list[str]]:
+    """What a player gets: the master playlist, its first rendition's media playlist, and
+    in it the presigned segment URLs; (the store's origin, the URLs' paths and queries,
+    the two playlists' paths)."""
+    cookie = {"Cookie": f"auth_token={token}"}
+    master_path = f"/videos/{vid}/hls/master.m3u8"
+    master = requests.get(st.url("streaming") + master_path, headers=cookie, timeout=30)
+    master.raise_for_status()
+    rung = next(ln for ln in master.text.splitlines() if ln and not ln.startswith("#"))
+    media_path = f"/videos/{vid}/hls/{rung}"
+    media = requests.get(st.url("streaming") + media_path, headers=cookie, timeout=30)
+    media.raise_for_status()
+    urls = [urlsplit(ln) for ln in media.text.splitlines() if ln.startswith("http") and ".ts?" in ln]
+    if not urls or len({(u.scheme, u.netloc) for u in urls}) != 1:
+        raise RuntimeError(f"no presigned segment URLs on one origin in {media_path}:\n{media.text[:500]}")
+    return f"{urls[0].scheme}://{urls[0].netloc}", [f"{u.path}?{u.query}" for u in urls], [master_path, media_path]
+
+
+@contextlib.contextmanager
+def _presigned_target(st: Stack, video: Video, token: str, base: Path) -> Iterator[Target]:
+    """DELIVERY=presigned: a second stack on SeaweedFS holding the same clip; wrk fetches
+    the presigned segment URLs of its media playlist from the store itself, so the
+    services see no segment request (streaming-svc's CPU per segment is ~0: what the
+    store spends is charged to `SeaweedFS`). Its playlists are streaming-svc's (signed)."""
+    with presigned_stack(base / "presigned", video.clip) as (pst, s3, ptoken, pvid):
+        origin, segs, playlists = signed_segments(pst, ptoken, pvid)
+        roots = {**{REPORT_NAMES[n]: pst[n].pid for n in ("streaming", "auth", "file")}, "SeaweedFS": s3.proc.pid}
+        target = Target("presigned", origin, segs, playlists, {}, roots)
+        target.playlist_url = pst.url("streaming")
+        target.playlist_headers = {"Cookie": f"auth_token={ptoken}"}
+        yield target
+
+
+# mode -> a context manager (stack, video, token, work folder) -> Target.
+MODES: dict[str, Callable] = {
+    "relay": _service_target("relay"),
+    "local": _service_target("local"),
+    "presigned": _presigned_target,
+}
+
+
+def _cpu(roots: dict[str, int]) -> dict[str, float]:
+    return {n: cpu_seconds(pid) for n, pid in roots.items()}
+
+
+def _measure(
+    target: Target, paths: list[str], conns: int, seconds: float, base: Path, spent: dict, playlists: bool = False
+) -> dict:
+    """One wrk run of `target` (its segments, or its `playlists` at their own address),
+    its CPU time per process tree added to `spent`."""
+    url, headers = target.playlist_target() if playlists else (target.url, target.headers)
+    before = _cpu(target.roots)
+    r = wrk(url, paths, conns, seconds, base, headers)
+    after = _cpu(target.roots)
+    for n in target.roots:
+        spent[n] = spent.get(n, 0.0) + after[n] - before[n]
+    return r
+
+
+def _rotation(names: list[str], rep: int) -> list[str]:
+    """The order of the targets in repetition `rep`: each goes first in turn."""
+    k = rep % len(names)
+    return names[k:] + names[:k]
 
 
 def run(args: argparse.Namespace) -> dict:
-    """Start the stack and nginx, then measure; returns every run's figures."""
+    """Start the stack, each mode's target and nginx, then measure; returns every run's figures."""
     env = dict(args.env)
     levels = [int(c) for c in args.connections.split(",")]
-    results: dict = {"segments": {}, "playlists": [], "env": env}
-    with workdir(args.keep) as base:
+    modes = [m for m in args.modes.split(",") if m]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise SystemExit(f"unknown mode(s) {', '.join(unknown)}; known: {', '.join(MODES)}")
+    results: dict = {"segments": {}, "playlists": [], "env": env, "modes": modes}
+    with workdir(args.keep) as base, contextlib.ExitStack() as stack:
         clip = capped_clip(base / "clip.mp4", args.clip_seconds, args.size, args.bitrate)
-        with bench_stack(base / "stack", env) as st:
-            token = st.login()
-            video = upload_ready_video(st, token, clip, "delivery bench")
-            vid = video["id"]
-            rung, segs = segment_files(st, vid)
-            seg_paths = [f"/videos/{vid}/hls/{rung}/{p.name}" for p in segs]
-            playlist_paths = [f"/videos/{vid}/hls/master.m3u8", f"/videos/{vid}/hls/{rung}/index.m3u8"]
-            sizes = [p.stat().st_size for p in segs]
-            results["segment_count"], results["segment_mean_bytes"] = len(sizes), sum(sizes) / len(sizes)
-            results["rung"] = rung
-            auth = {"Cookie": f"auth_token={token}"}
-            stack_url = st.url("streaming")
-            with Nginx(base / "nginx", st.storage_dir) as ngx:
-                _check_same_bytes(stack_url, ngx.url, seg_paths[0], {"auth_token": token})
-                targets = {"stack": (stack_url, auth), "nginx": (ngx.url, {})}
-                roots = {**stack_roots(st), "nginx": ngx.proc.pid}
-                with TreeSampler(roots, interval=0.5, pss=False) as rss:
-                    # Warm both (page cache, connection pools, the auth cache).
-                    for url, hdrs in targets.values():
-                        wrk(url, seg_paths, 4, 1, base, hdrs)
-                    cpu0 = {n: cpu_seconds(pid) for n, pid in roots.items()}
-                    stack_bytes = 0
-                    served = {"stack": 0, "nginx": 0}
-                    for conns in levels:
-                        runs = results["segments"][conns] = {"stack": [], "nginx": []}
-                        for rep in range(args.repeat):
-                            order = ["stack", "nginx"] if rep % 2 == 0 else ["nginx", "stack"]
-                            for name in order:
-                                url, hdrs = targets[name]
-                                r = wrk(url, seg_paths, conns, args.seconds, base, hdrs)
-                                runs[name].append(r)
-                                served[name] += r["requests"]
-                                if name == "stack":
-                                    stack_bytes += r["bytes"]
-                                print(
-                                    f"segments c={conns:<3} {name:<5} {r['mb_s']:8.1f} MB/s {r['rps']:8.1f} req/s "
-                                    f"p50 {r['p50_us'] / 1000:7.1f} ms p99 {r['p99_us'] / 1000:7.1f} ms "
-                                    f"errors {r['errors']} {_error_kinds(r)}",
-                                    flush=True,
-                                )
-                    cpu1 = {n: cpu_seconds(pid) for n, pid in roots.items()}
-                    for rep in range(args.repeat):
-                        pair = {}
-                        for name in ["stack", "nginx"] if rep % 2 == 0 else ["nginx", "stack"]:
-                            url, hdrs = targets[name]
-                            pair[name] = wrk(
-                                url, playlist_paths, args.playlist_connections, args.playlist_seconds, base, hdrs
-                            )
-                            print(
-                                f"playlists c={args.playlist_connections} {name:<5} {pair[name]['rps']:8.1f} req/s "
-                                f"p99 {pair[name]['p99_us'] / 1000:7.1f} ms errors {pair[name]['errors']}",
-                                flush=True,
-                            )
-                        results["playlists"].append(pair)
-                results["rss"] = rss.table()
-                # CPU seconds each process tree spent per GB the stack delivered (nginx: its own runs).
-                results["cpu_s"] = {n: cpu1[n] - cpu0[n] for n in roots}
-                results["cpu_ms_per_request"] = {
-                    n: 1000 * (cpu1[n] - cpu0[n]) / max(1, served["nginx" if n == "nginx" else "stack"])
-                    for n in roots
-                    if n != "upload-webapp"
-                }
-                results["stack_gb"] = stack_bytes / 1e9
+        st = stack.enter_context(bench_stack(base / "stack", env))
+        token = st.login()
+        vid = upload_ready_video(st, token, clip, "delivery bench")["id"]
+        rung, files = segment_files(st, vid)
+        video = Video(vid, rung, files, clip)
+        sizes = [p.stat().st_size for p in files]
+        results["segment_count"], results["segment_mean_bytes"] = len(sizes), sum(sizes) / len(sizes)
+        results["rung"] = rung
+        targets = {m: stack.enter_context(MODES[m](st, video, token, base)) for m in modes}
+        ngx = stack.enter_context(Nginx(base / "nginx", st.storage_dir))
+        segs, playlists = video.paths(f"/videos/{vid}")
+        targets["nginx"] = Target("nginx", ngx.url, segs, playlists, {}, {"nginx": ngx.proc.pid})
+        for m in modes:
+            _check_same_bytes(targets[m], ngx.url, segs)
+        names = list(targets)
+        trees = {**stack_roots(st), **_other_processes(targets, st), "nginx": ngx.proc.pid}
+        spent: dict[str, dict[str, float]] = {n: {} for n in names}
+        served = dict.fromkeys(names, 0)
+        pl_spent: dict[str, dict[str, float]] = {n: {} for n in names}
+        pl_served = dict.fromkeys(names, 0)
+        with TreeSampler(trees, interval=0.5, pss=False) as rss:
+            for t in targets.values():  # warm each: page cache, connection pools, the auth cache
+                wrk(t.url, t.segments, 4, 1, base, t.headers)
+            for conns in levels:
+                runs = results["segments"][conns] = {n: [] for n in names}
+                for rep in range(args.repeat):
+                    for name in _rotation(names, rep):
+                        t = targets[name]
+                        r = _measure(t, t.segments, conns, args.seconds, base, spent[name])
+                        runs[name].append(r)
+                        served[name] += r["requests"]
+                        print(
+                            f"segments c={conns:<3} {name:<7} {r['mb_s']:8.1f} MB/s {r['rps']:8.1f} req/s "
+                            f"p50 {r['p50_us'] / 1000:7.1f} ms p99 {r['p99_us'] / 1000:7.1f} ms "
+                            f"errors {r['errors']} {_error_kinds(r)}",
+                            flush=True,
+                        )
+            for rep in range(args.repeat):
+                round_ = {}
+                for name in _rotation(names, rep):
+                    t = targets[name]
+                    round_[name] = _measure(
+                        t, t.playlists, args.playlist_connections, args.playlist_seconds, base, pl_spent[name], True
+                    )
+                    pl_served[name] += round_[name]["requests"]
+                    print(
+                        f"playlists c={args.playlist_connections} {name:<7} {round_[name]['rps']:8.1f} req/s "
+                        f"p99 {round_[name]['p99_us'] / 1000:7.1f} ms errors {round_[name]['errors']}",
+                        flush=True,
+                    )
+                results["playlists"].append(round_)
+        results["rss"] = rss.table()
+        # CPU milliseconds per segment request, per process tree, in each target's own runs.
+        results["cpu_ms_per_request"] = {
+            n: {p: 1000 * s / max(1, served[n]) for p, s in spent[n].items()} for n in names
+        }
+        results["cpu_ms_per_playlist"] = {
+            n: {p: 1000 * s / max(1, pl_served[n]) for p, s in pl_spent[n].items()} for n in names
+        }
+        results["gb"] = {
+            n: sum(r["bytes"] for runs in results["segments"].values() for r in runs[n]) / 1e9 for n in names
+        }
     return results
 
 
+def _other_processes(targets: dict[str, Target], st: Stack) -> dict[str, int]:
+    """The processes of each target that are not the stack's own (a second streaming-svc;
+    the presigned stack's services and store), by a report name."""
+    own = set(stack_roots(st).values())
+    return {
+        f"{n} ({t.name})": pid
+        for t in targets.values()
+        if t.name != "nginx"
+        for n, pid in t.roots.items()
+        if pid not in own
+    }
+
+
 def summarize(results: dict) -> dict:
-    """Medians per level and target, and the median of the per-repetition ratios."""
+    """Medians per level and target, and the median of each mode's per-repetition ratios
+    to nginx."""
     out = {}
+    modes = results["modes"]
     for conns, runs in results["segments"].items():
         row = {}
-        for name in ("stack", "nginx"):
-            rs = runs[name]
+        for name, rs in runs.items():
             row[name] = {k: median([r[k] for r in rs]) for k in ("mb_s", "rps", "p50_us", "p99_us")}
             row[name]["errors"] = sum(r["errors"] for r in rs)
             row[name]["kinds"] = _error_kinds({k: sum(r[k] for r in rs) for k in ERROR_KINDS})
-        pairs = list(zip(runs["stack"], runs["nginx"], strict=True))
-        row["ratio_mb_s"] = median([s["mb_s"] / n["mb_s"] for s, n in pairs if n["mb_s"]])
-        row["ratio_p50"] = median([s["p50_us"] / n["p50_us"] for s, n in pairs if n["p50_us"]])
-        row["ratio_p99"] = median([s["p99_us"] / n["p99_us"] for s, n in pairs if n["p99_us"]])
+        for m in modes:
+            pairs = list(zip(runs[m], runs["nginx"], strict=True))
+            row[m]["ratio_mb_s"] = median([s["mb_s"] / n["mb_s"] for s, n in pairs if n["mb_s"]])
         out[conns] = row
     pl = results["playlists"]
     out["playlists"] = {
@@ -262,15 +468,15 @@ def summarize(results: dict) -> dict:
             "p99_us": median([p[name]["p99_us"] for p in pl]),
             "errors": sum(p[name]["errors"] for p in pl),
         }
-        for name in ("stack", "nginx")
+        for name in [*modes, "nginx"]
     }
-    out["playlists"]["ratio_rps"] = median([p["stack"]["rps"] / p["nginx"]["rps"] for p in pl if p["nginx"]["rps"]])
     return out
 
 
 def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
     summary = summarize(results)
     env = describe_env(results["env"])
+    modes = results["modes"]
     lines = [
         *heading(
             f"Delivery{(' — ' + args.title) if args.title else ''}",
@@ -279,49 +485,81 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
             started,
             {
                 "Setup": (
-                    f"local backend (SQLite + storage folder); stack env: {env}; {results['segment_count']} "
-                    f"segments of {results['segment_mean_bytes'] / 1e6:.2f} MB mean ({results['rung']}, "
-                    f"{args.size} at {args.bitrate}), cycled; token in a cookie"
+                    f"local backend (SQLite + storage folder); stack env: {env}; modes {', '.join(modes)} "
+                    "(DELIVERY; `relay`: streaming-svc relays file-svc, `local`: streaming-svc sends the "
+                    "folder's file itself with sendfile"
+                    + (
+                        "; `presigned`: a second stack on SeaweedFS (`weed mini`, with an identity: it checks "
+                        "signatures) with the same clip, its segments fetched by the presigned URLs of its media "
+                        "playlist straight from the store — **the services see only the playlists, so this "
+                        "throughput is the store's**"
+                        if "presigned" in modes
+                        else ""
+                    )
+                    + f"); {results['segment_count']} segments of "
+                    f"{results['segment_mean_bytes'] / 1e6:.2f} MB mean ({results['rung']}, {args.size} at "
+                    f"{args.bitrate}), cycled; token in a cookie"
                 ),
                 "Load": (
                     f"{tool_version(['wrk', '-v'])}; `-t 2` (`-t 1` at one connection), {args.seconds} s per run, "
-                    f"{args.repeat} runs per target and level, stack and nginx alternating; medians"
+                    f"{args.repeat} runs per target and level, the targets taking turns (order rotating); medians"
                 ),
                 "Limit": f"{tool_version(['nginx', '-v'])} serving the same storage folder, sendfile on, access log on",
             },
         ),
         "",
-        "| connections | stack MB/s | nginx MB/s | **throughput ratio** | stack req/s | stack p50 ms | nginx p50 ms "
-        "| stack p99 ms | nginx p99 ms | errors (stack/nginx) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| connections | target | MB/s | **ratio to nginx** | req/s | p50 ms | p99 ms | errors |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for conns in results["segments"]:
-        r = summary[conns]
-        s, n = r["stack"], r["nginx"]
-        lines.append(
-            f"| {conns} | {s['mb_s']:.0f} | {n['mb_s']:.0f} | **{r['ratio_mb_s']:.2f}** | {s['rps']:.0f} "
-            f"| {s['p50_us'] / 1000:.1f} | {n['p50_us'] / 1000:.1f} | {s['p99_us'] / 1000:.1f} "
-            f"| {n['p99_us'] / 1000:.1f} | {s['errors']}{' (' + s['kinds'] + ')' if s['kinds'] else ''}/{n['errors']} |"
-        )
+        for name in [*modes, "nginx"]:
+            r = summary[conns][name]
+            ratio = f"**{r['ratio_mb_s']:.2f}**" if name in modes else "1"
+            errors = f"{r['errors']}{' (' + r['kinds'] + ')' if r['kinds'] else ''}"
+            lines.append(
+                f"| {conns} | {name} | {r['mb_s']:.0f} | {ratio} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} "
+                f"| {r['p99_us'] / 1000:.1f} | {errors} |"
+            )
     p = summary["playlists"]
     lines += [
         "",
         f"Playlists (master + media, alternating, {args.playlist_connections} connections, "
-        f"{args.playlist_seconds} s × {args.repeat}): stack **{p['stack']['rps']:.0f} req/s** "
-        f"(p99 {p['stack']['p99_us'] / 1000:.1f} ms), nginx {p['nginx']['rps']:.0f} req/s "
-        f"(p99 {p['nginx']['p99_us'] / 1000:.1f} ms); ratio {p['ratio_rps']:.3f}; "
-        f"errors {p['stack']['errors']}/{p['nginx']['errors']}.",
-        "",
-        f"CPU time per segment request during the segment runs ({results['stack_gb']:.1f} GB through the stack; "
-        "user + system, from /proc): "
-        + ", ".join(f"{n} {ms:.2f} ms" for n, ms in results["cpu_ms_per_request"].items())
+        f"{args.playlist_seconds} s × {args.repeat}): "
+        + "; ".join(
+            f"{name} **{p[name]['rps']:.0f} req/s** (p99 {p[name]['p99_us'] / 1000:.1f} ms, errors {p[name]['errors']})"
+            for name in [*modes, "nginx"]
+        )
+        + ("; presigned: streaming-svc's master and media playlists (signed URLs)" if "presigned" in modes else "")
         + ".",
         "",
-        "Peak memory during the whole run:",
+        "CPU time per segment request in each target's own runs (user + system, from /proc; "
+        + ", ".join(f"{n} {gb:.1f} GB" for n, gb in results["gb"].items())
+        + "):",
         "",
-        results["rss"],
     ]
+    for name, per in results["cpu_ms_per_request"].items():
+        lines.append(
+            f"- {name}: "
+            + ", ".join(f"{p} {ms:.2f} ms" for p, ms in per.items())
+            + f"; total {sum(per.values()):.2f} ms"
+        )
+    lines += ["", "CPU time per playlist request (master or media), in each target's own playlist runs:", ""]
+    for name, per in results.get("cpu_ms_per_playlist", {}).items():
+        lines.append(
+            f"- {name}: "
+            + ", ".join(f"{p} {ms:.2f} ms" for p, ms in per.items())
+            + f"; total {sum(per.values()):.2f} ms"
+        )
+    lines += ["", "streaming-svc's CPU per segment: " + _streaming_cpu(results["cpu_ms_per_request"]) + "."]
+    lines += ["", "Peak memory during the whole run:", "", results["rss"]]
     return "\n".join(lines)
+
+
+def _streaming_cpu(cpu: dict[str, dict[str, float]]) -> str:
+    """streaming-svc's share of each mode's CPU per segment, e.g. 'local 1.23 ms, presigned 0'."""
+    return ", ".join(
+        f"{name} {per.get('streaming-svc', 0.0):.2f} ms" for name, per in cpu.items() if "streaming-svc" in per
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -329,6 +567,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     ap.add_argument("--repeat", type=int, default=3, help="runs per target and level (median)")
     ap.add_argument("--connections", default="1,16,64", help="comma-separated wrk -c levels")
+    ap.add_argument(
+        "--modes", default="relay,local,presigned", help=f"comma-separated delivery modes ({', '.join(MODES)})"
+    )
     ap.add_argument("--playlist-connections", type=int, default=16)
     ap.add_argument("--playlist-seconds", type=int, default=4)
     ap.add_argument("--clip-seconds", type=float, default=20, help="length of the clip (4 s segments)")

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run [--only delivery,ttff]
 
-Runs delivery, time to first frame and mixed load, then ingest and packaging when those
+Runs delivery, time to first frame, mixed load and presigned playlists' cost, then ingest and packaging when those
 modules exist and expose `main()`. A benchmark that fails is reported and the others
 still run; the exit status says whether all passed.
 """
@@ -18,7 +18,7 @@ import sys
 import time
 import traceback
 
-ORDER = ("ingest", "packaging", "delivery", "ttff", "mixed")
+ORDER = ("ingest", "packaging", "delivery", "ttff", "mixed", "presign_cost")
 
 
 def run_one(name: str) -> str:

@@ -3,9 +3,14 @@ page of a ready video and plays it; measured from the start of the navigation to
 first moment `currentTime > 0`, in a fresh browser context each time (no HTTP cache, a
 fresh hls.js), median of N. The same runs open a bare page that plays the same files
 with the same hls.js from Debian's nginx (no login, no API, no proxy: the floor), the
-two pages alternating so that a shared machine's noise hits both.
+pages taking turns (the order rotating) so that a shared machine's noise hits all.
 
-    .venv/bin/python -m bench.ttff [--runs 10]
+The player page is opened in each delivery mode of --modes: `local` (the local store's
+stack: streaming-svc sends the folder's files), `relay` (a second streaming-svc on that
+stack, DELIVERY=relay) and `presigned` (a second stack on SeaweedFS, which checks
+signatures, with DELIVERY=presigned and the same clip: segments from the store).
+
+    .venv/bin/python -m bench.ttff [--runs 10] [--modes relay,local,presigned]
 
 Two clocks: `page` is the page's own `performance.now()` when a 5 ms poll first sees
 `currentTime > 0` (0 is the navigation start), `wall` is the bench's clock from just
@@ -20,6 +25,7 @@ fetch, which they record), the moment hls.js's script has run (a setter on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import time
@@ -29,7 +35,7 @@ from harness import ROOT
 from harness.browser import launch_chromium
 
 from .common import bench_stack, capped_clip, upload_ready_video, workdir
-from .delivery import Nginx
+from .delivery import Nginx, presigned_stack, streaming_in_mode
 from .report import describe_env, env_argument, heading, median, output_arguments, run_and_write, tool_version
 
 HLSJS = ROOT / "streaming-webapp" / "streaming_webapp" / "static" / "vendor" / "hls.min.js"
@@ -176,37 +182,67 @@ def bare_root(base: Path, storage: Path, video_id: str) -> Path:
     return root
 
 
+def _player_pages(
+    st, video_id: str, token: str, modes: list[str], base: Path, clip: Path, stack: contextlib.ExitStack
+) -> dict[str, tuple[str, str]]:
+    """The player page's address and a viewer's token in each mode: the stack's own
+    streaming-svc for its mode, a second one beside it for relay or local, a stack on
+    SeaweedFS for presigned."""
+    own = st.env.get("DELIVERY") or "local"
+    pages = {}
+    for mode in modes:
+        if mode == "presigned":
+            pst, _, ptoken, pvid = stack.enter_context(presigned_stack(base / "presigned", clip))
+            pages[mode] = (f"{pst.url('streaming')}/videos/{pvid}", ptoken)
+        elif mode == own:
+            pages[mode] = (f"{st.url('streaming')}/videos/{video_id}", token)
+        else:
+            svc = stack.enter_context(streaming_in_mode(st, mode, base))
+            pages[mode] = (f"{svc.url}/videos/{video_id}", token)
+    return pages
+
+
+def _rotation(names: list[str], i: int) -> list[str]:
+    k = i % len(names)
+    return names[k:] + names[:k]
+
+
 def run(args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
 
     env = dict(args.env)
-    with workdir(args.keep) as base:
+    modes = [m for m in args.modes.split(",") if m]
+    unknown = set(modes) - {"relay", "local", "presigned"}
+    if unknown:
+        raise SystemExit(f"unknown mode(s) {', '.join(sorted(unknown))}; known: relay, local, presigned")
+    with workdir(args.keep) as base, contextlib.ExitStack() as stack:
         clip = capped_clip(base / "clip.mp4", args.clip_seconds, args.size, args.bitrate)
-        with bench_stack(base / "stack", env) as st:
-            token = st.login()
-            video = upload_ready_video(st, token, clip, "ttff bench")
-            targets = {"player": (f"{st.url('streaming')}/videos/{video['id']}", token)}
-            runs: dict[str, list[dict]] = {"player": [], "bare": []}
-            with Nginx(base / "nginx", bare_root(base, st.storage_dir, video["id"]), NGINX_CONF) as ngx:
-                targets["bare"] = (ngx.url + "/index.html", None)
-                with sync_playwright() as pw:
-                    browser = launch_chromium(pw)
-                    try:
-                        for name in ("player", "bare"):  # warm-up, not counted
-                            measure(browser, *targets[name], args.timeout * 1000)
-                        for i in range(args.runs):
-                            for name in ("player", "bare") if i % 2 == 0 else ("bare", "player"):
-                                r = measure(browser, *targets[name], args.timeout * 1000)
-                                runs[name].append(r)
-                                print(
-                                    f"ttff run {i + 1} {name}: page {r['page_ms']:.0f} ms, wall {r['wall_ms']:.0f} ms"
-                                    + (f" ({r['error']})" if r["error"] else ""),
-                                    flush=True,
-                                )
-                        version = browser.version
-                    finally:
-                        browser.close()
-    return {"runs": runs, "chromium": version, "env": env}
+        st = stack.enter_context(bench_stack(base / "stack", env))
+        token = st.login()
+        video = upload_ready_video(st, token, clip, "ttff bench")
+        targets = _player_pages(st, video["id"], token, modes, base, clip, stack)
+        ngx = stack.enter_context(Nginx(base / "nginx", bare_root(base, st.storage_dir, video["id"]), NGINX_CONF))
+        targets["bare"] = (ngx.url + "/index.html", None)
+        names = list(targets)
+        runs: dict[str, list[dict]] = {n: [] for n in names}
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            try:
+                for name in names:  # warm-up, not counted
+                    measure(browser, *targets[name], args.timeout * 1000)
+                for i in range(args.runs):
+                    for name in _rotation(names, i):
+                        r = measure(browser, *targets[name], args.timeout * 1000)
+                        runs[name].append(r)
+                        print(
+                            f"ttff run {i + 1} {name}: page {r['page_ms']:.0f} ms, wall {r['wall_ms']:.0f} ms"
+                            + (f" ({r['error']})" if r["error"] else ""),
+                            flush=True,
+                        )
+                version = browser.version
+            finally:
+                browser.close()
+    return {"runs": runs, "modes": modes, "chromium": version, "env": env}
 
 
 def _med(runs: list[dict], key: str) -> str:
@@ -214,12 +250,17 @@ def _med(runs: list[dict], key: str) -> str:
     return f"{median(values):.0f}" if values else "–"
 
 
-def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
-    player, bare = results["runs"]["player"], results["runs"]["bare"]
-    errors = [f"{n}: {r['error']}" for n, rs in results["runs"].items() for r in rs if r["error"]]
-    env = describe_env(results["env"])
+def _ratio(player: list[dict], bare: list[dict]) -> str:
+    """'**0.84x** (per-run 0.81x)': the ratio of the medians and the median of the runs' ratios."""
     p_med, b_med = median([r["page_ms"] for r in player]), median([r["page_ms"] for r in bare])
     paired = median([p["page_ms"] / b["page_ms"] for p, b in zip(player, bare, strict=True) if b["page_ms"]])
+    return f"**{p_med / b_med:.2f}x** (median of the per-run ratios {paired:.2f}x)"
+
+
+def render(results: dict, args: argparse.Namespace, command: str, started, info: dict) -> str:
+    modes, runs, bare = results["modes"], results["runs"], results["runs"]["bare"]
+    errors = [f"{n}: {r['error']}" for n, rs in runs.items() for r in rs if r["error"]]
+    env = describe_env(results["env"])
 
     def row(label: str, runs: list[dict], key: str) -> str:
         xs = [r[key] for r in runs]
@@ -235,31 +276,34 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
                 "Setup": (
                     f"local backend; stack env: {env}; one {args.size} H.264/AAC clip of {args.clip_seconds:g} s "
                     f"at {args.bitrate} (copied rendition only); the player page on streaming-svc with hls.js, cookie "
-                    "set before the navigation; the bare page: the same hls.min.js and the same stored files "
-                    f"from {tool_version(['nginx', '-v'])}, `new Hls()` with its defaults in an inline script"
+                    f"set before the navigation, in each delivery mode ({', '.join(modes)}; `relay`: a second "
+                    "streaming-svc with DELIVERY=relay, `presigned`: a second stack on SeaweedFS with "
+                    "DELIVERY=presigned and the same clip, segments from the store); the bare page: the same "
+                    f"hls.min.js and the local stack's stored files from {tool_version(['nginx', '-v'])}, "
+                    "`new Hls()` with its defaults in an inline script"
                 ),
                 "Browser": (
                     f"Chromium {results['chromium']} headless via Playwright "
-                    f"({tool_version(['chromium', '--version'])}), a fresh context per run, the two pages "
-                    "alternating, one warm-up run of each not counted"
+                    f"({tool_version(['chromium', '--version'])}), a fresh context per run, the pages "
+                    "taking turns (the order rotating), one warm-up run of each not counted"
                 ),
             },
         ),
         "",
         "| clock | median ms | min ms | max ms | runs |",
         "|---|---:|---:|---:|---:|",
-        row("player page (navigation start → currentTime > 0)", player, "page_ms"),
+        *[row(f"player page, {m} (navigation start → currentTime > 0)", runs[m], "page_ms") for m in modes],
         row("bare page on nginx (the same)", bare, "page_ms"),
-        row("player page, wall (before goto → seen by the bench)", player, "wall_ms"),
+        *[row(f"player page, {m}, wall (before goto → seen by the bench)", runs[m], "wall_ms") for m in modes],
         row("bare page, wall", bare, "wall_ms"),
         "",
-        f"Player / bare: **{p_med / b_med:.2f}x** (ratio of the medians; median of the per-run ratios {paired:.2f}x).",
+        "Player / bare (ratio of the medians): " + "; ".join(f"{m} {_ratio(runs[m], bare)}" for m in modes) + ".",
         "",
         "Where the time goes (page clock, ms since the navigation started, medians of the same runs):",
         "",
-        "| step | player page | bare page |",
-        "|---|---:|---:|",
-        *[f"| {label} | {_med(player, k)} | {_med(bare, k)} |" for k, label in STEPS],
+        "| step | " + " | ".join(f"player, {m}" for m in modes) + " | bare page |",
+        "|---|" + "---:|" * (len(modes) + 1),
+        *[f"| {label} | " + " | ".join(_med(runs[m], k) for m in [*modes, "bare"]) + " |" for k, label in STEPS],
         "",
         f"Errors: {len(errors)}" + (f" ({'; '.join(errors)})" if errors else "") + ".",
     ]
@@ -269,6 +313,7 @@ def render(results: dict, args: argparse.Namespace, command: str, started, info:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.ttff", description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--modes", default="relay,local,presigned", help="comma-separated delivery modes of the player")
     ap.add_argument("--clip-seconds", type=float, default=20)
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--bitrate", default="3M")

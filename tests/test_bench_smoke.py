@@ -78,6 +78,10 @@ def test_delivery_bench_runs(tmp_path):
     )
     assert "<!-- delivery -->" in text and "<!-- /delivery -->" in text
     assert "| 1 |" in text and "| 2 |" in text and "Playlists" in text and "nginx" in text
+    # Every mode by default; presigned segments come from the store, not streaming-svc.
+    for mode in ("relay", "local", "presigned"):
+        assert f"| 1 | {mode} |" in text
+    assert "presigned 0.00 ms" in text.split("streaming-svc's CPU per segment:")[1].splitlines()[0]
 
 
 @pytest.mark.slow
@@ -87,6 +91,8 @@ def test_ttff_bench_runs(tmp_path):
         "bench.ttff", tmp_path / "B.md", "--runs", "1", "--size", "320x240", "--bitrate", "400k", *TINY_CLIP
     )
     assert "<!-- ttff -->" in text and "currentTime > 0" in text and "Errors: 0." in text
+    for mode in ("relay", "local", "presigned"):
+        assert f"| player page, {mode} (navigation start" in text
 
 
 @pytest.mark.slow
@@ -123,3 +129,10 @@ def test_packaging_queue_bench_runs(tmp_path):
     )
     assert "<!-- packaging-queue -->" in text and "Back to back (2 uploads" in text
     assert "| two |" in text and "one command, one decode" in text
+
+
+@pytest.mark.fast
+def test_presign_cost_bench_runs(tmp_path):
+    text = run_bench("bench.presign_cost", tmp_path / "B.md", "--segments", "5", "--rounds", "3", timeout=120)
+    assert "<!-- presign-cost -->" in text and "| playlist of 5 | signing cache warm" in text
+    assert "| one signature | boto3 generate_presigned_url | 6 |" in text

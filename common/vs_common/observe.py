@@ -79,15 +79,27 @@ UPLOADS_IN_PROGRESS = Gauge(
     ["protocol"],
     multiprocess_mode="livesum",
 )
+# `delivery`: relay (the object's bytes went through streaming-svc) or presigned (a media
+# playlist whose segment and caption lines are presigned URLs on the store: their bytes
+# never cross streaming-svc; PRESIGNED_URLS counts them).
 HLS_BYTES = Counter(
     "reelhouse_hls_bytes_served_total",
-    "Bytes of HLS objects and images sent to viewers, by kind.",
-    ["kind"],
+    "Bytes of HLS objects and images sent to viewers, by kind and delivery (relay, local, presigned).",
+    ["kind", "delivery"],
 )
 HLS_RESPONSES = Counter(
     "reelhouse_hls_responses_total",
-    "HLS objects and images answered to viewers, by kind and status.",
-    ["kind", "status"],
+    "HLS objects and images answered to viewers, by kind, status and delivery (relay: from file-svc; local: from the local store's folder; presigned: playlists naming store URLs).",
+    ["kind", "status", "delivery"],
+)
+PRESIGNED_URLS = Counter(
+    "reelhouse_presigned_urls_total",
+    "Presigned GET URLs written into media playlists by file-svc (DELIVERY=presigned), by kind (segment, caption).",
+    ["kind"],
+)
+PRESIGN_SIGNATURES = Counter(
+    "reelhouse_presign_signatures_total",
+    "Signatures file-svc computed for those URLs (the others came from its signing cache).",
 )
 PACKAGING_JOB_DURATION = Histogram(
     "reelhouse_packaging_job_duration_seconds",
@@ -205,7 +217,7 @@ def hls_kind(path: str) -> str:
     return "image"
 
 
-def counted(body: Iterable[bytes], kind: str) -> Iterable[bytes]:
+def counted(body: Iterable[bytes], kind: str, delivery: str = "relay") -> Iterable[bytes]:
     """`body` unchanged; its bytes are added to HLS_BYTES once it ends (or is cut)."""
     sent = 0
     try:
@@ -213,7 +225,7 @@ def counted(body: Iterable[bytes], kind: str) -> Iterable[bytes]:
             sent += len(chunk)
             yield chunk
     finally:
-        HLS_BYTES.labels(kind).inc(sent)
+        HLS_BYTES.labels(kind, delivery).inc(sent)
 
 
 def metrics_registry(extra: Iterable = ()) -> CollectorRegistry:

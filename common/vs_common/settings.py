@@ -37,6 +37,10 @@ PLACEHOLDER_SECRETS = {
     "change-me",
     "",
 }
+# PRESIGN_TTL_SECONDS: 6 h by default; from 5 min to SigV4's own limit, 7 days.
+PRESIGN_TTL_DEFAULT = 6 * 3600
+PRESIGN_TTL_MIN = 300
+PRESIGN_TTL_MAX = 7 * 24 * 3600
 # METRICS_TOKEN is the one secret Prometheus sends, through the Ingress that routes
 # /metrics: a guessable one would publish the metrics. Empty turns metrics off.
 MIN_METRICS_TOKEN_CHARS = 24
@@ -160,6 +164,19 @@ def _one_of(*choices: str, said: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _public_url(raw: str, name: str) -> str:
+    """An http(s) URL with a host and nothing after its path (no query, no fragment, no
+    user): the base of URLs a browser is given. Without its final slash."""
+    parsed = urlsplit(raw)
+    try:
+        ok = parsed.scheme in ("http", "https") and bool(parsed.hostname) and parsed.port != 0
+    except ValueError:  # a port that is not a number
+        ok = False
+    if not ok or parsed.query or parsed.fragment or "@" in parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://media.example.org, got {raw!r}")
+    return raw.rstrip("/")
+
+
 def _ladder(raw: str, _name: str) -> tuple[int, ...]:
     if not raw.strip():
         return ()
@@ -259,6 +276,31 @@ class Settings:
     s3_max_attempts: int = _int("S3_MAX_ATTEMPTS", 3, 1, doc="S3 attempts per request, retries included")
     aws_access_key_id: str = _env("AWS_ACCESS_KEY_ID", doc="S3 access key; empty: boto3's credential chain")
     aws_secret_access_key: str = _env("AWS_SECRET_ACCESS_KEY", doc="S3 secret key")
+    # Delivery (design.md "Delivery"): how a viewer's browser gets the segments
+    delivery: str = _env(
+        "DELIVERY",
+        "",
+        _one_of("", "relay", "local", "presigned", said="'relay', 'local' or 'presigned'"),
+        blank_is_default=True,
+        doc="segments through streaming-svc: relay (from file-svc) or local (streaming-svc reads STORAGE_DIR itself, "
+        "with sendfile); or presigned (straight from the S3 store). Empty: local with the local store, relay with S3",
+    )
+    s3_public_endpoint_url: str = _env(
+        "S3_PUBLIC_ENDPOINT_URL",
+        "",
+        _public_url,
+        doc="the S3 store as the browser reaches it (presigned URLs); empty: S3_ENDPOINT_URL",
+    )
+    presign_ttl_seconds: int = _int(
+        "PRESIGN_TTL_SECONDS",
+        PRESIGN_TTL_DEFAULT,
+        PRESIGN_TTL_MIN,
+        PRESIGN_TTL_MAX,
+        doc="a presigned URL's life; a playlist names URLs with at least half of it left (6 h: a pause of 3 h resumes)",
+    )
+    cdn_base_url: str = _env(
+        "CDN_BASE_URL", "", _public_url, doc="a CDN in front of the store: presigned URLs name it instead of the store"
+    )
     # Wiring
     auth_svc_url: str = _env("AUTH_SVC_URL", "http://127.0.0.1:8000", _url, doc="auth-svc, from the services")
     file_svc_url: str = _env("FILE_SVC_URL", "http://127.0.0.1:4000", _url, doc="file-svc, from the services")
@@ -357,6 +399,12 @@ class Settings:
         )
 
     @property
+    def s3_public_endpoint(self) -> str:
+        """The S3 store as the browser reaches it: S3_PUBLIC_ENDPOINT_URL, else S3_ENDPOINT_URL
+        ("" for AWS itself)."""
+        return self.s3_public_endpoint_url or self.s3_endpoint_url.rstrip("/")
+
+    @property
     def webapp_origins(self) -> frozenset[str]:
         """Origins a login may redirect to: the two web apps."""
         return frozenset(origin_of(u) for u in (self.upload_public_url, self.streaming_public_url))
@@ -381,7 +429,36 @@ def load_settings(env_file: str | None = None) -> Settings:
         load_dotenv(path, override=False)
     settings = Settings(**{f.name: _read(f.metadata["read"], f.default) for f in fields(Settings)})
     _check_metrics_token(settings)
+    check_delivery(settings)
     return settings
+
+
+def delivery_mode(settings: Settings) -> str:
+    """How streaming-svc sends a video's files: DELIVERY when set; else `local` for the
+    local store (it reads the store's folder itself, with sendfile, after the same viewer
+    check: one Python hop instead of two) and `relay` (through file-svc) for S3."""
+    if settings.delivery:
+        return settings.delivery
+    return "local" if settings.storage_backend == "local" else "relay"
+
+
+def check_delivery(settings: Settings) -> None:
+    """DELIVERY=local reads STORAGE_DIR and DELIVERY=presigned signs S3 URLs: each needs its
+    store. CDN_BASE_URL only means something with presigned. Refused at start, in every
+    service, so that no page names URLs nothing serves."""
+    if settings.delivery == "local" and settings.storage_backend != "local":
+        raise ConfigError(
+            "DELIVERY=local reads the local store's folder, but STORAGE_BACKEND is "
+            f"{settings.storage_backend!r}: use DELIVERY=relay or presigned (or leave it empty) with S3"
+        )
+    if settings.delivery == "presigned" and settings.storage_backend != "s3":
+        raise ConfigError(
+            "DELIVERY=presigned needs STORAGE_BACKEND=s3 (the browser reads the segments from the S3 store "
+            f"with presigned URLs; the {settings.storage_backend} store has none): "
+            "set DELIVERY=local or relay (or leave it empty)"
+        )
+    if settings.cdn_base_url and settings.delivery != "presigned":
+        raise ConfigError("CDN_BASE_URL is for DELIVERY=presigned (segments from the store behind the CDN); unset it")
 
 
 def _is_placeholder(value: str) -> bool:

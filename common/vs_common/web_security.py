@@ -93,11 +93,15 @@ def cross_site_refusal(settings: Settings, null_origin_ok: bool = False):
     )
 
 
-def content_security_policy(form_targets: str, frame_ancestors: str = "'none'") -> str:
-    """The CSP of every HTML page: no inline script; blob: for media and workers (hls.js)."""
+def content_security_policy(form_targets: str, frame_ancestors: str = "'none'", media_origins: str = "") -> str:
+    """The CSP of every HTML page: no inline script; blob: for media and workers (hls.js).
+    `media_origins`: where a player page reads segments and captions besides itself
+    (DELIVERY=presigned: the store's or the CDN's origin, for hls.js's requests and the
+    media), and nothing else."""
+    extra = f" {media_origins}" if media_origins else ""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; "
+        f"media-src 'self' blob:{extra}; worker-src 'self' blob:; connect-src 'self'{extra}; "
         f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' {form_targets}; "
         f"frame-ancestors {frame_ancestors}"
     )
@@ -106,7 +110,8 @@ def content_security_policy(form_targets: str, frame_ancestors: str = "'none'") 
 def install_web_security(app: Flask, settings: Settings) -> None:
     """Register the Origin rule and the security headers on a browser-facing app.
 
-    A view may set `request.frame_ancestors` (a CSP source list) to allow framing.
+    A view may set `request.frame_ancestors` (a CSP source list) to allow framing, and
+    `request.media_origins` (an origin) for a player reading the store (vs_common.delivery).
     """
     form_targets = " ".join(sorted(settings.public_origins))
 
@@ -121,7 +126,10 @@ def install_web_security(app: Flask, settings: Settings) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
             ancestors = getattr(request, "frame_ancestors", None) or "'none'"
-            response.headers.setdefault("Content-Security-Policy", content_security_policy(form_targets, ancestors))
+            media = getattr(request, "media_origins", "")
+            response.headers.setdefault(
+                "Content-Security-Policy", content_security_policy(form_targets, ancestors, media)
+            )
             if ancestors == "'none'":
                 response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Cache-Control", "no-store")

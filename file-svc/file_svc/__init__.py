@@ -15,7 +15,7 @@ from vs_common.errors import error_response, storage_unavailable
 from vs_common.health import health_blueprint
 from vs_common.settings import Settings
 
-from . import config
+from . import config, presigned
 from .media.budget import Budget
 from .storage import StorageUnavailable, make_storage
 
@@ -50,5 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     routes.register(app)
     storage = app.extensions["storage"]
+    if settings.delivery == "presigned":  # the browser reads the bucket: its CORS rule for the streaming origin
+        presigned.keep_cors_applied(storage, settings)
     app.register_blueprint(health_blueprint({"storage": storage.check, "database": app.extensions["db"].ping}))
     return app

@@ -1,4 +1,5 @@
-"""streaming-svc: the library, the player, the video API and HLS through file-svc."""
+"""streaming-svc: the library, the player, the video API and HLS (from the local store's folder
+itself, or relayed from file-svc: local_delivery, routes/hls_relay)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from vs_common.assets import assets_blueprint
 from vs_common.auth_client import PUBLIC_PREFIXES, AuthClient, install_auth
 from vs_common.file_client import FileClient
 from vs_common.health import health_blueprint
-from vs_common.settings import Settings, load_settings
+from vs_common.settings import Settings, delivery_mode, load_settings
 from vs_common.web_security import install_web_security
 
+from .local_delivery import LocalDelivery
 from .shortcache import ShortCache
 
 
@@ -24,6 +26,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["files"] = FileClient(settings.file_svc_url, settings.internal_token, pool_size=64)
     app.extensions["audiences"] = ShortCache()  # who may watch a video, for its HLS routes
     app.extensions["links"] = ShortCache()  # share links by their token's hash (sharing.find)
+    if delivery_mode(settings) == "local":
+        app.extensions["local_delivery"] = LocalDelivery(settings.storage_dir)
     install_web_security(app, settings)
     from . import routes
 

@@ -66,10 +66,10 @@ def link_url(token: str) -> str:
     return f"{app_settings().streaming_public_url.rstrip('/')}/s/{token}"
 
 
-def find(token: str) -> Link | None:
+def find(token: str, fresh: bool = False) -> Link | None:
     """The link of a token (revoked ones included: the caller answers them 404 too), or
     None; a token of another shape is never looked up. Read through the app's cache
-    (at most 2 s old)."""
+    (at most 2 s old), or from the database now when `fresh` (a presigned playlist)."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
     digest = token_hash(token)
@@ -87,7 +87,7 @@ def find(token: str) -> Link | None:
             allow_download=bool(row["allow_download"]),
         )
 
-    return current_app.extensions["links"].get(digest, load)
+    return load() if fresh else current_app.extensions["links"].get(digest, load)
 
 
 # -- making a link -------------------------------------------------------------------

@@ -78,7 +78,8 @@ def _state(page) -> dict:
 def test_menus_work_in_full_screen(page):
     page.click("#fullscreen")
     page.wait_for_function("() => document.fullscreenElement && document.fullscreenElement.id === 'player'")
-    assert page.get_attribute("#fullscreen", "aria-label") == "Exit full screen"
+    # The name follows `fullscreenchange`, fired after fullscreenElement is set: waited for.
+    expect(page.locator("#fullscreen")).to_have_attribute("aria-label", "Exit full screen")
     for menu in ("quality", "speed", "captions"):
         assert page.evaluate(ON_TOP, f"#{menu}-button"), f"{menu} button not shown in full screen"
         page.click(f"#{menu}-button")

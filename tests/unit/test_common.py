@@ -10,7 +10,7 @@ import pytest
 
 from vs_common import catalogue, layout, names, video_json, wire
 from vs_common.openapi_parts import VIDEO
-from vs_common.settings import ConfigError, Settings, load_settings, origin_of
+from vs_common.settings import ConfigError, Settings, delivery_mode, load_settings, origin_of
 
 pytestmark = pytest.mark.fast
 
@@ -28,6 +28,7 @@ def clean_env(monkeypatch, tmp_path):
         "S3_PART_SIZE_MB",
         "DEFAULT_VISIBILITY",
         "EMBED_ALLOWED_ORIGINS",
+        "DELIVERY",
     ):
         # setenv first, so that monkeypatch restores the variable's absence even after
         # load_dotenv() put a value from a test's .env into os.environ.
@@ -79,11 +80,26 @@ def test_environment_wins_over_env_file(clean_env, tmp_path):
         ("EMBED_ALLOWED_ORIGINS", "https://a.example 'unsafe-inline'", "is not an origin"),
         ("EMBED_ALLOWED_ORIGINS", "https://a.example;script-src", "characters an origin cannot have"),
         ("EMBED_ALLOWED_ORIGINS", "* https://a.example", "is not an origin"),
+        ("DELIVERY", "nginx", "DELIVERY must be 'relay', 'local' or 'presigned'"),
     ],
 )
 def test_bad_settings_refuse_to_start_with_a_reason(clean_env, name, value, message):
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_delivery_is_local_for_the_local_store_and_relay_for_s3(clean_env):
+    """DELIVERY: empty means streaming-svc reads the local store's folder itself, and
+    relays file-svc with S3; DELIVERY=local with S3 is refused at start with a reason."""
+    assert delivery_mode(load_settings()) == "local"
+    clean_env.setenv("DELIVERY", "relay")
+    assert delivery_mode(load_settings()) == "relay"
+    clean_env.setenv("DELIVERY", "")
+    clean_env.setenv("STORAGE_BACKEND", "s3")
+    assert delivery_mode(load_settings()) == "relay"
+    clean_env.setenv("DELIVERY", "Local")
+    with pytest.raises(ConfigError, match="DELIVERY=local reads the local store's folder, but STORAGE_BACKEND is 's3'"):
         load_settings()
 
 

@@ -1,5 +1,5 @@
 """Object reads: a video's HLS files, poster, thumbnails and original, with Range and
-ETag (the store answers them), and the cache rules of each kind (serving.py)."""
+ETag (the store answers them), and the cache rules of each kind (vs_common.objects)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from flask import Blueprint, Response, request
 from werkzeug.wsgi import wrap_file
 
 from vs_common import layout
+from vs_common.delivery import PRESIGN_HEADER
 from vs_common.errors import error_response
+from vs_common.objects import cache_control
 
-from ..serving import cache_control
+from .. import presigned
 from ..storage import ObjectNotFound
 from .common import bad_id, storage
 
@@ -40,6 +42,8 @@ def hls(video_id: str, path: str):
     if (bad := bad_id(video_id)) or not layout.valid_hls_path(path):
         return bad or error_response(404, "not_found", "No such file.")
     try:
+        if PRESIGN_HEADER in request.headers and path.endswith(".m3u8"):
+            return presigned.playlist(storage(), video_id, path)  # DELIVERY=presigned: streaming-svc asks
         return _serve(layout.hls(video_id, path))
     except ObjectNotFound:
         return error_response(404, "not_found", "No such file.")

@@ -16,6 +16,7 @@ from typing import Protocol
 from vs_common.settings import Settings
 
 from .local import LocalStorage as LocalStorage
+from .objects import CannotPresign as CannotPresign
 from .objects import FileWindow as FileWindow
 from .objects import ObjectNotFound as ObjectNotFound
 from .objects import ObjectStream as ObjectStream
@@ -41,6 +42,10 @@ class Storage(Protocol):
         self, prefix: str = ..., older_than: timedelta | None = ..., keep: Callable[[str], bool] | None = None
     ) -> int: ...
     def sweep(self, older_than: timedelta = ..., keep: Callable[[str], bool] | None = None) -> int: ...
+    # Presigned delivery (file_svc.presigned): CannotPresign from a local folder.
+    def presigned_url(self, key: str, until: float | None = None) -> str: ...
+    def cors_rules(self) -> list[dict]: ...
+    def put_cors_rules(self, rules: list[dict]) -> None: ...
 
 
 def make_storage(settings: Settings) -> Storage:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
@@ -10,7 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .objects import ObjectNotFound, ObjectStream, StorageUnavailable, respond
+from vs_common.objects import local_path, read_local
+
+from .objects import CannotPresign, ObjectNotFound, ObjectStream, StorageUnavailable
 
 
 class LocalStorage:
@@ -21,8 +22,8 @@ class LocalStorage:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root not in path.parents:
+        path = local_path(self.root, key)
+        if path is None:
             raise ObjectNotFound(key)
         return path
 
@@ -32,6 +33,15 @@ class LocalStorage:
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise StorageUnavailable(f"{self.root} is not writable")
+
+    def presigned_url(self, key: str, until: float | None = None) -> str:
+        raise CannotPresign("a local folder has no presigned URLs: DELIVERY=presigned needs STORAGE_BACKEND=s3")
+
+    def cors_rules(self) -> list[dict]:
+        return []
+
+    def put_cors_rules(self, rules: list[dict]) -> None:
+        raise CannotPresign("a local folder has no CORS rules: DELIVERY=presigned needs STORAGE_BACKEND=s3")
 
     def put_file(self, key: str, src: str) -> None:
         dest = self._path(key)
@@ -64,13 +74,10 @@ class LocalStorage:
         self._path(key).unlink(missing_ok=True)
 
     def open_object(self, key: str, range_header: str | None = None, if_none_match: str | None = None) -> ObjectStream:
-        path = self._path(key)
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise ObjectNotFound(key) from None
-        etag = '"' + hashlib.md5(f"{key}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest() + '"'
-        return respond(key, st.st_size, etag, range_header, if_none_match, path=str(path))
+        stream = read_local(self.root, key, range_header, if_none_match)
+        if stream is None:
+            raise ObjectNotFound(key)
+        return stream
 
     def delete_prefix(self, prefix: str) -> int:
         """Remove a folder of objects; safe against another delete of it at the same time

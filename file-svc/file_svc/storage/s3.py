@@ -12,9 +12,11 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from vs_common.delivery import Credentials, Signer, public_bucket
+from vs_common.objects import content_type
+from vs_common.observe import PRESIGN_SIGNATURES
 from vs_common.settings import MiB, Settings
 
-from ..serving import content_type
 from .multipart import MultipartWriter
 from .objects import ObjectNotFound, ObjectStream, StorageUnavailable, respond
 
@@ -54,8 +56,31 @@ class S3Storage:
         self.settings = settings
         self.bucket = settings.s3_bucket
         self._client = None
+        self._chain = None  # boto3's credential chain, when no key is set
         self._lock = threading.Lock()
         self.multipart = MultipartWriter(lambda: self.client, self.bucket, settings.s3_part_size_mb * MiB)
+        self.signer = Signer(
+            public_bucket(settings),
+            settings.s3_region,
+            settings.presign_ttl_seconds,
+            self._credentials,
+            on_sign=PRESIGN_SIGNATURES.inc,
+        )
+
+    def _credentials(self) -> Credentials:
+        """The keys that sign presigned URLs: AWS_ACCESS_KEY_ID's, else boto3's chain
+        (an instance role's keys rotate: a URL signed with them lives no longer than
+        they do)."""
+        if self.settings.aws_access_key_id:
+            return Credentials(self.settings.aws_access_key_id, self.settings.aws_secret_access_key)
+        if self._chain is None:
+            import boto3
+
+            self._chain = boto3.Session().get_credentials()
+        if self._chain is None:
+            raise StorageUnavailable("no S3 credentials to sign URLs with (AWS_ACCESS_KEY_ID, or boto3's chain)")
+        access, secret, token = self._chain.get_frozen_credentials()  # botocore's ReadOnlyCredentials
+        return Credentials(access, secret, token)
 
     @property
     def client(self):
@@ -97,6 +122,25 @@ class S3Storage:
                 self.client.create_bucket(Bucket=self.bucket, **kwargs)
             else:
                 raise
+
+    def presigned_url(self, key: str, until: float | None = None) -> str:
+        """A presigned GET URL of `key` on the public endpoint (vs_common.delivery: cached,
+        living no later than `until`)."""
+        return self.signer.url(key, until)
+
+    def cors_rules(self) -> list[dict]:
+        """The bucket's CORS rules ([] when it has none)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_bucket_cors(Bucket=self.bucket).get("CORSRules", [])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchCORSConfiguration":
+                return []
+            raise
+
+    def put_cors_rules(self, rules: list[dict]) -> None:
+        self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
 
     def put_file(self, key: str, src: str) -> None:
         size = os.path.getsize(src)

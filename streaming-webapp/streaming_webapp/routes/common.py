@@ -31,13 +31,18 @@ def watchable_video(video_id: str, trashed: bool = False) -> dict | None:
     return row
 
 
-def may_watch_files(video_id: str) -> bool:
+def may_watch_files(video_id: str, fresh: bool = False) -> bool:
     """Whether the caller may read the video's files (HLS, poster, thumbnails): who may
     watch it is read through the app's short cache (at most 2 s old), not for every
-    segment. An unknown video is False."""
+    segment; `fresh`: from the database now (a presigned playlist, whose URLs outlive
+    the cache). An unknown video is False."""
     if not valid_video_id(video_id):
         return False
-    audience = current_app.extensions["audiences"].get(video_id, lambda: tables.videos.audience(app_db(), video_id))
+
+    def load():
+        return tables.videos.audience(app_db(), video_id)
+
+    audience = load() if fresh else current_app.extensions["audiences"].get(video_id, load)
     return audience is not None and access.may_watch(audience["visibility"], audience["owner"], g.user, g.role)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from vs_common import access, captions, layout
+from vs_common import access, captions
 from vs_common.access import may_manage
 from vs_common.app import app_settings
 from vs_common.settings import origin_of
 
 from .. import view_counts
 from .common import as_json, watchable_video
+from .hls_relay import first_segment
 
 bp = Blueprint("pages", __name__)
 
@@ -49,10 +50,11 @@ def player(video_id: str):
     )
     views = {"url": f"/api/videos/{row['id']}/views", "ticket": view_counts.ticket(row["id"])}
     owner = may_manage(row["owner"], g.user, g.role)  # the owner's (and admins'): the tools, the chart
+    video = as_json(row)
     return render_template(
         "player.html",
-        video=as_json(row),
-        first_segment=layout.FIRST_SEGMENT,
+        video=video,
+        first_segment_url=first_segment(video, f"/videos/{row['id']}/hls/", 0) if row["status"] == "ready" else None,
         views=views,
         views_stats=view_counts.stats(row["id"], int(row["views"])) if owner else None,
         manage=owner,  # the owner's tools: name, captions, download, delete, visibility, links

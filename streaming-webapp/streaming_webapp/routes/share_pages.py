@@ -22,6 +22,7 @@ token never leaves in a Referer).
 
 from __future__ import annotations
 
+import calendar
 import logging
 
 from flask import Blueprint, make_response, redirect, render_template, request
@@ -35,7 +36,7 @@ from vs_common.web_security import accepts_null_origin
 from .. import share_guard, sharing, view_counts
 from ..sharing import Link
 from .common import as_json
-from .hls_relay import original, relay
+from .hls_relay import first_segment, original, presigning, relay
 from .view_api import count_view
 
 log = logging.getLogger(__name__)
@@ -78,17 +79,18 @@ def _refusal(status: int, html: bool, wait: int = 0):
     return page, status, headers
 
 
-def _open(token: str, html: bool) -> tuple[Link | None, object]:
+def _open(token: str, html: bool, fresh: bool = False) -> tuple[Link | None, object]:
     """The link of `token`, or the refusal to answer: 429 once the address guessed too
     many tokens (before the link is looked at: a valid one gets it too), 404 for an
     unknown one (counted as a guess) or a revoked one (not counted: its viewer's player
     asking again is no guess, and must not lock its address out of other links), 410
-    for an expired one."""
+    for an expired one. `fresh`: the link read from the database now, not the 2 s cache
+    (a presigned playlist: a revoked link stops new ones at once)."""
     wait = share_guard.guessing_wait()
     if wait:
         log.warning("share links throttled for %s", share_guard.client())
         return None, _refusal(429, html, wait)
-    link = sharing.find(token)
+    link = sharing.find(token, fresh)
     if link is None:
         share_guard.record_failure()
         return None, _refusal(404, html)
@@ -100,6 +102,11 @@ def _open(token: str, html: bool) -> tuple[Link | None, object]:
 
 
 # -- the pages --------------------------------------------------------------------------------
+
+
+def link_until(link: Link) -> int:
+    """The Unix time a link's presigned URLs may live to: its expiry (0: none)."""
+    return calendar.timegm(link.expires_at.timetuple()) if link.expires_at is not None else 0
 
 
 def preview(link: Link, token: str, video: dict) -> dict:
@@ -144,13 +151,14 @@ def _player(link: Link, token: str, grant: str | None, embed: bool):
     base = f"/s/{token}"
     query = f"?grant={grant}" if grant else ""
     views = {"url": f"{base}/views{query}", "ticket": view_counts.ticket(link.video_id, link.id)}
+    hls_base = f"{base}/hls/{share_guard.GRANT_PREFIX}{grant}/" if grant else f"{base}/hls/"
     page = render_template(
         "share.html",
         video=video,
-        hls_base=f"{base}/hls/{share_guard.GRANT_PREFIX}{grant}/" if grant else f"{base}/hls/",
+        hls_base=hls_base,
         poster_url=f"{base}/poster.jpg{query}",
         download_url=f"{base}/original{query}" if link.allow_download else None,
-        first_segment=layout.FIRST_SEGMENT,
+        first_segment_url=first_segment(video, hls_base, link_until(link)),
         views=views,
         preview=shown,
         embed=embed,
@@ -264,8 +272,10 @@ def _open_file(token: str) -> tuple[Link | None, object]:
 @bp.route("/s/<token>/hls/<path:path>", methods=["GET", "HEAD"])
 @access.public
 def share_hls(token: str, path: str):
-    """A playlist, segment or caption file of the link's video, and of no other."""
-    link, refused = _open(token, html=False)
+    """A playlist, segment or caption file of the link's video, and of no other. A
+    presigned playlist's URLs live no longer than the link."""
+    presigned = presigning(path)
+    link, refused = _open(token, html=False, fresh=presigned)
     if refused is not None:
         return refused
     if link.password_hash is not None:
@@ -274,7 +284,7 @@ def share_hls(token: str, path: str):
             return _password_required()
     if not layout.valid_hls_path(path):
         return error_response(404, "not_found", "No such file.")
-    return relay(link.video_id, f"hls/{path}")
+    return relay(link.video_id, f"hls/{path}", link_until(link) if presigned else None)
 
 
 @bp.post("/s/<token>/views")
